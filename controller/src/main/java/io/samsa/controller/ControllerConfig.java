@@ -1,0 +1,145 @@
+package io.samsa.controller;
+
+import io.samsa.common.Clock;
+import io.samsa.controller.log.MetadataLog;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * What the {@link QuorumController} needs to start: this node's id, the data directory that holds
+ * {@code __cluster_metadata-0/}, the cluster id to format with (null for a new random one), the
+ * broker's static properties (defaults such as {@code num.partitions} and the fallbacks of topic
+ * configs), bootstrap feature levels, snapshot thresholds, and the clock and id source. Immutable;
+ * build with {@link #builder(int, Path)}.
+ */
+public record ControllerConfig(int nodeId, Path dataDir, String clusterId, Map<String, String> staticProps,
+                               Map<String, Short> bootstrapFeatures, long snapshotMaxRecords,
+                               long snapshotMaxBytes, MetadataLog.Options logOptions, int maxPartitionsPerTopic,
+                               Clock clock, Supplier<UUID> uuids) {
+    public ControllerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        staticProps = Map.copyOf(staticProps);
+        bootstrapFeatures = Map.copyOf(bootstrapFeatures);
+        Objects.requireNonNull(logOptions, "logOptions");
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(uuids, "uuids");
+    }
+
+    public static Builder builder(int nodeId, Path dataDir) {
+        return new Builder(nodeId, dataDir);
+    }
+
+    /** {@code num.partitions}: partitions of a topic created with -1 (default 1). */
+    public int defaultPartitions() {
+        return intProp("num.partitions", 1);
+    }
+
+    /** {@code default.replication.factor}: replicas of a topic created with -1 (default 1). */
+    public int defaultReplicationFactor() {
+        return intProp("default.replication.factor", 1);
+    }
+
+    /** {@code delete.topic.enable} (default true). */
+    public boolean deleteTopicEnable() {
+        return !"false".equalsIgnoreCase(staticProps.getOrDefault("delete.topic.enable", "true").trim());
+    }
+
+    private int intProp(String name, int dflt) {
+        String v = staticProps.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Invalid " + name + ": " + v, e);
+        }
+    }
+
+    /** A random topic id, like Kafka's: never the zero id, never one whose base64 form starts with '-'. */
+    public static UUID randomTopicId() {
+        while (true) {
+            UUID id = UUID.randomUUID();
+            if ((id.getMostSignificantBits() >>> 58) != 62 && !(id.getMostSignificantBits() == 0
+                    && (id.getLeastSignificantBits() == 0 || id.getLeastSignificantBits() == 1))) {
+                return id;
+            }
+        }
+    }
+
+    /** Builds a {@link ControllerConfig}; every setting but node id and data dir has a default. */
+    public static final class Builder {
+        private final int nodeId;
+        private final Path dataDir;
+        private String clusterId;
+        private Map<String, String> staticProps = Map.of();
+        private Map<String, Short> bootstrapFeatures = Map.of();
+        private long snapshotMaxRecords = 100_000;
+        private long snapshotMaxBytes = 20L << 20;
+        private MetadataLog.Options logOptions = MetadataLog.Options.defaults();
+        private int maxPartitionsPerTopic = 100_000;
+        private Clock clock = Clock.SYSTEM;
+        private Supplier<UUID> uuids = ControllerConfig::randomTopicId;
+
+        private Builder(int nodeId, Path dataDir) {
+            this.nodeId = nodeId;
+            this.dataDir = dataDir;
+        }
+
+        public Builder clusterId(String v) {
+            clusterId = v;
+            return this;
+        }
+
+        public Builder staticProps(Map<String, String> v) {
+            staticProps = v;
+            return this;
+        }
+
+        public Builder bootstrapFeatures(Map<String, Short> v) {
+            bootstrapFeatures = v;
+            return this;
+        }
+
+        /** Snapshot after this many records since the last snapshot. */
+        public Builder snapshotMaxRecords(long v) {
+            snapshotMaxRecords = v;
+            return this;
+        }
+
+        /** Snapshot after this many log bytes since the last snapshot. */
+        public Builder snapshotMaxBytes(long v) {
+            snapshotMaxBytes = v;
+            return this;
+        }
+
+        public Builder logOptions(MetadataLog.Options v) {
+            logOptions = v;
+            return this;
+        }
+
+        public Builder maxPartitionsPerTopic(int v) {
+            maxPartitionsPerTopic = v;
+            return this;
+        }
+
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
+        }
+
+        public Builder uuids(Supplier<UUID> v) {
+            uuids = v;
+            return this;
+        }
+
+        public ControllerConfig build() {
+            return new ControllerConfig(nodeId, dataDir, clusterId, staticProps, bootstrapFeatures,
+                snapshotMaxRecords, snapshotMaxBytes, logOptions, maxPartitionsPerTopic, clock, uuids);
+        }
+    }
+}

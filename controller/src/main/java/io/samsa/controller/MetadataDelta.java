@@ -1,0 +1,329 @@
+package io.samsa.controller;
+
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Builds the next {@link MetadataImage} from a base image and committed records, and tells
+ * listeners what changed (topics created, deleted or changed, with the changed partitions).
+ * Records are applied in offset order with {@link #replay}; {@link #apply()} builds the image once,
+ * so a long replay costs one copy of the topic maps, not one per record.
+ *
+ * <p>A record that does not fit the state (a partition of an unknown topic, a duplicate topic id)
+ * throws {@link SamsaException} with {@code UNKNOWN_SERVER_ERROR}: the controller never writes
+ * one, so it means a bug or a log from elsewhere. Not thread-safe: used by one thread, then handed
+ * (read-only) to listeners.
+ */
+public final class MetadataDelta {
+    private final MetadataImage base;
+    private long offset;
+    private int epoch;
+    private String clusterId;
+    private final Map<String, Short> features = new HashMap<>();
+    private final Map<Integer, BrokerRegistration> brokers = new HashMap<>();
+    private final Map<UUID, TopicBuilder> changed = new LinkedHashMap<>();
+    private final Map<String, UUID> createdNames = new HashMap<>();
+    private final Map<UUID, TopicImage> deleted = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
+    private int recordCount;
+
+    public MetadataDelta(MetadataImage base) {
+        this.base = base;
+        this.offset = base.offset();
+        this.epoch = base.epoch();
+    }
+
+    /** The image this delta starts from. */
+    public MetadataImage base() {
+        return base;
+    }
+
+    /** Applies records with consecutive offsets from {@code baseOffset}, written in {@code epoch}. */
+    public void replay(List<MetadataRecord> records, long baseOffset, int epoch) {
+        long o = baseOffset;
+        for (MetadataRecord r : records) {
+            replay(r, o++, epoch);
+        }
+    }
+
+    /** Applies one record at {@code offset}. */
+    public void replay(MetadataRecord record, long offset, int epoch) {
+        if (offset <= this.offset) {
+            throw error(offset, "offset is not after the image's " + this.offset);
+        }
+        applyRecord(record, offset);
+        this.offset = offset;
+        this.epoch = epoch;
+    }
+
+    /**
+     * Applies the records of a snapshot that holds everything before {@code endOffset}: the records
+     * carry no offsets of their own, and the image ends at {@code endOffset - 1}.
+     */
+    public void replaySnapshot(List<MetadataRecord> records, long endOffset, int epoch) {
+        if (endOffset - 1 < this.offset) {
+            throw error(endOffset, "snapshot end is not after the image's offset " + this.offset);
+        }
+        for (MetadataRecord r : records) {
+            applyRecord(r, endOffset - 1);
+        }
+        this.offset = endOffset - 1;
+        this.epoch = epoch;
+    }
+
+    private void applyRecord(MetadataRecord record, long offset) {
+        if (record instanceof MetadataRecord.Topic r) {
+            if (topicById(r.topicId()) != null || topicIdByName(r.name()) != null) {
+                throw error(offset, "topic " + r.name() + " (" + r.topicId() + ") already exists");
+            }
+            changed.put(r.topicId(), new TopicBuilder(null, r.name(), r.topicId()));
+            createdNames.put(r.name(), r.topicId());
+        } else if (record instanceof MetadataRecord.Partition r) {
+            TopicBuilder t = mutableTopic(r.topicId(), offset);
+            if (r.partition() < 0) {
+                throw error(offset, "negative partition " + r.partition());
+            }
+            t.partitions.put(r.partition(), new PartitionRegistration(r.partition(), r.replicas(), r.isr(), r.leader(),
+                r.leaderEpoch(), r.partitionEpoch()));
+        } else if (record instanceof MetadataRecord.PartitionChange r) {
+            replayPartitionChange(r, offset);
+        } else if (record instanceof MetadataRecord.RemoveTopic r) {
+            TopicBuilder t = changed.remove(r.topicId());
+            if (t != null && t.base == null) {
+                createdNames.remove(t.name);
+            } else {
+                TopicImage existing = base.topic(r.topicId());
+                if (existing == null || deleted.containsKey(r.topicId())) {
+                    throw error(offset, "no topic with id " + r.topicId() + " to remove");
+                }
+                deleted.put(r.topicId(), existing);
+            }
+        } else if (record instanceof MetadataRecord.Config r) {
+            replayConfig(r, offset);
+        } else if (record instanceof MetadataRecord.RegisterBroker r) {
+            brokers.put(r.nodeId(), new BrokerRegistration(r.nodeId(), r.brokerEpoch(), r.incarnationId(), r.rack(),
+                r.listeners()));
+        } else if (record instanceof MetadataRecord.ClusterId r) {
+            String current = clusterId != null ? clusterId : base.clusterId();
+            if (current != null && !current.equals(r.clusterId())) {
+                throw error(offset, "cluster id " + r.clusterId() + " differs from " + current);
+            }
+            clusterId = r.clusterId();
+        } else if (record instanceof MetadataRecord.FeatureLevel r) {
+            features.put(r.name(), r.level());
+        }
+        recordCount++;
+    }
+
+    private void replayPartitionChange(MetadataRecord.PartitionChange r, long offset) {
+        TopicBuilder t = mutableTopic(r.topicId(), offset);
+        PartitionRegistration p = t.partition(r.partition());
+        if (p == null) {
+            throw error(offset, "no partition " + r.partition() + " in topic " + t.name);
+        }
+        boolean leaderChanged = r.leader() != MetadataRecord.PartitionChange.NO_LEADER_CHANGE && r.leader() != p.leader();
+        t.partitions.put(p.partition(), new PartitionRegistration(p.partition(),
+            r.replicas() != null ? r.replicas() : p.replicas(),
+            r.isr() != null ? r.isr() : p.isr(),
+            leaderChanged ? r.leader() : p.leader(),
+            leaderChanged ? p.leaderEpoch() + 1 : p.leaderEpoch(),
+            p.partitionEpoch() + 1));
+    }
+
+    private void replayConfig(MetadataRecord.Config r, long offset) {
+        Map<String, String> target;
+        if (r.resourceType() == ConfigResource.Type.TOPIC) {
+            UUID id = topicIdByName(r.resourceName());
+            if (id == null) {
+                throw error(offset, "config for unknown topic " + r.resourceName());
+            }
+            TopicBuilder t = mutableTopic(id, offset);
+            if (t.configs == null) {
+                t.configs = new HashMap<>(t.base == null ? Map.of() : t.base.configs());
+            }
+            target = t.configs;
+        } else {
+            target = brokerConfigs.computeIfAbsent(r.resourceName(),
+                n -> new HashMap<>(base.brokerConfigs(n)));
+        }
+        if (r.value() == null) {
+            target.remove(r.key());
+        } else {
+            target.put(r.key(), r.value());
+        }
+    }
+
+    private TopicBuilder mutableTopic(UUID id, long offset) {
+        TopicBuilder t = changed.get(id);
+        if (t != null) {
+            return t;
+        }
+        TopicImage existing = deleted.containsKey(id) ? null : base.topic(id);
+        if (existing == null) {
+            throw error(offset, "unknown topic id " + id);
+        }
+        t = new TopicBuilder(existing, existing.name(), id);
+        changed.put(id, t);
+        return t;
+    }
+
+    private Object topicById(UUID id) {
+        if (changed.containsKey(id)) {
+            return changed.get(id);
+        }
+        return deleted.containsKey(id) ? null : base.topic(id);
+    }
+
+    private UUID topicIdByName(String name) {
+        UUID id = createdNames.get(name);
+        if (id != null) {
+            return id;
+        }
+        TopicImage t = base.topic(name);
+        return t == null || deleted.containsKey(t.id()) ? null : t.id();
+    }
+
+    private static SamsaException error(long offset, String message) {
+        return new SamsaException(ErrorCode.UNKNOWN_SERVER_ERROR,
+            "Cannot apply the metadata record at offset " + offset + ": " + message);
+    }
+
+    /** The number of records replayed into this delta. */
+    public int recordCount() {
+        return recordCount;
+    }
+
+    /** Builds the image that results from the base and every record replayed so far. */
+    public MetadataImage apply() {
+        SortedMap<Integer, BrokerRegistration> newBrokers = new TreeMap<>(base.brokers());
+        newBrokers.putAll(brokers);
+        Map<String, Short> newFeatures = new HashMap<>(base.features());
+        features.forEach((name, level) -> {
+            if (level == 0) {
+                newFeatures.remove(name);
+            } else {
+                newFeatures.put(name, level);
+            }
+        });
+        Map<String, Map<String, String>> newBrokerConfigs = new HashMap<>(base.brokerConfigs());
+        brokerConfigs.forEach((name, configs) -> {
+            if (configs.isEmpty()) {
+                newBrokerConfigs.remove(name);
+            } else {
+                newBrokerConfigs.put(name, Map.copyOf(configs));
+            }
+        });
+        Map<String, TopicImage> byName = base.topicsByName();
+        Map<UUID, TopicImage> byId = base.topicsById();
+        if (!changed.isEmpty() || !deleted.isEmpty()) {
+            byName = new HashMap<>(byName);
+            byId = new HashMap<>(byId);
+            for (TopicImage t : deleted.values()) {
+                byName.remove(t.name());
+                byId.remove(t.id());
+            }
+            for (TopicBuilder b : changed.values()) {
+                TopicImage t = b.build();
+                byName.put(t.name(), t);
+                byId.put(t.id(), t);
+            }
+        }
+        return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
+            newBrokers, byName, byId, newBrokerConfigs);
+    }
+
+    /** Ids of the topics this delta creates (they were not in the base image). */
+    public Set<UUID> createdTopicIds() {
+        Set<UUID> out = new java.util.LinkedHashSet<>();
+        changed.forEach((id, b) -> {
+            if (b.base == null) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
+    /** The topics of the base image that this delta deletes, as they were. */
+    public Collection<TopicImage> deletedTopics() {
+        return List.copyOf(deleted.values());
+    }
+
+    /** Ids of the topics created or changed (partitions or configs) by this delta. */
+    public Set<UUID> changedTopicIds() {
+        return Set.copyOf(changed.keySet());
+    }
+
+    /** The partitions of topic {@code id} that this delta adds or changes, with their new state. */
+    public Map<Integer, PartitionRegistration> changedPartitions(UUID id) {
+        TopicBuilder b = changed.get(id);
+        return b == null ? Map.of() : Map.copyOf(b.partitions);
+    }
+
+    /** Node ids of the brokers (re-)registered by this delta. */
+    public Set<Integer> registeredBrokers() {
+        return Set.copyOf(brokers.keySet());
+    }
+
+    /** Broker config resources ("" = cluster default) changed by this delta. */
+    public Set<String> changedBrokerConfigs() {
+        return Set.copyOf(brokerConfigs.keySet());
+    }
+
+    /** A topic being changed by the delta: the base topic (null if created here) plus changes. */
+    private static final class TopicBuilder {
+        final TopicImage base;
+        final String name;
+        final UUID id;
+        final TreeMap<Integer, PartitionRegistration> partitions = new TreeMap<>();
+        Map<String, String> configs;
+
+        TopicBuilder(TopicImage base, String name, UUID id) {
+            this.base = base;
+            this.name = name;
+            this.id = id;
+        }
+
+        PartitionRegistration partition(int index) {
+            PartitionRegistration p = partitions.get(index);
+            return p != null || base == null ? p : base.partition(index);
+        }
+
+        TopicImage build() {
+            SortedMap<Integer, PartitionRegistration> all;
+            if (base == null) {
+                all = partitions;
+            } else if (partitions.isEmpty()) {
+                all = base.partitions();
+            } else {
+                all = new TreeMap<>(base.partitions());
+                all.putAll(partitions);
+            }
+            Map<String, String> c = configs != null ? configs : base == null ? Map.of() : base.configs();
+            return new TopicImage(name, id, all, c);
+        }
+    }
+
+    /** Replays {@code records} on top of {@code image}: convenience for tests and snapshot loading. */
+    public static MetadataImage replayAll(MetadataImage image, List<MetadataRecord> records, long baseOffset,
+                                          int epoch) {
+        MetadataDelta d = new MetadataDelta(image);
+        d.replay(records, baseOffset, epoch);
+        return d.apply();
+    }
+
+    @Override
+    public String toString() {
+        return "MetadataDelta(records=" + recordCount + ", created=" + createdTopicIds().size() + ", deleted="
+            + deleted.size() + ", changed=" + changed.size() + ")";
+    }
+}

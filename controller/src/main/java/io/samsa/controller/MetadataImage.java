@@ -1,0 +1,160 @@
+package io.samsa.controller;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The cluster's metadata as of one committed offset: cluster id, finalized features, registered
+ * brokers, topics by name and by id (with partitions and config overrides), and dynamic broker
+ * configs (by node id, "" for the cluster-wide default). Built only by {@link MetadataDelta}.
+ *
+ * <p>Immutable: the controller publishes each new image through a volatile reference, and any
+ * thread may read it without locks.
+ */
+public final class MetadataImage {
+    /** The image before any record: offset -1, no cluster id. */
+    public static final MetadataImage EMPTY = new MetadataImage(-1, -1, null, Map.of(), new TreeMap<>(), Map.of(),
+        Map.of(), Map.of());
+
+    private final long offset;
+    private final int epoch;
+    private final String clusterId;
+    private final Map<String, Short> features;
+    private final SortedMap<Integer, BrokerRegistration> brokers;
+    private final Map<String, TopicImage> topicsByName;
+    private final Map<UUID, TopicImage> topicsById;
+    private final Map<String, Map<String, String>> brokerConfigs;
+    /** Names with '.' or '_', keyed by their unified form; built on first use (benign race). */
+    private volatile Map<String, String> collisionIndex;
+
+    MetadataImage(long offset, int epoch, String clusterId, Map<String, Short> features,
+                  SortedMap<Integer, BrokerRegistration> brokers, Map<String, TopicImage> topicsByName,
+                  Map<UUID, TopicImage> topicsById, Map<String, Map<String, String>> brokerConfigs) {
+        this.offset = offset;
+        this.epoch = epoch;
+        this.clusterId = clusterId;
+        this.features = Collections.unmodifiableMap(features);
+        this.brokers = Collections.unmodifiableSortedMap(brokers);
+        this.topicsByName = Collections.unmodifiableMap(topicsByName);
+        this.topicsById = Collections.unmodifiableMap(topicsById);
+        this.brokerConfigs = Collections.unmodifiableMap(brokerConfigs);
+    }
+
+    /** The offset of the last record applied, -1 for the empty image. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The leader epoch of the last record applied. */
+    public int epoch() {
+        return epoch;
+    }
+
+    /** The cluster id, or null before the log is formatted. */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public Map<String, Short> features() {
+        return features;
+    }
+
+    public SortedMap<Integer, BrokerRegistration> brokers() {
+        return brokers;
+    }
+
+    public BrokerRegistration broker(int nodeId) {
+        return brokers.get(nodeId);
+    }
+
+    public Map<String, TopicImage> topicsByName() {
+        return topicsByName;
+    }
+
+    public Map<UUID, TopicImage> topicsById() {
+        return topicsById;
+    }
+
+    /** The topic with this name, or null. */
+    public TopicImage topic(String name) {
+        return topicsByName.get(name);
+    }
+
+    /** The topic with this id, or null. */
+    public TopicImage topic(UUID id) {
+        return topicsById.get(id);
+    }
+
+    /**
+     * The existing topic whose name collides with {@code name} ('.' and '_' treated alike) and
+     * differs from it, or null.
+     */
+    public String collidingTopic(String name) {
+        if (!TopicNames.hasCollisionChars(name)) {
+            return null;
+        }
+        Map<String, String> index = collisionIndex;
+        if (index == null) {
+            index = new java.util.HashMap<>();
+            for (String existing : topicsByName.keySet()) {
+                if (TopicNames.hasCollisionChars(existing)) {
+                    index.put(TopicNames.unifyCollisionChars(existing), existing);
+                }
+            }
+            collisionIndex = index;
+        }
+        String other = index.get(TopicNames.unifyCollisionChars(name));
+        return other == null || other.equals(name) ? null : other;
+    }
+
+    /** Dynamic broker configs: by node id as a string, and "" for the cluster-wide default. */
+    public Map<String, Map<String, String>> brokerConfigs() {
+        return brokerConfigs;
+    }
+
+    /** The dynamic configs of one broker resource ("" = cluster default); empty when none. */
+    public Map<String, String> brokerConfigs(String resourceName) {
+        return brokerConfigs.getOrDefault(resourceName, Map.of());
+    }
+
+    /** The whole image as records, in an order that rebuilds it from {@link #EMPTY}: for snapshots. */
+    public List<MetadataRecord> toRecords() {
+        List<MetadataRecord> out = new ArrayList<>();
+        if (clusterId != null) {
+            out.add(new MetadataRecord.ClusterId(clusterId));
+        }
+        new TreeMap<>(features).forEach((name, level) -> out.add(new MetadataRecord.FeatureLevel(name, level)));
+        for (BrokerRegistration b : brokers.values()) {
+            out.add(b.toRecord());
+        }
+        new TreeMap<>(brokerConfigs).forEach((name, configs) -> new TreeMap<>(configs).forEach((k, v) ->
+            out.add(new MetadataRecord.Config(ConfigResource.Type.BROKER, name, k, v))));
+        for (TopicImage t : new TreeMap<>(topicsByName).values()) {
+            out.add(new MetadataRecord.Topic(t.name(), t.id()));
+            new TreeMap<>(t.configs()).forEach((k, v) ->
+                out.add(new MetadataRecord.Config(ConfigResource.Type.TOPIC, t.name(), k, v)));
+            for (PartitionRegistration p : t.partitions().values()) {
+                out.add(p.toRecord(t.id()));
+            }
+        }
+        return out;
+    }
+
+    /** Same content (offsets and epochs aside): for tests and consistency checks. */
+    public boolean sameContent(MetadataImage other) {
+        return java.util.Objects.equals(clusterId, other.clusterId) && features.equals(other.features)
+            && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
+            && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs);
+    }
+
+    @Override
+    public String toString() {
+        return "MetadataImage(offset=" + offset + ", epoch=" + epoch + ", clusterId=" + clusterId + ", brokers="
+            + brokers.keySet() + ", topics=" + topicsByName.size() + ")";
+    }
+}

@@ -1,0 +1,43 @@
+package io.samsa.controller;
+
+import io.samsa.common.ManualClock;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Helpers for controller tests: a deterministic config and a blocking wait on futures. */
+final class ControllerTestSupport {
+    static final List<Endpoint> ENDPOINTS = List.of(new Endpoint("PLAINTEXT", "localhost", 9092, "PLAINTEXT"));
+
+    private ControllerTestSupport() {
+    }
+
+    /** A config with a manual clock and sequential ids, so runs are reproducible. */
+    static ControllerConfig.Builder config(Path dir, Map<String, String> staticProps) {
+        AtomicLong next = new AtomicLong(1);
+        return ControllerConfig.builder(1, dir)
+            .clock(new ManualClock(1_700_000_000_000L))
+            .staticProps(staticProps)
+            .uuids(() -> new UUID(0x5a5a_0000_0000_0000L, next.getAndIncrement()));
+    }
+
+    static <T> T get(CompletableFuture<T> future) {
+        try {
+            return future.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

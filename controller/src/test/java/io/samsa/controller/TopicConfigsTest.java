@@ -1,0 +1,100 @@
+package io.samsa.controller;
+
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TopicConfigsTest {
+
+    private static String invalid(String key, String value) {
+        SamsaException e = assertThrows(SamsaException.class, () -> TopicConfigs.validate(key, value));
+        assertEquals(ErrorCode.INVALID_CONFIG, e.errorCode());
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void everyDefaultIsValidAndEveryKeyHasDocumentation() {
+        assertEquals(34, TopicConfigs.keys().size());
+        for (TopicConfigs.Key k : TopicConfigs.keys().values()) {
+            if (!k.name().equals("cleanup.policy")) {
+                TopicConfigs.validate(k.name(), k.defaultValue());
+            }
+            assertTrue(!k.documentation().isEmpty(), k.name());
+        }
+        TopicConfigs.validate("cleanup.policy", "delete");
+    }
+
+    @Test
+    void validationMessagesNameTheKeyAndTheReason() {
+        assertEquals("Unknown topic config name: foo.bar", invalid("foo.bar", "1"));
+        assertEquals("Invalid value abc for configuration retention.ms: Not a number of type LONG",
+            invalid("retention.ms", "abc"));
+        assertEquals("Invalid value -2 for configuration retention.ms: Value must be at least -1",
+            invalid("retention.ms", "-2"));
+        assertTrue(invalid("compression.type", "brotli").contains("String must be one of"));
+        assertTrue(invalid("preallocate", "yes").contains("true or false"));
+        assertTrue(invalid("min.cleanable.dirty.ratio", "1.5").contains("no more than"));
+        invalid("compression.gzip.level", "0");
+        invalid("segment.bytes", "1000");
+        invalid("segment.bytes", "3000000000");
+        invalid("leader.replication.throttled.replicas", "1:x");
+        invalid("message.timestamp.type", "createtime");
+        invalid("retention.ms", null);
+        TopicConfigs.validate("leader.replication.throttled.replicas", "0:1, 1:2");
+        TopicConfigs.validate("follower.replication.throttled.replicas", "*");
+        TopicConfigs.validate("cleanup.policy", "compact,delete");
+        TopicConfigs.validate("compression.zstd.level", "-5");
+        TopicConfigs.validate("retention.ms", " 100 ");
+    }
+
+    @Test
+    void describeResolvesPrecedenceAndUnits() {
+        Map<String, String> statics = Map.of("log.retention.hours", "24", "log.segment.bytes", "2097152");
+        List<ConfigDescription> all = TopicConfigs.describe(Map.of("segment.bytes", "1048576"), Map.of(),
+            Map.of("log.cleanup.policy", "compact"), statics);
+        assertEquals(TopicConfigs.keys().size(), all.size());
+        ConfigDescription retention = find(all, "retention.ms");
+        assertEquals("86400000", retention.value());
+        assertEquals(ConfigSource.STATIC_BROKER_CONFIG, retention.source());
+        assertEquals(ConfigType.LONG, retention.type());
+        assertEquals(List.of(new ConfigDescription.Synonym("log.retention.hours", "24", ConfigSource.STATIC_BROKER_CONFIG),
+            new ConfigDescription.Synonym("log.retention.hours", "168", ConfigSource.DEFAULT_CONFIG)),
+            retention.synonyms());
+        ConfigDescription segment = find(all, "segment.bytes");
+        assertEquals("1048576", segment.value());
+        assertEquals(ConfigSource.TOPIC_CONFIG, segment.source());
+        assertEquals(List.of(ConfigSource.TOPIC_CONFIG, ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG),
+            segment.synonyms().stream().map(ConfigDescription.Synonym::source).toList());
+        ConfigDescription cleanup = find(all, "cleanup.policy");
+        assertEquals("compact", cleanup.value());
+        assertEquals(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, cleanup.source());
+        ConfigDescription maxBytes = find(all, "max.message.bytes");
+        assertEquals("1048588", maxBytes.value());
+        assertEquals(ConfigSource.DEFAULT_CONFIG, maxBytes.source());
+        assertEquals("message.max.bytes", maxBytes.synonyms().get(0).name());
+        ConfigDescription throttled = find(all, "leader.replication.throttled.replicas");
+        assertEquals("", throttled.value());
+        assertEquals("604800000", TopicConfigs.effectiveValue("segment.ms", Map.of(), Map.of(), Map.of(), Map.of()));
+    }
+
+    @Test
+    void brokerConfigsAreValidatedInTheirOwnUnits() {
+        TopicConfigs.validateBrokerConfig("log.retention.hours", "1");
+        TopicConfigs.validateBrokerConfig("log.retention.ms", "-1");
+        assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("log.retention.hours", "x"));
+        assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("num.io.threads", "8"));
+        assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("log.segment.bytes", "5"));
+    }
+
+    private static ConfigDescription find(List<ConfigDescription> all, String name) {
+        return all.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+}
