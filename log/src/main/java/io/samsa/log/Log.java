@@ -1,0 +1,948 @@
+package io.samsa.log;
+
+import io.netty.buffer.ByteBuf;
+import io.samsa.common.Clock;
+import io.samsa.common.Scheduler;
+import io.samsa.log.producer.ProducerStateManager;
+import io.samsa.log.recovery.CheckpointFile;
+import io.samsa.log.recovery.LeaderEpochCache;
+import io.samsa.log.segment.ControlBatch;
+import io.samsa.log.segment.HandleCache;
+import io.samsa.log.segment.LogSegment;
+import io.samsa.log.segment.RecordWalker;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import io.samsa.wire.record.RecordBatchView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * One partition's durable log: a directory of segments, appends with offset assignment, zero-copy reads,
+ * timestamp lookups, retention, truncation, producer state, leader epochs and checkpoints.
+ *
+ * <p>Threads: one writer per partition (its shard thread). <b>Single-writer methods</b> (call only on that
+ * thread): {@link #appendAsLeader}, {@link #appendAsFollower}, {@link #appendTransactionMarker},
+ * {@link #truncateTo}, {@link #truncateFullyAndStartAt}, {@link #increaseLogStartOffset},
+ * {@link #deleteOldSegments}, {@link #removeExpiredProducers}, {@link #updateConfig}, {@link #producerState}.
+ * <b>Safe from any thread</b>: {@link #read}, {@link #offsetForTimestamp}, {@link #maxTimestampAndOffset},
+ * {@link #collectAbortedTransactions}, {@link #endOffsetForEpoch} and the offset getters, which read
+ * volatile fields the writer publishes after the bytes and index entries are in place. The flusher thread
+ * calls the package-private flush and checkpoint methods.
+ *
+ * <p>Owns its segments (the active one's open handles), its producer state and its checkpoint files; the
+ * {@link LogManager} owns the shared handle cache, flusher and deletion scheduler. Created and closed by the
+ * {@link LogManager}.
+ */
+public final class Log {
+    private static final Logger log = LoggerFactory.getLogger(Log.class);
+
+    public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+    public static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+    public static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
+
+    private final String name;
+    private final String prefix;
+    private final Path dir;
+    private final Clock clock;
+    private final HandleCache cache;
+    private final Flusher flusher;
+    private final FileForcer forcer;
+    private final Scheduler deleter;
+    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final LeaderEpochCache epochs = new LeaderEpochCache();
+    private final ProducerStateManager producers;
+    private final RecordBatchView view = new RecordBatchView();
+    private final Object recoveryLock = new Object();
+
+    private volatile LogConfig config;
+    private volatile LogSegment active;
+    private volatile long logEndOffset;
+    private volatile long logStartOffset;
+    private volatile long recoveryPoint;
+    private volatile long firstUnstableOffset = -1;
+    private volatile boolean offline;
+    private volatile boolean dirDirty;
+    private volatile boolean checkpointRequested;
+    private volatile long lastFlushMs;
+    private long truncations;
+    private long activeCreatedMs;
+    private long unflushedMessages;
+    private long checkpointedRecoveryPoint = -1;
+    private long checkpointedLogStart = -1;
+    private long lastCheckpointMs;
+
+    Log(String name, Path dir, LogConfig config, Clock clock, HandleCache cache, Flusher flusher, FileForcer forcer,
+        Scheduler deleter) {
+        this.name = name;
+        this.prefix = "[partition=" + name + "] ";
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.cache = cache;
+        this.flusher = flusher;
+        this.forcer = forcer;
+        this.deleter = deleter;
+        this.producers = new ProducerStateManager(dir);
+        this.lastFlushMs = clock.milliseconds();
+        this.lastCheckpointMs = lastFlushMs;
+    }
+
+    // ---------------------------------------------------------------- loading and recovery
+
+    /**
+     * Opens the log in {@code dir} (creating it when empty). With {@code clean}, indexes are trusted after a
+     * sanity check and only the active segment's tail is scanned; otherwise every segment from the one
+     * holding the recovery point is scanned, checked batch by batch, cut at the first invalid byte and
+     * re-indexed. Producer state is rebuilt from the newest snapshot plus the batches after it.
+     */
+    void load(boolean clean) throws IOException {
+        Files.createDirectories(dir);
+        List<Long> bases = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(LogSegment.DELETED_SUFFIX) || f.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                } else if (f.endsWith(LogSegment.LOG_SUFFIX) && isOffsetName(f, LogSegment.LOG_SUFFIX)) {
+                    bases.add(Long.parseLong(f.substring(0, 20)));
+                }
+            }
+        }
+        bases.sort(null);
+        long rp = CheckpointFile.readSingle(dir.resolve(RECOVERY_POINT_CHECKPOINT), 0);
+        long lsoCk = CheckpointFile.readSingle(dir.resolve(LOG_START_OFFSET_CHECKPOINT), -1);
+        List<long[]> epochRows = CheckpointFile.read(dir.resolve(LEADER_EPOCH_CHECKPOINT), 2);
+        if (epochRows != null) {
+            epochs.load(epochRows);
+        }
+        LogConfig cfg = config;
+        for (long base : bases) {
+            segments.put(base, LogSegment.open(dir, base, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes()));
+        }
+        if (segments.isEmpty()) {
+            long start = Math.max(lsoCk, 0);
+            LogSegment s = LogSegment.create(dir, start, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes());
+            segments.put(start, s);
+            dirDirty = true;
+        } else if (clean) {
+            loadClean();
+        } else {
+            recoverFrom(rp);
+        }
+        active = segments.lastEntry().getValue();
+        active.activate();
+        activeCreatedMs = clock.milliseconds();
+        logEndOffset = active.nextOffset();
+        logStartOffset = Math.min(Math.max(lsoCk, segments.firstKey()), logEndOffset);
+        synchronized (recoveryLock) {
+            recoveryPoint = clean ? logEndOffset : Math.min(rp, logEndOffset);
+        }
+        epochs.truncateFromEnd(logEndOffset);
+        epochs.truncateFromStart(logStartOffset);
+        rebuildProducerState(logEndOffset);
+        firstUnstableOffset = producers.firstUnstableOffset();
+        log.info("{}Loaded {} segments ({} shutdown): log start {}, log end {}, recovery point {}", prefix,
+                segments.size(), clean ? "clean" : "unclean", logStartOffset, logEndOffset, recoveryPoint);
+    }
+
+    private static boolean isOffsetName(String f, String suffix) {
+        if (f.length() != 20 + suffix.length()) {
+            return false;
+        }
+        for (int i = 0; i < 20; i++) {
+            if (!Character.isDigit(f.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void loadClean() throws IOException {
+        LogSegment last = segments.lastEntry().getValue();
+        for (LogSegment s : segments.values()) {
+            if (s == last) {
+                long cut = s.loadTail(null);
+                if (cut > 0) {
+                    log.warn("{}Clean shutdown marker present but {} bytes were cut from {}", prefix, cut, s);
+                }
+            } else {
+                checkOrRebuild(s);
+            }
+        }
+    }
+
+    private void checkOrRebuild(LogSegment s) throws IOException {
+        String problem = s.checkIndexes();
+        if (problem != null) {
+            log.warn("{}Rebuilding the indexes of {}: {}", prefix, s, problem);
+            s.recover(null);
+            s.deactivate();
+        }
+    }
+
+    private void recoverFrom(long rp) throws IOException {
+        Long from = segments.floorKey(rp);
+        if (from == null) {
+            from = segments.firstKey();
+        }
+        for (LogSegment s : segments.headMap(from, false).values()) {
+            checkOrRebuild(s);
+        }
+        List<LogSegment> toRecover = new ArrayList<>(segments.tailMap(from, true).values());
+        for (int i = 0; i < toRecover.size(); i++) {
+            LogSegment s = toRecover.get(i);
+            long cut = s.recover(v -> epochs.assign(v.partitionLeaderEpoch(), v.baseOffset()));
+            s.txnIndex().truncateTo(s.nextOffset());
+            boolean last = i == toRecover.size() - 1;
+            LogSegment next = last ? null : toRecover.get(i + 1);
+            if (!last && (cut > 0 || s.nextOffset() > next.baseOffset())) {
+                log.warn("{}Deleting {} segments after the corruption in {}", prefix, toRecover.size() - i - 1, s);
+                for (LogSegment later : toRecover.subList(i + 1, toRecover.size())) {
+                    segments.remove(later.baseOffset());
+                    later.renameForDeletion();
+                    later.deleteFiles();
+                }
+                break;
+            }
+            if (!last) {
+                s.deactivate();
+            }
+        }
+        // An empty segment left at the end after cuts stays as the active one.
+    }
+
+    private void rebuildProducerState(long end) throws IOException {
+        producers.deleteSnapshotsAbove(end);
+        long snap = producers.loadLatestSnapshot(end);
+        long from = snap >= 0 ? snap : segments.firstKey();
+        producers.setMapEndOffset(from);
+        if (from >= end) {
+            return;
+        }
+        Long first = segments.floorKey(from);
+        NavigableMap<Long, LogSegment> tail = first == null ? segments : segments.tailMap(first, true);
+        for (LogSegment s : tail.values()) {
+            final LogSegment seg = s;
+            s.scan(from, v -> replay(v, seg));
+        }
+    }
+
+    private void replay(RecordBatchView v, LogSegment seg) {
+        if (v.isControl() && v.hasProducerId()) {
+            int type = RecordWalker.controlType(v);
+            long first = producers.completeTxn(v.producerId(), v.producerEpoch(), -1, v.baseOffset(),
+                    v.maxTimestamp());
+            if (type == 0 && first >= 0) {
+                addAbortedIfMissing(seg, v.producerId(), first, v.baseOffset());
+            }
+        } else {
+            producers.update(v);
+        }
+    }
+
+    private void addAbortedIfMissing(LogSegment seg, long pid, long first, long markerOffset) {
+        try {
+            List<AbortedTransaction> existing = new ArrayList<>();
+            seg.txnIndex().collect(markerOffset, markerOffset + 1, existing);
+            for (AbortedTransaction t : existing) {
+                if (t.lastOffset() == markerOffset) {
+                    return;
+                }
+            }
+            long fuo = producers.firstUnstableOffset();
+            seg.txnIndex().append(new AbortedTransaction(pid, first, markerOffset, fuo >= 0 ? fuo : markerOffset + 1));
+        } catch (IOException e) {
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot write the transaction index of " + name, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- appends (writer thread)
+
+    /**
+     * Appends a client's batches (leader path). Borrows {@code records} (does not retain it) and rewrites its
+     * batches in place: base offsets, partition leader epoch, and for LogAppendTime topics the max timestamp
+     * and CRC. Validates everything before writing anything; a retried duplicate of one of an idempotent
+     * producer's last five batches returns the original offsets and writes nothing. Writer thread.
+     *
+     * @throws SamsaException with CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, INVALID_RECORD, INVALID_TIMESTAMP,
+     *                        RECORD_LIST_TOO_LARGE, OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH,
+     *                        INVALID_TXN_STATE or KAFKA_STORAGE_ERROR
+     */
+    public AppendResult appendAsLeader(ByteBuf records, int leaderEpoch) {
+        checkOnline();
+        LogConfig cfg = config;
+        long now = clock.milliseconds();
+        int start = records.readerIndex();
+        int end = records.writerIndex();
+        if (start == end) {
+            return AppendResult.empty(logStartOffset);
+        }
+        BatchValidator.validate(records, start, end, view, cfg, now, name, true);
+        long prevPid = -1;
+        short prevEpoch = -1;
+        int prevLastSeq = -1;
+        for (int pos = start; pos < end; pos += view.sizeInBytes()) {
+            view.wrap(records, pos);
+            long[] dup = producers.checkClientBatch(view, prevPid, prevEpoch, prevLastSeq);
+            if (dup != null) {
+                return new AppendResult(dup[0], dup[1], -1, logStartOffset, -1, -1, true,
+                        CompletableFuture.completedFuture(null));
+            }
+            prevPid = view.producerId();
+            prevEpoch = view.producerEpoch();
+            prevLastSeq = view.lastSequence();
+        }
+        long first = logEndOffset;
+        long next = first;
+        long maxTs = -1;
+        long offsetOfMax = -1;
+        long messages = 0;
+        for (int pos = start; pos < end; pos += view.sizeInBytes()) {
+            view.wrap(records, pos);
+            view.setBaseOffset(next);
+            view.setPartitionLeaderEpoch(leaderEpoch);
+            if (cfg.logAppendTime()) {
+                view.setMaxTimestamp(true, now);
+            }
+            if (view.maxTimestamp() > maxTs) {
+                maxTs = view.maxTimestamp();
+                offsetOfMax = next;
+            }
+            messages += view.recordCount();
+            next = view.nextOffset();
+        }
+        epochs.assign(leaderEpoch, first);
+        CompletableFuture<Void> durable = write(records, start, end, first, next - 1, maxTs, messages, now);
+        return new AppendResult(first, next - 1, cfg.logAppendTime() ? now : -1, logStartOffset, maxTs, offsetOfMax,
+                false, durable);
+    }
+
+    /**
+     * Appends batches replicated from the leader, keeping their offsets, epochs and timestamps; they must
+     * start at or after the log end offset and increase. Borrows {@code records}. Writer thread.
+     */
+    public AppendResult appendAsFollower(ByteBuf records) {
+        checkOnline();
+        LogConfig cfg = config;
+        long now = clock.milliseconds();
+        int start = records.readerIndex();
+        int end = records.writerIndex();
+        if (start == end) {
+            return AppendResult.empty(logStartOffset);
+        }
+        BatchValidator.validate(records, start, end, view, cfg, now, name, false);
+        long expected = logEndOffset;
+        long first = -1;
+        long last = -1;
+        long maxTs = -1;
+        long offsetOfMax = -1;
+        long messages = 0;
+        for (int pos = start; pos < end; pos += view.sizeInBytes()) {
+            view.wrap(records, pos);
+            if (view.baseOffset() < expected) {
+                throw new SamsaException(ErrorCode.INVALID_RECORD, "Replicated batch at offset " + view.baseOffset()
+                        + " for " + name + " is below the expected offset " + expected);
+            }
+            if (first < 0) {
+                first = view.baseOffset();
+            }
+            if (view.maxTimestamp() > maxTs) {
+                maxTs = view.maxTimestamp();
+                offsetOfMax = view.baseOffset();
+            }
+            messages += view.recordCount();
+            last = view.lastOffset();
+            expected = last + 1;
+        }
+        for (int pos = start; pos < end; pos += view.sizeInBytes()) {
+            view.wrap(records, pos);
+            epochs.assign(view.partitionLeaderEpoch(), view.baseOffset());
+        }
+        CompletableFuture<Void> durable = write(records, start, end, first, last, maxTs, messages, now);
+        return new AppendResult(first, last, -1, logStartOffset, maxTs, offsetOfMax, false, durable);
+    }
+
+    /**
+     * Writes a transaction marker (commit or abort) for {@code producerId}, ends its ongoing transaction and,
+     * for an abort, records it in the transaction index. Writer thread.
+     */
+    public AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
+                                                int coordinatorEpoch, int leaderEpoch) {
+        checkOnline();
+        producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+        long now = clock.milliseconds();
+        ByteBuf marker = ControlBatch.marker(producerId, producerEpoch, commit, coordinatorEpoch, now);
+        try {
+            long offset = logEndOffset;
+            view.wrap(marker, 0);
+            view.setBaseOffset(offset);
+            view.setPartitionLeaderEpoch(leaderEpoch);
+            epochs.assign(leaderEpoch, offset);
+            CompletableFuture<Void> durable = writeBytes(marker, 0, ControlBatch.SIZE, offset, offset, now, now, 1,
+                    false);
+            long firstTxnOffset = producers.completeTxn(producerId, producerEpoch, coordinatorEpoch, offset, now);
+            if (!commit && firstTxnOffset >= 0) {
+                addAbortedIfMissing(active, producerId, firstTxnOffset, offset);
+            }
+            firstUnstableOffset = producers.firstUnstableOffset();
+            return new AppendResult(offset, offset, -1, logStartOffset, now, offset, false, durable);
+        } finally {
+            marker.release();
+        }
+    }
+
+    private CompletableFuture<Void> write(ByteBuf records, int start, int end, long first, long last, long maxTs,
+                                          long messages, long now) {
+        CompletableFuture<Void> durable = writeBytes(records, start, end - start, first, last, maxTs, now, messages,
+                true);
+        for (int pos = start; pos < end; pos += view.sizeInBytes()) {
+            view.wrap(records, pos);
+            producers.update(view);
+        }
+        firstUnstableOffset = producers.firstUnstableOffset();
+        return durable;
+    }
+
+    private CompletableFuture<Void> writeBytes(ByteBuf buf, int from, int len, long first, long last, long maxTs,
+                                               long now, long messages, boolean dataBatches) {
+        try {
+            LogSegment seg = maybeRoll(len, first, last, maxTs, now);
+            seg.append(buf, from, len, view);
+        } catch (IOException e) {
+            markOffline();
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot write to " + name, e);
+        }
+        logEndOffset = last + 1;
+        unflushedMessages += messages;
+        if (unflushedMessages >= config.flushMessages()) {
+            unflushedMessages = 0;
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            flusher.request(this, f);
+            return f;
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private LogSegment maybeRoll(int len, long first, long last, long maxTs, long now) throws IOException {
+        LogSegment a = active;
+        LogConfig cfg = config;
+        boolean roll;
+        if (a.size() == 0) {
+            roll = a.baseOffset() != first;
+        } else {
+            roll = (long) a.size() + len > cfg.segmentBytes()
+                    || a.timeWaitedForRoll(now, maxTs, activeCreatedMs) > cfg.segmentMs() - cfg.segmentJitterMs()
+                    || a.indexFull()
+                    || !a.offsetFits(last);
+        }
+        if (roll) {
+            roll(first, now);
+        }
+        return active;
+    }
+
+    private void roll(long newBase, long now) throws IOException {
+        LogSegment old = active;
+        LogConfig cfg = config;
+        if (old.size() == 0) {
+            segments.remove(old.baseOffset());
+            old.renameForDeletion();
+            old.deleteFiles();
+        } else {
+            old.deactivate();
+        }
+        LogSegment seg = LogSegment.create(dir, newBase, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes());
+        segments.put(newBase, seg);
+        active = seg;
+        activeCreatedMs = now;
+        dirDirty = true;
+        producers.takeSnapshot(newBase);
+        log.debug("{}Rolled a new segment at offset {}", prefix, newBase);
+        flusher.request(this, null);
+        checkpointRequested = true;
+    }
+
+    // ---------------------------------------------------------------- reads (any thread)
+
+    /**
+     * Reads whole batches from {@code startOffset}: the batch holding it (whole, even when the offset is in
+     * its middle) and the following ones up to {@code maxBytes}, only batches whose last offset is below
+     * {@code maxOffset} (exclusive, e.g. the high watermark). With {@code minOneMessage} the first batch is
+     * returned whole even when larger than {@code maxBytes} (KIP-74). A read at the log end is empty. The
+     * result holds a {@link FileSlice} the caller must release. Any thread.
+     *
+     * @throws SamsaException OFFSET_OUT_OF_RANGE below the log start or above the log end
+     */
+    public ReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
+        long leo = logEndOffset;
+        long lso = logStartOffset;
+        if (startOffset < lso || startOffset > leo) {
+            throw new SamsaException(ErrorCode.OFFSET_OUT_OF_RANGE, "Offset " + startOffset
+                    + " is out of range for " + name + " (log start " + lso + ", log end " + leo + ")");
+        }
+        long bound = Math.min(maxOffset, leo);
+        if (startOffset >= bound) {
+            return new ReadResult(FileSlice.EMPTY, lso, leo);
+        }
+        Map.Entry<Long, LogSegment> e = segments.floorEntry(startOffset);
+        if (e == null) {
+            throw new SamsaException(ErrorCode.OFFSET_OUT_OF_RANGE, "Offset " + startOffset
+                    + " is no longer in " + name + " (log start " + logStartOffset + ")");
+        }
+        try {
+            while (e != null) {
+                FileSlice slice = e.getValue().read(startOffset, maxBytes, bound, minOneMessage);
+                if (slice != null) {
+                    return new ReadResult(slice, lso, leo);
+                }
+                e = segments.higherEntry(e.getKey());
+            }
+        } catch (IOException ex) {
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot read " + name, ex);
+        }
+        return new ReadResult(FileSlice.EMPTY, lso, leo);
+    }
+
+    /**
+     * The offset of the first record whose timestamp is at or above {@code timestamp}, or -1 when none is
+     * (ListOffsets with a timestamp). Any thread.
+     */
+    public long offsetForTimestamp(long timestamp) {
+        long lso = logStartOffset;
+        try {
+            for (LogSegment s : segments.values()) {
+                long off = s.findOffsetByTimestamp(timestamp, lso);
+                if (off >= 0) {
+                    return off;
+                }
+            }
+        } catch (IOException e) {
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot search " + name, e);
+        }
+        return -1;
+    }
+
+    /**
+     * The largest timestamp in the log and the offset of its first record ({timestamp, offset}), or
+     * {-1, -1} for an empty log (ListOffsets MAX_TIMESTAMP, KIP-734). Any thread.
+     */
+    public long[] maxTimestampAndOffset() {
+        LogSegment best = null;
+        for (LogSegment s : segments.values()) {
+            if (s.maxTimestamp() >= 0 && (best == null || s.maxTimestamp() > best.maxTimestamp())) {
+                best = s;
+            }
+        }
+        if (best == null) {
+            return new long[] {-1, -1};
+        }
+        try {
+            return new long[] {best.maxTimestamp(), best.exactOffsetOfMaxTimestamp()};
+        } catch (IOException e) {
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot search " + name, e);
+        }
+    }
+
+    /** Aborted transactions overlapping [fetchOffset, upperBound), for a READ_COMMITTED fetch. Any thread. */
+    public List<AbortedTransaction> collectAbortedTransactions(long fetchOffset, long upperBound) {
+        List<AbortedTransaction> out = new ArrayList<>();
+        Long from = segments.floorKey(fetchOffset);
+        NavigableMap<Long, LogSegment> tail = from == null ? segments : segments.tailMap(from, true);
+        try {
+            for (LogSegment s : tail.values()) {
+                if (s.baseOffset() >= upperBound) {
+                    break;
+                }
+                s.txnIndex().collect(fetchOffset, upperBound, out);
+            }
+        } catch (IOException e) {
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot read the transaction index of " + name, e);
+        }
+        return out;
+    }
+
+    /** OffsetsForLeaderEpoch: the end offset of {@code epoch}. Any thread. */
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        return epochs.endOffsetFor(epoch, logEndOffset);
+    }
+
+    public int latestEpoch() {
+        return epochs.latestEpoch();
+    }
+
+    /** The offset the next appended record gets. Any thread. */
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    /** The first readable offset. Any thread. */
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** Everything below this offset is on disk (fsynced). Any thread. */
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** The first offset of the oldest ongoing transaction, or -1; the LSO is min(this, high watermark). */
+    public long firstUnstableOffset() {
+        return firstUnstableOffset;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public boolean isOffline() {
+        return offline;
+    }
+
+    /** The number of segments. Any thread. */
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /** Base offsets of the segments, ascending. Any thread. */
+    public List<Long> segmentBaseOffsets() {
+        return new ArrayList<>(segments.keySet());
+    }
+
+    /** Total bytes in all segments. Any thread. */
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment s : segments.values()) {
+            total += s.size();
+        }
+        return total;
+    }
+
+    /** The active segment's size in bytes (tests, metrics). Any thread. */
+    public int activeSegmentSize() {
+        return active.size();
+    }
+
+    /** The producer state (the writer thread's; tests and the transaction path). */
+    public ProducerStateManager producerState() {
+        return producers;
+    }
+
+    // ---------------------------------------------------------------- retention and truncation (writer thread)
+
+    /** Replaces the config (topic config change). Writer thread. */
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+        active.setIndexIntervalBytes(newConfig.indexIntervalBytes());
+    }
+
+    /**
+     * Raises the log start offset (DeleteRecords); reads below it fail from now on, and segments wholly below
+     * it are deleted by the next {@link #deleteOldSegments}. Checkpointed by the flusher. Writer thread.
+     */
+    public void increaseLogStartOffset(long offset) {
+        if (offset > logEndOffset) {
+            throw new SamsaException(ErrorCode.OFFSET_OUT_OF_RANGE, "Cannot move the log start of " + name + " to "
+                    + offset + ", past the log end " + logEndOffset);
+        }
+        if (offset <= logStartOffset) {
+            return;
+        }
+        logStartOffset = offset;
+        epochs.truncateFromStart(offset);
+        requestCheckpoint();
+    }
+
+    /**
+     * Deletes whole segments that are wholly below {@code highWatermark} and below the log start offset,
+     * older than {@code retention.ms} (by their largest timestamp) or beyond {@code retention.bytes}, oldest
+     * first; an expired active segment is first rolled. Files are renamed to {@code .deleted} now and deleted
+     * after {@code file.delete.delay.ms} on the scheduler's thread. Returns the number deleted. Writer thread.
+     */
+    public int deleteOldSegments(long highWatermark) {
+        checkOnline();
+        LogConfig cfg = config;
+        long now = clock.milliseconds();
+        long excess = cfg.retentionBytes() < 0 ? -1 : sizeInBytes() - cfg.retentionBytes();
+        List<LogSegment> doomed = new ArrayList<>();
+        for (LogSegment s : segments.values()) {
+            Map.Entry<Long, LogSegment> next = segments.higherEntry(s.baseOffset());
+            long upper = next == null ? logEndOffset : next.getKey();
+            if (highWatermark < upper || (next == null && s.size() == 0)) {
+                break;
+            }
+            boolean startBreach = next != null && next.getKey() <= logStartOffset;
+            long ts = s.maxTimestamp() >= 0 ? s.maxTimestamp() : s.lastModifiedMs();
+            boolean expired = cfg.retentionMs() >= 0 && now - ts > cfg.retentionMs();
+            boolean tooBig = excess >= 0 && excess - s.size() >= 0;
+            if (!startBreach && !expired && !tooBig) {
+                break;
+            }
+            if (excess >= 0) {
+                excess -= s.size();
+            }
+            doomed.add(s);
+        }
+        if (doomed.isEmpty()) {
+            return 0;
+        }
+        try {
+            if (doomed.size() == segments.size()) {
+                roll(logEndOffset, now);
+            }
+            for (LogSegment s : doomed) {
+                segments.remove(s.baseOffset());
+                scheduleDeletion(s, cfg);
+            }
+            long first = segments.firstKey();
+            if (first > logStartOffset) {
+                logStartOffset = first;
+            }
+            epochs.truncateFromStart(logStartOffset);
+            producers.deleteSnapshotsBelow(first);
+        } catch (IOException e) {
+            markOffline();
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot delete segments of " + name, e);
+        }
+        log.info("{}Deleted {} segments by retention; log start is now {}", prefix, doomed.size(), logStartOffset);
+        requestCheckpoint();
+        return doomed.size();
+    }
+
+    private void scheduleDeletion(LogSegment s, LogConfig cfg) throws IOException {
+        s.renameForDeletion();
+        deleter.schedule(() -> {
+            try {
+                s.deleteFiles();
+            } catch (IOException e) {
+                log.warn("{}Failed to delete {}", prefix, s, e);
+            }
+        }, cfg.fileDeleteDelayMs());
+    }
+
+    /**
+     * Removes every batch at or above {@code offset} (a follower after a leader change). The cut falls on a
+     * batch boundary: the batch holding {@code offset} goes too. Writer thread.
+     */
+    public void truncateTo(long offset) {
+        if (offset >= logEndOffset) {
+            return;
+        }
+        if (offset < segments.firstKey()) {
+            truncateFullyAndStartAt(offset);
+            return;
+        }
+        synchronized (recoveryLock) {
+            truncations++;
+        }
+        LogConfig cfg = config;
+        try {
+            for (LogSegment s : new ArrayList<>(segments.tailMap(offset, false).values())) {
+                segments.remove(s.baseOffset());
+                scheduleDeletion(s, cfg);
+            }
+            LogSegment target = segments.floorEntry(offset).getValue();
+            if (target != active) {
+                target.activate();
+                active = target;
+                activeCreatedMs = clock.milliseconds();
+            }
+            long newEnd = target.truncateTo(offset);
+            logEndOffset = newEnd;
+            synchronized (recoveryLock) {
+                recoveryPoint = Math.min(recoveryPoint, newEnd);
+            }
+            epochs.truncateFromEnd(newEnd);
+            rebuildProducerState(newEnd);
+            firstUnstableOffset = producers.firstUnstableOffset();
+            log.info("{}Truncated to offset {} (log end now {})", prefix, offset, newEnd);
+        } catch (IOException e) {
+            markOffline();
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot truncate " + name, e);
+        }
+        requestCheckpoint();
+    }
+
+    /** Deletes everything and restarts the log empty at {@code offset} (log start = log end). Writer thread. */
+    public void truncateFullyAndStartAt(long offset) {
+        synchronized (recoveryLock) {
+            truncations++;
+        }
+        LogConfig cfg = config;
+        try {
+            for (LogSegment s : new ArrayList<>(segments.values())) {
+                segments.remove(s.baseOffset());
+                scheduleDeletion(s, cfg);
+            }
+            LogSegment seg = LogSegment.create(dir, offset, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes());
+            segments.put(offset, seg);
+            active = seg;
+            activeCreatedMs = clock.milliseconds();
+            dirDirty = true;
+            logEndOffset = offset;
+            logStartOffset = offset;
+            synchronized (recoveryLock) {
+                recoveryPoint = offset;
+            }
+            epochs.clear();
+            producers.clear(offset);
+            producers.deleteSnapshotsAbove(-1);
+            firstUnstableOffset = -1;
+            log.info("{}Truncated fully; the log restarts at offset {}", prefix, offset);
+        } catch (IOException e) {
+            markOffline();
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot truncate " + name, e);
+        }
+        requestCheckpoint();
+    }
+
+    /** Forgets producers idle longer than {@code producer.id.expiration.ms}. Returns how many. Writer thread. */
+    public int removeExpiredProducers() {
+        return producers.removeExpired(clock.milliseconds(), config.producerIdExpirationMs());
+    }
+
+    // ---------------------------------------------------------------- flusher thread
+
+    /** Forces every segment that may hold unflushed data and advances the recovery point. Flusher thread. */
+    void flushFromFlusher() throws IOException {
+        long gen;
+        long target;
+        synchronized (recoveryLock) {
+            gen = truncations;
+            target = logEndOffset;
+        }
+        if (dirDirty) {
+            dirDirty = false;
+            forcer.forceDirectory(dir);
+        }
+        long rp = recoveryPoint;
+        if (target > rp) {
+            Long from = segments.floorKey(rp);
+            NavigableMap<Long, LogSegment> tail = from == null ? segments : segments.tailMap(from, true);
+            for (LogSegment s : tail.values()) {
+                if (s.baseOffset() >= target) {
+                    break;
+                }
+                s.flush(forcer);
+            }
+        }
+        synchronized (recoveryLock) {
+            if (gen == truncations && target > recoveryPoint) {
+                recoveryPoint = target;
+            }
+        }
+        lastFlushMs = clock.milliseconds();
+    }
+
+    boolean flushMsDue(long now) {
+        long flushMs = config.flushMs();
+        return flushMs != Long.MAX_VALUE && logEndOffset > recoveryPoint && now - lastFlushMs >= flushMs;
+    }
+
+    private void requestCheckpoint() {
+        checkpointRequested = true;
+    }
+
+    /** Writes the checkpoints that changed, when requested or every {@code intervalMs}. Flusher thread. */
+    void maybeWriteCheckpoints(long now, long intervalMs) throws IOException {
+        if (!checkpointRequested && now - lastCheckpointMs < intervalMs) {
+            return;
+        }
+        checkpointRequested = false;
+        lastCheckpointMs = now;
+        writeCheckpoints();
+    }
+
+    private synchronized void writeCheckpoints() throws IOException {
+        if (offline) {
+            return;
+        }
+        long rp = recoveryPoint;
+        if (rp != checkpointedRecoveryPoint) {
+            CheckpointFile.write(dir.resolve(RECOVERY_POINT_CHECKPOINT), List.<long[]>of(new long[] {rp}), forcer);
+            checkpointedRecoveryPoint = rp;
+        }
+        long lso = logStartOffset;
+        if (lso != checkpointedLogStart) {
+            CheckpointFile.write(dir.resolve(LOG_START_OFFSET_CHECKPOINT), List.<long[]>of(new long[] {lso}), forcer);
+            checkpointedLogStart = lso;
+        }
+        if (epochs.isDirty()) {
+            epochs.markClean();
+            CheckpointFile.write(dir.resolve(LEADER_EPOCH_CHECKPOINT), epochs.snapshot(), forcer);
+        }
+    }
+
+    void markOffline() {
+        offline = true;
+    }
+
+    private void checkOnline() {
+        if (offline) {
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "The log of " + name + " is offline");
+        }
+    }
+
+    /**
+     * Clean close: snapshots producer state at the log end, forces data and indexes, writes checkpoints and
+     * closes the segments. The writer must have stopped; the flusher must be stopped. Caller's thread.
+     */
+    void close() throws IOException {
+        if (offline) {
+            for (LogSegment s : segments.values()) {
+                s.close();
+            }
+            return;
+        }
+        long end = logEndOffset;
+        Path snap = producers.takeSnapshot(end);
+        ProducerStateManager.forceSnapshot(snap, forcer);
+        active.deactivate();
+        for (LogSegment s : segments.tailMap(segments.floorKey(recoveryPoint) == null ? segments.firstKey()
+                : segments.floorKey(recoveryPoint), true).values()) {
+            s.flush(forcer);
+        }
+        // Indexes of the last segment were trimmed by deactivate; force them too.
+        active.flush(forcer);
+        forcer.forceDirectory(dir);
+        synchronized (recoveryLock) {
+            recoveryPoint = end;
+        }
+        writeCheckpoints();
+        for (LogSegment s : segments.values()) {
+            s.close();
+        }
+    }
+
+    /** Closes the segments without flushing or checkpoints (a deleted partition). */
+    void closeForDeletion() throws IOException {
+        offline = true;
+        for (LogSegment s : segments.values()) {
+            s.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Log(" + name + ", start=" + logStartOffset + ", end=" + logEndOffset + ", segments=" + segments.size()
+                + ")";
+    }
+}

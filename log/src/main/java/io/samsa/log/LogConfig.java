@@ -1,0 +1,173 @@
+package io.samsa.log;
+
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+
+import java.util.Map;
+
+/**
+ * The per-topic settings one {@link Log} obeys: an immutable value built from a map of topic configs that
+ * uses Kafka's names ({@code segment.bytes}, {@code retention.ms}, ...), with Kafka's defaults for every
+ * key that is absent. Unknown keys are ignored (they belong to other modules, e.g. {@code min.insync.replicas}).
+ *
+ * <p>Immutable and thread-safe. A config change builds a new value and hands it to {@link Log#updateConfig}.
+ */
+public final class LogConfig {
+    public static final String SEGMENT_BYTES = "segment.bytes";
+    public static final String SEGMENT_MS = "segment.ms";
+    public static final String SEGMENT_JITTER_MS = "segment.jitter.ms";
+    public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
+    public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+    public static final String RETENTION_MS = "retention.ms";
+    public static final String RETENTION_BYTES = "retention.bytes";
+    public static final String FLUSH_MESSAGES = "flush.messages";
+    public static final String FLUSH_MS = "flush.ms";
+    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
+    public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
+    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+
+    /** Kafka's defaults. */
+    public static final LogConfig DEFAULTS = new LogConfig(Map.of());
+
+    private final int segmentBytes;
+    private final long segmentMs;
+    private final long segmentJitterMs;
+    private final int segmentIndexBytes;
+    private final int indexIntervalBytes;
+    private final long retentionMs;
+    private final long retentionBytes;
+    private final long flushMessages;
+    private final long flushMs;
+    private final int maxMessageBytes;
+    private final boolean logAppendTime;
+    private final long timestampBeforeMaxMs;
+    private final long timestampAfterMaxMs;
+    private final long producerIdExpirationMs;
+    private final long fileDeleteDelayMs;
+
+    private LogConfig(Map<String, String> props) {
+        segmentBytes = (int) longValue(props, SEGMENT_BYTES, 1024L * 1024 * 1024, 14, Integer.MAX_VALUE);
+        segmentMs = longValue(props, SEGMENT_MS, 7L * 24 * 60 * 60 * 1000, 1, Long.MAX_VALUE);
+        segmentJitterMs = longValue(props, SEGMENT_JITTER_MS, 0, 0, Long.MAX_VALUE);
+        segmentIndexBytes = (int) longValue(props, SEGMENT_INDEX_BYTES, 10 * 1024 * 1024, 4, Integer.MAX_VALUE);
+        indexIntervalBytes = (int) longValue(props, INDEX_INTERVAL_BYTES, 4096, 0, Integer.MAX_VALUE);
+        retentionMs = longValue(props, RETENTION_MS, 7L * 24 * 60 * 60 * 1000, -1, Long.MAX_VALUE);
+        retentionBytes = longValue(props, RETENTION_BYTES, -1, -1, Long.MAX_VALUE);
+        flushMessages = longValue(props, FLUSH_MESSAGES, Long.MAX_VALUE, 1, Long.MAX_VALUE);
+        flushMs = longValue(props, FLUSH_MS, Long.MAX_VALUE, 0, Long.MAX_VALUE);
+        maxMessageBytes = (int) longValue(props, MAX_MESSAGE_BYTES, 1024 * 1024 + 12, 0, Integer.MAX_VALUE);
+        String type = props.getOrDefault(MESSAGE_TIMESTAMP_TYPE, "CreateTime");
+        if (!"CreateTime".equals(type) && !"LogAppendTime".equals(type)) {
+            throw invalid(MESSAGE_TIMESTAMP_TYPE, type);
+        }
+        logAppendTime = "LogAppendTime".equals(type);
+        timestampBeforeMaxMs = longValue(props, MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.MAX_VALUE, 0, Long.MAX_VALUE);
+        // Kafka 4.0 lowered the default for future timestamps to one hour.
+        timestampAfterMaxMs = longValue(props, MESSAGE_TIMESTAMP_AFTER_MAX_MS, 60L * 60 * 1000, 0, Long.MAX_VALUE);
+        producerIdExpirationMs = longValue(props, PRODUCER_ID_EXPIRATION_MS, 24L * 60 * 60 * 1000, 1, Long.MAX_VALUE);
+        fileDeleteDelayMs = longValue(props, FILE_DELETE_DELAY_MS, 60_000, 0, Long.MAX_VALUE);
+    }
+
+    /**
+     * Builds a config from topic configs with Kafka's names; absent keys take Kafka's defaults. Throws
+     * {@link SamsaException} with {@link ErrorCode#INVALID_CONFIG} naming the key for a malformed value.
+     */
+    public static LogConfig fromMap(Map<String, String> props) {
+        return new LogConfig(props);
+    }
+
+    private static long longValue(Map<String, String> props, String key, long dflt, long min, long max) {
+        String s = props.get(key);
+        if (s == null) {
+            return dflt;
+        }
+        long v;
+        try {
+            v = Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            throw invalid(key, s);
+        }
+        if (v < min || v > max) {
+            throw invalid(key, s);
+        }
+        return v;
+    }
+
+    private static SamsaException invalid(String key, String value) {
+        return new SamsaException(ErrorCode.INVALID_CONFIG, "Invalid value " + value + " for configuration " + key);
+    }
+
+    public int segmentBytes() {
+        return segmentBytes;
+    }
+
+    public long segmentMs() {
+        return segmentMs;
+    }
+
+    public long segmentJitterMs() {
+        return segmentJitterMs;
+    }
+
+    public int segmentIndexBytes() {
+        return segmentIndexBytes;
+    }
+
+    public int indexIntervalBytes() {
+        return indexIntervalBytes;
+    }
+
+    /** -1 means keep forever. */
+    public long retentionMs() {
+        return retentionMs;
+    }
+
+    /** -1 means no size limit. */
+    public long retentionBytes() {
+        return retentionBytes;
+    }
+
+    public long flushMessages() {
+        return flushMessages;
+    }
+
+    public long flushMs() {
+        return flushMs;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /** True for {@code message.timestamp.type=LogAppendTime}. */
+    public boolean logAppendTime() {
+        return logAppendTime;
+    }
+
+    public long timestampBeforeMaxMs() {
+        return timestampBeforeMaxMs;
+    }
+
+    public long timestampAfterMaxMs() {
+        return timestampAfterMaxMs;
+    }
+
+    public long producerIdExpirationMs() {
+        return producerIdExpirationMs;
+    }
+
+    public long fileDeleteDelayMs() {
+        return fileDeleteDelayMs;
+    }
+
+    @Override
+    public String toString() {
+        return "LogConfig(segment.bytes=" + segmentBytes + ", segment.ms=" + segmentMs + ", retention.ms=" + retentionMs
+                + ", retention.bytes=" + retentionBytes + ", flush.messages=" + flushMessages + ", flush.ms=" + flushMs
+                + ", max.message.bytes=" + maxMessageBytes + ", timestamp.type="
+                + (logAppendTime ? "LogAppendTime" : "CreateTime") + ")";
+    }
+}

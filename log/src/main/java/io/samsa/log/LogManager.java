@@ -1,0 +1,297 @@
+package io.samsa.log;
+
+import io.samsa.common.Clock;
+import io.samsa.common.Scheduler;
+import io.samsa.log.segment.HandleCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The logs of one data directory: opens every {@code TOPIC-PARTITION} directory at start (recovering them
+ * after an unclean stop), creates and deletes partitions, and owns what the logs share: the flusher thread
+ * (group commit), the bounded cache of cold segments' open handles, and the scheduler that deletes files
+ * after {@code file.delete.delay.ms}.
+ *
+ * <p>Clean shutdown: {@link #close()} closes every log (producer snapshots, forced data and indexes,
+ * checkpoints) and then writes {@code .clean-shutdown}; the next start sees the marker, skips scanning, and
+ * deletes it once every log is loaded.
+ *
+ * <p>Thread-safe for opening, looking up and deleting logs; each {@link Log} then has its own single-writer
+ * rule. {@link #close()} must run after the partitions' writers have stopped.
+ */
+public final class LogManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+
+    public static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
+    private static final String DELETE_SUFFIX = "-delete";
+
+    private final Path dataDir;
+    private final Clock clock;
+    private final FileForcer forcer;
+    private final Scheduler scheduler;
+    private final ExecutorScheduler ownScheduler;
+    private final HandleCache cache;
+    private final Flusher flusher;
+    private final Function<String, LogConfig> configs;
+    private final Map<String, Log> logs = new ConcurrentHashMap<>();
+    private final boolean cleanStart;
+    private volatile boolean closed;
+
+    private LogManager(Builder b) throws IOException {
+        this.dataDir = b.dataDir;
+        this.clock = b.clock;
+        this.forcer = b.forcer;
+        this.configs = b.configs;
+        this.ownScheduler = b.scheduler == null ? new ExecutorScheduler("samsa-log-deleter") : null;
+        this.scheduler = b.scheduler == null ? ownScheduler : b.scheduler;
+        this.cache = new HandleCache(b.maxOpenColdSegments);
+        Files.createDirectories(dataDir);
+        Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
+        this.cleanStart = Files.exists(marker);
+        this.flusher = new Flusher("samsa-log-flusher", clock, b.checkpointIntervalMs, b.flusherPollMs);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (!Files.isDirectory(p)) {
+                    continue;
+                }
+                if (n.endsWith(DELETE_SUFFIX)) {
+                    deleteTreeLater(p);
+                } else if (parse(n) != null) {
+                    Log l = openLog(n, configs.apply(parse(n).topic), cleanStart);
+                    logs.put(n, l);
+                }
+            }
+        }
+        Files.deleteIfExists(marker);
+        forcer.forceDirectory(dataDir);
+        log.info("Loaded {} logs from {} after a {} shutdown", logs.size(), dataDir, cleanStart ? "clean" : "unclean");
+    }
+
+    /** Starts building a manager for {@code dataDir}. */
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    private record TopicPartition(String topic, int partition) {
+    }
+
+    private static TopicPartition parse(String dirName) {
+        int dash = dirName.lastIndexOf('-');
+        if (dash <= 0 || dash == dirName.length() - 1) {
+            return null;
+        }
+        try {
+            return new TopicPartition(dirName.substring(0, dash), Integer.parseInt(dirName.substring(dash + 1)));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** {@code TOPIC-PARTITION}. */
+    public static String dirName(String topic, int partition) {
+        return topic + "-" + partition;
+    }
+
+    private Log openLog(String name, LogConfig config, boolean clean) throws IOException {
+        Log l = new Log(name, dataDir.resolve(name), config, clock, cache, flusher, forcer, scheduler);
+        l.load(clean);
+        flusher.register(l);
+        return l;
+    }
+
+    /** True when the previous run ended with a clean shutdown. */
+    public boolean startedClean() {
+        return cleanStart;
+    }
+
+    /** The log of a partition, opening or creating it with {@code config} if needed. Any thread. */
+    public synchronized Log getOrCreate(String topic, int partition, LogConfig config) {
+        checkOpen();
+        String name = dirName(topic, partition);
+        Log l = logs.get(name);
+        if (l == null) {
+            try {
+                l = openLog(name, config, true);
+                forcer.forceDirectory(dataDir);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("Cannot create the log of " + name, e);
+            }
+            logs.put(name, l);
+        }
+        return l;
+    }
+
+    /** The log of a partition, or null. Any thread. */
+    public Log get(String topic, int partition) {
+        return logs.get(dirName(topic, partition));
+    }
+
+    public Collection<Log> logs() {
+        return new ArrayList<>(logs.values());
+    }
+
+    /**
+     * Deletes a partition: closes its log, renames its directory to {@code NAME.<uuid>-delete} and removes
+     * it after {@code file.delete.delay.ms} on the scheduler's thread. Its writer must have stopped.
+     */
+    public synchronized void delete(String topic, int partition) throws IOException {
+        String name = dirName(topic, partition);
+        Log l = logs.remove(name);
+        if (l == null) {
+            return;
+        }
+        flusher.unregister(l);
+        l.closeForDeletion();
+        Path target = dataDir.resolve(name + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
+        Files.move(l.dir(), target);
+        forcer.forceDirectory(dataDir);
+        scheduler.schedule(() -> deleteTreeQuietly(target), l.config().fileDeleteDelayMs());
+    }
+
+    private void deleteTreeLater(Path p) {
+        scheduler.schedule(() -> deleteTreeQuietly(p), 0);
+    }
+
+    private static void deleteTreeQuietly(Path root) {
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            log.warn("Failed to delete {}", root, e);
+        }
+    }
+
+    /** The shared cache of cold segments' handles (tests and metrics). */
+    public HandleCache handleCache() {
+        return cache;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("The log manager of " + dataDir + " is closed");
+        }
+    }
+
+    /**
+     * Clean shutdown: completes pending flushes, closes every log, then writes the clean-shutdown marker
+     * (only if every log closed cleanly). The partitions' writers must have stopped.
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        flusher.close();
+        boolean allClean = true;
+        for (Log l : logs.values()) {
+            try {
+                l.close();
+                allClean &= !l.isOffline();
+            } catch (IOException | RuntimeException e) {
+                allClean = false;
+                log.error("Failed to close {} cleanly", l.name(), e);
+            }
+        }
+        cache.invalidateAll();
+        if (allClean) {
+            Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
+            Files.write(marker, new byte[0]);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(marker,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                forcer.force(ch, marker);
+            }
+            forcer.forceDirectory(dataDir);
+        }
+        if (ownScheduler != null) {
+            ownScheduler.close();
+        }
+        log.info("Closed {} logs in {} ({})", logs.size(), dataDir, allClean ? "clean" : "not clean");
+    }
+
+    /** Options of a {@link LogManager}. Not thread-safe; build once. */
+    public static final class Builder {
+        private final Path dataDir;
+        private Clock clock = Clock.SYSTEM;
+        private FileForcer forcer = FileForcer.SYSTEM;
+        private Scheduler scheduler;
+        private Function<String, LogConfig> configs = t -> LogConfig.DEFAULTS;
+        private long maxOpenColdSegments = 4096;
+        private long checkpointIntervalMs = 60_000;
+        private long flusherPollMs = 100;
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        /** The fsync seam (tests count fsyncs). */
+        public Builder forcer(FileForcer f) {
+            this.forcer = f;
+            return this;
+        }
+
+        /** Runs delayed deletions; default: an own daemon thread. */
+        public Builder scheduler(Scheduler s) {
+            this.scheduler = s;
+            return this;
+        }
+
+        /** Config of each topic found on disk at start. */
+        public Builder configs(Function<String, LogConfig> c) {
+            this.configs = c;
+            return this;
+        }
+
+        /** Bound of the cold segments' handle cache. */
+        public Builder maxOpenColdSegments(long n) {
+            this.maxOpenColdSegments = n;
+            return this;
+        }
+
+        /** How often changed checkpoints are written even when nothing asks (Kafka: 60 s). */
+        public Builder checkpointIntervalMs(long ms) {
+            this.checkpointIntervalMs = ms;
+            return this;
+        }
+
+        public Builder flusherPollMs(long ms) {
+            this.flusherPollMs = ms;
+            return this;
+        }
+
+        public LogManager build() throws IOException {
+            return new LogManager(this);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.samsa.log.index;
+
+import io.samsa.log.AbortedTransaction;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/**
+ * The aborted-transaction index of one segment ({@code .txnindex}), created on the first abort. Entries are
+ * appended in marker order.
+ *
+ * <pre>
+ *  entry (34 bytes, big-endian)
+ *  0   2  version           0
+ *  2   8  producerId
+ *  10  8  firstOffset       first offset of the transaction's data
+ *  18  8  lastOffset        offset of the abort marker
+ *  26  8  lastStableOffset  last stable offset when the marker was written
+ * </pre>
+ *
+ * <p>Aborts are rare, so the index holds no open file: each append opens, writes and closes, and reads go
+ * through the file. Appends and truncation run on the writer thread; {@link #collect} on any thread.
+ */
+public final class TransactionIndex {
+    public static final int ENTRY_SIZE = 34;
+
+    private volatile Path file;
+
+    public TransactionIndex(Path file) {
+        this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Appends one entry (no fsync: the flusher forces segments, and recovery rebuilds this file). */
+    public void append(AbortedTransaction txn) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(ENTRY_SIZE);
+        buf.putShort((short) 0).putLong(txn.producerId()).putLong(txn.firstOffset()).putLong(txn.lastOffset())
+                .putLong(txn.lastStableOffset()).flip();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        }
+    }
+
+    /**
+     * Adds to {@code out} every entry whose transaction overlaps [fetchOffset, upperBound): its marker at or
+     * after {@code fetchOffset} and its first offset below {@code upperBound}. Whole entries only; a torn
+     * tail is ignored.
+     */
+    public void collect(long fetchOffset, long upperBound, List<AbortedTransaction> out) throws IOException {
+        Path f = file;
+        if (!Files.exists(f)) {
+            return;
+        }
+        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(f));
+        while (all.remaining() >= ENTRY_SIZE) {
+            all.getShort();
+            long pid = all.getLong();
+            long first = all.getLong();
+            long last = all.getLong();
+            long lso = all.getLong();
+            if (last >= fetchOffset && first < upperBound) {
+                out.add(new AbortedTransaction(pid, first, last, lso));
+            }
+        }
+    }
+
+    /** Removes entries whose marker is at or above {@code offset}. Writer thread. */
+    public void truncateTo(long offset) throws IOException {
+        Path f = file;
+        if (!Files.exists(f)) {
+            return;
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        ByteBuffer all = ByteBuffer.wrap(bytes);
+        int keep = 0;
+        while (all.remaining() >= ENTRY_SIZE) {
+            int at = all.position();
+            all.position(at + 18);
+            long last = all.getLong();
+            all.position(at + ENTRY_SIZE);
+            if (last >= offset) {
+                break;
+            }
+            keep = at + ENTRY_SIZE;
+        }
+        if (keep != bytes.length) {
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ch.truncate(keep);
+            }
+        }
+    }
+
+    public void renameTo(Path target) throws IOException {
+        if (Files.exists(file)) {
+            Files.move(file, target);
+        }
+        file = target;
+    }
+
+    public void deleteIfExists() throws IOException {
+        Files.deleteIfExists(file);
+    }
+}

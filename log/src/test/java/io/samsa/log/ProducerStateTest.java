@@ -1,0 +1,172 @@
+package io.samsa.log;
+
+import io.samsa.common.ManualClock;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import org.apache.kafka.common.compress.Compression;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProducerStateTest {
+    private static final long T0 = 1_700_000_000_000L;
+    private static final Map<String, String> PROPS = Map.of(LogConfig.SEGMENT_BYTES, "600",
+            LogConfig.SEGMENT_INDEX_BYTES, "4096", LogConfig.PRODUCER_ID_EXPIRATION_MS, "60000");
+
+    @TempDir
+    Path tmp;
+    ManualClock clock = new ManualClock(T0);
+    LogManager manager;
+    Log log;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        manager = open(tmp.resolve("live"));
+        log = manager.getOrCreate("t", 0, LogConfig.fromMap(PROPS));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        manager.close();
+    }
+
+    private LogManager open(Path d) throws Exception {
+        return LogManager.builder(d).clock(clock).scheduler(new TestLogs.ManualScheduler())
+                .forcer(TestLogs.NO_FSYNC).configs(t -> LogConfig.fromMap(PROPS)).build();
+    }
+
+    private AppendResult send(Log l, long pid, int epoch, int seq, int count) {
+        return TestLogs.append(l, TestLogs.idempotent(pid, (short) epoch, seq, clock.milliseconds(), count), 0);
+    }
+
+    private ErrorCode fails(Log l, long pid, int epoch, int seq, int count) {
+        return assertThrows(SamsaException.class, () -> send(l, pid, epoch, seq, count)).errorCode();
+    }
+
+    @Test
+    void duplicatesReturnOriginalOffsetsAndAreNotWritten() {
+        send(log, 1, 0, 0, 2);
+        AppendResult second = send(log, 1, 0, 2, 3);
+        send(log, 2, 0, 0, 1);
+        long end = log.logEndOffset();
+        AppendResult dup = send(log, 1, 0, 2, 3);
+        assertTrue(dup.duplicate());
+        assertEquals(second.firstOffset(), dup.firstOffset());
+        assertEquals(second.lastOffset(), dup.lastOffset());
+        assertEquals(end, log.logEndOffset());
+        // Only the last five batches are remembered: an older retry is out of order.
+        for (int i = 0; i < 5; i++) {
+            send(log, 1, 0, 5 + i, 1);
+        }
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, fails(log, 1, 0, 2, 3));
+    }
+
+    @Test
+    void sequenceAndEpochRules() {
+        send(log, 1, 0, 0, 2);
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, fails(log, 1, 0, 3, 1));
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, fails(log, 1, 1, 5, 1));
+        send(log, 1, 1, 0, 1);
+        assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH, fails(log, 1, 0, 2, 1));
+        // An unknown producer may start at any sequence (Kafka 2.5+ answers no UNKNOWN_PRODUCER_ID).
+        send(log, 9, 3, 42, 1);
+        send(log, 9, 3, 43, 1);
+        // Wrap-around at Integer.MAX_VALUE.
+        send(log, 5, 0, Integer.MAX_VALUE - 1, 2);
+        send(log, 5, 0, 0, 1);
+        assertEquals(0, log.producerState().entry(5).lastSeq());
+        // Two batches of one producer in one append must be consecutive.
+        long end = log.logEndOffset();
+        assertThrows(SamsaException.class, () -> TestLogs.append(log, TestLogs.concat(
+                TestLogs.idempotent(6, (short) 0, 0, T0, 2), TestLogs.idempotent(6, (short) 0, 5, T0, 1)), 0));
+        assertEquals(end, log.logEndOffset());
+        AppendResult both = TestLogs.append(log, TestLogs.concat(TestLogs.idempotent(6, (short) 0, 0, T0, 2),
+                TestLogs.idempotent(6, (short) 0, 2, T0, 1)), 0);
+        assertEquals(end + 2, both.lastOffset());
+    }
+
+    @Test
+    void stateSurvivesCleanAndUncleanRestarts() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            send(log, 1, 0, i * 2, 2);
+        }
+        assertTrue(log.segmentCount() > 2);
+        // Unclean: a crash image recovers state from the last roll snapshot plus the batches after it.
+        Path img = tmp.resolve("img");
+        TestLogs.copyTree(log.dir(), img.resolve("t-0"));
+        try (LogManager m = open(img)) {
+            Log r = m.get("t", 0);
+            AppendResult dup = send(r, 1, 0, 58, 2);
+            assertTrue(dup.duplicate());
+            assertEquals(58, dup.firstOffset());
+            assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, fails(r, 1, 0, 61, 1));
+            assertEquals(60, send(r, 1, 0, 60, 1).firstOffset());
+        }
+        manager.close();
+        manager = open(tmp.resolve("live"));
+        assertTrue(manager.startedClean());
+        log = manager.get("t", 0);
+        assertTrue(send(log, 1, 0, 58, 2).duplicate());
+        assertEquals(60, send(log, 1, 0, 60, 1).firstOffset());
+    }
+
+    @Test
+    void idleProducersExpire() {
+        send(log, 1, 0, 0, 1);
+        clock.advance(30_000);
+        send(log, 2, 0, 0, 1);
+        clock.advance(30_001);
+        assertEquals(1, log.removeExpiredProducers());
+        assertEquals(null, log.producerState().entry(1));
+        assertEquals(1, log.producerState().producerCount());
+        // Expired: treated as unknown, any sequence is accepted.
+        send(log, 1, 0, 77, 1);
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, fails(log, 2, 0, 5, 1));
+    }
+
+    @Test
+    void transactionsTrackUnstableOffsetsAndAborts() throws Exception {
+        send(log, 1, 0, 0, 1);
+        AppendResult t1 = TestLogs.append(log, TestLogs.batch(T0, 2, "t", 7, (short) 0, 0, true, Compression.NONE), 0);
+        TestLogs.append(log, TestLogs.batch(T0, 2, "u", 8, (short) 0, 0, true, Compression.NONE), 0);
+        assertEquals(t1.firstOffset(), log.firstUnstableOffset());
+        // A non-transactional batch in the middle of a transaction is refused.
+        assertEquals(ErrorCode.INVALID_TXN_STATE, assertThrows(SamsaException.class,
+                () -> send(log, 7, 0, 2, 1)).errorCode());
+        TestLogs.append(log, TestLogs.batch(T0, 1, "t", 7, (short) 0, 2, true, Compression.NONE), 0);
+        AppendResult abort = log.appendTransactionMarker(7, (short) 0, false, 3, 0);
+        assertEquals(3, log.firstUnstableOffset());
+        AppendResult commit = log.appendTransactionMarker(8, (short) 0, true, 3, 0);
+        assertEquals(-1, log.firstUnstableOffset());
+        assertEquals(abort.lastOffset() + 1, commit.firstOffset());
+        List<AbortedTransaction> aborted = log.collectAbortedTransactions(0, log.logEndOffset());
+        assertEquals(1, aborted.size());
+        assertEquals(7, aborted.get(0).producerId());
+        assertEquals(t1.firstOffset(), aborted.get(0).firstOffset());
+        assertEquals(abort.firstOffset(), aborted.get(0).lastOffset());
+        assertTrue(log.collectAbortedTransactions(abort.firstOffset() + 1, log.logEndOffset()).isEmpty());
+        assertEquals(ErrorCode.TRANSACTION_COORDINATOR_FENCED, assertThrows(SamsaException.class,
+                () -> log.appendTransactionMarker(7, (short) 0, false, 2, 0)).errorCode());
+        // The markers are readable control batches; data stays readable.
+        assertEquals(6, TestLogs.readAll(log, 0).size());
+        // After an unclean restart the abort is still listed once.
+        Path img = tmp.resolve("img");
+        TestLogs.copyTree(log.dir(), img.resolve("t-0"));
+        try (LogManager m = open(img)) {
+            Log r = m.get("t", 0);
+            assertEquals(aborted, r.collectAbortedTransactions(0, r.logEndOffset()));
+            assertEquals(-1, r.firstUnstableOffset());
+            assertFalse(m.startedClean());
+        }
+    }
+}
