@@ -65,6 +65,7 @@ public final class RecordBatchView {
     public static final int NO_PARTITION_LEADER_EPOCH = -1;
     public static final long NO_TIMESTAMP = -1L;
 
+    private final CRC32C crc32c = new CRC32C();
     private ByteBuf buf;
     private int start;
 
@@ -122,6 +123,11 @@ public final class RecordBatchView {
 
     public short attributes() {
         return buf.getShort(start + ATTRIBUTES_OFFSET);
+    }
+
+    /** The compression codec; throws {@link DecodeException} for the undefined ids 5-7. */
+    public CompressionType compressionType() {
+        return CompressionType.forId(compressionId());
     }
 
     /** Compression codec id: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
@@ -196,24 +202,26 @@ public final class RecordBatchView {
         return producerId() != NO_PRODUCER_ID;
     }
 
-    /** Computes the CRC32C over attributes..end of batch. */
+    /**
+     * Computes the CRC32C over attributes..end of batch. Allocates nothing for heap buffers and
+     * single-component direct buffers (it reuses this view's checksum and the buffer's internal NIO
+     * view), so it can run once per batch on the produce path.
+     */
     public long computeCrc() {
         int from = start + ATTRIBUTES_OFFSET;
         int len = sizeInBytes() - ATTRIBUTES_OFFSET;
-        CRC32C crc = new CRC32C();
-        update(crc, buf, from, len);
-        return crc.getValue();
-    }
-
-    private static void update(CRC32C crc, ByteBuf buf, int from, int len) {
-        if (buf.nioBufferCount() == 1) {
-            ByteBuffer nio = buf.nioBuffer(from, len);
-            crc.update(nio);
+        CRC32C crc = crc32c;
+        crc.reset();
+        if (buf.hasArray()) {
+            crc.update(buf.array(), buf.arrayOffset() + from, len);
+        } else if (buf.nioBufferCount() == 1) {
+            crc.update(buf.internalNioBuffer(from, len));
         } else {
             for (ByteBuffer nio : buf.nioBuffers(from, len)) {
                 crc.update(nio);
             }
         }
+        return crc.getValue();
     }
 
     /** True when the stored CRC matches the batch's bytes. Requires the whole batch to be readable. */
