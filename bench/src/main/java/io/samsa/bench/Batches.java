@@ -23,6 +23,14 @@ final class Batches {
         return values;
     }
 
+    /**
+     * How many records of {@code recordSize} bytes (8-byte key, small headers) fill a batch of at most
+     * {@code batchBytes}: 15 for 1 KiB records in a 16 KiB batch, 136 for 100 B records.
+     */
+    static int recordsPerBatch(int recordSize, int batchBytes) {
+        return Math.max(1, (batchBytes - 61) / (recordSize + 20));
+    }
+
     /** A batch of {@code values} with 8-byte keys; the caller owns the returned buffer. */
     static ByteBuf build(ByteBufAllocator alloc, CompressionType compression, byte[][] values) {
         try (RecordBatchBuilder b = new RecordBatchBuilder(alloc)) {

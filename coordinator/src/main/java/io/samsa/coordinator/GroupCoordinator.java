@@ -1,0 +1,310 @@
+package io.samsa.coordinator;
+
+import io.samsa.common.Clock;
+import io.samsa.common.Scheduler;
+import io.samsa.coordinator.group.GroupShard;
+import io.samsa.coordinator.group.OffsetProtocol;
+import io.samsa.coordinator.runtime.CoordinatorRuntime;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import io.samsa.wire.message.ConsumerGroupDescribeRequest;
+import io.samsa.wire.message.ConsumerGroupDescribeResponse;
+import io.samsa.wire.message.ConsumerGroupHeartbeatRequest;
+import io.samsa.wire.message.ConsumerGroupHeartbeatResponse;
+import io.samsa.wire.message.DeleteGroupsRequest;
+import io.samsa.wire.message.DeleteGroupsResponse;
+import io.samsa.wire.message.DescribeGroupsRequest;
+import io.samsa.wire.message.DescribeGroupsResponse;
+import io.samsa.wire.message.HeartbeatRequest;
+import io.samsa.wire.message.HeartbeatResponse;
+import io.samsa.wire.message.JoinGroupRequest;
+import io.samsa.wire.message.JoinGroupResponse;
+import io.samsa.wire.message.LeaveGroupRequest;
+import io.samsa.wire.message.LeaveGroupResponse;
+import io.samsa.wire.message.ListGroupsRequest;
+import io.samsa.wire.message.ListGroupsResponse;
+import io.samsa.wire.message.OffsetCommitRequest;
+import io.samsa.wire.message.OffsetCommitResponse;
+import io.samsa.wire.message.OffsetDeleteRequest;
+import io.samsa.wire.message.OffsetDeleteResponse;
+import io.samsa.wire.message.OffsetFetchRequest;
+import io.samsa.wire.message.OffsetFetchResponse;
+import io.samsa.wire.message.SyncGroupRequest;
+import io.samsa.wire.message.SyncGroupResponse;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * The group coordinator: consumer groups (classic JoinGroup/SyncGroup and KIP-848 ConsumerGroupHeartbeat)
+ * and committed offsets, kept in the partitions of {@code __consumer_offsets} that this broker leads. The
+ * server calls {@link #onElection}/{@link #onResignation} as leadership of those partitions moves, and one
+ * method per API; each returns the response to send (with the protocol's error codes filled in; the future
+ * never fails). Thread-safe: work runs on the runtime's single event thread; futures may complete on it.
+ */
+public final class GroupCoordinator implements AutoCloseable {
+    /** The internal topic holding groups and offsets. */
+    public static final String TOPIC = "__consumer_offsets";
+
+    private final GroupCoordinatorConfig config;
+    private final CoordinatorRuntime<GroupShard> runtime;
+
+    public GroupCoordinator(GroupCoordinatorConfig config, Clock clock, Scheduler scheduler, Executor executor,
+                            CoordinatorPartitionWriter writer, CoordinatorLoader loader, TopicMetadata topics) {
+        this.config = config;
+        this.runtime = new CoordinatorRuntime<>(TOPIC, clock, scheduler, executor, writer, loader,
+                p -> new GroupShard(p, config, topics));
+    }
+
+    /** Kafka's placement: {@code Utils.abs(groupId.hashCode()) % n}, where abs(MIN_VALUE) is 0. */
+    public static int partitionFor(String groupId, int numPartitions) {
+        int h = groupId.hashCode();
+        return (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % numPartitions;
+    }
+
+    public int partitionFor(String groupId) {
+        return partitionFor(groupId == null ? "" : groupId, config.numPartitions());
+    }
+
+    public GroupCoordinatorConfig config() {
+        return config;
+    }
+
+    /** This broker now leads {@code partition} of __consumer_offsets in {@code leaderEpoch}: load it. */
+    public void onElection(int partition, int leaderEpoch) {
+        runtime.scheduleLoad(partition, leaderEpoch);
+    }
+
+    /** This broker no longer leads {@code partition} (as of {@code leaderEpoch}; -1 = any): unload it. */
+    public void onResignation(int partition, int leaderEpoch) {
+        runtime.scheduleUnload(partition, leaderEpoch);
+    }
+
+    /** Whether {@code partition} is loaded and serving. */
+    public CompletableFuture<Boolean> isActive(int partition) {
+        return runtime.isActive(partition);
+    }
+
+    // ---- classic protocol
+
+    public CompletableFuture<JoinGroupResponse> joinGroup(RequestMeta meta, JoinGroupRequest req) {
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "JoinGroup", (s, ctx) -> s.joinGroup(ctx, meta, req))
+                .thenCompose(f -> f)
+                .exceptionally(t -> new JoinGroupResponse().setErrorCode(code(t)).setGenerationId(-1)
+                        .setMemberId(req.memberId() == null ? "" : req.memberId()));
+    }
+
+    public CompletableFuture<SyncGroupResponse> syncGroup(RequestMeta meta, SyncGroupRequest req) {
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "SyncGroup", (s, ctx) -> s.syncGroup(ctx, meta, req))
+                .thenCompose(f -> f)
+                .exceptionally(t -> new SyncGroupResponse().setErrorCode(code(t)).setAssignment(new byte[0]));
+    }
+
+    public CompletableFuture<HeartbeatResponse> heartbeat(RequestMeta meta, HeartbeatRequest req) {
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "Heartbeat", (s, ctx) -> s.heartbeat(ctx, meta, req))
+                .exceptionally(t -> new HeartbeatResponse().setErrorCode(code(t)));
+    }
+
+    public CompletableFuture<LeaveGroupResponse> leaveGroup(RequestMeta meta, LeaveGroupRequest req) {
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "LeaveGroup",
+                        (s, ctx) -> s.leaveGroup(ctx, meta, req))
+                .exceptionally(t -> new LeaveGroupResponse().setErrorCode(code(t)));
+    }
+
+    // ---- KIP-848
+
+    public CompletableFuture<ConsumerGroupHeartbeatResponse> consumerGroupHeartbeat(
+            RequestMeta meta, ConsumerGroupHeartbeatRequest req) {
+        if (req.groupId() == null || req.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponse()
+                    .setErrorCode(ErrorCode.INVALID_REQUEST.code()).setErrorMessage("GroupId can't be empty."));
+        }
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "ConsumerGroupHeartbeat",
+                        (s, ctx) -> s.consumerGroupHeartbeat(ctx, meta, req))
+                .exceptionally(t -> new ConsumerGroupHeartbeatResponse().setErrorCode(code(t)));
+    }
+
+    public CompletableFuture<ConsumerGroupDescribeResponse> consumerGroupDescribe(
+            RequestMeta meta, ConsumerGroupDescribeRequest req) {
+        List<CompletableFuture<ConsumerGroupDescribeResponse.DescribedGroup>> parts = new ArrayList<>();
+        for (String groupId : req.groupIds()) {
+            parts.add(runtime.scheduleRead(partitionFor(groupId), "ConsumerGroupDescribe",
+                            s -> s.admin().describeConsumerGroup(groupId))
+                    .exceptionally(t -> new ConsumerGroupDescribeResponse.DescribedGroup().setGroupId(groupId)
+                            .setErrorCode(code(t)).setGroupState("").setAssignorName("")));
+        }
+        return all(parts).thenApply(list -> new ConsumerGroupDescribeResponse().setGroups(list));
+    }
+
+    // ---- offsets
+
+    public CompletableFuture<OffsetCommitResponse> commitOffsets(RequestMeta meta, OffsetCommitRequest req) {
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "OffsetCommit",
+                        (s, ctx) -> s.commitOffsets(ctx, meta, req))
+                .exceptionally(t -> commitError(req, code(t)));
+    }
+
+    private static OffsetCommitResponse commitError(OffsetCommitRequest req, short code) {
+        OffsetCommitResponse resp = new OffsetCommitResponse();
+        for (OffsetCommitRequest.OffsetCommitRequestTopic t : req.topics()) {
+            OffsetCommitResponse.OffsetCommitResponseTopic rt = new OffsetCommitResponse.OffsetCommitResponseTopic()
+                    .setName(t.name()).setTopicId(t.topicId());
+            for (OffsetCommitRequest.OffsetCommitRequestPartition p : t.partitions()) {
+                rt.partitions().add(new OffsetCommitResponse.OffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(code));
+            }
+            resp.topics().add(rt);
+        }
+        return resp;
+    }
+
+    public CompletableFuture<OffsetFetchResponse> fetchOffsets(RequestMeta meta, OffsetFetchRequest req) {
+        short v = meta.apiVersion();
+        if (v >= 8) {
+            List<CompletableFuture<OffsetFetchResponse.OffsetFetchResponseGroup>> parts = new ArrayList<>();
+            for (OffsetFetchRequest.OffsetFetchRequestGroup g : req.groups()) {
+                List<OffsetProtocol.FetchTopic> topics = null;
+                if (g.topics() != null) {
+                    topics = new ArrayList<>();
+                    for (OffsetFetchRequest.OffsetFetchRequestTopics t : g.topics()) {
+                        topics.add(new OffsetProtocol.FetchTopic(t.name(), t.topicId(), t.partitionIndexes()));
+                    }
+                }
+                parts.add(fetchGroup(g.groupId(), topics, v >= 9 ? g.memberId() : null, g.memberEpoch(), v));
+            }
+            return all(parts).thenApply(list -> new OffsetFetchResponse().setGroups(list));
+        }
+        List<OffsetProtocol.FetchTopic> topics = null;
+        if (req.topics() != null) {
+            topics = new ArrayList<>();
+            for (OffsetFetchRequest.OffsetFetchRequestTopic t : req.topics()) {
+                topics.add(new OffsetProtocol.FetchTopic(t.name(), null, t.partitionIndexes()));
+            }
+        }
+        return fetchGroup(req.groupId(), topics, null, -1, v).thenApply(g -> toLegacy(g, v));
+    }
+
+    private CompletableFuture<OffsetFetchResponse.OffsetFetchResponseGroup> fetchGroup(
+            String groupId, List<OffsetProtocol.FetchTopic> topics, String memberId, int memberEpoch, short v) {
+        if (groupId == null || groupId.isEmpty()) {
+            return CompletableFuture.completedFuture(new OffsetFetchResponse.OffsetFetchResponseGroup()
+                    .setGroupId(groupId == null ? "" : groupId).setErrorCode(ErrorCode.INVALID_GROUP_ID.code()));
+        }
+        return runtime.scheduleRead(partitionFor(groupId), "OffsetFetch",
+                        s -> s.offsets().fetch(groupId, topics, memberId, memberEpoch, v))
+                .exceptionally(t -> new OffsetFetchResponse.OffsetFetchResponseGroup().setGroupId(groupId)
+                        .setErrorCode(code(t)));
+    }
+
+    /** The v0-7 layout: one group, a top-level error (v2+) or, in v0-1, the group error on every partition. */
+    private static OffsetFetchResponse toLegacy(OffsetFetchResponse.OffsetFetchResponseGroup g, short v) {
+        OffsetFetchResponse resp = new OffsetFetchResponse();
+        if (v >= 2) {
+            resp.setErrorCode(g.errorCode());
+        }
+        for (OffsetFetchResponse.OffsetFetchResponseTopics t : g.topics()) {
+            OffsetFetchResponse.OffsetFetchResponseTopic rt = new OffsetFetchResponse.OffsetFetchResponseTopic()
+                    .setName(t.name());
+            for (OffsetFetchResponse.OffsetFetchResponsePartitions p : t.partitions()) {
+                rt.partitions().add(new OffsetFetchResponse.OffsetFetchResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setCommittedOffset(p.committedOffset())
+                        .setCommittedLeaderEpoch(p.committedLeaderEpoch()).setMetadata(p.metadata())
+                        .setErrorCode(v < 2 && g.errorCode() != 0 ? g.errorCode() : p.errorCode()));
+            }
+            resp.topics().add(rt);
+        }
+        return resp;
+    }
+
+    public CompletableFuture<OffsetDeleteResponse> deleteOffsets(RequestMeta meta, OffsetDeleteRequest req) {
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "OffsetDelete",
+                        (s, ctx) -> s.deleteOffsets(ctx, req))
+                .exceptionally(t -> new OffsetDeleteResponse().setErrorCode(code(t)));
+    }
+
+    // ---- admin
+
+    public CompletableFuture<ListGroupsResponse> listGroups(RequestMeta meta, ListGroupsRequest req) {
+        Set<String> states = new HashSet<>();
+        Set<String> types = new HashSet<>();
+        if (meta.apiVersion() >= 4) {
+            req.statesFilter().forEach(s -> states.add(s.toLowerCase(Locale.ROOT)));
+        }
+        if (meta.apiVersion() >= 5) {
+            req.typesFilter().forEach(s -> types.add(s.toLowerCase(Locale.ROOT)));
+        }
+        return runtime.scheduleReadAll("ListGroups", s -> s.admin().list(states, types))
+                .thenApply(r -> {
+                    ListGroupsResponse resp = new ListGroupsResponse();
+                    r.results().forEach(resp.groups()::addAll);
+                    if (r.anyLoading()) {
+                        resp.setErrorCode(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code());
+                    }
+                    return resp;
+                })
+                .exceptionally(t -> new ListGroupsResponse().setErrorCode(code(t)));
+    }
+
+    public CompletableFuture<DescribeGroupsResponse> describeGroups(RequestMeta meta, DescribeGroupsRequest req) {
+        List<CompletableFuture<DescribeGroupsResponse.DescribedGroup>> parts = new ArrayList<>();
+        for (String groupId : req.groups()) {
+            parts.add(runtime.scheduleRead(partitionFor(groupId), "DescribeGroups",
+                            s -> s.admin().describe(groupId, meta.apiVersion()))
+                    .exceptionally(t -> new DescribeGroupsResponse.DescribedGroup().setGroupId(groupId)
+                            .setErrorCode(code(t)).setGroupState("").setProtocolType("").setProtocolData("")));
+        }
+        return all(parts).thenApply(list -> new DescribeGroupsResponse().setGroups(list));
+    }
+
+    public CompletableFuture<DeleteGroupsResponse> deleteGroups(RequestMeta meta, DeleteGroupsRequest req) {
+        List<CompletableFuture<DeleteGroupsResponse.DeletableGroupResult>> parts = new ArrayList<>();
+        for (String groupId : req.groupsNames()) {
+            parts.add(runtime.scheduleWrite(partitionFor(groupId), "DeleteGroups",
+                            (s, ctx) -> s.admin().delete(ctx, groupId))
+                    .exceptionally(t -> new DeleteGroupsResponse.DeletableGroupResult().setGroupId(groupId)
+                            .setErrorCode(code(t))));
+        }
+        return all(parts).thenApply(list -> new DeleteGroupsResponse().setResults(list));
+    }
+
+    // ---- tests and operations
+
+    /** Runs offset expiry on every loaded partition now. */
+    public void expireOffsetsNow() {
+        runtime.scheduleWriteAll("ExpireOffsets", (s, ctx) -> s.expireOffsets(ctx));
+    }
+
+    /** Reads a loaded partition's shard on the event thread (tests: state checks). */
+    public <T> CompletableFuture<T> readShard(int partition, Function<GroupShard, T> op) {
+        return runtime.scheduleRead(partition, "ReadShard", op);
+    }
+
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    private static <T> CompletableFuture<List<T>> all(List<CompletableFuture<T>> parts) {
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+            List<T> out = new ArrayList<>(parts.size());
+            for (CompletableFuture<T> f : parts) {
+                out.add(f.join());
+            }
+            return out;
+        });
+    }
+
+    /** The error code for a failed coordinator operation (typed errors keep their code). */
+    static short code(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof SamsaException s ? s.errorCode().code() : ErrorCode.UNKNOWN_SERVER_ERROR.code();
+    }
+}

@@ -1,0 +1,190 @@
+package io.samsa.server;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.samsa.common.Clock;
+import io.samsa.controller.ControllerConfig;
+import io.samsa.controller.QuorumController;
+import io.samsa.log.LogManager;
+import io.samsa.server.handler.admin.AdminApis;
+import io.samsa.server.handler.data.DataApis;
+import io.samsa.server.handler.group.GroupApis;
+import io.samsa.server.partition.ReplicaManager;
+import io.samsa.server.partition.TopicConfigResolver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import io.samsa.server.config.BrokerConfig;
+import io.samsa.server.config.Endpoint;
+import io.samsa.server.handler.ApiVersionsHandler;
+import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.network.FaultInjector;
+import io.samsa.server.network.RequestDecoder;
+import io.samsa.server.network.SamsaServer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running broker: the one place that wires the modules together (network, handlers, metadata, logs).
+ * {@link #start} returns once every listener is bound and requests are answered; {@link #close} stops
+ * it cleanly. Used by {@code Main} and embedded in tests.
+ */
+public final class SamsaBroker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SamsaBroker.class);
+
+    /** The metadata log's directory under the data directory (not a TOPIC-PARTITION name). */
+    public static final String METADATA_DIR = "metadata";
+
+    private final BrokerConfig config;
+    private final BrokerServices services;
+    private final SamsaServer server;
+    private final List<Endpoint> bound;
+    private final List<AutoCloseable> opened;
+    private final FaultInjector faults;
+    private volatile boolean closed;
+
+    private SamsaBroker(BrokerConfig config, BrokerServices services, SamsaServer server, List<Endpoint> bound,
+                        List<AutoCloseable> opened, FaultInjector faults) {
+        this.config = config;
+        this.faults = faults;
+        this.services = services;
+        this.server = server;
+        this.bound = bound;
+        this.opened = opened;
+    }
+
+    /** Starts a broker with {@code config}; returns when it answers requests. */
+    public static SamsaBroker start(BrokerConfig config) throws Exception {
+        return start(config, Clock.SYSTEM);
+    }
+
+    /** Starts a broker reading time from {@code clock}; returns when it answers requests. */
+    public static SamsaBroker start(BrokerConfig config, Clock clock) throws Exception {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            Path dataDir = config.dataDir();
+            Files.createDirectories(dataDir);
+            ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+                    new DefaultThreadFactory("samsa-background", true));
+            opened.add(background::shutdownNow);
+            QuorumController controller = QuorumController.start(ControllerConfig.builder(config.nodeId(),
+                            dataDir.resolve(METADATA_DIR))
+                    .clusterId(config.getString("cluster.id"))
+                    .staticProps(config.originals())
+                    .clock(clock)
+                    .build());
+            opened.add(controller);
+            TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
+            LogManager logs = LogManager.builder(dataDir)
+                    .clock(clock)
+                    .configs(topic -> topicConfigs.logConfig(controller.image(), topic))
+                    .build();
+            opened.add(logs);
+            int threads = Math.max(1, Math.min(config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
+                    Runtime.getRuntime().availableProcessors()));
+            EventLoopGroup workers = SamsaServer.newWorkerGroup(threads);
+            opened.add(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+            ReplicaManager replicas = new ReplicaManager(config, logs);
+            opened.add(replicas);
+            BrokerServices services = new BrokerServices(config, clock, controller, logs, replicas, workers,
+                    background);
+            controller.addListener(replicas).get();
+
+            ApiVersionsHandler apiVersions = new ApiVersionsHandler();
+            SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
+            DataApis.register(builder, services);
+            AdminApis.register(builder, services);
+            GroupApis.register(builder, services);
+            SupportedApis apis = builder.build();
+            apiVersions.setApis(apis);
+            FaultInjector faults = new FaultInjector();
+
+            SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
+                    config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
+            opened.add(server);
+            SamsaServer.Settings settings = new SamsaServer.Settings(
+                    config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
+                    config.getLong(BrokerConfig.CONNECTIONS_MAX_IDLE_MS),
+                    config.getInt(BrokerConfig.MAX_CONNECTIONS),
+                    config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP),
+                    config.getInt("socket.send.buffer.bytes"),
+                    config.getInt("socket.receive.buffer.bytes"));
+            List<Endpoint> bound = server.start(config.listeners(), settings, faults.wrap(apis),
+                    new RequestDecoder());
+            controller.registerBroker(config.nodeId(), advertised(config, bound), config.getString("broker.rack"))
+                    .get();
+            return new SamsaBroker(config, services, server, bound, opened, faults);
+        } catch (Exception | Error e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /**
+     * The advertised listeners for the broker registration: advertised.listeners, else the bound
+     * listeners with their actual ports (so port 0 works in tests), an unspecified host as 127.0.0.1.
+     */
+    private static List<io.samsa.controller.Endpoint> advertised(BrokerConfig config, List<Endpoint> bound) {
+        List<io.samsa.controller.Endpoint> out = new ArrayList<>();
+        List<String> controllerNames = config.getList("controller.listener.names");
+        List<Endpoint> eps = config.isSet(BrokerConfig.ADVERTISED_LISTENERS) ? config.advertisedListeners() : bound;
+        for (Endpoint e : eps) {
+            if (controllerNames.contains(e.listenerName())) {
+                continue;
+            }
+            out.add(new io.samsa.controller.Endpoint(e.listenerName(), e.host().isEmpty() ? "127.0.0.1" : e.host(),
+                    e.port(), e.securityProtocol()));
+        }
+        return out;
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while stopping {}", opened.get(i), e);
+            }
+        }
+    }
+
+    /** The listeners as bound (with actual ports). */
+    public List<Endpoint> boundListeners() {
+        return bound;
+    }
+
+    /** host:port of the first listener, for clients' bootstrap.servers. */
+    public String bootstrapServers() {
+        return bound.stream().map(e -> (e.host().isEmpty() ? "127.0.0.1" : e.host()) + ":" + e.port())
+                .collect(Collectors.joining(","));
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    public BrokerServices services() {
+        return services;
+    }
+
+    /** Fault injection for tests: fail or delay the next requests of an API. */
+    public FaultInjector faults() {
+        return faults;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("Stopping broker node {}", config.nodeId());
+        closeAll(opened);
+        log.info("Broker node {} stopped", config.nodeId());
+    }
+}

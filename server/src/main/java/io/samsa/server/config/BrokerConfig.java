@@ -1,0 +1,326 @@
+package io.samsa.server.config;
+
+import static io.samsa.server.config.ConfigKey.atLeast;
+import static io.samsa.server.config.ConfigKey.between;
+import static io.samsa.server.config.ConfigKey.of;
+import static io.samsa.server.config.ConfigKey.oneOf;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's static configuration, with Kafka's key names and defaults. Built once at start-up from
+ * a {@code server.properties} file and overrides; immutable and safe to read from any thread.
+ *
+ * <p>An invalid value fails start-up with {@link ConfigException} naming the key. An unknown key is
+ * logged once and kept (it is shown by DescribeConfigs as Kafka does not, but it harms nothing).
+ */
+public final class BrokerConfig {
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfig.class);
+
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String NODE_ID = "node.id";
+    public static final String BROKER_ID = "broker.id";
+    public static final String PROCESS_ROLES = "process.roles";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
+
+    private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
+
+    static {
+        String[] timestampTypes = {"CreateTime", "LogAppendTime"};
+        add(of(LISTENERS, ConfigType.LIST, "PLAINTEXT://127.0.0.1:9092",
+                "Listener URIs to bind, e.g. PLAINTEXT://127.0.0.1:9092"));
+        add(of(ADVERTISED_LISTENERS, ConfigType.LIST, null, "Listeners given to clients; defaults to listeners"));
+        add(of("listener.security.protocol.map", ConfigType.STRING,
+                "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "Listener name to security protocol"));
+        add(of("inter.broker.listener.name", ConfigType.STRING, null, "Listener used between brokers"));
+        add(of("controller.listener.names", ConfigType.LIST, null, "Listeners used by the controller"));
+        add(of("controller.quorum.voters", ConfigType.LIST, "", "Voters of the metadata quorum"));
+        add(of("controller.quorum.bootstrap.servers", ConfigType.LIST, "", "Bootstrap servers of the quorum"));
+        add(atLeast(NODE_ID, ConfigType.INT, "1", 0, "This node's id"));
+        add(atLeast(BROKER_ID, ConfigType.INT, null, -1, "Alias of node.id"));
+        add(of(PROCESS_ROLES, ConfigType.LIST, "broker,controller", "Roles of this process"));
+        add(of("cluster.id", ConfigType.STRING, null, "Cluster id to format the metadata log with"));
+        add(of(LOG_DIRS, ConfigType.LIST, null, "Data directories; defaults to log.dir"));
+        add(of(LOG_DIR, ConfigType.STRING, "./data", "Data directory when log.dirs is unset"));
+        add(of("metadata.log.dir", ConfigType.STRING, null, "Directory of the metadata log"));
+        add(atLeast(NUM_PARTITIONS, ConfigType.INT, "1", 1, "Default partitions of a new topic"));
+        add(atLeast(DEFAULT_REPLICATION_FACTOR, ConfigType.INT, "1", 1, "Default replication factor"));
+        add(of(AUTO_CREATE_TOPICS_ENABLE, ConfigType.BOOLEAN, "true", "Create topics on first use"));
+        add(of(DELETE_TOPIC_ENABLE, ConfigType.BOOLEAN, "true", "Allow topic deletion"));
+        add(atLeast(MESSAGE_MAX_BYTES, ConfigType.INT, "1048588", 0, "Largest record batch accepted"));
+        add(atLeast(SOCKET_REQUEST_MAX_BYTES, ConfigType.INT, "104857600", 1, "Largest request accepted"));
+        add(atLeast("socket.send.buffer.bytes", ConfigType.INT, "102400", -1, "SO_SNDBUF, -1 for the OS default"));
+        add(atLeast("socket.receive.buffer.bytes", ConfigType.INT, "102400", -1, "SO_RCVBUF, -1 for the OS default"));
+        add(of(CONNECTIONS_MAX_IDLE_MS, ConfigType.LONG, "600000", "Close connections idle this long"));
+        add(atLeast(MAX_CONNECTIONS, ConfigType.INT, "2147483647", 0, "Connection limit of the broker"));
+        add(atLeast(MAX_CONNECTIONS_PER_IP, ConfigType.INT, "2147483647", 0, "Connection limit per address"));
+        add(atLeast(NUM_NETWORK_THREADS, ConfigType.INT, "3", 1, "Network threads (event loops)"));
+        add(atLeast(NUM_IO_THREADS, ConfigType.INT, "8", 1, "Request handler threads"));
+        add(atLeast("background.threads", ConfigType.INT, "10", 1, "Background threads"));
+        add(atLeast("num.recovery.threads.per.data.dir", ConfigType.INT, "2", 1, "Recovery threads"));
+        add(of("log.retention.hours", ConfigType.INT, "168", "Retention in hours"));
+        add(of("log.retention.minutes", ConfigType.INT, null, "Retention in minutes (overrides hours)"));
+        add(of("log.retention.ms", ConfigType.LONG, null, "Retention in ms (overrides minutes)"));
+        add(of("log.retention.bytes", ConfigType.LONG, "-1", "Retention by partition size"));
+        add(atLeast("log.retention.check.interval.ms", ConfigType.LONG, "300000", 1, "Retention check period"));
+        add(atLeast("log.segment.bytes", ConfigType.INT, "1073741824", 14, "Segment size"));
+        add(atLeast("log.roll.hours", ConfigType.INT, "168", 1, "Segment roll time in hours"));
+        add(atLeast("log.roll.ms", ConfigType.LONG, null, 1, "Segment roll time in ms"));
+        add(atLeast("log.index.interval.bytes", ConfigType.INT, "4096", 0, "Bytes between index entries"));
+        add(atLeast("log.index.size.max.bytes", ConfigType.INT, "10485760", 4, "Index file size"));
+        add(atLeast("log.flush.interval.messages", ConfigType.LONG, String.valueOf(Long.MAX_VALUE), 1,
+                "Messages before fsync"));
+        add(of("log.flush.interval.ms", ConfigType.LONG, null, "Time before fsync"));
+        add(atLeast("log.flush.scheduler.interval.ms", ConfigType.LONG, String.valueOf(Long.MAX_VALUE), 0,
+                "Flusher period"));
+        add(oneOf("log.cleanup.policy", "delete", Set.of("delete", "compact", "compact,delete", "delete,compact"),
+                "Default cleanup policy"));
+        add(of("log.cleaner.enable", ConfigType.BOOLEAN, "true", "Run the log cleaner"));
+        add(atLeast("log.cleaner.delete.retention.ms", ConfigType.LONG, "86400000", 0, "Tombstone retention"));
+        add(between("log.cleaner.min.cleanable.ratio", ConfigType.DOUBLE, "0.5", 0, 1, "Cleanable ratio"));
+        add(atLeast("log.segment.delete.delay.ms", ConfigType.LONG, "60000", 0, "Delay before deleting files"));
+        add(oneOf("log.message.timestamp.type", "CreateTime", Set.of(timestampTypes), "Timestamp type"));
+        add(atLeast("log.message.timestamp.before.max.ms", ConfigType.LONG, String.valueOf(Long.MAX_VALUE), 0,
+                "Maximum age of a record timestamp"));
+        add(atLeast("log.message.timestamp.after.max.ms", ConfigType.LONG, "3600000", 0,
+                "Maximum future skew of a record timestamp"));
+        add(oneOf("compression.type", "producer",
+                Set.of("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"), "Compression of stored data"));
+        add(atLeast("min.insync.replicas", ConfigType.INT, "1", 1, "Minimum ISR for acks=all"));
+        add(of("unclean.leader.election.enable", ConfigType.BOOLEAN, "false", "Allow unclean election"));
+        add(atLeast(OFFSETS_TOPIC_NUM_PARTITIONS, ConfigType.INT, "50", 1, "Partitions of __consumer_offsets"));
+        add(between(OFFSETS_TOPIC_REPLICATION_FACTOR, ConfigType.INT, "3", 1, Short.MAX_VALUE,
+                "Replication of __consumer_offsets (capped by live brokers)"));
+        add(atLeast(OFFSETS_TOPIC_SEGMENT_BYTES, ConfigType.INT, "104857600", 1, "Segment size of offsets topic"));
+        add(atLeast(OFFSETS_RETENTION_MINUTES, ConfigType.INT, "10080", 1, "Committed offsets retention"));
+        add(atLeast("offsets.retention.check.interval.ms", ConfigType.LONG, "600000", 1, "Offsets expiry period"));
+        add(atLeast("offsets.commit.timeout.ms", ConfigType.INT, "5000", 1, "Offset commit timeout"));
+        add(atLeast("offset.metadata.max.bytes", ConfigType.INT, "4096", 0, "Max commit metadata size"));
+        add(atLeast(GROUP_INITIAL_REBALANCE_DELAY_MS, ConfigType.INT, "3000", 0, "First rebalance delay"));
+        add(atLeast(GROUP_MIN_SESSION_TIMEOUT_MS, ConfigType.INT, "6000", 0, "Minimum session timeout"));
+        add(atLeast(GROUP_MAX_SESSION_TIMEOUT_MS, ConfigType.INT, "1800000", 0, "Maximum session timeout"));
+        add(atLeast("group.max.size", ConfigType.INT, "2147483647", 1, "Maximum members of a group"));
+        add(of("group.coordinator.rebalance.protocols", ConfigType.LIST, "classic,consumer", "Group protocols"));
+        add(atLeast("transaction.state.log.num.partitions", ConfigType.INT, "50", 1, "Partitions of txn log"));
+        add(atLeast("transaction.state.log.replication.factor", ConfigType.INT, "3", 1, "Replication of txn log"));
+        add(atLeast("transaction.state.log.min.isr", ConfigType.INT, "2", 1, "Min ISR of txn log"));
+        add(atLeast("transaction.max.timeout.ms", ConfigType.INT, "900000", 1, "Max transaction timeout"));
+        add(atLeast("transactional.id.expiration.ms", ConfigType.INT, "604800000", 1, "Transactional id expiry"));
+        add(atLeast("producer.id.expiration.ms", ConfigType.INT, "86400000", 1, "Producer id expiry"));
+        add(atLeast(REPLICA_FETCH_MAX_BYTES, ConfigType.INT, "1048576", 0, "Replica fetch size"));
+        add(atLeast(FETCH_MAX_BYTES, ConfigType.INT, "57671680", 1024, "Maximum bytes of a fetch response"));
+        add(atLeast(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigType.INT, "1000", 0, "Fetch session slots"));
+        add(atLeast("queued.max.requests", ConfigType.INT, "500", 1, "Queued requests before blocking reads"));
+        add(atLeast("request.timeout.ms", ConfigType.INT, "30000", 0, "Request timeout"));
+        add(of("security.inter.broker.protocol", ConfigType.STRING, "PLAINTEXT", "Inter-broker protocol"));
+        add(of("sasl.enabled.mechanisms", ConfigType.LIST, "GSSAPI", "Enabled SASL mechanisms"));
+        add(of("authorizer.class.name", ConfigType.STRING, "", "Authorizer class"));
+        add(of("broker.rack", ConfigType.STRING, null, "Rack of this broker"));
+    }
+
+    private static void add(ConfigKey key) {
+        KEYS.put(key.name(), key);
+    }
+
+    private final Map<String, String> originals;
+    private final Map<String, Object> values;
+
+    private BrokerConfig(Map<String, String> originals, Map<String, Object> values) {
+        this.originals = originals;
+        this.values = values;
+    }
+
+    /** All known keys, in definition order. */
+    public static Map<String, ConfigKey> keys() {
+        return Collections.unmodifiableMap(KEYS);
+    }
+
+    /** Builds a config from explicitly set keys; validates every known key. */
+    public static BrokerConfig from(Map<String, String> props) {
+        Map<String, String> originals = new TreeMap<>(props);
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (ConfigKey key : KEYS.values()) {
+            String raw = originals.containsKey(key.name()) ? originals.get(key.name()) : key.defaultValue();
+            if (raw == null) {
+                values.put(key.name(), null);
+                continue;
+            }
+            try {
+                values.put(key.name(), key.parse(raw));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key.name(), "Invalid value for configuration " + key.name() + ": "
+                        + e.getMessage());
+            }
+        }
+        for (String name : originals.keySet()) {
+            if (!KEYS.containsKey(name)) {
+                log.info("Configuration key {} is not known to Samsa and is ignored", name);
+            }
+        }
+        BrokerConfig config = new BrokerConfig(Collections.unmodifiableMap(originals), values);
+        config.checkCrossKeyRules();
+        return config;
+    }
+
+    /** Reads a Kafka {@code server.properties} file and applies {@code overrides} on top. */
+    public static BrokerConfig load(Path file, Map<String, String> overrides) throws IOException {
+        Map<String, String> props = new LinkedHashMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            }
+            for (String name : p.stringPropertyNames()) {
+                props.put(name, p.getProperty(name));
+            }
+        }
+        props.putAll(overrides);
+        return from(props);
+    }
+
+    private void checkCrossKeyRules() {
+        Integer brokerId = (Integer) values.get(BROKER_ID);
+        if (brokerId != null && brokerId >= 0 && originals.containsKey(NODE_ID) && brokerId != getInt(NODE_ID)) {
+            throw new ConfigException(BROKER_ID, "broker.id " + brokerId + " differs from node.id " + getInt(NODE_ID));
+        }
+        try {
+            listeners();
+            advertisedListeners();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(LISTENERS, e.getMessage());
+        }
+    }
+
+    public boolean isSet(String name) {
+        return originals.containsKey(name);
+    }
+
+    /** The text as set by the operator, or null. */
+    public String original(String name) {
+        return originals.get(name);
+    }
+
+    public Map<String, String> originals() {
+        return originals;
+    }
+
+    public Object get(String name) {
+        return values.get(name);
+    }
+
+    public int getInt(String name) {
+        return (Integer) values.get(name);
+    }
+
+    public long getLong(String name) {
+        return (Long) values.get(name);
+    }
+
+    public boolean getBoolean(String name) {
+        return (Boolean) values.get(name);
+    }
+
+    public String getString(String name) {
+        return (String) values.get(name);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> getList(String name) {
+        Object v = values.get(name);
+        return v == null ? List.of() : (List<String>) v;
+    }
+
+    /** The node id: node.id, or broker.id when only that is set. */
+    public int nodeId() {
+        Integer brokerId = (Integer) values.get(BROKER_ID);
+        if (!originals.containsKey(NODE_ID) && brokerId != null && brokerId >= 0) {
+            return brokerId;
+        }
+        return getInt(NODE_ID);
+    }
+
+    /** The first data directory (log.dirs, else log.dir). */
+    public Path dataDir() {
+        List<String> dirs = getList(LOG_DIRS);
+        return Path.of(dirs.isEmpty() ? getString(LOG_DIR) : dirs.get(0));
+    }
+
+    public List<Endpoint> listeners() {
+        return Endpoint.parseAll(getList(LISTENERS), securityProtocolMap());
+    }
+
+    /** Advertised listeners, defaulting to the bound listeners (controller listeners excluded). */
+    public List<Endpoint> advertisedListeners() {
+        List<String> adv = getList(ADVERTISED_LISTENERS);
+        List<Endpoint> eps = adv.isEmpty() ? listeners() : Endpoint.parseAll(adv, securityProtocolMap());
+        List<String> controllerNames = getList("controller.listener.names");
+        return eps.stream().filter(e -> !controllerNames.contains(e.listenerName())).toList();
+    }
+
+    public Map<String, String> securityProtocolMap() {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String pair : getString("listener.security.protocol.map").split(",")) {
+            String[] kv = pair.trim().split(":");
+            if (kv.length == 2) {
+                map.put(kv[0].trim(), kv[1].trim());
+            }
+        }
+        return map;
+    }
+
+    /** log.retention.ms, else minutes, else hours; -1 means unlimited. */
+    public long logRetentionMs() {
+        Long ms = (Long) values.get("log.retention.ms");
+        if (ms != null) {
+            return ms;
+        }
+        Integer minutes = (Integer) values.get("log.retention.minutes");
+        if (minutes != null) {
+            return minutes * 60_000L;
+        }
+        return getInt("log.retention.hours") * 3_600_000L;
+    }
+
+    /** log.roll.ms, else log.roll.hours. */
+    public long logRollMs() {
+        Long ms = (Long) values.get("log.roll.ms");
+        return ms != null ? ms : getInt("log.roll.hours") * 3_600_000L;
+    }
+}

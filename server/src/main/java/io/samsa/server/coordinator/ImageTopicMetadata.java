@@ -1,0 +1,43 @@
+package io.samsa.server.coordinator;
+
+import io.samsa.controller.MetadataImage;
+import io.samsa.controller.QuorumController;
+import io.samsa.controller.TopicImage;
+import io.samsa.coordinator.TopicMetadata;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/** The group coordinator's view of topics, read from the controller's current metadata image. Thread-safe. */
+public final class ImageTopicMetadata implements TopicMetadata {
+    private final QuorumController controller;
+
+    public ImageTopicMetadata(QuorumController controller) {
+        this.controller = controller;
+    }
+
+    private static Topic of(TopicImage t) {
+        return t == null ? null : new Topic(t.name(), t.id(), t.numPartitions());
+    }
+
+    @Override
+    public Topic topic(String name) {
+        return of(controller.image().topic(name));
+    }
+
+    @Override
+    public Topic topic(UUID id) {
+        return of(controller.image().topic(id));
+    }
+
+    @Override
+    public Collection<Topic> topics() {
+        MetadataImage image = controller.image();
+        List<Topic> out = new ArrayList<>();
+        for (TopicImage t : image.topicsByName().values()) {
+            out.add(of(t));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,62 @@
+package io.samsa.server.handler.admin;
+
+import io.samsa.controller.BrokerRegistration;
+import io.samsa.controller.Endpoint;
+import io.samsa.controller.MetadataImage;
+import io.samsa.controller.QuorumController;
+import io.samsa.server.config.BrokerConfig;
+import io.samsa.server.handler.ApiHandler;
+import io.samsa.server.handler.RequestContext;
+import io.samsa.server.handler.ResponseSink;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.message.DescribeClusterRequest;
+import io.samsa.wire.message.DescribeClusterResponse;
+import io.samsa.wire.protocol.Message;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * DescribeCluster (key 60, v0-2, KIP-700): cluster id, controller id (this node) and the brokers
+ * reachable on the request's listener. v1+ (KIP-919) asks for an endpoint type: a broker serves
+ * BROKER (1) and answers CONTROLLER (2) with {@code UNSUPPORTED_ENDPOINT_TYPE}, as Kafka's brokers do.
+ * v2 may ask for fenced brokers; Samsa's registered brokers are never fenced. Runs on the
+ * connection's event loop and answers at once.
+ */
+public final class DescribeClusterHandler implements ApiHandler {
+    private static final byte BROKER_ENDPOINTS = 1;
+
+    private final BrokerConfig config;
+    private final QuorumController controller;
+
+    public DescribeClusterHandler(BrokerConfig config, QuorumController controller) {
+        this.config = config;
+        this.controller = controller;
+    }
+
+    @Override
+    public void handle(RequestContext ctx, Message request, ResponseSink sink) {
+        DescribeClusterRequest req = (DescribeClusterRequest) request;
+        MetadataImage image = controller.image();
+        DescribeClusterResponse resp = new DescribeClusterResponse().setClusterId(image.clusterId())
+                .setControllerId(config.nodeId()).setEndpointType(BROKER_ENDPOINTS);
+        if (ctx.apiVersion() >= 1 && req.endpointType() != BROKER_ENDPOINTS) {
+            sink.send(resp.setErrorCode(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE.code())
+                    .setErrorMessage("Endpoint type " + req.endpointType() + " is not served by a broker; use 1 "
+                            + "(brokers)").setEndpointType(req.endpointType()).setControllerId(-1));
+            return;
+        }
+        List<DescribeClusterResponse.DescribeClusterBroker> brokers = new ArrayList<>(image.brokers().size());
+        for (BrokerRegistration b : image.brokers().values()) {
+            Endpoint e = b.listener(ctx.listenerName());
+            if (e != null) {
+                brokers.add(new DescribeClusterResponse.DescribeClusterBroker().setBrokerId(b.nodeId())
+                        .setHost(e.host()).setPort(e.port()).setRack(b.rack()).setIsFenced(false));
+            }
+        }
+        resp.setBrokers(brokers);
+        if (req.includeClusterAuthorizedOperations()) {
+            resp.setClusterAuthorizedOperations(AuthorizedOperations.CLUSTER);
+        }
+        sink.send(resp);
+    }
+}

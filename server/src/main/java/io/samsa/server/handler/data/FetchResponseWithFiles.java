@@ -1,0 +1,71 @@
+package io.samsa.server.handler.data;
+
+import io.netty.buffer.ByteBuf;
+import io.samsa.server.network.ResponseEncoder;
+import io.samsa.wire.message.FetchResponse;
+import io.samsa.wire.protocol.Message;
+import io.samsa.wire.protocol.RawTaggedField;
+import java.util.List;
+
+/**
+ * A {@link FetchResponse} whose records are {@link FileRecords}: encodes exactly as the response does, and lists
+ * the file-backed records so that the encoder sends them with sendfile. Owns those records until encoded.
+ */
+final class FetchResponseWithFiles implements ResponseEncoder.SplicedResponse {
+    private final FetchResponse response;
+    private final List<FileRecords> files;
+
+    FetchResponseWithFiles(FetchResponse response, List<FileRecords> files) {
+        this.response = response;
+        this.files = files;
+    }
+
+    FetchResponse response() {
+        return response;
+    }
+
+    @Override
+    public List<? extends ResponseEncoder.DeferredRecords> deferredRecords() {
+        return files;
+    }
+
+    @Override
+    public void read(ByteBuf buf, short version) {
+        response.read(buf, version);
+    }
+
+    @Override
+    public void write(ByteBuf buf, short version) {
+        response.write(buf, version);
+    }
+
+    @Override
+    public int size(short version) {
+        return response.size(version);
+    }
+
+    @Override
+    public short apiKey() {
+        return response.apiKey();
+    }
+
+    @Override
+    public short lowestSupportedVersion() {
+        return response.lowestSupportedVersion();
+    }
+
+    @Override
+    public short highestSupportedVersion() {
+        return response.highestSupportedVersion();
+    }
+
+    @Override
+    public List<RawTaggedField> unknownTaggedFields() {
+        return response.unknownTaggedFields();
+    }
+
+    @Override
+    public String toString() {
+        return "FetchResponseWithFiles(" + files.size() + " file regions, " + response + ")";
+    }
+}

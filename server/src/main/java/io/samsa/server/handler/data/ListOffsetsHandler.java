@@ -1,0 +1,119 @@
+package io.samsa.server.handler.data;
+
+import io.samsa.controller.TopicImage;
+import io.samsa.log.FileSlice;
+import io.samsa.log.ReadResult;
+import io.samsa.replication.Partition;
+import io.samsa.server.handler.ApiHandler;
+import io.samsa.server.handler.RequestContext;
+import io.samsa.server.handler.ResponseSink;
+import io.samsa.server.partition.ReplicaManager;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import io.samsa.wire.message.ListOffsetsRequest;
+import io.samsa.wire.message.ListOffsetsResponse;
+import io.samsa.wire.protocol.Message;
+import java.io.IOException;
+
+/**
+ * ListOffsets (key 2), v1-8. Per partition: -2 earliest (log start offset), -1 latest (the high watermark, or
+ * the last stable offset for READ_COMMITTED), -3 max timestamp (v7+, KIP-734: the first record carrying the
+ * largest timestamp), -4 earliest local (v8+, KIP-405: the log start offset, as nothing is tiered), and a
+ * timestamp: the first offset whose record timestamp is at or above it (offset -1 when none is, or when it is
+ * not yet readable at the isolation level). v4+ checks the current leader epoch (FENCED_LEADER_EPOCH,
+ * UNKNOWN_LEADER_EPOCH). v9+ (latest tiered, -5) is not served: tiered storage does not exist.
+ *
+ * <p>Reads only lock-free log state; runs on the connection's event loop. Stateless and thread-safe.
+ */
+final class ListOffsetsHandler implements ApiHandler {
+    static final long LATEST = -1;
+    static final long EARLIEST = -2;
+    static final long MAX_TIMESTAMP = -3;
+    static final long EARLIEST_LOCAL = -4;
+
+    private final ReplicaManager replicas;
+
+    ListOffsetsHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public void handle(RequestContext ctx, Message request, ResponseSink sink) {
+        ListOffsetsRequest req = (ListOffsetsRequest) request;
+        short version = ctx.apiVersion();
+        boolean readCommitted = version >= 2 && req.isolationLevel() == FetchHandler.READ_COMMITTED;
+        ListOffsetsResponse resp = new ListOffsetsResponse();
+        for (ListOffsetsRequest.ListOffsetsTopic t : req.topics()) {
+            ListOffsetsResponse.ListOffsetsTopicResponse tr = new ListOffsetsResponse.ListOffsetsTopicResponse()
+                    .setName(t.name());
+            resp.topics().add(tr);
+            for (ListOffsetsRequest.ListOffsetsPartition p : t.partitions()) {
+                ListOffsetsResponse.ListOffsetsPartitionResponse pr =
+                        new ListOffsetsResponse.ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
+                                .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
+                tr.partitions().add(pr);
+                try {
+                    answer(t.name(), p, pr, readCommitted, version);
+                } catch (Throwable e) {
+                    pr.setErrorCode(DataErrors.code(e, ctx.logPrefix()).code()).setTimestamp(-1).setOffset(-1)
+                            .setLeaderEpoch(-1);
+                }
+            }
+        }
+        sink.send(resp);
+    }
+
+    private void answer(String topic, ListOffsetsRequest.ListOffsetsPartition req,
+                        ListOffsetsResponse.ListOffsetsPartitionResponse pr, boolean readCommitted, short version)
+            throws IOException {
+        Partition p = replicas.partition(topic, req.partitionIndex());
+        if (p == null) {
+            TopicImage t = replicas.image().topic(topic);
+            throw new SamsaException(t != null && t.partition(req.partitionIndex()) != null
+                    ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                    "This server does not host " + topic + "-" + req.partitionIndex());
+        }
+        p.ensureLeader();
+        int epoch = p.leaderEpoch();
+        if (version >= 4 && req.currentLeaderEpoch() >= 0) {
+            if (req.currentLeaderEpoch() < epoch) {
+                throw new SamsaException(ErrorCode.FENCED_LEADER_EPOCH, "Leader epoch " + req.currentLeaderEpoch()
+                        + " is older than the current epoch " + epoch + " of " + p.name());
+            }
+            if (req.currentLeaderEpoch() > epoch) {
+                throw new SamsaException(ErrorCode.UNKNOWN_LEADER_EPOCH, "Leader epoch " + req.currentLeaderEpoch()
+                        + " is newer than the current epoch " + epoch + " of " + p.name());
+            }
+        }
+        long fetchable = readCommitted ? p.lastStableOffset() : p.highWatermark();
+        long ts = req.timestamp();
+        if (ts == LATEST) {
+            pr.setOffset(fetchable).setLeaderEpoch(epoch);
+        } else if (ts == EARLIEST || (ts == EARLIEST_LOCAL && version >= 8)) {
+            pr.setOffset(p.logStartOffset());
+        } else if (ts == MAX_TIMESTAMP && version >= 7) {
+            long[] max = p.log().maxTimestampAndOffset();
+            if (max[1] >= 0 && max[1] < fetchable) {
+                pr.setTimestamp(max[0]).setOffset(max[1]);
+            }
+        } else if (ts >= 0) {
+            long offset = p.log().offsetForTimestamp(ts);
+            if (offset >= 0 && offset < fetchable) {
+                pr.setOffset(offset).setTimestamp(timestampAt(p, offset, fetchable));
+            }
+        } else {
+            throw new SamsaException(ErrorCode.INVALID_REQUEST, "Invalid timestamp " + ts + " for " + p.name()
+                    + " at ListOffsets version " + version);
+        }
+    }
+
+    private static long timestampAt(Partition p, long offset, long fetchable) throws IOException {
+        ReadResult r = p.log().read(offset, 1, fetchable, true);
+        FileSlice slice = r.records();
+        try {
+            return BatchTimestamps.timestampOf(slice, offset);
+        } finally {
+            slice.release();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.samsa.server.handler.data;
+
+import io.samsa.controller.TopicImage;
+import io.samsa.log.EpochEndOffset;
+import io.samsa.replication.Partition;
+import io.samsa.server.handler.ApiHandler;
+import io.samsa.server.handler.RequestContext;
+import io.samsa.server.handler.ResponseSink;
+import io.samsa.server.partition.ReplicaManager;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.message.OffsetForLeaderEpochRequest;
+import io.samsa.wire.message.OffsetForLeaderEpochResponse;
+import io.samsa.wire.protocol.Message;
+
+/**
+ * OffsetForLeaderEpoch (key 23), v2-4: for each partition, the largest leader epoch at or below the requested one
+ * and the offset where it ended (the log end offset for the latest epoch), from the log's leader-epoch cache;
+ * -1/-1 when unknown. Checks the current leader epoch (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH). Consumers use
+ * it to validate their position after a leader change (KIP-320).
+ *
+ * <p>Reads lock-free state on the connection's event loop. Stateless and thread-safe.
+ */
+final class OffsetForLeaderEpochHandler implements ApiHandler {
+    private final ReplicaManager replicas;
+
+    OffsetForLeaderEpochHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public void handle(RequestContext ctx, Message request, ResponseSink sink) {
+        OffsetForLeaderEpochRequest req = (OffsetForLeaderEpochRequest) request;
+        OffsetForLeaderEpochResponse resp = new OffsetForLeaderEpochResponse();
+        for (OffsetForLeaderEpochRequest.OffsetForLeaderTopic t : req.topics()) {
+            OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult tr =
+                    new OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult().setTopic(t.topic());
+            resp.topics().add(tr);
+            for (OffsetForLeaderEpochRequest.OffsetForLeaderPartition p : t.partitions()) {
+                OffsetForLeaderEpochResponse.EpochEndOffset r = new OffsetForLeaderEpochResponse.EpochEndOffset()
+                        .setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1);
+                tr.partitions().add(r);
+                r.setErrorCode(answer(ctx, t.topic(), p, r).code());
+            }
+        }
+        sink.send(resp);
+    }
+
+    private ErrorCode answer(RequestContext ctx, String topic, OffsetForLeaderEpochRequest.OffsetForLeaderPartition p,
+                             OffsetForLeaderEpochResponse.EpochEndOffset r) {
+        Partition part = replicas.partition(topic, p.partition());
+        if (part == null) {
+            TopicImage t = replicas.image().topic(topic);
+            return t != null && t.partition(p.partition()) != null ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+                    : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (!part.isLeader()) {
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        }
+        int current = part.leaderEpoch();
+        if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() < current) {
+            return ErrorCode.FENCED_LEADER_EPOCH;
+        }
+        if (p.currentLeaderEpoch() > current) {
+            return ErrorCode.UNKNOWN_LEADER_EPOCH;
+        }
+        try {
+            EpochEndOffset e = part.log().endOffsetForEpoch(p.leaderEpoch());
+            r.setLeaderEpoch(e.leaderEpoch()).setEndOffset(e.endOffset());
+            return ErrorCode.NONE;
+        } catch (RuntimeException e) {
+            return DataErrors.code(e, ctx.logPrefix());
+        }
+    }
+}

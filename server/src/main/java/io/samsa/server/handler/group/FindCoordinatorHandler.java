@@ -1,0 +1,119 @@
+package io.samsa.server.handler.group;
+
+import io.samsa.controller.BrokerRegistration;
+import io.samsa.controller.CreateTopicRequest;
+import io.samsa.controller.Endpoint;
+import io.samsa.controller.MetadataImage;
+import io.samsa.controller.PartitionRegistration;
+import io.samsa.controller.TopicImage;
+import io.samsa.coordinator.GroupCoordinator;
+import io.samsa.server.BrokerServices;
+import io.samsa.server.handler.ApiHandler;
+import io.samsa.server.handler.RequestContext;
+import io.samsa.server.handler.ResponseSink;
+import io.samsa.server.handler.admin.InternalTopics;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.message.FindCoordinatorRequest;
+import io.samsa.wire.message.FindCoordinatorResponse;
+import io.samsa.wire.protocol.Message;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * FindCoordinator (API 10), all versions; v4+ (KIP-699) answers several keys at once. A GROUP key's
+ * coordinator is the leader of its {@code __consumer_offsets} partition; the topic is created on first use
+ * (answering COORDINATOR_NOT_AVAILABLE until it has a leader). This broker runs no transaction coordinator,
+ * so TRANSACTION keys get COORDINATOR_NOT_AVAILABLE, Kafka's answer when none is available. Called on the
+ * connection's event loop; never blocks (the topic creation completes in the background).
+ */
+final class FindCoordinatorHandler implements ApiHandler {
+    private static final Logger log = LoggerFactory.getLogger(FindCoordinatorHandler.class);
+    private static final byte GROUP = 0;
+    private static final byte TRANSACTION = 1;
+
+    private final BrokerServices services;
+    private final GroupCoordinator coordinator;
+    private final AtomicBoolean creating = new AtomicBoolean();
+
+    FindCoordinatorHandler(BrokerServices services, GroupCoordinator coordinator) {
+        this.services = services;
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public void handle(RequestContext ctx, Message request, ResponseSink sink) {
+        FindCoordinatorRequest req = (FindCoordinatorRequest) request;
+        short v = ctx.apiVersion();
+        byte keyType = v >= 1 ? req.keyType() : GROUP;
+        List<String> keys = v >= 4 ? req.coordinatorKeys() : List.of(req.key() == null ? "" : req.key());
+        List<FindCoordinatorResponse.Coordinator> out = new ArrayList<>();
+        for (String key : keys) {
+            out.add(find(ctx, keyType, key));
+        }
+        FindCoordinatorResponse resp = new FindCoordinatorResponse();
+        if (v >= 4) {
+            resp.setCoordinators(out);
+        } else {
+            FindCoordinatorResponse.Coordinator c = out.get(0);
+            resp.setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage()).setNodeId(c.nodeId())
+                    .setHost(c.host()).setPort(c.port());
+        }
+        sink.send(resp);
+    }
+
+    private FindCoordinatorResponse.Coordinator find(RequestContext ctx, byte keyType, String key) {
+        FindCoordinatorResponse.Coordinator c = new FindCoordinatorResponse.Coordinator().setKey(key).setNodeId(-1)
+                .setHost("").setPort(-1);
+        if (keyType == TRANSACTION) {
+            return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, "No transaction coordinator is available");
+        }
+        if (keyType != GROUP) {
+            return error(c, ErrorCode.INVALID_REQUEST, "Unknown coordinator key type " + keyType);
+        }
+        if (key.isEmpty()) {
+            return error(c, ErrorCode.INVALID_REQUEST, "The group id must not be empty");
+        }
+        MetadataImage image = services.controller().image();
+        TopicImage topic = image.topic(GroupCoordinator.TOPIC);
+        if (topic == null) {
+            createOffsetsTopic(image);
+            return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, GroupCoordinator.TOPIC + " is being created");
+        }
+        PartitionRegistration p = topic.partition(coordinator.partitionFor(key));
+        BrokerRegistration broker = p == null || p.leader() < 0 ? null : image.broker(p.leader());
+        Endpoint e = broker == null ? null : broker.listener(ctx.listenerName());
+        if (e == null) {
+            return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator of group " + key
+                    + " has no leader on listener " + ctx.listenerName());
+        }
+        return c.setNodeId(broker.nodeId()).setHost(e.host()).setPort(e.port()).setErrorCode((short) 0);
+    }
+
+    private static FindCoordinatorResponse.Coordinator error(FindCoordinatorResponse.Coordinator c, ErrorCode code,
+                                                            String message) {
+        return c.setErrorCode(code.code()).setErrorMessage(message);
+    }
+
+    private void createOffsetsTopic(MetadataImage image) {
+        if (!creating.compareAndSet(false, true)) {
+            return;
+        }
+        CreateTopicRequest req = InternalTopics.creationRequest(GroupCoordinator.TOPIC, services.config(),
+                Math.max(1, image.brokers().size()));
+        services.controller().createTopics(List.of(req), false).whenComplete((results, err) -> {
+            creating.set(false);
+            if (err != null) {
+                log.warn("Could not create {}: {}", GroupCoordinator.TOPIC, err.toString());
+            } else if (results.get(0).error() != ErrorCode.NONE
+                    && results.get(0).error() != ErrorCode.TOPIC_ALREADY_EXISTS) {
+                log.warn("Could not create {}: {} {}", GroupCoordinator.TOPIC, results.get(0).error(),
+                        results.get(0).errorMessage());
+            } else {
+                log.info("Created {} with {} partitions", GroupCoordinator.TOPIC, req.numPartitions());
+            }
+        });
+    }
+}

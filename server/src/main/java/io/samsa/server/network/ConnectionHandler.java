@@ -1,0 +1,201 @@
+package io.samsa.server.network;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.samsa.server.handler.RequestContext;
+import io.samsa.server.handler.ResponseSink;
+import io.samsa.server.handler.SupportedApis;
+import io.samsa.wire.DecodeException;
+import io.samsa.wire.protocol.Message;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: takes request frames from the frame decoder, parses the header, decodes the
+ * body, hands it to the API's handler, and writes responses back in request order.
+ *
+ * <p>Malformed input follows Kafka: a request whose header or body cannot be parsed, or an API or
+ * version the broker does not serve (other than ApiVersions, which answers with UNSUPPORTED_VERSION),
+ * closes the connection with a log line. Reading pauses while too many requests are in flight.
+ *
+ * <p>Not thread-safe: every method runs on the channel's event loop. Sinks may be called from any
+ * thread and hop back to it.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+    private static final int MAX_IN_FLIGHT = 100;
+
+    private final SupportedApis apis;
+    private final RequestDecoder decoder;
+    private final String listenerName;
+    private final ResponseQueue queue = new ResponseQueue();
+    private Channel channel;
+    private boolean closing;
+
+    ConnectionHandler(SupportedApis apis, RequestDecoder decoder, String listenerName) {
+        this.apis = apis;
+        this.decoder = decoder;
+        this.listenerName = listenerName;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        channel = ctx.channel();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (closing) {
+            frame.release();
+            return;
+        }
+        RequestDecoder.Decoded decoded;
+        try {
+            decoded = decoder.decode(frame, apis);
+        } catch (RequestDecoder.UnservedRequestException e) {
+            frame.release();
+            if (e.answer() != null) {
+                ResponseQueue.Slot slot = queue.reserve();
+                queue.complete(slot, ResponseEncoder.encode(ctx.alloc(), e.correlationId(), (short) 0,
+                        e.answer(), (short) 0), channel);
+            } else {
+                close(e.getMessage());
+            }
+            return;
+        } catch (DecodeException e) {
+            frame.release();
+            close("malformed request: " + e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            frame.release();
+            log.error("Unexpected error decoding a request from {}", channel.remoteAddress(), e);
+            close("unexpected decode error");
+            return;
+        }
+        RequestContext rc = new RequestContext(decoded.apiKey(), decoded.apiVersion(), decoded.correlationId(),
+                decoded.clientId(), listenerName, (InetSocketAddress) channel.remoteAddress(), channel.eventLoop(),
+                ctx.alloc(), frame, System.nanoTime());
+        ResponseQueue.Slot slot = queue.reserve();
+        Sink sink = new Sink(rc, decoded.responseHeaderVersion(), slot);
+        if (queue.inFlight() >= MAX_IN_FLIGHT) {
+            channel.config().setAutoRead(false);
+        }
+        try {
+            decoded.entry().handler().handle(rc, decoded.request(), sink);
+        } catch (RuntimeException e) {
+            log.error("{}Handler failed", rc.logPrefix(), e);
+            sink.closeConnection("handler failure");
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (queue.inFlight() == 0) {
+                log.debug("Closing idle connection from {}", channel.remoteAddress());
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        queue.discard();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecodeException || cause.getCause() instanceof DecodeException) {
+            close("bad frame: " + (cause instanceof DecodeException ? cause : cause.getCause()).getMessage());
+        } else if (cause instanceof java.io.IOException) {
+            log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("Closing connection from {} after an unexpected error", ctx.channel().remoteAddress(), cause);
+            ctx.close();
+        }
+    }
+
+    private void close(String reason) {
+        if (!closing) {
+            closing = true;
+            log.info("Closing connection from {}: {}", channel.remoteAddress(), reason);
+            channel.close();
+        }
+    }
+
+    private void complete(ResponseQueue.Slot slot, Object response, ByteBuf frame) {
+        frame.release();
+        queue.complete(slot, response, channel);
+        if (!channel.config().isAutoRead() && queue.inFlight() < MAX_IN_FLIGHT / 2) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** Moves one response onto the event loop and into its place in the order. */
+    private final class Sink implements ResponseSink {
+        private final RequestContext rc;
+        private final short headerVersion;
+        private final ResponseQueue.Slot slot;
+
+        Sink(RequestContext rc, short headerVersion, ResponseQueue.Slot slot) {
+            this.rc = rc;
+            this.headerVersion = headerVersion;
+            this.slot = slot;
+        }
+
+        @Override
+        public void send(Message response) {
+            if (rc.eventLoop().inEventLoop()) {
+                doSend(response);
+            } else {
+                rc.eventLoop().execute(() -> doSend(response));
+            }
+        }
+
+        private void doSend(Message response) {
+            Object encoded;
+            try {
+                encoded = ResponseEncoder.encodeResponse(rc.alloc(), rc.correlationId(), headerVersion, response,
+                        rc.apiVersion());
+            } catch (RuntimeException e) {
+                log.error("{}Failed to encode the response", rc.logPrefix(), e);
+                complete(slot, null, rc.frame());
+                close("response encoding failed");
+                return;
+            }
+            complete(slot, encoded, rc.frame());
+        }
+
+        @Override
+        public void sendNothing() {
+            if (rc.eventLoop().inEventLoop()) {
+                complete(slot, null, rc.frame());
+            } else {
+                rc.eventLoop().execute(() -> complete(slot, null, rc.frame()));
+            }
+        }
+
+        @Override
+        public void closeConnection(String reason) {
+            Runnable r = () -> {
+                complete(slot, null, rc.frame());
+                close(reason);
+            };
+            if (rc.eventLoop().inEventLoop()) {
+                r.run();
+            } else {
+                rc.eventLoop().execute(r);
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.samsa.server.network;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.samsa.server.config.Endpoint;
+import io.samsa.server.handler.SupportedApis;
+import io.samsa.wire.frame.FrameDecoder;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty listeners: binds each configured endpoint, builds every connection's pipeline (idle
+ * timeout, frame decoder with the request size limit, {@link ConnectionHandler}) and enforces the
+ * connection limits. Uses the native epoll transport when it is available.
+ *
+ * <p>Lifecycle: {@link #start} once from the main thread, {@link #close} once.
+ */
+public final class SamsaServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SamsaServer.class);
+
+    /** Network settings from the broker configuration. */
+    public record Settings(int maxRequestBytes, long idleMillis, int maxConnections, int maxConnectionsPerIp,
+                           int sendBufferBytes, int receiveBufferBytes) {
+    }
+
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final Class<? extends ServerChannel> channelClass;
+    private final List<Channel> serverChannels = new ArrayList<>();
+    private final List<Endpoint> bound = new ArrayList<>();
+    private final ConnectionLimiter limiter;
+
+    public SamsaServer(EventLoopGroup workerGroup, int maxConnections, int maxConnectionsPerIp) {
+        boolean epoll = Epoll.isAvailable();
+        this.bossGroup = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("samsa-accept", true))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("samsa-accept", true));
+        this.workerGroup = workerGroup;
+        this.channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.limiter = new ConnectionLimiter(maxConnections, maxConnectionsPerIp);
+    }
+
+    /** Creates the event loops that serve connections (and own partitions): epoll when available. */
+    public static EventLoopGroup newWorkerGroup(int threads) {
+        DefaultThreadFactory tf = new DefaultThreadFactory("samsa-io", true);
+        return Epoll.isAvailable() ? new EpollEventLoopGroup(threads, tf) : new NioEventLoopGroup(threads, tf);
+    }
+
+    /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
+    public List<Endpoint> start(List<Endpoint> endpoints, Settings settings, SupportedApis apis,
+                                RequestDecoder decoder) throws InterruptedException {
+        for (Endpoint ep : endpoints) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(channelClass)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (!limiter.tryAcquire(ch)) {
+                                ch.close();
+                                return;
+                            }
+                            if (settings.sendBufferBytes() > 0) {
+                                ch.config().setSendBufferSize(settings.sendBufferBytes());
+                            }
+                            if (settings.receiveBufferBytes() > 0) {
+                                ch.config().setReceiveBufferSize(settings.receiveBufferBytes());
+                            }
+                            ch.pipeline()
+                                    .addLast("idle", new IdleStateHandler(0, 0, settings.idleMillis(),
+                                            TimeUnit.MILLISECONDS))
+                                    .addLast("frames", new FrameDecoder(settings.maxRequestBytes()))
+                                    .addLast("requests", new ConnectionHandler(apis, decoder, ep.listenerName()))
+                                    .addLast("limits", new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+                                            limiter.release(ctx.channel());
+                                            super.channelInactive(ctx);
+                                        }
+                                    });
+                        }
+                    });
+            String host = ep.host().isEmpty() ? "0.0.0.0" : ep.host();
+            ChannelFuture f = b.bind(new InetSocketAddress(host, ep.port())).sync();
+            serverChannels.add(f.channel());
+            int port = ((InetSocketAddress) f.channel().localAddress()).getPort();
+            Endpoint actual = ep.withPort(port);
+            bound.add(actual);
+            log.info("Listening on {} ({})", actual, channelClass.getSimpleName());
+        }
+        return List.copyOf(bound);
+    }
+
+    public List<Endpoint> boundEndpoints() {
+        return List.copyOf(bound);
+    }
+
+    @Override
+    public void close() {
+        for (Channel ch : serverChannels) {
+            ch.close().syncUninterruptibly();
+        }
+        bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

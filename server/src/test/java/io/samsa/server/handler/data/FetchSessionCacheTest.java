@@ -1,0 +1,96 @@
+package io.samsa.server.handler.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.samsa.common.ManualClock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class FetchSessionCacheTest {
+    private final ManualClock clock = new ManualClock(1_000_000);
+
+    private static LinkedHashMap<FetchKey, FetchSession.CachedPartition> partitions(int n) {
+        LinkedHashMap<FetchKey, FetchSession.CachedPartition> m = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            FetchKey k = new FetchKey("t", null, i);
+            m.put(k, new FetchSession.CachedPartition(k, 0, 1024));
+        }
+        return m;
+    }
+
+    @Test
+    void sessionsGetDistinctNonZeroIdsAndStartAtEpochOne() {
+        FetchSessionCache cache = new FetchSessionCache(10, clock, 120_000);
+        FetchSession a = cache.create(partitions(1));
+        FetchSession b = cache.create(partitions(1));
+        assertNotEquals(0, a.id());
+        assertNotEquals(a.id(), b.id());
+        assertEquals(1, a.epoch());
+        a.advance(clock.milliseconds());
+        assertEquals(2, a.epoch());
+        assertSame(a, cache.get(a.id()));
+        assertSame(a, cache.remove(a.id()));
+        assertNull(cache.get(a.id()));
+        assertEquals(1, cache.size());
+    }
+
+    @Test
+    void aFullCacheEvictsAnIdleSessionThenASmallerOneElseRefuses() {
+        FetchSessionCache cache = new FetchSessionCache(2, clock, 120_000);
+        FetchSession small = cache.create(partitions(1));
+        FetchSession big = cache.create(partitions(5));
+        assertNull(cache.create(partitions(1)), "full, nothing idle, nothing smaller");
+        FetchSession bigger = cache.create(partitions(3));
+        assertNotNull(bigger, "a session with more partitions displaces the smallest");
+        assertNull(cache.get(small.id()));
+        assertNotNull(cache.get(big.id()));
+        clock.advance(120_001);
+        cache.get(bigger.id());
+        FetchSession fresh = cache.create(partitions(1));
+        assertNotNull(fresh, "the least recently used session idle past the eviction time goes");
+        assertNull(cache.get(big.id()));
+        assertEquals(2, cache.size());
+    }
+
+    @Test
+    void zeroSlotsMeansNoSessions() {
+        assertNull(new FetchSessionCache(0, clock, 120_000).create(partitions(1)));
+    }
+
+    @Test
+    void incrementalAnswersCarryOnlyChangedPartitions() {
+        FetchSession.CachedPartition c = new FetchSession.CachedPartition(new FetchKey(null, UUID.randomUUID(), 0),
+                5, 100);
+        assertTrue(c.mustRespond(0, (short) 0, 10, 10, 0), "first answer");
+        assertFalse(c.mustRespond(0, (short) 0, 10, 10, 0), "nothing changed");
+        assertTrue(c.mustRespond(0, (short) 0, 11, 10, 0), "high watermark moved");
+        assertTrue(c.mustRespond(0, (short) 0, 11, 11, 0), "last stable offset moved");
+        assertTrue(c.mustRespond(0, (short) 0, 11, 11, 3), "log start moved");
+        assertTrue(c.mustRespond(120, (short) 0, 11, 11, 3), "records");
+        assertTrue(c.mustRespond(0, (short) 1, -1, -1, -1), "an error");
+        assertTrue(c.mustRespond(0, (short) 0, 11, 11, 3), "after an error the offsets are sent again");
+        assertFalse(c.mustRespond(0, (short) 0, 11, 11, 3));
+    }
+
+    @Test
+    void sessionKeepsInsertionOrderAndForgets() {
+        FetchSessionCache cache = new FetchSessionCache(1, clock, 120_000);
+        FetchSession s = cache.create(partitions(3));
+        s.put(new FetchKey("u", null, 0), 7, 50);
+        s.put(new FetchKey("t", null, 1), 9, 60);
+        s.remove(new FetchKey("t", null, 0));
+        List<FetchKey> keys = java.util.Arrays.stream(s.partitions()).map(p -> p.key).toList();
+        assertEquals(List.of(new FetchKey("t", null, 1), new FetchKey("t", null, 2), new FetchKey("u", null, 0)),
+                keys);
+        assertEquals(9, s.get(new FetchKey("t", null, 1)).fetchOffset);
+        assertEquals(60, s.get(new FetchKey("t", null, 1)).maxBytes);
+    }
+}
