@@ -73,6 +73,25 @@ class ApiVersionsIT {
     static ByteBuffer roundTrip(Socket s, short apiKey, short headerApiVersion, short version, int correlationId,
                                 org.apache.kafka.common.protocol.Message body, short headerVersion)
             throws IOException {
+        ByteBuffer buf = frame(apiKey, headerApiVersion, version, correlationId, body, headerVersion);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        out.write(buf.array());
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        int size = in.readInt();
+        byte[] resp = new byte[size];
+        in.readFully(resp);
+        return ByteBuffer.wrap(resp);
+    }
+
+    /** A size-prefixed request frame encoded by the official client's classes. */
+    static ByteBuffer frame(short apiKey, short version, int correlationId,
+                            org.apache.kafka.common.protocol.Message body, short headerVersion) {
+        return frame(apiKey, version, version, correlationId, body, headerVersion);
+    }
+
+    static ByteBuffer frame(short apiKey, short headerApiVersion, short version, int correlationId,
+                            org.apache.kafka.common.protocol.Message body, short headerVersion) {
         RequestHeaderData header = new RequestHeaderData().setRequestApiKey(apiKey)
                 .setRequestApiVersion(headerApiVersion)
                 .setCorrelationId(correlationId).setClientId("test");
@@ -84,13 +103,6 @@ class ApiVersionsIT {
         ByteBufferAccessor acc = new ByteBufferAccessor(buf);
         header.write(acc, cache, headerVersion);
         body.write(acc, cache, version);
-        DataOutputStream out = new DataOutputStream(s.getOutputStream());
-        out.write(buf.array());
-        out.flush();
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        int size = in.readInt();
-        byte[] resp = new byte[size];
-        in.readFully(resp);
-        return ByteBuffer.wrap(resp);
+        return buf;
     }
 }

@@ -88,7 +88,10 @@ final class ListOffsetsHandler implements ApiHandler {
         long fetchable = readCommitted ? p.lastStableOffset() : p.highWatermark();
         long ts = req.timestamp();
         if (ts == LATEST) {
-            pr.setOffset(fetchable).setLeaderEpoch(epoch);
+            pr.setOffset(fetchable);
+            if (version >= 4) {
+                pr.setLeaderEpoch(epoch); // v4+ (KIP-320) carries the leader epoch
+            }
         } else if (ts == EARLIEST || (ts == EARLIEST_LOCAL && version >= 8)) {
             pr.setOffset(p.logStartOffset());
         } else if (ts == MAX_TIMESTAMP && version >= 7) {
