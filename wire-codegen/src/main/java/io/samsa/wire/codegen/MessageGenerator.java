@@ -558,7 +558,13 @@ public final class MessageGenerator {
                 String check = nonDefault(f, v);
                 String full = absent.equals("true") ? check : absent + " && " + paren(check);
                 w.open("if (" + full + ") {");
-                w.line("throw ProtocolCodec.cannotWrite(\"" + cls + "\", \"" + f.name() + "\", version);");
+                if ("response".equals(msg.type())) {
+                    // A response field the client's version cannot carry is left out (logged once), as
+                    // Kafka's handlers leave it out: the client asked at a version that has no place for it.
+                    w.line("ProtocolCodec.droppedOnWrite(\"" + cls + "\", \"" + f.name() + "\", version);");
+                } else {
+                    w.line("throw ProtocolCodec.cannotWrite(\"" + cls + "\", \"" + f.name() + "\", version);");
+                }
                 w.close();
             }
         }

@@ -395,6 +395,21 @@ public final class ProtocolCodec {
         return new DecodeException(message + " version " + version + " is truncated", cause);
     }
 
+    private static final java.util.Set<String> DROPPED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProtocolCodec.class);
+
+    /**
+     * Called by generated response writers when a field holds a non-default value that {@code version}
+     * cannot carry: the field is left out (the client's version has no place for it) and the first
+     * occurrence per message, field and version is logged at WARN so that the handler can be fixed.
+     */
+    public static void droppedOnWrite(String message, String field, short version) {
+        if (DROPPED.size() < 10_000 && DROPPED.add(message + "." + field + "@" + version)) {
+            LOG.warn("Left out a non-default {} of {} at version {}, which cannot carry it", field, message,
+                    version);
+        }
+    }
+
     public static UnsupportedVersionException cannotWrite(String message, String field, short version) {
         return new UnsupportedVersionException("Cannot write a non-default " + field + " in " + message
             + " at version " + version);
