@@ -68,7 +68,7 @@ public final class Differential {
         Map<String, Supplier<Message>> steps = new LinkedHashMap<>();
         steps.put("ApiVersions", () -> new ApiVersionsRequest().setClientSoftwareName("samsa-differential")
                 .setClientSoftwareVersion("1"));
-        steps.put("CreateTopics", () -> new CreateTopicsRequest().settimeoutMs(10_000).setTopics(List.of(
+        steps.put("CreateTopics", () -> new CreateTopicsRequest().setTimeoutMs(10_000).setTopics(List.of(
                 new CreateTopicsRequest.CreatableTopic().setName(topic).setNumPartitions(2)
                         .setReplicationFactor((short) 1))));
         steps.put("CreateTopics again", steps.get("CreateTopics"));

@@ -25,6 +25,7 @@ public final class Main {
         Path readyFile = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         Integer port = null;
+        boolean exitAfterStart = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -41,6 +42,8 @@ public final class Main {
                     case "--data-dir" -> overrides.put(BrokerConfig.LOG_DIRS, value(args, ++i, a));
                     case "--port" -> port = Integer.parseInt(value(args, ++i, a));
                     case "--ready-file" -> readyFile = Path.of(value(args, ++i, a));
+                    // Used by the launcher to train the class-data-sharing archive: start, stop, exit.
+                    case "--exit-after-start" -> exitAfterStart = true;
                     case "-h", "--help" -> {
                         System.out.println("usage: samsa start [--config FILE] [--override key=value]... "
                                 + "[--data-dir DIR] [--port N] [--daemon]");
@@ -51,11 +54,18 @@ public final class Main {
             }
             BrokerConfig config = withPort(BrokerConfig.load(configFile, overrides), port);
             SamsaBroker broker = SamsaBroker.start(config);
-            long millis = (System.nanoTime() - startNanos) / 1_000_000;
+            // From the process's start (JVM boot included), else from main().
+            long millis = ProcessHandle.current().info().startInstant()
+                    .map(t -> System.currentTimeMillis() - t.toEpochMilli())
+                    .orElse((System.nanoTime() - startNanos) / 1_000_000);
             String line = "Samsa started: node " + config.nodeId() + ", listeners " + broker.boundListeners()
                     + ", data " + config.dataDir().toAbsolutePath().normalize() + ", in " + millis + " ms";
             System.out.println(line);
             System.out.flush();
+            if (exitAfterStart) {
+                broker.close();
+                System.exit(0);
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 broker.close();

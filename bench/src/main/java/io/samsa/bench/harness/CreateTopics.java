@@ -43,7 +43,7 @@ public final class CreateTopics {
                 System.exit(1);
             }
             CreateTopicsResponse r = c.call(ApiMessageType.CREATE_TOPICS, v,
-                    new CreateTopicsRequest().setTopics(topics).settimeoutMs(60_000), new CreateTopicsResponse());
+                    new CreateTopicsRequest().setTopics(topics).setTimeoutMs(60_000), new CreateTopicsResponse());
             int failed = 0;
             for (CreateTopicsResponse.CreatableTopicResult t : r.topics()) {
                 if (t.errorCode() != 0 && t.errorCode() != TOPIC_ALREADY_EXISTS) {

@@ -217,7 +217,7 @@ public final class MessageGenerator {
             w.line("return this." + n + ";");
             w.close();
             w.line("");
-            w.open("public " + s.name() + " set" + f.name() + "(" + t + " v) {");
+            w.open("public " + s.name() + " set" + Character.toUpperCase(f.name().charAt(0)) + f.name().substring(1) + "(" + t + " v) {");
             if (f.type().kind() == FieldType.Kind.UINT16) {
                 w.open("if (v < 0 || v > 65535) {");
                 w.line("throw new IllegalArgumentException(\"" + f.name() + " must be a uint16, not \" + v);");
