@@ -114,6 +114,7 @@ public final class Differential {
                 Set<String> paths = new TreeSet<>(a.keySet());
                 paths.addAll(b.keySet());
                 int before = unexplained + explained;
+                Set<String> reasons = new TreeSet<>();
                 for (String p : paths) {
                     String va = a.get(p);
                     String vb = b.get(p);
@@ -121,12 +122,14 @@ public final class Differential {
                         String why = intendedReason(step.getKey(), p);
                         if (why != null) {
                             explained++;
-                            out.println("  intended  " + label + " " + p + ": samsa=" + va + " kafka=" + vb
-                                    + " (" + why + ")");
+                            reasons.add(why);
                         } else {
                             unexplained += report(label, p, "samsa=" + va + " kafka=" + vb);
                         }
                     }
+                }
+                for (String why : reasons) {
+                    out.println("  intended  " + label + ": " + why);
                 }
                 if (unexplained + explained == before) {
                     out.println("  same      " + label);
@@ -164,7 +167,7 @@ public final class Differential {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
-            String[] f = line.split("\\|", 3);
+            String[] f = line.split("\\s\\|\\s", 3);
             if (f.length == 3) {
                 intended.add(new String[] {f[0].trim(), f[1].trim(), f[2].trim()});
             }

@@ -92,27 +92,33 @@ public final class Matrix {
                 + count(Outcome.Status.SKIP) + " skipped");
     }
 
-    /** The matrix as a Markdown table: a row per scenario, a column per client and broker. */
+    /** The matrix as a Markdown table: a row per scenario, a column per client, cells "broker1 / broker2 ...". */
     public String markdown() {
         Map<String, Map<String, Map<String, Outcome>>> byBroker = byBroker();
-        List<String[]> columns = new ArrayList<>();
-        for (var b : byBroker.entrySet()) {
-            for (String c : b.getValue().keySet()) {
-                columns.add(new String[] {b.getKey(), c});
+        List<String> brokers = new ArrayList<>(byBroker.keySet());
+        List<String> clients = new ArrayList<>();
+        for (Map<String, Map<String, Outcome>> m : byBroker.values()) {
+            for (String c : m.keySet()) {
+                if (!clients.contains(c)) {
+                    clients.add(c);
+                }
             }
         }
-        StringBuilder sb = new StringBuilder("| scenario |");
-        for (String[] col : columns) {
-            sb.append(' ').append(col[1]).append(" @ ").append(col[0]).append(" |");
+        StringBuilder sb = new StringBuilder("| scenario (" + String.join(" / ", brokers) + ") |");
+        for (String c : clients) {
+            sb.append(' ').append(c).append(" |");
         }
-        sb.append("\n|---|");
-        sb.append("---|".repeat(columns.size()));
-        sb.append('\n');
+        sb.append("\n|---|").append("---|".repeat(clients.size())).append('\n');
         for (String scenario : scenarioOrder()) {
             sb.append("| ").append(scenario).append(" |");
-            for (String[] col : columns) {
-                Outcome o = byBroker.get(col[0]).get(col[1]).get(scenario);
-                sb.append(' ').append(o == null ? "-" : o.cell()).append(" |");
+            for (String c : clients) {
+                List<String> cells = new ArrayList<>();
+                for (String b : brokers) {
+                    Outcome o = byBroker.get(b).getOrDefault(c, Map.of()).get(scenario);
+                    cells.add(o == null ? "-" : o.cell());
+                }
+                sb.append(' ').append(cells.stream().allMatch("-"::equals) ? "-" : String.join(" / ", cells))
+                        .append(" |");
             }
             sb.append('\n');
         }
