@@ -69,8 +69,20 @@ final class Flusher implements AutoCloseable {
         queue.add(new Request(l, future));
     }
 
+    /**
+     * A future completed by the flusher thread after it has handled every request queued before this call and
+     * then run one periodic pass ({@code flush.ms} flushes, due checkpoints) at the clock's current time: a
+     * deterministic synchronisation point for tests. Any thread.
+     */
+    CompletableFuture<Void> barrier() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        request(null, f);
+        return f;
+    }
+
     private void run() {
         List<Request> batch = new ArrayList<>();
+        List<CompletableFuture<Void>> barriers = new ArrayList<>();
         Map<Log, Boolean> flushed = new IdentityHashMap<>();
         boolean stopping = false;
         while (!stopping) {
@@ -90,6 +102,10 @@ final class Flusher implements AutoCloseable {
                     stopping = true;
                     continue;
                 }
+                if (r.log == null) {
+                    barriers.add(r.future);
+                    continue;
+                }
                 Boolean ok = flushed.get(r.log);
                 if (ok == null) {
                     ok = flushQuietly(r.log);
@@ -104,6 +120,10 @@ final class Flusher implements AutoCloseable {
                 }
             }
             periodic();
+            for (CompletableFuture<Void> b : barriers) {
+                b.complete(null);
+            }
+            barriers.clear();
         }
     }
 

@@ -34,11 +34,12 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * <p>Threads: one writer per partition (its shard thread). <b>Single-writer methods</b> (call only on that
  * thread): {@link #appendAsLeader}, {@link #appendAsFollower}, {@link #appendTransactionMarker},
  * {@link #truncateTo}, {@link #truncateFullyAndStartAt}, {@link #increaseLogStartOffset},
- * {@link #deleteOldSegments}, {@link #removeExpiredProducers}, {@link #updateConfig}, {@link #producerState}.
+ * {@link #deleteOldSegments}, {@link #removeExpiredProducers}, {@link #updateConfig}, {@link #producerState},
+ * {@link #activeProducers}.
  * <b>Safe from any thread</b>: {@link #read}, {@link #offsetForTimestamp}, {@link #maxTimestampAndOffset},
- * {@link #collectAbortedTransactions}, {@link #endOffsetForEpoch} and the offset getters, which read
- * volatile fields the writer publishes after the bytes and index entries are in place. The flusher thread
- * calls the package-private flush and checkpoint methods.
+ * {@link #collectAbortedTransactions}, {@link #endOffsetForEpoch}, {@link #epochForOffset} and the offset
+ * getters, which read volatile fields the writer publishes after the bytes and index entries are in place. The
+ * flusher thread calls the package-private flush and checkpoint methods.
  *
  * <p>Owns its segments (the active one's open handles), its producer state and its checkpoint files; the
  * {@link LogManager} owns the shared handle cache, flusher and deletion scheduler. Created and closed by the
@@ -515,29 +516,31 @@ public final class Log {
     }
 
     /**
-     * The offset of the first record whose timestamp is at or above {@code timestamp}, or -1 when none is
-     * (ListOffsets with a timestamp). Any thread.
+     * ListOffsets by time: the first record at or above the log start offset whose timestamp is at or above
+     * {@code timestamp}, with its exact offset and timestamp (compressed batches are decompressed, one candidate
+     * batch only) and the leader epoch of its batch; {@link TimestampOffset#NONE} when no record is. Any thread.
      */
-    public long offsetForTimestamp(long timestamp) {
+    public TimestampOffset offsetForTimestamp(long timestamp) {
         long lso = logStartOffset;
         try {
             for (LogSegment s : segments.values()) {
-                long off = s.findOffsetByTimestamp(timestamp, lso);
-                if (off >= 0) {
-                    return off;
+                TimestampOffset found = s.findOffsetByTimestamp(timestamp, lso);
+                if (found != null) {
+                    return withEpoch(found);
                 }
             }
         } catch (IOException e) {
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot search " + name, e);
         }
-        return -1;
+        return TimestampOffset.NONE;
     }
 
     /**
-     * The largest timestamp in the log and the offset of its first record ({timestamp, offset}), or
-     * {-1, -1} for an empty log (ListOffsets MAX_TIMESTAMP, KIP-734). Any thread.
+     * The largest timestamp in the log and the first record carrying it (exact inside compressed batches), with
+     * the leader epoch of that offset, or {@link TimestampOffset#NONE} for a log without timestamps (ListOffsets
+     * MAX_TIMESTAMP, KIP-734). Any thread.
      */
-    public long[] maxTimestampAndOffset() {
+    public TimestampOffset maxTimestampAndOffset() {
         LogSegment best = null;
         for (LogSegment s : segments.values()) {
             if (s.maxTimestamp() >= 0 && (best == null || s.maxTimestamp() > best.maxTimestamp())) {
@@ -545,13 +548,28 @@ public final class Log {
             }
         }
         if (best == null) {
-            return new long[] {-1, -1};
+            return TimestampOffset.NONE;
         }
         try {
-            return new long[] {best.maxTimestamp(), best.exactOffsetOfMaxTimestamp()};
+            TimestampOffset found = best.findMaxTimestamp();
+            // Kafka answers MAX_TIMESTAMP with the epoch cache's epoch for the offset, not the batch field.
+            return found == null ? TimestampOffset.NONE
+                    : new TimestampOffset(found.timestamp(), found.offset(), epochForOffset(found.offset()));
         } catch (IOException e) {
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot search " + name, e);
         }
+    }
+
+    private TimestampOffset withEpoch(TimestampOffset t) {
+        return t.leaderEpoch() >= 0 ? t : new TimestampOffset(t.timestamp(), t.offset(), epochForOffset(t.offset()));
+    }
+
+    /**
+     * The leader epoch in which {@code offset} was written, from the leader-epoch cache: the latest epoch
+     * starting at or below it, or -1 when none is known (ListOffsets v4+ answers it). Any thread.
+     */
+    public int epochForOffset(long offset) {
+        return epochs.epochForOffset(offset);
     }
 
     /** Aborted transactions overlapping [fetchOffset, upperBound), for a READ_COMMITTED fetch. Any thread. */
@@ -639,6 +657,14 @@ public final class Log {
     /** The active segment's size in bytes (tests, metrics). Any thread. */
     public int activeSegmentSize() {
         return active.size();
+    }
+
+    /**
+     * Every producer this partition remembers, ordered by producer id, as immutable copies (DescribeProducers).
+     * Writer thread (the producer state is the writer's): hop to the partition's shard to call it.
+     */
+    public List<ActiveProducer> activeProducers() {
+        return producers.activeProducers();
     }
 
     /** The producer state (the writer thread's; tests and the transaction path). */
@@ -821,7 +847,10 @@ public final class Log {
 
     // ---------------------------------------------------------------- flusher thread
 
-    /** Forces every segment that may hold unflushed data and advances the recovery point. Flusher thread. */
+    /**
+     * Forces every segment that may hold unflushed data and advances the recovery point; asks for the recovery
+     * point checkpoint when that moved it into a later segment. Flusher thread.
+     */
     void flushFromFlusher() throws IOException {
         long gen;
         long target;
@@ -844,12 +873,26 @@ public final class Log {
                 s.flush(forcer);
             }
         }
+        boolean advanced = false;
         synchronized (recoveryLock) {
             if (gen == truncations && target > recoveryPoint) {
                 recoveryPoint = target;
+                advanced = true;
             }
         }
         lastFlushMs = clock.milliseconds();
+        if (advanced && segmentHolding(target) != segmentHolding(checkpointedRecoveryPoint)) {
+            // Recovery rescans from the segment holding the checkpointed recovery point. A roll's own checkpoint
+            // request can be consumed before its fsync moved the recovery point, so ask again here, once the
+            // fsync moved it into a later segment (at most once per segment, whatever the flush rate).
+            requestCheckpoint();
+        }
+    }
+
+    /** The base offset of the segment holding {@code offset}, or -1 when none does. */
+    private long segmentHolding(long offset) {
+        Long base = offset < 0 ? null : segments.floorKey(offset);
+        return base == null ? -1 : base;
     }
 
     boolean flushMsDue(long now) {

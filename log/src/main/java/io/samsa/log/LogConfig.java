@@ -4,6 +4,7 @@ import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The per-topic settings one {@link Log} obeys: an immutable value built from a map of topic configs that
@@ -161,6 +162,31 @@ public final class LogConfig {
 
     public long fileDeleteDelayMs() {
         return fileDeleteDelayMs;
+    }
+
+    /** Equal when every setting is: a metadata change that leaves a topic's log settings alone is a no-op. */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof LogConfig c)) {
+            return false;
+        }
+        return segmentBytes == c.segmentBytes && segmentMs == c.segmentMs && segmentJitterMs == c.segmentJitterMs
+                && segmentIndexBytes == c.segmentIndexBytes && indexIntervalBytes == c.indexIntervalBytes
+                && retentionMs == c.retentionMs && retentionBytes == c.retentionBytes
+                && flushMessages == c.flushMessages && flushMs == c.flushMs && maxMessageBytes == c.maxMessageBytes
+                && logAppendTime == c.logAppendTime && timestampBeforeMaxMs == c.timestampBeforeMaxMs
+                && timestampAfterMaxMs == c.timestampAfterMaxMs && producerIdExpirationMs == c.producerIdExpirationMs
+                && fileDeleteDelayMs == c.fileDeleteDelayMs;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(segmentBytes, segmentMs, segmentJitterMs, segmentIndexBytes, indexIntervalBytes,
+                retentionMs, retentionBytes, flushMessages, flushMs, maxMessageBytes, logAppendTime,
+                timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, fileDeleteDelayMs);
     }
 
     @Override

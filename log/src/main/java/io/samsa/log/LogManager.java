@@ -187,6 +187,11 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /** Completes after the flusher handled everything queued before and ran one periodic pass (tests). */
+    java.util.concurrent.CompletableFuture<Void> flusherBarrier() {
+        return flusher.barrier();
+    }
+
     /** The shared cache of cold segments' handles (tests and metrics). */
     public HandleCache handleCache() {
         return cache;

@@ -93,9 +93,9 @@ class LogRecoveryTest {
                 ReadResult rr = r.read(first + 1, 1, Long.MAX_VALUE, true);
                 assertEquals(first, rr.records().firstOffset());
                 rr.release();
-                assertEquals(first + 1, r.offsetForTimestamp(T0 + 10L * i + 1));
+                assertEquals(first + 1, r.offsetForTimestamp(T0 + 10L * i + 1).offset());
             }
-            assertEquals(-1, r.offsetForTimestamp(T0 + 10L * batches + 5));
+            assertEquals(-1, r.offsetForTimestamp(T0 + 10L * batches + 5).offset());
             // Producer state was rebuilt: the next sequence continues, a retry of the last batch is a duplicate.
             if (batches > 0) {
                 int lastSeq = (batches - 1) * PER_BATCH;
@@ -194,7 +194,7 @@ class LogRecoveryTest {
         Log again = manager.get("t", 0);
         assertEquals(expected, TestLogs.readAll(again, 0));
         for (int i = 0; i < BATCHES; i++) {
-            assertEquals((long) i * PER_BATCH + 2, again.offsetForTimestamp(T0 + 10L * i + 2));
+            assertEquals((long) i * PER_BATCH + 2, again.offsetForTimestamp(T0 + 10L * i + 2).offset());
             ReadResult rr = again.read((long) i * PER_BATCH + 2, 1, Long.MAX_VALUE, true);
             assertEquals((long) i * PER_BATCH, rr.records().firstOffset());
             rr.release();

@@ -216,7 +216,7 @@ class LogTest {
         assertTrue(byIndex.segmentCount() >= 3, "segments: " + byIndex.segmentCount());
         assertEquals(20, TestLogs.readAll(byIndex, 0).size());
         for (long ts = T0; ts < T0 + 20; ts++) {
-            assertEquals(ts - T0, byIndex.offsetForTimestamp(ts));
+            assertEquals(ts - T0, byIndex.offsetForTimestamp(ts).offset());
         }
     }
 
@@ -229,17 +229,18 @@ class LogTest {
             TestLogs.append(log, TestLogs.batch(ts, 3), 0);
         }
         assertTrue(log.segmentCount() > 1);
-        assertEquals(0, log.offsetForTimestamp(T0 - 5));
-        assertEquals(0, log.offsetForTimestamp(T0));
-        assertEquals(1, log.offsetForTimestamp(T0 + 1));
-        assertEquals(3, log.offsetForTimestamp(T0 + 3));
-        assertEquals(3, log.offsetForTimestamp(T0 + 50));
-        assertEquals(33, log.offsetForTimestamp(T0 + 1002));
-        assertEquals(86, log.offsetForTimestamp(T0 + 2802));
-        assertEquals(-1, log.offsetForTimestamp(T0 + 2903));
-        long[] max = log.maxTimestampAndOffset();
-        assertEquals(T0 + 2902, max[0]);
-        assertEquals(89, max[1]);
+        assertEquals(0, log.offsetForTimestamp(T0 - 5).offset());
+        assertEquals(0, log.offsetForTimestamp(T0).offset());
+        assertEquals(1, log.offsetForTimestamp(T0 + 1).offset());
+        assertEquals(3, log.offsetForTimestamp(T0 + 3).offset());
+        assertEquals(3, log.offsetForTimestamp(T0 + 50).offset());
+        assertEquals(33, log.offsetForTimestamp(T0 + 1002).offset());
+        assertEquals(86, log.offsetForTimestamp(T0 + 2802).offset());
+        assertEquals(-1, log.offsetForTimestamp(T0 + 2903).offset());
+        TimestampOffset max = log.maxTimestampAndOffset();
+        assertEquals(T0 + 2902, max.timestamp());
+        assertEquals(89, max.offset());
+        assertEquals(0, max.leaderEpoch());
     }
 
     @Test
@@ -319,8 +320,9 @@ class LogTest {
         assertEquals(1, log.latestEpoch());
         assertEquals(14, TestLogs.readAll(log, 0).size());
         assertEquals(14, TestLogs.append(log, TestLogs.batch(T0, 1), 4).firstOffset());
-        assertEquals(T0 + 7, log.maxTimestampAndOffset()[0]);
-        assertEquals(13, log.maxTimestampAndOffset()[1]);
+        assertEquals(T0 + 7, log.maxTimestampAndOffset().timestamp());
+        assertEquals(13, log.maxTimestampAndOffset().offset());
+        assertEquals(1, log.maxTimestampAndOffset().leaderEpoch());
         log.truncateFullyAndStartAt(100);
         assertEquals(100, log.logStartOffset());
         assertEquals(100, log.logEndOffset());
@@ -353,7 +355,7 @@ class LogTest {
         Log again = manager.get("t", 0);
         assertEquals(80, again.logEndOffset());
         assertEquals(before, TestLogs.readAll(again, 0));
-        assertEquals(30, again.offsetForTimestamp(T0 + 150));
+        assertEquals(30, again.offsetForTimestamp(T0 + 150).offset());
         assertEquals(new EpochEndOffset(2, 80), again.endOffsetForEpoch(2));
         assertEquals(80, TestLogs.append(again, TestLogs.batch(T0, 1), 2).firstOffset());
     }

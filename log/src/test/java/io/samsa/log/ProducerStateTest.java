@@ -169,4 +169,27 @@ class ProducerStateTest {
             assertFalse(m.startedClean());
         }
     }
+
+    @Test
+    void activeProducersListEveryProducerAndSurviveARestart() throws Exception {
+        send(log, 3, 0, 0, 2);
+        clock.advance(10);
+        send(log, 3, 0, 2, 3);
+        send(log, 1, 2, 0, 1);
+        AppendResult txn = TestLogs.append(log, TestLogs.batch(clock.milliseconds() + 5, 2, "t", 7, (short) 4, 0, true,
+                Compression.NONE), 0);
+        TestLogs.append(log, TestLogs.batch(T0, 1, "u", 8, (short) 1, 0, true, Compression.NONE), 0);
+        clock.advance(20);
+        log.appendTransactionMarker(8, (short) 1, true, 6, 0);
+        List<ActiveProducer> expected = List.of(
+                new ActiveProducer(1, (short) 2, 0, T0 + 10, -1, -1),
+                new ActiveProducer(3, (short) 0, 4, T0 + 12, -1, -1),
+                new ActiveProducer(7, (short) 4, 1, T0 + 16, -1, txn.firstOffset()),
+                new ActiveProducer(8, (short) 1, 0, T0 + 30, 6, -1));
+        assertEquals(expected, log.activeProducers());
+        manager.close();
+        manager = open(tmp.resolve("live"));
+        log = manager.get("t", 0);
+        assertEquals(expected, log.activeProducers(), "from the snapshot written at the clean close");
+    }
 }

@@ -204,6 +204,11 @@ public final class Partition {
         return watchers.size();
     }
 
+    /** The number of registered watchers still waiting (tests, metrics: e.g. fetches parked here). Any thread. */
+    public int liveWatcherCount() {
+        return watchers.liveCount();
+    }
+
     public long highWatermark() {
         return highWatermark.get();
     }

@@ -60,4 +60,15 @@ final class WatcherList {
     int size() {
         return watchers.size();
     }
+
+    /** The watchers still waiting (not done). O(n). */
+    int liveCount() {
+        int live = 0;
+        for (PartitionWatcher w : watchers) {
+            if (!w.isDone()) {
+                live++;
+            }
+        }
+        return live;
+    }
 }

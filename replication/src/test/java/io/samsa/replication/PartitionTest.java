@@ -257,6 +257,7 @@ class PartitionTest {
             }
         };
         p.watch(op);
+        assertEquals(1, p.liveWatcherCount());
         append(p, batch(1, -1, -1, false), 1);
         append(p, batch(1, -1, -1, false), 1);
         assertEquals(1, queued.size(), "two wake-ups, one scheduled check");
@@ -266,6 +267,8 @@ class PartitionTest {
         append(p, batch(1, -1, -1, false), 1);
         queued.remove(0).run();
         assertTrue(op.isDone());
+        assertEquals(1, p.watcherCount(), "still listed until the next change");
+        assertEquals(0, p.liveWatcherCount(), "but no longer waiting");
         assertEquals(1, completions.get());
         assertFalse(op.expire(), "already completed");
         append(p, batch(1, -1, -1, false), 1);

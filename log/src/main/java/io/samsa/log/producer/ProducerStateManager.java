@@ -1,5 +1,6 @@
 package io.samsa.log.producer;
 
+import io.samsa.log.ActiveProducer;
 import io.samsa.log.FileForcer;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -71,6 +72,20 @@ public final class ProducerStateManager {
 
     public void setMapEndOffset(long offset) {
         mapEndOffset = offset;
+    }
+
+    /**
+     * Every producer the partition remembers, ordered by producer id, as immutable copies (DescribeProducers,
+     * KIP-664). Includes producers whose batches were all removed by retention until they expire, as Kafka does.
+     */
+    public List<ActiveProducer> activeProducers() {
+        List<ActiveProducer> out = new ArrayList<>(producers.size());
+        for (ProducerEntry e : producers.values()) {
+            out.add(new ActiveProducer(e.producerId, e.epoch, e.lastSeq(), e.lastTimestamp, e.coordinatorEpoch,
+                    e.currentTxnFirstOffset));
+        }
+        out.sort((a, b) -> Long.compare(a.producerId(), b.producerId()));
+        return out;
     }
 
     /** The first offset of the oldest ongoing transaction, or -1 when none is ongoing. */

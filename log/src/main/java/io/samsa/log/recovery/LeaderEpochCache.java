@@ -64,6 +64,21 @@ public final class LeaderEpochCache {
         return EpochEndOffset.UNDEFINED;
     }
 
+    /**
+     * The epoch in which {@code offset} was written: the latest epoch starting at or below it, or -1 when the
+     * offset is below every known epoch's start (or none is known).
+     */
+    public synchronized int epochForOffset(long offset) {
+        int found = -1;
+        for (long[] e : entries) {
+            if (e[1] > offset) {
+                break;
+            }
+            found = (int) e[0];
+        }
+        return found;
+    }
+
     /** Removes epochs that start at or after {@code endOffset} (log truncation). */
     public synchronized void truncateFromEnd(long endOffset) {
         boolean changed = false;

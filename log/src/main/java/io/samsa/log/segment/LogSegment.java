@@ -3,6 +3,7 @@ package io.samsa.log.segment;
 import io.netty.buffer.ByteBuf;
 import io.samsa.log.FileForcer;
 import io.samsa.log.FileSlice;
+import io.samsa.log.TimestampOffset;
 import io.samsa.log.index.AbstractIndex;
 import io.samsa.log.index.OffsetIndex;
 import io.samsa.log.index.TimeIndex;
@@ -549,16 +550,17 @@ public final class LogSegment {
     }
 
     /**
-     * The offset of the first record whose timestamp is at or above {@code target}, or -1 when no record of
-     * this segment has one. Any thread.
+     * The first record at or above {@code startOffset} whose timestamp is at or above {@code target} (exact,
+     * inside compressed batches too: see {@link RecordTimestamps}), or null when no record of this segment has
+     * one. Any thread.
      */
-    public long findOffsetByTimestamp(long target, long startOffset) throws IOException {
+    public TimestampOffset findOffsetByTimestamp(long target, long startOffset) throws IOException {
         if (maxTimestamp >= 0 && maxTimestamp < target && !isActive()) {
-            return -1;
+            return null;
         }
         SegmentHandles h = acquire();
         if (h == null) {
-            return -1;
+            return null;
         }
         try {
             long from = Math.max(h.timeIndex().lookupBelow(target), startOffset);
@@ -566,30 +568,31 @@ public final class LogSegment {
             try (BatchScanner scanner = new BatchScanner(h.channel(), pos, size, baseOffset)) {
                 RecordBatchView v;
                 while ((v = scanner.next()) != null) {
-                    if (v.lastOffset() < startOffset) {
-                        continue;
-                    }
-                    long off = RecordWalker.firstOffsetAtOrAfter(v, target);
-                    if (off >= 0) {
-                        return Math.max(off, startOffset);
+                    TimestampOffset found = RecordTimestamps.firstAtOrAfter(v, target, startOffset);
+                    if (found != null) {
+                        return found;
                     }
                 }
             }
-            return -1;
+            return null;
         } finally {
             h.release();
         }
     }
 
-    /** The exact offset of the first record carrying this segment's max timestamp, or -1. Any thread. */
-    public long exactOffsetOfMaxTimestamp() throws IOException {
+    /**
+     * The first record carrying this segment's max timestamp, exact inside compressed batches, or null when the
+     * segment has no timestamps. Any thread.
+     */
+    public TimestampOffset findMaxTimestamp() throws IOException {
         long batchBase = offsetOfMaxTimestamp;
+        long max = maxTimestamp;
         if (batchBase < 0) {
-            return -1;
+            return null;
         }
         SegmentHandles h = acquire();
         if (h == null) {
-            return -1;
+            return null;
         }
         try {
             int pos = h.offsetIndex().lookup(batchBase);
@@ -597,11 +600,11 @@ public final class LogSegment {
                 RecordBatchView v;
                 while ((v = scanner.next()) != null) {
                     if (v.baseOffset() == batchBase) {
-                        return RecordWalker.offsetOfMaxTimestamp(v);
+                        return RecordTimestamps.firstWithMaxTimestamp(v);
                     }
                 }
             }
-            return batchBase;
+            return new TimestampOffset(max, batchBase, -1);
         } finally {
             h.release();
         }

@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.samsa.wire.record.RecordBatchView;
 
 /**
- * Reads the few record fields the log needs from an uncompressed batch without decoding records into
- * objects: each record's timestamp and offset delta, and the control record type of a transaction marker.
+ * Reads the one record field the log needs from an uncompressed control batch without decoding records into
+ * objects: the control record type of a transaction marker (timestamp lookups use {@link RecordTimestamps}).
  *
  * <pre>
  *  record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint
@@ -13,63 +13,13 @@ import io.samsa.wire.record.RecordBatchView;
  *  control record key: version int16 | type int16 (0 abort, 1 commit)
  * </pre>
  *
- * <p>Stateless and thread-safe. Malformed varints end the walk (the caller falls back to batch granularity).
+ * <p>Stateless and thread-safe. Malformed varints end the walk (the type is then unknown).
  */
 public final class RecordWalker {
     /** Returned when the records cannot be walked. */
     public static final long UNKNOWN = Long.MIN_VALUE;
 
     private RecordWalker() {
-    }
-
-    /**
-     * The offset of the first record whose timestamp is at or above {@code target} in the whole batch at
-     * {@code view}, the batch's base offset for a compressed or LogAppendTime batch, or -1 when none is.
-     */
-    public static long firstOffsetAtOrAfter(RecordBatchView view, long target) {
-        if (view.maxTimestamp() < target) {
-            return -1;
-        }
-        if (view.compressionId() != 0 || view.isLogAppendTime()) {
-            return view.baseOffset();
-        }
-        return walk(view, target, false);
-    }
-
-    /** The offset of the first record carrying the batch's max timestamp (the base offset if compressed). */
-    public static long offsetOfMaxTimestamp(RecordBatchView view) {
-        if (view.compressionId() != 0 || view.isLogAppendTime()) {
-            return view.baseOffset();
-        }
-        long off = walk(view, view.maxTimestamp(), true);
-        return off < 0 ? view.baseOffset() : off;
-    }
-
-    private static long walk(RecordBatchView view, long target, boolean exact) {
-        ByteBuf buf = view.buffer();
-        int end = view.start() + view.sizeInBytes();
-        int[] pos = {view.start() + RecordBatchView.HEADER_SIZE};
-        long base = view.baseTimestamp();
-        int count = view.recordCount();
-        for (int i = 0; i < count && pos[0] < end; i++) {
-            long len = readVarlong(buf, pos, end);
-            if (len == UNKNOWN || len < 0) {
-                return view.baseOffset();
-            }
-            int recordEnd = pos[0] + (int) Math.min(len, end - pos[0]);
-            pos[0]++; // attributes
-            long tsDelta = readVarlong(buf, pos, end);
-            long offDelta = readVarlong(buf, pos, end);
-            if (tsDelta == UNKNOWN || offDelta == UNKNOWN) {
-                return view.baseOffset();
-            }
-            long ts = base + tsDelta;
-            if (exact ? ts == target : ts >= target) {
-                return view.baseOffset() + offDelta;
-            }
-            pos[0] = recordEnd;
-        }
-        return exact ? -1 : view.baseOffset();
     }
 
     /**

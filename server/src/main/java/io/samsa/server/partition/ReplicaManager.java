@@ -50,6 +50,8 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     /** Partitions of each hosted topic by index (null where not hosted); arrays are replaced, never changed. */
     private final Map<String, Partition[]> byName = new ConcurrentHashMap<>();
     private final Map<UUID, String> namesById = new ConcurrentHashMap<>();
+    /** The log config last applied to each hosted topic's partitions (controller thread). */
+    private final Map<String, LogConfig> logConfigs = new ConcurrentHashMap<>();
     private volatile Shards shards;
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile ProducerIdAllocator producerIds;
@@ -176,6 +178,10 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
             if (p == null || !p.topicId().equals(t.id())) {
                 Log l = logs.getOrCreate(t.name(), idx, logConfig);
                 p = new Partition(t.name(), idx, t.id(), l, nodeId, state, minIsr);
+                if (!logConfig.equals(l.config())) {
+                    // A log loaded from disk at start-up got the config known then.
+                    updateLogConfig(p, logConfig);
+                }
                 next[idx] = p;
                 grew = true;
                 log.debug("{}Hosting {} (leader {} epoch {}, log end {})", prefix, p.name(), reg.leader(),
@@ -187,10 +193,13 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
         if (grew || current.length != next.length) {
             byName.put(t.name(), next);
         }
+        boolean configChanged = logConfigChanged(t.name(), logConfig);
         for (Partition p : next) {
             if (p != null) {
                 p.update(p.state(), minIsr);
-                updateLogConfig(p, logConfig);
+                if (configChanged) {
+                    updateLogConfig(p, logConfig);
+                }
             }
         }
     }
@@ -199,10 +208,13 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
         Map<String, String> effective = topicConfigs.effective(img, t.name());
         LogConfig logConfig = LogConfig.fromMap(effective);
         int minIsr = parseInt(effective.get("min.insync.replicas"), 1);
+        boolean configChanged = logConfigChanged(t.name(), logConfig);
         for (Partition p : byName.getOrDefault(t.name(), NONE)) {
             if (p != null) {
                 p.update(p.state(), minIsr);
-                updateLogConfig(p, logConfig);
+                if (configChanged) {
+                    updateLogConfig(p, logConfig);
+                }
             }
         }
     }
@@ -211,9 +223,25 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
         onShard(p, () -> p.log().updateConfig(cfg));
     }
 
+    /**
+     * Records {@code cfg} as the log config of {@code topic}; true when it differs from the last one applied (then
+     * every hosted partition's log needs it). Controller thread.
+     */
+    private boolean logConfigChanged(String topic, LogConfig cfg) {
+        LogConfig previous = logConfigs.put(topic, cfg);
+        if (cfg.equals(previous)) {
+            return false;
+        }
+        if (previous != null) {
+            log.info("{}Log config of {} is now {}", prefix, topic, cfg);
+        }
+        return true;
+    }
+
     private void removeTopic(String name, UUID id) {
         Partition[] ps = byName.get(name);
         namesById.remove(id);
+        logConfigs.remove(name);
         if (ps == null) {
             return;
         }

@@ -16,6 +16,7 @@ public final class DataApis {
     static final short DELETE_RECORDS = 21;
     static final short INIT_PRODUCER_ID = 22;
     static final short OFFSET_FOR_LEADER_EPOCH = 23;
+    static final short DESCRIBE_PRODUCERS = 61;
 
     private DataApis() {
     }
@@ -34,5 +35,6 @@ public final class DataApis {
         apis.add(DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(replicas));
         apis.add(INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(replicas::producerIds, services.background()));
         apis.add(OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(replicas));
+        apis.add(DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(replicas));
     }
 }

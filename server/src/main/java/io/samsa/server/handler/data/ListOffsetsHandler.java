@@ -1,8 +1,7 @@
 package io.samsa.server.handler.data;
 
 import io.samsa.controller.TopicImage;
-import io.samsa.log.FileSlice;
-import io.samsa.log.ReadResult;
+import io.samsa.log.TimestampOffset;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -13,15 +12,17 @@ import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.ListOffsetsRequest;
 import io.samsa.wire.message.ListOffsetsResponse;
 import io.samsa.wire.protocol.Message;
-import java.io.IOException;
 
 /**
  * ListOffsets (key 2), v1-8. Per partition: -2 earliest (log start offset), -1 latest (the high watermark, or
  * the last stable offset for READ_COMMITTED), -3 max timestamp (v7+, KIP-734: the first record carrying the
  * largest timestamp), -4 earliest local (v8+, KIP-405: the log start offset, as nothing is tiered), and a
  * timestamp: the first offset whose record timestamp is at or above it (offset -1 when none is, or when it is
- * not yet readable at the isolation level). v4+ checks the current leader epoch (FENCED_LEADER_EPOCH,
- * UNKNOWN_LEADER_EPOCH). v9+ (latest tiered, -5) is not served: tiered storage does not exist.
+ * not yet readable at the isolation level). Offsets and timestamps found by time are exact, inside compressed
+ * batches too (the log decompresses the one candidate batch). v4+ checks the current leader epoch
+ * (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH) and answers a leader epoch: the current one for -1, else the epoch
+ * in which the answered offset was written (Kafka's choice). v9+ (latest tiered, -5) is not served: tiered
+ * storage does not exist.
  *
  * <p>Reads only lock-free log state; runs on the connection's event loop. Stateless and thread-safe.
  */
@@ -64,8 +65,7 @@ final class ListOffsetsHandler implements ApiHandler {
     }
 
     private void answer(String topic, ListOffsetsRequest.ListOffsetsPartition req,
-                        ListOffsetsResponse.ListOffsetsPartitionResponse pr, boolean readCommitted, short version)
-            throws IOException {
+                        ListOffsetsResponse.ListOffsetsPartitionResponse pr, boolean readCommitted, short version) {
         Partition p = replicas.partition(topic, req.partitionIndex());
         if (p == null) {
             TopicImage t = replicas.image().topic(topic);
@@ -88,35 +88,25 @@ final class ListOffsetsHandler implements ApiHandler {
         long fetchable = readCommitted ? p.lastStableOffset() : p.highWatermark();
         long ts = req.timestamp();
         if (ts == LATEST) {
-            pr.setOffset(fetchable);
-            if (version >= 4) {
-                pr.setLeaderEpoch(epoch); // v4+ (KIP-320) carries the leader epoch
-            }
+            pr.setOffset(fetchable).setLeaderEpoch(epoch);
         } else if (ts == EARLIEST || (ts == EARLIEST_LOCAL && version >= 8)) {
-            pr.setOffset(p.logStartOffset());
+            long start = p.logStartOffset();
+            pr.setOffset(start).setLeaderEpoch(p.log().epochForOffset(start));
         } else if (ts == MAX_TIMESTAMP && version >= 7) {
-            long[] max = p.log().maxTimestampAndOffset();
-            if (max[1] >= 0 && max[1] < fetchable) {
-                pr.setTimestamp(max[0]).setOffset(max[1]);
-            }
+            answerWith(pr, p.log().maxTimestampAndOffset(), fetchable);
         } else if (ts >= 0) {
-            long offset = p.log().offsetForTimestamp(ts);
-            if (offset >= 0 && offset < fetchable) {
-                pr.setOffset(offset).setTimestamp(timestampAt(p, offset, fetchable));
-            }
+            answerWith(pr, p.log().offsetForTimestamp(ts), fetchable);
         } else {
             throw new SamsaException(ErrorCode.INVALID_REQUEST, "Invalid timestamp " + ts + " for " + p.name()
                     + " at ListOffsets version " + version);
         }
     }
 
-    private static long timestampAt(Partition p, long offset, long fetchable) throws IOException {
-        ReadResult r = p.log().read(offset, 1, fetchable, true);
-        FileSlice slice = r.records();
-        try {
-            return BatchTimestamps.timestampOf(slice, offset);
-        } finally {
-            slice.release();
+    /** A record found by time answers only when it is readable at the isolation level (below {@code fetchable}). */
+    private static void answerWith(ListOffsetsResponse.ListOffsetsPartitionResponse pr, TimestampOffset found,
+                                   long fetchable) {
+        if (found.found() && found.offset() < fetchable) {
+            pr.setTimestamp(found.timestamp()).setOffset(found.offset()).setLeaderEpoch(found.leaderEpoch());
         }
     }
 }

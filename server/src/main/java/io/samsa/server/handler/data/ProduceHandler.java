@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * then answers by {@code acks}: 0 sends nothing (or closes the connection when a partition failed, as Kafka
  * does), 1 answers once the appends are done (and durable, when the topic fsyncs every message), -1 (all) once
  * the high watermark has passed every batch, or REQUEST_TIMED_OUT after {@code timeout_ms}. Other acks values
- * get INVALID_REQUIRED_ACKS. v13+ (KIP-516) names topics by id (UNKNOWN_TOPIC_ID).
+ * get INVALID_REQUIRED_ACKS. v13+ (KIP-516) names topics by id (UNKNOWN_TOPIC_ID). v10+ (KIP-951): a partition
+ * failing with NOT_LEADER_OR_FOLLOWER carries the leader and epoch the metadata knows, and the response the
+ * leaders' endpoints ({@link CurrentLeaders}).
  *
  * <p>Transactions do not exist yet: a request with a transactional id or a transactional batch gets
  * INVALID_TXN_STATE per partition. Writes to internal topics are refused with INVALID_TOPIC_EXCEPTION unless the
@@ -54,7 +56,7 @@ final class ProduceHandler implements ApiHandler {
         ProduceRequest req = (ProduceRequest) request;
         short version = ctx.apiVersion();
         short acks = req.acks();
-        ProduceOp op = new ProduceOp(ctx, sink, acks, req.timeoutMs());
+        ProduceOp op = new ProduceOp(ctx, sink, acks, req.timeoutMs(), replicas);
         boolean badAcks = acks != 0 && acks != 1 && acks != -1;
         for (ProduceRequest.TopicProduceData topic : req.topicData()) {
             String name = version >= 13 ? replicas.topicName(topic.topicId()) : topic.name();
@@ -193,15 +195,17 @@ final class ProduceHandler implements ApiHandler {
         final ProduceResponse response = new ProduceResponse();
         final List<PartitionAppend> appends = new ArrayList<>();
         final AtomicInteger pending = new AtomicInteger();
+        final ReplicaManager replicas;
         volatile boolean anyError;
         private ScheduledFuture<?> timeout;
 
-        ProduceOp(RequestContext ctx, ResponseSink sink, short acks, int timeoutMs) {
+        ProduceOp(RequestContext ctx, ResponseSink sink, short acks, int timeoutMs, ReplicaManager replicas) {
             super(ctx.eventLoop());
             this.ctx = ctx;
             this.sink = sink;
             this.acks = acks;
             this.timeoutMs = timeoutMs;
+            this.replicas = replicas;
         }
 
         ErrorCode fail(ProduceResponse.PartitionProduceResponse pr, ErrorCode code, String message) {
@@ -298,6 +302,9 @@ final class ProduceHandler implements ApiHandler {
                     fail(a.response, ErrorCode.REQUEST_TIMED_OUT, "The high watermark of " + a.partition.name()
                             + " did not reach offset " + a.result.lastOffset() + " within " + timeoutMs + " ms");
                 }
+            }
+            if (ctx.apiVersion() >= 10) {
+                CurrentLeaders.fill(response, replicas.image(), ctx.listenerName(), ctx.apiVersion());
             }
             sink.send(response);
         }
