@@ -72,7 +72,7 @@ final class RandomMessages {
             } else {
                 value = value(spec, f.type(), v, depth);
             }
-            Method setter = obj.getClass().getMethod("set" + f.name(), javaClass(spec, f.type()));
+            Method setter = obj.getClass().getMethod("set" + Character.toUpperCase(f.name().charAt(0)) + f.name().substring(1), javaClass(spec, f.type()));
             setter.invoke(obj, value);
         }
         if (Versions.contains(spec.flexible(), v) && random.nextInt(4) == 0) {
