@@ -63,6 +63,8 @@ public final class TopicConfigs {
             "Compression level when compression.type is zstd.", syn("compression.zstd.level")));
         keys.add(new Key("delete.retention.ms", ConfigType.LONG, "86400000", range(0, MAX), "[0,...]",
             "How long tombstones are kept on a compacted topic.", syn("log.cleaner.delete.retention.ms")));
+        keys.add(new Key("errors.deadletterqueue.group.enable", ConfigType.BOOLEAN, "false", v -> null, "",
+            "Whether groups may use this topic as a dead-letter queue (Kafka 4.4).", List.of()));
         keys.add(new Key("file.delete.delay.ms", ConfigType.LONG, "60000", range(0, MAX), "[0,...]",
             "How long to wait before deleting a file from the filesystem.", syn("log.segment.delete.delay.ms")));
         keys.add(new Key("flush.messages", ConfigType.LONG, Long.toString(MAX), range(1, MAX), "[1,...]",
@@ -85,10 +87,11 @@ public final class TopicConfigs {
             syn("log.local.retention.ms")));
         keys.add(new Key("max.compaction.lag.ms", ConfigType.LONG, Long.toString(MAX), range(1, MAX), "[1,...]",
             "Longest time a message stays ineligible for compaction.", syn("log.cleaner.max.compaction.lag.ms")));
+        keys.add(new Key("max.decompressed.message.bytes", ConfigType.INT, "2147483639",
+            range(0, Integer.MAX_VALUE), "[0,...]",
+            "Largest size a compressed batch may decompress to (Kafka 4.4).", List.of()));
         keys.add(new Key("max.message.bytes", ConfigType.INT, "1048588", range(0, Integer.MAX_VALUE), "[0,...]",
             "Largest record batch size accepted, after compression.", syn("message.max.bytes")));
-        keys.add(new Key("message.downconversion.enable", ConfigType.BOOLEAN, "true", v -> null, "",
-            "Deprecated and ignored: Kafka 4 never down-converts.", syn("log.message.downconversion.enable")));
         keys.add(new Key("message.timestamp.after.max.ms", ConfigType.LONG, "3600000", range(0, MAX), "[0,...]",
             "How far a record's timestamp may be ahead of the broker's clock.",
             syn("log.message.timestamp.after.max.ms")));
@@ -110,6 +113,10 @@ public final class TopicConfigs {
             "Fewest in-sync replicas for an acks=all write to succeed.", syn("min.insync.replicas")));
         keys.add(new Key("preallocate", ConfigType.BOOLEAN, "false", v -> null, "",
             "Preallocate segment files on disk.", syn("log.preallocate")));
+        keys.add(new Key("remote.copy.lag.bytes", ConfigType.LONG, "-1", range(-1, MAX), "[-1,...]",
+            "Tiered storage: bytes a segment may wait before it is copied (Kafka 4.4).", List.of()));
+        keys.add(new Key("remote.copy.lag.ms", ConfigType.LONG, "0", range(0, MAX), "[0,...]",
+            "Tiered storage: time a segment may wait before it is copied (Kafka 4.4).", List.of()));
         keys.add(new Key("remote.log.copy.disable", ConfigType.BOOLEAN, "false", v -> null, "",
             "Stop copying segments to tiered storage.", List.of()));
         keys.add(new Key("remote.log.delete.on.disable", ConfigType.BOOLEAN, "false", v -> null, "",

@@ -22,13 +22,15 @@ import java.util.Map;
  * @param consumerHeartbeatIntervalMs group.consumer.heartbeat.interval.ms (KIP-848)
  * @param consumerAssignors group.consumer.assignors; the first is the default server assignor
  * @param consumerProtocolEnabled whether group.coordinator.rebalance.protocols lists "consumer"
+ * @param maxRecordBatchBytes message.max.bytes: the largest batch {@code __consumer_offsets} accepts (its
+ *     max.message.bytes defaults to it), so that a group whose record would not fit is refused up front
  */
 public record GroupCoordinatorConfig(int numPartitions, int initialRebalanceDelayMs, int minSessionTimeoutMs,
                                      int maxSessionTimeoutMs, int maxGroupSize, int offsetMetadataMaxBytes,
                                      long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs,
                                      int newMemberJoinTimeoutMs, int consumerSessionTimeoutMs,
                                      int consumerHeartbeatIntervalMs, List<String> consumerAssignors,
-                                     boolean consumerProtocolEnabled) {
+                                     boolean consumerProtocolEnabled, int maxRecordBatchBytes) {
 
     public GroupCoordinatorConfig {
         if (numPartitions < 1) {
@@ -76,7 +78,7 @@ public record GroupCoordinatorConfig(int numPartitions, int initialRebalanceDela
                 intProp(props, "group.classic.new.member.join.timeout.ms", 300_000),
                 intProp(props, "group.consumer.session.timeout.ms", 45_000),
                 intProp(props, "group.consumer.heartbeat.interval.ms", 5_000),
-                assignors, consumer);
+                assignors, consumer, intProp(props, "message.max.bytes", 1024 * 1024 + 12));
     }
 
     private static int intProp(Map<String, String> props, String name, int dflt) {
@@ -94,6 +96,6 @@ public record GroupCoordinatorConfig(int numPartitions, int initialRebalanceDela
         return new GroupCoordinatorConfig(n, initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 maxGroupSize, offsetMetadataMaxBytes, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
                 newMemberJoinTimeoutMs, consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, consumerAssignors,
-                consumerProtocolEnabled);
+                consumerProtocolEnabled, maxRecordBatchBytes);
     }
 }

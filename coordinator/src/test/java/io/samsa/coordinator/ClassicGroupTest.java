@@ -168,6 +168,30 @@ class ClassicGroupTest {
     }
 
     @Test
+    void staticMemberRejoiningWithNewSubscriptionBytesKeepsTheGeneration() {
+        Harness h = new Harness();
+        JoinGroupResponse a = done(h.join("g", "", "instance-a", 9));
+        CompletableFuture<JoinGroupResponse> joining = h.join("g", "", "instance-b", 9);
+        JoinGroupResponse a2 = done(h.join("g", a.memberId(), "instance-a", 9));
+        JoinGroupResponse b = done(joining);
+        assertEquals(0, b.errorCode());
+        int gen = a2.generationId();
+        assertEquals(gen, b.generationId());
+        assertEquals(a.memberId(), a2.leader());
+        done(h.sync("g", a2.memberId(), gen, Map.of(a.memberId(), A1, b.memberId(), A2)));
+        // A restarted consumer subscribes to the same topic but owns nothing yet: other bytes, same protocol.
+        JoinGroupResponse again = done(h.join("g", "", "instance-b", 9, "range", Harness.subscription("t", "u")));
+        assertEquals(0, again.errorCode());
+        assertEquals(gen, again.generationId(), "no rebalance");
+        assertEquals("Stable", describeState(h, "g"));
+        assertArrayEquals(A2, done(h.sync("g", again.memberId(), gen, Map.of())).assignment());
+        assertEquals(0, h.heartbeat("g", a.memberId(), gen, "instance-a"));
+        // A protocol the other member does not speak is refused; the group stays as it is.
+        JoinGroupResponse other = done(h.join("g", "", "instance-b", 9, "roundrobin", Harness.subscription("t")));
+        assertEquals(code(ErrorCode.INCONSISTENT_GROUP_PROTOCOL), other.errorCode());
+    }
+
+    @Test
     void groupMaxSizeIsEnforced() {
         Harness h = new Harness(Map.of("group.max.size", "1"));
         stableSingle(h, "g");

@@ -99,7 +99,7 @@ public final class SamsaBroker implements AutoCloseable {
             SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
             DataApis.register(builder, services);
             AdminApis.register(builder, services);
-            GroupApis.register(builder, services);
+            opened.add(GroupApis.register(builder, services));
             SupportedApis apis = builder.build();
             apiVersions.setApis(apis);
             FaultInjector faults = new FaultInjector();

@@ -1,5 +1,6 @@
 package io.samsa.coordinator.group;
 
+import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.coordinator.GroupCoordinatorConfig;
 import io.samsa.coordinator.RequestMeta;
 import io.samsa.coordinator.runtime.WriteContext;
@@ -13,7 +14,6 @@ import io.samsa.wire.message.LeaveGroupResponse;
 import io.samsa.wire.message.SyncGroupRequest;
 import io.samsa.wire.message.SyncGroupResponse;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,9 +82,15 @@ final class ClassicGroupProtocol {
             created = true;
         }
         CompletableFuture<JoinGroupResponse> out;
-        if (!group.members.containsKey(memberId) && !group.pendingMembers.contains(memberId)
+        if (!group.members.containsKey(memberId)
                 && (instanceId == null || !group.staticMembers.containsKey(instanceId))
                 && group.members.size() >= config.maxGroupSize()) {
+            // A KIP-394 pending member counts only once it joins: refused here, it must not stay pending
+            // (the rebalance would wait for it until its session timeout).
+            if (group.pendingMembers.remove(memberId)) {
+                ctx.cancel(pendingKey(groupId, memberId));
+                tryCompleteJoin(ctx, group);
+            }
             out = joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, memberId);
         } else if (!group.supportsProtocols(req.protocolType(), protocols)) {
             out = joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId);
@@ -124,8 +130,12 @@ final class ClassicGroupProtocol {
             String groupId = group.groupId;
             ctx.schedule(pendingKey(groupId, newId), sessionTimeout, c -> {
                 ClassicGroup g = shard.classicGroup(groupId);
-                if (g != null && g.pendingMembers.remove(newId) && g.is(ClassicGroupState.PREPARING_REBALANCE)) {
-                    tryCompleteJoin(c, g);
+                if (g != null && g.pendingMembers.remove(newId)) {
+                    if (g.is(ClassicGroupState.PREPARING_REBALANCE)) {
+                        tryCompleteJoin(c, g);
+                    } else {
+                        dropIfUnused(g);
+                    }
                 }
             });
             JoinGroupResponse resp = new JoinGroupResponse().setErrorCode(ErrorCode.MEMBER_ID_REQUIRED.code())
@@ -209,23 +219,24 @@ final class ClassicGroupProtocol {
             m.awaitingSync = null;
         }
         ctx.cancel(hbKey(group.groupId, oldId));
-        byte[] oldSelected = group.protocolName == null ? null : m.metadata(group.protocolName);
         group.replaceStaticMember(instanceId, newId);
         updateMember(m, meta, rebalanceTimeout, sessionTimeout, protocols);
         log.info("{}Static member {} of group {} rejoined with member id {} (was {})", shard.prefix(), instanceId,
                 group.groupId, newId, oldId);
         switch (group.state) {
             case STABLE -> {
-                byte[] newSelected = group.protocolName == null ? null : m.metadata(group.protocolName);
-                if (!Arrays.equals(oldSelected, newSelected)) {
+                // Kafka rebalances only when the group's protocol would change. The subscription bytes may
+                // differ (a restarted consumer owns no partitions yet): the v9 leader sees them and decides.
+                String next = group.selectProtocol();
+                if (group.protocolName == null || !group.protocolName.equals(next)) {
                     park(ctx, group, m, f, meta.apiVersion());
-                    prepareRebalance(ctx, group, "static member " + instanceId + " changed its metadata");
+                    prepareRebalance(ctx, group, "static member " + instanceId + " changes the group's protocol");
                 } else {
                     ctx.append(GroupRecords.classicGroup(group));
                     scheduleHeartbeat(ctx, group, m);
                     boolean leader = newId.equals(group.leaderId);
                     boolean skip = leader && meta.apiVersion() >= 9;
-                    ctx.completeAfterCommit(f, joinResponse(group, m, skip, skip));
+                    ctx.completeAfterCommit(f, joinResponse(group, m, leader, skip));
                 }
             }
             case COMPLETING_REBALANCE -> {
@@ -456,9 +467,14 @@ final class ClassicGroupProtocol {
                     for (ClassicMember member : group.members.values()) {
                         member.assignment = assignments.getOrDefault(member.memberId, EMPTY);
                     }
+                    CoordinatorRecord record = GroupRecords.classicGroup(group);
+                    if (GroupRecords.sizeInBatch(record) > config.maxRecordBatchBytes()) {
+                        refuseOversizedGroup(ctx, group, GroupRecords.sizeInBatch(record));
+                        return f;
+                    }
                     ctx.cancel(syncKey(groupId));
                     group.transitionTo(ClassicGroupState.STABLE, ctx.now());
-                    ctx.append(GroupRecords.classicGroup(group));
+                    ctx.append(record);
                     for (ClassicMember member : group.members.values()) {
                         if (member.awaitingSync != null) {
                             ctx.completeAfterCommit(member.awaitingSync, syncResponse(group, member));
@@ -478,6 +494,26 @@ final class ClassicGroupProtocol {
             }
         }
         return f;
+    }
+
+    /**
+     * The group's record (members' metadata and assignments) would exceed the largest batch
+     * {@code __consumer_offsets} accepts, so it cannot be stored. As Kafka does when storing the assignment
+     * fails (its RECORD_LIST_TOO_LARGE is answered UNKNOWN_SERVER_ERROR), every waiting member gets the error,
+     * the assignment is dropped and the group rebalances; nothing is written, so other groups are untouched.
+     */
+    private void refuseOversizedGroup(WriteContext ctx, ClassicGroup group, int recordBytes) {
+        log.warn("{}Cannot store the assignment of group {} in generation {}: its record of {} bytes exceeds {} "
+                        + "(message.max.bytes)", shard.prefix(), group.groupId, group.generationId, recordBytes,
+                config.maxRecordBatchBytes());
+        for (ClassicMember member : group.members.values()) {
+            member.assignment = EMPTY;
+            if (member.awaitingSync != null) {
+                ctx.completeAfterCommit(member.awaitingSync, syncErrorResponse(ErrorCode.UNKNOWN_SERVER_ERROR));
+                member.awaitingSync = null;
+            }
+        }
+        prepareRebalance(ctx, group, "its assignment of " + recordBytes + " bytes could not be stored");
     }
 
     private static SyncGroupResponse syncResponse(ClassicGroup group, ClassicMember m) {
@@ -595,6 +631,7 @@ final class ClassicGroupProtocol {
             if (group.pendingMembers.remove(memberId)) {
                 ctx.cancel(pendingKey(group.groupId, memberId));
                 tryCompleteJoin(ctx, group);
+                dropIfUnused(group);
                 return ErrorCode.NONE;
             }
             m = group.members.get(memberId);
@@ -624,6 +661,18 @@ final class ClassicGroupProtocol {
             case PREPARING_REBALANCE -> tryCompleteJoin(ctx, group);
             default -> {
             }
+        }
+    }
+
+    /**
+     * Forgets a group that only ever had pending members (KIP-394 joins that never came back): it was never
+     * written and has no offsets, so nothing of it should outlive them (a JoinGroup storm over many group ids
+     * leaves no state behind).
+     */
+    private void dropIfUnused(ClassicGroup group) {
+        if (group.isEmpty() && group.generationId == 0 && group.is(ClassicGroupState.EMPTY)
+                && !shard.offsets.hasOffsets(group.groupId) && shard.groups.get(group.groupId) == group) {
+            shard.groups.remove(group.groupId);
         }
     }
 

@@ -66,6 +66,15 @@ final class GroupRecords {
         return new CoordinatorRecord(groupKey(CONSUMER_GROUP, g.groupId), g.encode());
     }
 
+    /**
+     * An upper bound of the bytes {@code r} takes as the only record of a v2 batch: the 61-byte batch header,
+     * the record's varint fields (at most 5 bytes each, 7 of them) and its key and value.
+     */
+    static int sizeInBatch(CoordinatorRecord r) {
+        long size = 61L + 7 * 5 + r.key().length + (r.value() == null ? 0 : r.value().length);
+        return (int) Math.min(Integer.MAX_VALUE, size);
+    }
+
     static CoordinatorRecord groupTombstone(short type, String group) {
         return CoordinatorRecord.tombstone(groupKey(type, group));
     }

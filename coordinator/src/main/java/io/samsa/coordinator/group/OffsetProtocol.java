@@ -255,6 +255,16 @@ public final class OffsetProtocol {
                 log.info("{}Group {} removed: empty and all its offsets expired", shard.prefix(), groupId);
             }
         }
+        // Kafka's cleanup also forgets empty groups that hold no offsets at all (never committed, or their
+        // offsets were deleted): nothing else would ever remove them.
+        for (Group g : new ArrayList<>(shard.groups.values())) {
+            if (g.isEmpty() && !shard.offsets.hasOffsets(g.groupId())) {
+                shard.groups.remove(g.groupId());
+                ctx.append(GroupRecords.groupTombstone(g instanceof ClassicGroup ? GroupRecords.CLASSIC_GROUP
+                        : GroupRecords.CONSUMER_GROUP, g.groupId()));
+                log.info("{}Group {} removed: empty and without committed offsets", shard.prefix(), g.groupId());
+            }
+        }
         if (expired > 0) {
             log.info("{}Expired {} offsets", shard.prefix(), expired);
         }

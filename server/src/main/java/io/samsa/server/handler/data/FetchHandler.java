@@ -287,7 +287,8 @@ final class FetchHandler implements ApiHandler {
                         .setAbortedTransactions(null);
                 round.data[i] = pd;
                 if (it.error != null) {
-                    pd.setErrorCode(it.error.code());
+                    // Kafka answers an error partition with its defaults: an empty aborted list, not null.
+                    pd.setErrorCode(it.error.code()).setAbortedTransactions(List.of());
                     round.anyError = true;
                     continue;
                 }
@@ -314,7 +315,7 @@ final class FetchHandler implements ApiHandler {
                     }
                     pd.setErrorCode(DataErrors.code(t, ctx.logPrefix()).code()).setHighWatermark(-1)
                             .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(NO_RECORDS)
-                            .setAbortedTransactions(null);
+                            .setAbortedTransactions(List.of());
                     round.anyError = true;
                 }
             }

@@ -33,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Registers the group APIs' handlers in the broker's API table and starts the group coordinator (stopped
- * when the broker's event loops shut down). Called once at start-up, after the ReplicaManager listens to
- * metadata, so that a partition exists before the coordinator loads it.
+ * Registers the group APIs' handlers in the broker's API table and starts the group coordinator. Called once
+ * at start-up, after the ReplicaManager listens to metadata, so that a partition exists before the
+ * coordinator loads it; the caller closes the returned service at shutdown, after the listeners stop and
+ * before the partitions close.
  */
 public final class GroupApis {
     private static final Logger log = LoggerFactory.getLogger(GroupApis.class);
@@ -43,14 +44,14 @@ public final class GroupApis {
     private GroupApis() {
     }
 
-    public static void register(SupportedApis.Builder apis, BrokerServices services) {
+    /** Registers the handlers and starts the coordinator; returns it for the broker to close. */
+    public static GroupCoordinatorService register(SupportedApis.Builder apis, BrokerServices services) {
         GroupCoordinatorService service = new GroupCoordinatorService(services);
-        services.controller().addListener(service).whenComplete((v, e) -> {
+        service.start().whenComplete((v, e) -> {
             if (e != null) {
                 log.error("The group coordinator could not follow metadata", e);
             }
         });
-        services.eventLoops().terminationFuture().addListener(f -> service.close());
         GroupCoordinator gc = service.coordinator();
 
         apis.add(FindCoordinatorRequest.API_KEY, 0, 6, new FindCoordinatorHandler(services, gc));
@@ -82,5 +83,6 @@ public final class GroupApis {
                     ConsumerGroupDescribeRequest.class, gc::consumerGroupDescribe,
                     (r, c) -> new ConsumerGroupDescribeResponse()));
         }
+        return service;
     }
 }

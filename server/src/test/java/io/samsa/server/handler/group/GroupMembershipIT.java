@@ -7,6 +7,7 @@ import io.samsa.server.EmbeddedBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,11 +17,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Membership churn with the official Java consumer: three members on six partitions, a fourth joins, one
  * leaves cleanly and one crashes (closes without leaving). No partition is owned by two live members at
- * once, and every produced message is consumed.
+ * once, every new owner starts exactly at the group's committed offset (nothing committed is skipped), every
+ * produced message is consumed, and the group ends committed at every partition's end.
  */
 @Timeout(120)
 class GroupMembershipIT {
@@ -52,6 +56,8 @@ class GroupMembershipIT {
         final KafkaConsumer<byte[], byte[]> consumer;
         final Thread thread;
         final AtomicBoolean running = new AtomicBoolean(true);
+        /** Partition -> the committed offset its first record after an assignment must have. Poll thread. */
+        final Map<TopicPartition, Long> firstExpected = new HashMap<>();
         volatile boolean crash;
 
         Member(Properties props, String topic, Shared shared) {
@@ -65,6 +71,9 @@ class GroupMembershipIT {
 
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+                        // The new owner must start exactly at the group's commit: nothing committed is skipped.
+                        consumer.committed(Set.copyOf(parts), Duration.ofSeconds(5)).forEach((tp, om) ->
+                                firstExpected.put(tp, om == null ? 0L : om.offset()));
                         for (TopicPartition tp : parts) {
                             Member prev = shared.owners.put(tp, Member.this);
                             if (prev != null && prev != Member.this) {
@@ -82,6 +91,11 @@ class GroupMembershipIT {
                     while (running.get()) {
                         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                             shared.seen.add(new String(r.value()));
+                            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                            Long first = firstExpected.remove(tp);
+                            if (first != null && r.offset() != first) {
+                                shared.violations.add(tp + " resumed at " + r.offset() + ", committed " + first);
+                            }
                         }
                         try {
                             consumer.commitSync(Duration.ofSeconds(5));
@@ -162,6 +176,15 @@ class GroupMembershipIT {
         }
         assertEquals(List.of(), shared.violations);
         assertEquals(600, shared.seen.size());
+        try (Admin admin = Admin.create(Map.of(
+                "bootstrap.servers", broker.bootstrapServers(), "default.api.timeout.ms", "10000",
+                "request.timeout.ms", "5000"))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin
+                    .listConsumerGroupOffsets("churn-" + mode).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            for (int p = 0; p < 6; p++) {
+                assertEquals(100, committed.get(new TopicPartition(topic, p)).offset(), "committed end of " + p);
+            }
+        }
         assertTrue(shared.owners.isEmpty() || shared.owners.size() <= 6);
     }
 }

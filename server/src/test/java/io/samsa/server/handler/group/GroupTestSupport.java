@@ -5,6 +5,7 @@ import io.samsa.controller.CreateTopicResult;
 import io.samsa.server.EmbeddedBroker;
 import io.samsa.wire.ErrorCode;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,9 +23,16 @@ final class GroupTestSupport {
     }
 
     static EmbeddedBroker startBroker() throws Exception {
-        return EmbeddedBroker.start(Map.of("group.min.session.timeout.ms", "500",
+        return startBroker(Map.of());
+    }
+
+    /** A broker with the group ITs' short timeouts, and {@code extra} on top. */
+    static EmbeddedBroker startBroker(Map<String, String> extra) throws Exception {
+        Map<String, String> props = new HashMap<>(Map.of("group.min.session.timeout.ms", "500",
                 "group.consumer.heartbeat.interval.ms", "200", "group.consumer.session.timeout.ms", "3000",
                 "offsets.topic.replication.factor", "1"));
+        props.putAll(extra);
+        return EmbeddedBroker.start(props);
     }
 
     static void createTopic(EmbeddedBroker broker, String name, int partitions) throws Exception {
