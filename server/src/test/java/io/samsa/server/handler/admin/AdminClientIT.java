@@ -1,5 +1,6 @@
 package io.samsa.server.handler.admin;
 
+import io.samsa.server.OfficialWire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -246,7 +247,7 @@ class AdminClientIT {
         assertFalse(brokerConfig.get("log.retention.hours").isReadOnly());
 
         // The Admin client sends a broker resource to that broker; ask this one about node 7 directly.
-        try (KafkaWire wire = new KafkaWire(broker.port())) {
+        try (OfficialWire wire = new OfficialWire(broker.port())) {
             DescribeConfigsRequestData req = new DescribeConfigsRequestData();
             req.resources().add(new DescribeConfigsRequestData.DescribeConfigsResource()
                     .setResourceType(ConfigResource.Type.BROKER.id()).setResourceName("7"));

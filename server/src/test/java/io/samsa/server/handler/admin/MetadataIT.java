@@ -1,5 +1,6 @@
 package io.samsa.server.handler.admin;
 
+import io.samsa.server.OfficialWire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -45,7 +46,7 @@ class MetadataIT {
     }
 
     private static MetadataResponseData metadata(short version, MetadataRequestData req) throws IOException {
-        try (KafkaWire wire = new KafkaWire(broker.port())) {
+        try (OfficialWire wire = new OfficialWire(broker.port())) {
             return new MetadataResponseData(new ByteBufferAccessor(wire.send(ApiKeys.METADATA, version, req)),
                     version);
         }
@@ -87,7 +88,7 @@ class MetadataIT {
     @Test
     void autoCreationOffInTheBrokerWinsOverTheRequest() throws Exception {
         try (EmbeddedBroker off = EmbeddedBroker.start(Map.of("auto.create.topics.enable", "false"));
-             KafkaWire wire = new KafkaWire(off.port())) {
+             OfficialWire wire = new OfficialWire(off.port())) {
             short v = 9;
             MetadataResponseData resp = new MetadataResponseData(new ByteBufferAccessor(
                     wire.send(ApiKeys.METADATA, v, named(true, "wanted"))), v);

@@ -1,5 +1,6 @@
 package io.samsa.server.handler.data;
 
+import io.samsa.server.OfficialWire;
 import static io.samsa.server.handler.data.DataTestSupport.consumerProps;
 import static io.samsa.server.handler.data.DataTestSupport.createTopic;
 import static io.samsa.server.handler.data.DataTestSupport.producerProps;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
 class DataRestartIT {
 
     private static long initProducerId(EmbeddedBroker broker) throws Exception {
-        try (DataWire w = new DataWire(broker.port())) {
+        try (OfficialWire w = new OfficialWire(broker.port())) {
             ByteBuffer b = w.send(ApiKeys.INIT_PRODUCER_ID, (short) 4,
                     new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000));
             InitProducerIdResponseData r = new InitProducerIdResponseData(new ByteBufferAccessor(b), (short) 4);

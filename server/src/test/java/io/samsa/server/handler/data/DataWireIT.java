@@ -1,5 +1,6 @@
 package io.samsa.server.handler.data;
 
+import io.samsa.server.OfficialWire;
 import static io.samsa.server.handler.data.DataTestSupport.createTopic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -66,7 +67,7 @@ class DataWireIT {
         return req;
     }
 
-    static ProduceResponseData.PartitionProduceResponse produceOne(DataWire w, short version, ProduceRequestData req)
+    static ProduceResponseData.PartitionProduceResponse produceOne(OfficialWire w, short version, ProduceRequestData req)
             throws Exception {
         ByteBuffer b = w.send(ApiKeys.PRODUCE, version, req);
         ProduceResponseData r = new ProduceResponseData(new ByteBufferAccessor(b), version);
@@ -75,7 +76,7 @@ class DataWireIT {
 
     @Test
     void produceErrorsFollowKafka() throws Exception {
-        try (DataWire w = new DataWire(broker.port())) {
+        try (OfficialWire w = new OfficialWire(broker.port())) {
             assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
                     produceOne(w, (short) 9, produce("missing", 0, (short) 1, records(false, "a"))).errorCode());
             assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
@@ -100,7 +101,7 @@ class DataWireIT {
 
     @Test
     void acksZeroSendsNothingAndClosesTheConnectionOnError() throws Exception {
-        try (DataWire w = new DataWire(broker.port())) {
+        try (OfficialWire w = new OfficialWire(broker.port())) {
             w.write(ApiKeys.PRODUCE, (short) 9, produce("wire", 1, (short) 0, records(false, "x")));
             // The next response on the connection belongs to the next request: acks=0 got none.
             InitProducerIdResponseData r = new InitProducerIdResponseData(new ByteBufferAccessor(w.send(
@@ -114,7 +115,7 @@ class DataWireIT {
 
     @Test
     void transactionalInitProducerIdIsRefusedWhileIdempotentWorks() throws Exception {
-        try (DataWire w = new DataWire(broker.port())) {
+        try (OfficialWire w = new OfficialWire(broker.port())) {
             ByteBuffer b = w.send(ApiKeys.INIT_PRODUCER_ID, (short) 4, new InitProducerIdRequestData()
                     .setTransactionalId("txn-1").setTransactionTimeoutMs(60_000));
             assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(),
@@ -138,14 +139,14 @@ class DataWireIT {
         return req;
     }
 
-    private static FetchResponseData fetch(DataWire w, FetchRequestData req) throws Exception {
+    private static FetchResponseData fetch(OfficialWire w, FetchRequestData req) throws Exception {
         short v = 12;
         return new FetchResponseData(new ByteBufferAccessor(w.send(ApiKeys.FETCH, v, req)), v);
     }
 
     @Test
     void incrementalFetchSessionsSendOnlyWhatChanged() throws Exception {
-        try (DataWire w = new DataWire(broker.port())) {
+        try (OfficialWire w = new OfficialWire(broker.port())) {
             produceOne(w, (short) 9, produce("sessions", 1, (short) 1, records(false, "s0", "s1")));
             FetchResponseData full = fetch(w, fetch("sessions", 0, 0, 0, 0));
             assertEquals(0, full.errorCode());
@@ -183,7 +184,7 @@ class DataWireIT {
 
     @Test
     void fetchOutOfRangeAndOffsetForLeaderEpoch() throws Exception {
-        try (DataWire w = new DataWire(broker.port())) {
+        try (OfficialWire w = new OfficialWire(broker.port())) {
             FetchResponseData r = fetch(w, fetch("wire", 0, -1, 1_000));
             assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), r.responses().get(0).partitions().get(0).errorCode());
             OffsetForLeaderEpochRequestData req = new OffsetForLeaderEpochRequestData();

@@ -1,5 +1,6 @@
 package io.samsa.server.handler.data;
 
+import io.samsa.server.OfficialWire;
 import static io.samsa.server.handler.data.DataTestSupport.createTopic;
 import static io.samsa.server.handler.data.DataTestSupport.producerProps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,7 +102,7 @@ class DescribeProducersIT {
                 .setPartitionIndexes(List.of(0)));
         req.topics().add(new DescribeProducersRequestData.TopicRequest().setName("idem")
                 .setPartitionIndexes(List.of(5, 1)));
-        try (DataWire w = new DataWire(broker.port())) {
+        try (OfficialWire w = new OfficialWire(broker.port())) {
             ByteBuffer b = w.send(ApiKeys.DESCRIBE_PRODUCERS, (short) 0, req);
             DescribeProducersResponseData resp = new DescribeProducersResponseData(new ByteBufferAccessor(b),
                     (short) 0);

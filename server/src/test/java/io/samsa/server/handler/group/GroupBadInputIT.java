@@ -1,5 +1,6 @@
 package io.samsa.server.handler.group;
 
+import io.samsa.server.OfficialWire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,7 +63,7 @@ class GroupBadInputIT {
         broker = GroupTestSupport.startBroker(Map.of("group.max.size", Integer.toString(MAX_GROUP_SIZE),
                 "offsets.topic.num.partitions", Integer.toString(OFFSETS_PARTITIONS)));
         GroupTestSupport.createTopic(broker, "bad-input", 2);
-        try (GroupWire w = wire()) {
+        try (OfficialWire w = wire()) {
             awaitCoordinator(w);
         }
     }
@@ -72,12 +73,12 @@ class GroupBadInputIT {
         broker.close();
     }
 
-    private static GroupWire wire() throws Exception {
-        return new GroupWire(broker.port());
+    private static OfficialWire wire() throws Exception {
+        return new OfficialWire(broker.port());
     }
 
     /** Waits until __consumer_offsets exists and every partition of it is loaded. */
-    private static void awaitCoordinator(GroupWire w) throws Exception {
+    private static void awaitCoordinator(OfficialWire w) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
         for (int p = 0; p < OFFSETS_PARTITIONS; p++) {
             String group = groupIn(p, "probe-");
@@ -117,12 +118,12 @@ class GroupBadInputIT {
         return new JoinGroupResponseData(new ByteBufferAccessor(b), JOIN_V);
     }
 
-    private static JoinGroupResponseData sendJoin(GroupWire w, String group, String memberId, byte[] md)
+    private static JoinGroupResponseData sendJoin(OfficialWire w, String group, String memberId, byte[] md)
             throws Exception {
         return joinResponse(w.send(ApiKeys.JOIN_GROUP, JOIN_V, join(group, memberId, md)));
     }
 
-    private static SyncGroupResponseData sync(GroupWire w, String group, String memberId, int generation,
+    private static SyncGroupResponseData sync(OfficialWire w, String group, String memberId, int generation,
                                               byte[] assignment) throws Exception {
         SyncGroupRequestData req = new SyncGroupRequestData().setGroupId(group).setMemberId(memberId)
                 .setGenerationId(generation).setProtocolType("consumer").setProtocolName("range");
@@ -131,13 +132,13 @@ class GroupBadInputIT {
         return new SyncGroupResponseData(new ByteBufferAccessor(w.send(ApiKeys.SYNC_GROUP, SYNC_V, req)), SYNC_V);
     }
 
-    private static short heartbeat(GroupWire w, String group, String memberId, int generation) throws Exception {
+    private static short heartbeat(OfficialWire w, String group, String memberId, int generation) throws Exception {
         return new HeartbeatResponseData(new ByteBufferAccessor(w.send(ApiKeys.HEARTBEAT, HEARTBEAT_V,
                 new HeartbeatRequestData().setGroupId(group).setMemberId(memberId).setGenerationId(generation))),
                 HEARTBEAT_V).errorCode();
     }
 
-    private static short commit(GroupWire w, String group, String memberId, int generationOrEpoch, String topic,
+    private static short commit(OfficialWire w, String group, String memberId, int generationOrEpoch, String topic,
                                 long offset) throws Exception {
         OffsetCommitRequestData req = new OffsetCommitRequestData().setGroupId(group).setMemberId(memberId)
                 .setGenerationIdOrMemberEpoch(generationOrEpoch);
@@ -149,12 +150,12 @@ class GroupBadInputIT {
         return r.topics().get(0).partitions().get(0).errorCode();
     }
 
-    private static OffsetFetchResponseData.OffsetFetchResponseGroup fetch(GroupWire w, String group, String topic,
+    private static OffsetFetchResponseData.OffsetFetchResponseGroup fetch(OfficialWire w, String group, String topic,
                                                                          int partition) throws Exception {
         return fetch(w, group, topic, partition, null, -1);
     }
 
-    private static OffsetFetchResponseData.OffsetFetchResponseGroup fetch(GroupWire w, String group, String topic,
+    private static OffsetFetchResponseData.OffsetFetchResponseGroup fetch(OfficialWire w, String group, String topic,
                                                                          int partition, String memberId,
                                                                          int memberEpoch) throws Exception {
         OffsetFetchRequestData req = new OffsetFetchRequestData();
@@ -165,14 +166,14 @@ class GroupBadInputIT {
                 .groups().get(0);
     }
 
-    private static long committed(GroupWire w, String group, String topic) throws Exception {
+    private static long committed(OfficialWire w, String group, String topic) throws Exception {
         OffsetFetchResponseData.OffsetFetchResponseGroup g = fetch(w, group, topic, 0);
         assertEquals(0, g.errorCode());
         return g.topics().get(0).partitions().get(0).committedOffset();
     }
 
     /** A one-member classic group, stable in generation 1, with {@code offset} committed; returns the member. */
-    private static String healthyGroup(GroupWire w, String group, long offset) throws Exception {
+    private static String healthyGroup(OfficialWire w, String group, long offset) throws Exception {
         JoinGroupResponseData first = sendJoin(w, group, "", new byte[0]);
         assertEquals(ErrorCode.MEMBER_ID_REQUIRED.code(), first.errorCode());
         JoinGroupResponseData j = sendJoin(w, group, first.memberId(), new byte[0]);
@@ -185,7 +186,7 @@ class GroupBadInputIT {
     @Test
     void emptyGroupIdsAreRefusedByEveryGroupApi() throws Exception {
         short invalid = ErrorCode.INVALID_GROUP_ID.code();
-        try (GroupWire w = wire()) {
+        try (OfficialWire w = wire()) {
             assertEquals(invalid, sendJoin(w, "", "", new byte[0]).errorCode());
             assertEquals(invalid, sync(w, "", "m", 1, new byte[0]).errorCode());
             assertEquals(invalid, heartbeat(w, "", "m", 1));
@@ -213,7 +214,7 @@ class GroupBadInputIT {
 
     @Test
     void commitsFromStrangersAndStaleGenerationsOrEpochsAreRefused() throws Exception {
-        try (GroupWire w = wire()) {
+        try (OfficialWire w = wire()) {
             String classic = groupIn(1, "stale-classic-");
             String member = healthyGroup(w, classic, 10);
             assertEquals(ErrorCode.UNKNOWN_MEMBER_ID.code(), commit(w, classic, "ghost", 1, "bad-input", 99));
@@ -246,7 +247,7 @@ class GroupBadInputIT {
 
     @Test
     void aHugeProtocolMetadataBlobIsRefusedWithoutHarmingItsNeighbours() throws Exception {
-        try (GroupWire w = wire()) {
+        try (OfficialWire w = wire()) {
             String healthy = groupIn(2, "neighbour-");
             String member = healthyGroup(w, healthy, 77);
             String huge = groupIn(2, "huge-");
@@ -277,19 +278,19 @@ class GroupBadInputIT {
         String crowd = groupIn(3, "crowd-");
         int connections = 8;
         int perConnection = 25;
-        List<GroupWire> wires = new ArrayList<>();
+        List<OfficialWire> wires = new ArrayList<>();
         try {
             for (int i = 0; i < connections; i++) {
                 wires.add(wire());
             }
             String member = healthyGroup(wires.get(0), healthy, 5);
             List<List<String>> ids = new ArrayList<>();
-            for (GroupWire w : wires) {
+            for (OfficialWire w : wires) {
                 for (int i = 0; i < perConnection; i++) {
                     w.write(ApiKeys.JOIN_GROUP, JOIN_V, join(crowd, "", new byte[64]));
                 }
             }
-            for (GroupWire w : wires) {
+            for (OfficialWire w : wires) {
                 List<String> mine = new ArrayList<>();
                 for (int i = 0; i < perConnection; i++) {
                     JoinGroupResponseData r = joinResponse(w.read(ApiKeys.JOIN_GROUP, JOIN_V));
@@ -307,7 +308,7 @@ class GroupBadInputIT {
             int refused = 0;
             int leaders = 0;
             int generation = -1;
-            for (GroupWire w : wires) {
+            for (OfficialWire w : wires) {
                 for (int i = 0; i < perConnection; i++) {
                     JoinGroupResponseData r = joinResponse(w.read(ApiKeys.JOIN_GROUP, JOIN_V));
                     if (r.errorCode() == ErrorCode.GROUP_MAX_SIZE_REACHED.code()) {
@@ -334,7 +335,7 @@ class GroupBadInputIT {
             assertEquals(0, heartbeat(wires.get(0), healthy, member, 1));
             assertEquals(5, committed(wires.get(0), healthy, "bad-input"));
         } finally {
-            for (GroupWire w : wires) {
+            for (OfficialWire w : wires) {
                 w.close();
             }
         }
