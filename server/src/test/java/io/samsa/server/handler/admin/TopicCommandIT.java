@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.server.EmbeddedBroker;
+import io.samsa.server.KafkaTool;
+import io.samsa.server.KafkaTool.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -28,24 +27,19 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TopicCommandIT {
-    private static final Path TOOLS = Path.of("target", "kafka-tools").toAbsolutePath();
 
     private static EmbeddedBroker broker;
     private static Path clientConfig;
+    private static KafkaTool tool;
 
-    /** One run of the tool: exit code, non-blank stdout lines, stderr. */
-    private record Run(int exit, List<String> out, String err) {
-        String all() {
-            return String.join("\n", out) + "\n" + err;
-        }
-    }
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(Files.isDirectory(TOOLS), TOOLS + " is missing: run through `mvn verify`");
         broker = EmbeddedBroker.start();
         clientConfig = Files.createTempFile("topic-command", ".properties");
         Files.writeString(clientConfig, "request.timeout.ms=5000\ndefault.api.timeout.ms=15000\n");
+        tool = new KafkaTool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", broker.bootstrapServers(),
+                "--command-config", clientConfig.toString());
     }
 
     @AfterAll
@@ -55,35 +49,11 @@ class TopicCommandIT {
     }
 
     private static Run topics(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", TOOLS + "/*", "org.apache.kafka.tools.TopicCommand",
-                "--bootstrap-server", broker.bootstrapServers(), "--command-config", clientConfig.toString()));
-        cmd.addAll(Arrays.asList(args));
-        Path out = Files.createTempFile("topic-command", ".out");
-        Path err = Files.createTempFile("topic-command", ".err");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("kafka-topics " + String.join(" ", args) + " did not finish in 60 s");
-            }
-            List<String> lines = new ArrayList<>();
-            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    lines.add(line);
-                }
-            }
-            return new Run(p.exitValue(), lines, Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        return tool.run(args);
     }
 
     private static Run ok(String... args) throws Exception {
-        Run r = topics(args);
-        assertEquals(0, r.exit(), r.all());
-        return r;
+        return tool.ok(args);
     }
 
     /** Kafka prints topic ids as 22 characters of URL-safe base64. */

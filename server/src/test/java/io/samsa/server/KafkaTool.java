@@ -1,4 +1,4 @@
-package io.samsa.server.handler.group;
+package io.samsa.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,26 +16,26 @@ import java.util.concurrent.TimeUnit;
  * server POM copies before the ITs: the tools need kafka-clients 4.3.1, which cannot share the tests' classpath
  * (4.4.0). Every run is bounded by a timeout; stdout comes back as its non-blank lines.
  */
-final class KafkaTool {
-    static final Path CLASSPATH = Path.of("target", "kafka-tools").toAbsolutePath();
+public final class KafkaTool {
+    public static final Path CLASSPATH = Path.of("target", "kafka-tools").toAbsolutePath();
 
     private final String mainClass;
     private final List<String> fixedArgs;
 
     /** One run: exit code, non-blank stdout lines, stderr. */
-    record Run(int exit, List<String> out, String err) {
-        String all() {
+    public record Run(int exit, List<String> out, String err) {
+        public String all() {
             return String.join("\n", out) + "\n" + err;
         }
     }
 
-    KafkaTool(String mainClass, String... fixedArgs) {
+    public KafkaTool(String mainClass, String... fixedArgs) {
         assertTrue(Files.isDirectory(CLASSPATH), CLASSPATH + " is missing: run through `mvn verify`");
         this.mainClass = mainClass;
         this.fixedArgs = List.of(fixedArgs);
     }
 
-    Run run(String... args) throws Exception {
+    public Run run(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", CLASSPATH + "/*", mainClass));
         cmd.addAll(fixedArgs);
@@ -62,7 +62,7 @@ final class KafkaTool {
     }
 
     /** Runs and asserts exit code 0. */
-    Run ok(String... args) throws Exception {
+    public Run ok(String... args) throws Exception {
         Run r = run(args);
         assertEquals(0, r.exit(), r.all());
         return r;
