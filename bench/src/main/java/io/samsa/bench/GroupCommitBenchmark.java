@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * throughput does group commit keep when 8 appenders (threads, one partition each) each wait for their
  * append's {@code durable()} future before the next one? Compare {@code flush=1} with {@code flush=none}
  * (same 8 threads, future already complete). Target: at least 50%. One op = one 16 KiB batch of 1 KiB
- * records; ops/s is the sum over the threads.
+ * records; ops/s is the sum over the threads. {@code -p flusherThreads=1,2,4,8} shows what forcing logs in
+ * parallel buys.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -50,6 +51,10 @@ public class GroupCommitBenchmark {
         @Param({"1", "none"})
         public String flush;
 
+        /** The flusher's forcing threads ({@code LogManager.Builder.flusherThreads}); 1 forces one log at a time. */
+        @Param({"8"})
+        public int flusherThreads;
+
         final Log[] logs = new Log[APPENDERS];
         final AtomicInteger nextPartition = new AtomicInteger();
         private Path dir;
@@ -58,7 +63,7 @@ public class GroupCommitBenchmark {
         @Setup(Level.Iteration)
         public void setUp() throws IOException {
             dir = TempDirs.create("samsa-bench-group-commit");
-            manager = LogManager.builder(dir).build();
+            manager = LogManager.builder(dir).flusherThreads(flusherThreads).build();
             Map<String, String> props = new HashMap<>();
             if (!flush.equals("none")) {
                 props.put(LogConfig.FLUSH_MESSAGES, flush);

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
  * topics), the log start offset, the largest timestamp and the base offset of its batch, whether the append
  * was a retried duplicate (then nothing was written and the offsets are the original ones), and a future
  * completed once the bytes are on disk ({@code flush.messages} reached) or at once when the topic does not
- * ask for an fsync. The future completes on the flusher thread; do not block a shard on it.
+ * ask for an fsync. The future completes on one of the flusher's threads; do not block a shard on it.
  */
 public record AppendResult(long firstOffset, long lastOffset, long logAppendTime, long logStartOffset,
                            long maxTimestamp, long offsetOfMaxTimestamp, boolean duplicate,

@@ -7,8 +7,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The fsync seam: every force of a segment file or directory goes through it, so tests can count fsyncs
- * and check ordering. Called only by the flusher thread and by open/close paths that run before or after
- * the partition is served. Implementations must be thread-safe.
+ * and check ordering. Called by the flusher's threads (several at once, on different logs' files) and by
+ * open/close paths that run before or after the partition is served. Implementations must be thread-safe.
  */
 public interface FileForcer {
 

@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * <b>Safe from any thread</b>: {@link #read}, {@link #offsetForTimestamp}, {@link #maxTimestampAndOffset},
  * {@link #collectAbortedTransactions}, {@link #endOffsetForEpoch}, {@link #epochForOffset} and the offset
  * getters, which read volatile fields the writer publishes after the bytes and index entries are in place. The
- * flusher thread calls the package-private flush and checkpoint methods.
+ * flusher calls the package-private flush and checkpoint methods, for one log on one thread at a time.
  *
  * <p>Owns its segments (the active one's open handles), its producer state and its checkpoint files; the
  * {@link LogManager} owns the shared handle cache, flusher and deletion scheduler. Created and closed by the
@@ -65,6 +65,7 @@ public final class Log {
     private final ProducerStateManager producers;
     private final RecordBatchView view = new RecordBatchView();
     private final Object recoveryLock = new Object();
+    private final Flusher.Lane flushLane = new Flusher.Lane(this);
 
     private volatile LogConfig config;
     private volatile LogSegment active;
@@ -81,7 +82,7 @@ public final class Log {
     private long unflushedMessages;
     private long checkpointedRecoveryPoint = -1;
     private long checkpointedLogStart = -1;
-    private long lastCheckpointMs;
+    private volatile long lastCheckpointMs;
 
     Log(String name, Path dir, LogConfig config, Clock clock, HandleCache cache, Flusher flusher, FileForcer forcer,
         Scheduler deleter) {
@@ -849,9 +850,12 @@ public final class Log {
 
     /**
      * Forces every segment that may hold unflushed data and advances the recovery point; asks for the recovery
-     * point checkpoint when that moved it into a later segment. Flusher thread.
+     * point checkpoint when that moved it into a later segment. A flusher thread, one at a time per log.
      */
     void flushFromFlusher() throws IOException {
+        // Read before the target: flush.ms then counts from a time at which everything up to the target was
+        // written, even when the clock moves while the force runs.
+        long startedMs = clock.milliseconds();
         long gen;
         long target;
         synchronized (recoveryLock) {
@@ -880,7 +884,7 @@ public final class Log {
                 advanced = true;
             }
         }
-        lastFlushMs = clock.milliseconds();
+        lastFlushMs = startedMs;
         if (advanced && segmentHolding(target) != segmentHolding(checkpointedRecoveryPoint)) {
             // Recovery rescans from the segment holding the checkpointed recovery point. A roll's own checkpoint
             // request can be consumed before its fsync moved the recovery point, so ask again here, once the
@@ -900,11 +904,24 @@ public final class Log {
         return flushMs != Long.MAX_VALUE && logEndOffset > recoveryPoint && now - lastFlushMs >= flushMs;
     }
 
+    /** Whether {@link #maybeWriteCheckpoints} would write now. Any thread (the flusher's timer). */
+    boolean checkpointDue(long now, long intervalMs) {
+        return checkpointRequested || now - lastCheckpointMs >= intervalMs;
+    }
+
+    /** This log's group-commit state, owned by the {@link Flusher}. */
+    Flusher.Lane flushLane() {
+        return flushLane;
+    }
+
     private void requestCheckpoint() {
         checkpointRequested = true;
     }
 
-    /** Writes the checkpoints that changed, when requested or every {@code intervalMs}. Flusher thread. */
+    /**
+     * Writes the checkpoints that changed, when requested or every {@code intervalMs}. A flusher thread, one at
+     * a time per log.
+     */
     void maybeWriteCheckpoints(long now, long intervalMs) throws IOException {
         if (!checkpointRequested && now - lastCheckpointMs < intervalMs) {
             return;

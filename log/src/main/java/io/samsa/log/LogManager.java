@@ -22,7 +22,7 @@ import java.util.function.Function;
 
 /**
  * The logs of one data directory: opens every {@code TOPIC-PARTITION} directory at start (recovering them
- * after an unclean stop), creates and deletes partitions, and owns what the logs share: the flusher thread
+ * after an unclean stop), creates and deletes partitions, and owns what the logs share: the flusher threads
  * (group commit), the bounded cache of cold segments' open handles, and the scheduler that deletes files
  * after {@code file.delete.delay.ms}.
  *
@@ -62,7 +62,8 @@ public final class LogManager implements AutoCloseable {
         Files.createDirectories(dataDir);
         Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
         this.cleanStart = Files.exists(marker);
-        this.flusher = new Flusher("samsa-log-flusher", clock, b.checkpointIntervalMs, b.flusherPollMs);
+        this.flusher = new Flusher("samsa-log-flusher", clock, b.checkpointIntervalMs, b.flusherPollMs,
+                b.flusherThreads);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
@@ -250,6 +251,7 @@ public final class LogManager implements AutoCloseable {
         private long maxOpenColdSegments = 4096;
         private long checkpointIntervalMs = 60_000;
         private long flusherPollMs = 100;
+        private int flusherThreads = 8;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -290,8 +292,19 @@ public final class LogManager implements AutoCloseable {
             return this;
         }
 
+        /** How often the flusher looks for logs whose {@code flush.ms} passed or whose checkpoints are due. */
         public Builder flusherPollMs(long ms) {
             this.flusherPollMs = ms;
+            return this;
+        }
+
+        /**
+         * How many logs the flusher forces at once (default 8): the file system commits concurrent forces of
+         * different files together, so more threads mean fewer device round trips per append when many
+         * partitions wait for {@code flush.messages}.
+         */
+        public Builder flusherThreads(int n) {
+            this.flusherThreads = n;
             return this;
         }
 
