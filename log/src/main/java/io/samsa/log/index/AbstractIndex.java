@@ -11,24 +11,37 @@ import java.nio.file.Path;
  * A memory-mapped file of fixed-size entries sorted by a key, shared by {@link OffsetIndex} and
  * {@link TimeIndex}. Entries hold offsets relative to the segment's base offset.
  *
+ * <p>A writable index does not map its whole {@code maxIndexSize} up front: it starts with a small file and
+ * mapping ({@link #INITIAL_BYTES}) and doubles both on demand, up to the maximum. A broker with many partitions
+ * otherwise holds thousands of 10 MiB sparse files mapped; on this kernel the first write to each costs about 12
+ * ms of system time (the page cache backs a sparse mapping with large folios that are zeroed, reserved and
+ * written back whole), which the profile of 1,000 partitions showed as most of the broker's CPU.
+ *
  * <p>Threads: one writer (the partition's owner thread) appends, truncates, resizes and closes; any thread
  * may read entries below {@link #entries()}, which the writer publishes through a volatile write after the
- * entry's bytes. Readers use absolute gets on the mapping they loaded, so a remap by the writer is safe.
+ * entry's bytes (and after a grown mapping). Readers read {@link #entries()} first and then {@link #buffer()},
+ * and use absolute gets on the mapping they loaded, so a remap by the writer is safe.
  * Lifecycle: the owning segment's handles close it (which unmaps it) when nobody uses it any more.
  */
 public abstract class AbstractIndex implements AutoCloseable {
+    /** The size a writable index's file and mapping start at (rounded down to whole entries). */
+    public static final int INITIAL_BYTES = 4096;
+
     protected final long baseOffset;
     private final int entrySize;
     private volatile Path file;
     private volatile MappedByteBuffer mmap;
     private volatile int entries;
     private int maxEntries;
+    /** Entries the current mapping holds; at most {@link #maxEntries}. Writer thread. */
+    private int mappedEntries;
     private final boolean writable;
 
     /**
-     * Opens or creates the index. A writable index is extended to {@code maxIndexSize} bytes (rounded down
-     * to whole entries) so entries can be appended; its current entry count is the file's length before
-     * extension divided by the entry size. A read-only index maps exactly the file.
+     * Opens or creates the index. A writable index holds up to {@code maxIndexSize} bytes (rounded down to
+     * whole entries); its file is extended to at least {@link #INITIAL_BYTES} now and grows as entries are
+     * appended. Its current entry count is the file's length before extension divided by the entry size. A
+     * read-only index maps exactly the file.
      */
     protected AbstractIndex(Path file, long baseOffset, int maxIndexSize, boolean writable, int entrySize)
             throws IOException {
@@ -40,14 +53,20 @@ public abstract class AbstractIndex implements AutoCloseable {
             long length = raf.length();
             int existing = (int) (length / entrySize);
             if (writable) {
-                long target = Math.max(length, roundDown(maxIndexSize));
+                long max = Math.max(length, roundDown(maxIndexSize));
+                max = roundDown((int) Math.min(max, Integer.MAX_VALUE));
+                long target = Math.max(length, Math.min(max, roundDown(INITIAL_BYTES)));
                 target = roundDown((int) Math.min(target, Integer.MAX_VALUE));
-                raf.setLength(target);
+                if (target != length) {
+                    raf.setLength(target);
+                }
                 this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, target);
-                this.maxEntries = (int) (target / entrySize);
+                this.mappedEntries = (int) (target / entrySize);
+                this.maxEntries = (int) (max / entrySize);
             } else {
                 this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, (long) existing * entrySize);
                 this.maxEntries = existing;
+                this.mappedEntries = existing;
             }
             this.entries = existing;
         }
@@ -79,8 +98,29 @@ public abstract class AbstractIndex implements AutoCloseable {
         return baseOffset;
     }
 
+    /** The current mapping. Readers call it after {@link #entries()}: it then holds every entry counted. */
     protected MappedByteBuffer buffer() {
         return mmap;
+    }
+
+    /**
+     * Makes room for entry {@code n} (below {@link #maxEntries()}): grows the file and the mapping by doubling,
+     * up to the maximum size, and publishes the new mapping before the entry can be. The old mapping stays valid
+     * for readers until garbage collected. Writer thread.
+     */
+    protected MappedByteBuffer bufferFor(int n) throws IOException {
+        if (n < mappedEntries) {
+            return mmap;
+        }
+        long bytes = Math.min((long) maxEntries * entrySize, Math.max((long) (n + 1) * entrySize,
+                2L * mappedEntries * entrySize));
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(bytes);
+            MappedByteBuffer fresh = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes);
+            mmap = fresh;
+            mappedEntries = (int) (bytes / entrySize);
+            return fresh;
+        }
     }
 
     protected int entrySize() {
@@ -141,6 +181,7 @@ public abstract class AbstractIndex implements AutoCloseable {
             MappedByteBuffer fresh = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, (long) n * entrySize);
             mmap = fresh;
             maxEntries = n;
+            mappedEntries = n;
         }
     }
 

@@ -32,14 +32,18 @@ public final class OffsetIndex extends AbstractIndex {
         return buf.getInt(n * ENTRY_SIZE + 4);
     }
 
-    /** Appends an entry; the offset and position must exceed the last entry's. Writer thread. */
-    public void append(long offset, int position) {
+    /**
+     * Appends an entry; the offset and position must exceed the last entry's. Writer thread.
+     *
+     * @throws IOException when the index file cannot grow
+     */
+    public void append(long offset, int position) throws IOException {
         checkWritable();
         int n = entries();
         if (n >= maxEntries()) {
             throw new IllegalStateException("Offset index " + file() + " is full (" + n + " entries)");
         }
-        MappedByteBuffer buf = buffer();
+        MappedByteBuffer buf = bufferFor(n);
         buf.putInt(n * ENTRY_SIZE, (int) (offset - baseOffset));
         buf.putInt(n * ENTRY_SIZE + 4, position);
         publishEntries(n + 1);
@@ -50,8 +54,8 @@ public final class OffsetIndex extends AbstractIndex {
      * is (scan from the segment's start). Any thread.
      */
     public int lookup(long target) {
-        MappedByteBuffer buf = buffer();
         int n = entries();
+        MappedByteBuffer buf = buffer();
         long rel = target - baseOffset;
         int lo = 0;
         int hi = n - 1;
@@ -85,8 +89,8 @@ public final class OffsetIndex extends AbstractIndex {
      * positions, positions inside the file. Returns a description of the first problem, or null when sane.
      */
     public String sanityCheck(long logSize) {
-        MappedByteBuffer buf = buffer();
         int n = entries();
+        MappedByteBuffer buf = buffer();
         int prevRel = -1;
         int prevPos = -1;
         for (int i = 0; i < n; i++) {

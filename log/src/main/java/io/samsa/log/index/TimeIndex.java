@@ -38,12 +38,12 @@ public final class TimeIndex extends AbstractIndex {
      * Appends (timestamp, offset) if the timestamp exceeds the last entry's and there is room; the last slot
      * is kept for {@link #appendFinal}. Writer thread.
      */
-    public void maybeAppend(long timestamp, long offset) {
+    public void maybeAppend(long timestamp, long offset) throws IOException {
         append(timestamp, offset, maxEntries() - 1);
     }
 
     /** Appends the segment's largest timestamp when it becomes inactive, using the reserved last slot. */
-    public void appendFinal(long timestamp, long offset) {
+    public void appendFinal(long timestamp, long offset) throws IOException {
         append(timestamp, offset, maxEntries());
     }
 
@@ -53,16 +53,16 @@ public final class TimeIndex extends AbstractIndex {
         return entries() >= maxEntries() - 1;
     }
 
-    private void append(long timestamp, long offset, int limit) {
+    private void append(long timestamp, long offset, int limit) throws IOException {
         checkWritable();
         int n = entries();
         if (n >= limit || timestamp < 0) {
             return;
         }
-        MappedByteBuffer buf = buffer();
-        if (n > 0 && timestampAt(buf, n - 1) >= timestamp) {
+        if (n > 0 && timestampAt(buffer(), n - 1) >= timestamp) {
             return;
         }
+        MappedByteBuffer buf = bufferFor(n);
         buf.putLong(n * ENTRY_SIZE, timestamp);
         buf.putInt(n * ENTRY_SIZE + 8, (int) (offset - baseOffset));
         publishEntries(n + 1);
@@ -73,8 +73,8 @@ public final class TimeIndex extends AbstractIndex {
      * none is: no batch before that offset's batch can hold a timestamp at or above the target. Any thread.
      */
     public long lookupBelow(long target) {
-        MappedByteBuffer buf = buffer();
         int n = entries();
+        MappedByteBuffer buf = buffer();
         int lo = 0;
         int hi = n - 1;
         int found = -1;
@@ -107,8 +107,8 @@ public final class TimeIndex extends AbstractIndex {
      * {@code maxRelative}. Returns the first problem, or null when sane.
      */
     public String sanityCheck(long maxRelative) {
-        MappedByteBuffer buf = buffer();
         int n = entries();
+        MappedByteBuffer buf = buffer();
         long prevTs = -1;
         for (int i = 0; i < n; i++) {
             long ts = timestampAt(buf, i);

@@ -311,7 +311,8 @@ public final class LogSegment {
         return at;
     }
 
-    private void indexBatch(SegmentHandles h, RecordBatchView view, int position, int batchSize) {
+    private void indexBatch(SegmentHandles h, RecordBatchView view, int position, int batchSize)
+            throws IOException {
         long ts = view.maxTimestamp();
         if (rollingBaseTimestamp < 0 && position == 0) {
             rollingBaseTimestamp = ts;

@@ -94,52 +94,58 @@ final class ProduceHandler implements ApiHandler {
     private ErrorCode precheck(RequestContext ctx, ProduceRequest req, String name,
                                ProduceRequest.PartitionProduceData pd, Partition p, ProduceOp op,
                                ProduceResponse.PartitionProduceResponse pr, short version) {
-        String tp = name + "-" + pd.index();
+        // The partition's name is built only for an error message: no string per partition on the happy path.
         if (p == null) {
             TopicImage t = replicas.image().topic(name);
             if (t != null && t.partition(pd.index()) != null) {
-                return op.fail(pr, ErrorCode.NOT_LEADER_OR_FOLLOWER, "This broker does not host " + tp);
+                return op.fail(pr, ErrorCode.NOT_LEADER_OR_FOLLOWER, "This broker does not host " + tp(name, pd));
             }
-            return op.fail(pr, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host " + tp);
+            return op.fail(pr, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host " + tp(name, pd));
         }
         if (TopicNames.isInternal(name) && !ADMIN_CLIENT_ID.equals(ctx.clientId())) {
             return op.fail(pr, ErrorCode.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic " + name);
         }
         if (req.transactionalId() != null) {
-            return op.fail(pr, ErrorCode.INVALID_TXN_STATE, "Transactional produce to " + tp
+            return op.fail(pr, ErrorCode.INVALID_TXN_STATE, "Transactional produce to " + tp(name, pd)
                     + " is not supported: this broker does not run transactions yet");
         }
         Records records = pd.records();
         if (!(records instanceof ByteBufRecords br) || br.sizeInBytes() == 0) {
             return op.fail(pr, ErrorCode.INVALID_RECORD, "Produce requests with version " + version
-                    + " must have at least one record batch per partition (" + tp + ")");
+                    + " must have at least one record batch per partition (" + tp(name, pd) + ")");
         }
         ByteBuf buf = br.buffer();
         int start = buf.readerIndex();
         int total = buf.readableBytes();
         int size = RecordBatchView.peekSize(buf, start, start + total);
         if (size < RecordBatchView.HEADER_SIZE || size > total) {
-            return op.fail(pr, ErrorCode.CORRUPT_MESSAGE, "The record batch for " + tp + " is truncated or corrupt ("
-                    + total + " bytes, batch size " + size + ")");
+            return op.fail(pr, ErrorCode.CORRUPT_MESSAGE, "The record batch for " + tp(name, pd)
+                    + " is truncated or corrupt (" + total + " bytes, batch size " + size + ")");
         }
         if (size != total) {
             return op.fail(pr, ErrorCode.INVALID_RECORD, "Produce requests with version " + version
-                    + " are only allowed to contain exactly one record batch per partition (" + tp + ")");
+                    + " are only allowed to contain exactly one record batch per partition (" + tp(name, pd)
+                    + ")");
         }
         if (buf.getByte(start + RecordBatchView.MAGIC_OFFSET) != RecordBatchView.MAGIC_V2) {
             return op.fail(pr, ErrorCode.INVALID_RECORD, "Produce requests with version " + version
-                    + " are only allowed to contain record batches with magic version 2 (" + tp + ")");
+                    + " are only allowed to contain record batches with magic version 2 (" + tp(name, pd)
+                    + ")");
         }
         short attributes = buf.getShort(start + RecordBatchView.ATTRIBUTES_OFFSET);
         if ((attributes & RecordBatchView.COMPRESSION_MASK) == 4 && version < 7) {
-            return op.fail(pr, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, "Produce requests to " + tp
+            return op.fail(pr, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, "Produce requests to " + tp(name, pd)
                     + " with ZStandard compressed records need version 7 or later, not " + version);
         }
         if ((attributes & RecordBatchView.TRANSACTIONAL_MASK) != 0) {
-            return op.fail(pr, ErrorCode.INVALID_TXN_STATE, "Transactional batch for " + tp
+            return op.fail(pr, ErrorCode.INVALID_TXN_STATE, "Transactional batch for " + tp(name, pd)
                     + " refused: this broker does not run transactions yet");
         }
         return null;
+    }
+
+    private static String tp(String name, ProduceRequest.PartitionProduceData pd) {
+        return name + "-" + pd.index();
     }
 
     /** One partition's append; runs on the partition's shard. */
