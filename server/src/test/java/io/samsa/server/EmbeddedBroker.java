@@ -1,12 +1,22 @@
 package io.samsa.server;
 
+import io.samsa.controller.CreateTopicRequest;
+import io.samsa.controller.CreateTopicResult;
 import io.samsa.server.config.BrokerConfig;
+import io.samsa.wire.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A broker for tests: loopback, an ephemeral port, a temporary data directory (deleted on close unless
@@ -68,6 +78,41 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** Creates a topic through the controller (replication factor 1) and waits for it to commit. */
+    public void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
+        List<CreateTopicResult> r = broker.services().controller()
+                .createTopics(List.of(new CreateTopicRequest(name, partitions, 1, Map.of(), configs)), false)
+                .get(10, TimeUnit.SECONDS);
+        if (r.get(0).error() != ErrorCode.NONE) {
+            throw new AssertionError("Cannot create " + name + ": " + r.get(0));
+        }
+    }
+
+    /** Byte-array producer settings with short timeouts, so a misbehaving broker fails a test fast. */
+    public Properties producerProps() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "8000");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "8000");
+        return p;
+    }
+
+    /** Byte-array consumer settings with short timeouts, no auto-commit, reading from the earliest offset. */
+    public Properties consumerProps() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "8000");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return p;
     }
 
     @Override
