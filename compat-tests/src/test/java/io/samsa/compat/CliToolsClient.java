@@ -54,8 +54,7 @@ public final class CliToolsClient implements Client {
 
     @Override
     public Outcome run(String scenario, String bootstrap, String prefix) {
-        long t0 = System.nanoTime();
-        try {
+        return Outcome.timed(() -> {
             switch (scenario) {
                 case "topic-admin" -> topicAdmin(bootstrap, prefix);
                 case "roundtrip" -> roundTrip(bootstrap, prefix);
@@ -74,11 +73,8 @@ public final class CliToolsClient implements Client {
                     return Outcome.notApplicable();
                 }
             }
-            return Outcome.pass((System.nanoTime() - t0) / 1_000_000);
-        } catch (Exception | AssertionError e) {
-            return Outcome.fail(e instanceof AssertionError ? e.getMessage() : e.toString(),
-                    (System.nanoTime() - t0) / 1_000_000);
-        }
+            return null;
+        });
     }
 
     private void topicAdmin(String b, String topic) throws Exception {

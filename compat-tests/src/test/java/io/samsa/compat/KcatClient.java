@@ -70,8 +70,7 @@ public final class KcatClient implements Client {
 
     @Override
     public Outcome run(String scenario, String bootstrap, String prefix) {
-        long t0 = System.nanoTime();
-        try {
+        return Outcome.timed(() -> {
             switch (scenario) {
                 case "metadata" -> metadata(bootstrap, prefix);
                 case "roundtrip" -> roundTrip(bootstrap, prefix);
@@ -94,11 +93,8 @@ public final class KcatClient implements Client {
                     return Outcome.notApplicable();
                 }
             }
-            return Outcome.pass((System.nanoTime() - t0) / 1_000_000);
-        } catch (Exception | AssertionError e) {
-            return Outcome.fail(e instanceof AssertionError ? e.getMessage() : e.toString(),
-                    (System.nanoTime() - t0) / 1_000_000);
-        }
+            return null;
+        });
     }
 
     private void metadata(String bootstrap, String topic) throws Exception {

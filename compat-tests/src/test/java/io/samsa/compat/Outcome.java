@@ -22,6 +22,27 @@ public record Outcome(Status status, String detail, long millis) {
         return new Outcome(Status.NOT_APPLICABLE, "", 0);
     }
 
+    /** A scenario's body: returns null when it passed, or the skip/not-applicable outcome it chose. */
+    @FunctionalInterface
+    public interface Body {
+        Outcome run() throws Exception;
+    }
+
+    /**
+     * Runs {@code body} and times it: pass when it returns null, its own outcome when it returns one, fail
+     * with the assertion's message (or the exception) when it throws.
+     */
+    public static Outcome timed(Body body) {
+        long t0 = System.nanoTime();
+        try {
+            Outcome own = body.run();
+            return own != null ? own : pass((System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception | AssertionError e) {
+            return fail(e instanceof AssertionError ? e.getMessage() : e.toString(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
     /** The short form shown in a matrix cell. */
     public String cell() {
         switch (status) {
