@@ -13,17 +13,26 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * The generator's entry point, run by the wire module's build at generate-sources:
- * {@code Main <currentSchemaDir> <legacySchemaDir> <outDir>}. Reads both schema sets, merges them
- * into their union ({@link SchemaMerger}), and writes one class per message plus
- * {@code ApiMessageType} under {@code outDir/io/samsa/wire/message}. Output is deterministic; files
- * whose content is unchanged are not rewritten, and stale ones are deleted.
+ * The generator's entry point, run at generate-sources. Two forms:
+ * <ul>
+ *   <li>{@code Main <currentSchemaDir> <legacySchemaDir> <outDir>} (the wire module): reads both of Kafka's schema
+ *       sets, merges them into their union ({@link SchemaMerger}), and writes one class per message plus
+ *       {@code ApiMessageType} under {@code outDir/io/samsa/wire/message}.</li>
+ *   <li>{@code Main --package <pkg> [--registry <Class>] <schemaDir> <outDir>} (a module's own record schemas,
+ *       such as the metadata or coordinator records): writes one class per schema in {@code pkg}, and with
+ *       {@code --registry} an enum of the record types ({@link RecordTypeGenerator}).</li>
+ * </ul>
+ * Output is deterministic; files whose content is unchanged are not rewritten, and stale ones are deleted.
  */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("--package")) {
+            projectSchemas(args);
+            return;
+        }
         if (args.length != 3) {
             throw new IllegalArgumentException("usage: Main <currentSchemaDir> <legacySchemaDir> <outDir>");
         }
@@ -35,6 +44,33 @@ public final class Main {
         files.put("ApiMessageType.java", RegistryGenerator.generate(merged));
         Path dir = Path.of(args[2]).resolve(MessageGenerator.PACKAGE.replace('.', '/'));
         write(dir, files);
+    }
+
+    private static void projectSchemas(String[] args) throws IOException {
+        String pkg = null;
+        String registry = null;
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--package" -> pkg = args[++i];
+                case "--registry" -> registry = args[++i];
+                default -> rest.add(args[i]);
+            }
+        }
+        if (pkg == null || rest.size() != 2) {
+            throw new IllegalArgumentException("usage: Main --package <pkg> [--registry <Class>] <schemaDir> <outDir>");
+        }
+        List<MessageSpec> specs = readAll(Path.of(rest.get(0)));
+        Map<String, String> files = new TreeMap<>();
+        for (MessageSpec m : specs) {
+            if (files.put(m.name() + ".java", MessageGenerator.generate(m, pkg)) != null) {
+                throw new IllegalArgumentException("two schemas would generate class " + m.name());
+            }
+        }
+        if (registry != null) {
+            files.put(registry + ".java", RecordTypeGenerator.generate(pkg, registry, specs));
+        }
+        write(Path.of(rest.get(1)).resolve(pkg.replace('.', '/')), files);
     }
 
     /** Reads and merges both schema directories (the legacy one may be absent). Sorted by name. */

@@ -203,4 +203,29 @@ class GeneratorTest {
         assertEquals("LIST_CONFIG_RESOURCES", RegistryGenerator.constantName("ListConfigResources"));
         assertEquals("OFFSET_FOR_LEADER_EPOCH", RegistryGenerator.constantName("OffsetForLeaderEpoch"));
     }
+
+    @Test
+    void projectRecordsGoToTheirOwnPackageAndPairKeysWithValuesById() {
+        MessageSpec topic = SchemaReader.parse("{ \"apiKey\": 2, \"type\": \"metadata\", \"name\": \"TopicRecord\","
+            + " \"validVersions\": \"0\", \"flexibleVersions\": \"0+\", \"fields\": ["
+            + " { \"name\": \"Name\", \"type\": \"string\", \"versions\": \"0+\" } ] }", "TopicRecord.json");
+        MessageSpec key = SchemaReader.parse("{ \"apiKey\": 1, \"type\": \"coordinator-key\","
+            + " \"name\": \"OffsetCommitKey\", \"validVersions\": \"0\", \"flexibleVersions\": \"none\","
+            + " \"fields\": [] }", "OffsetCommitKey.json");
+        MessageSpec value = SchemaReader.parse("{ \"apiKey\": 1, \"type\": \"coordinator-value\","
+            + " \"name\": \"OffsetCommitValue\", \"validVersions\": \"0-4\", \"flexibleVersions\": \"4+\","
+            + " \"fields\": [] }", "OffsetCommitValue.json");
+        String cls = MessageGenerator.generate(topic, "io.samsa.metadata.record");
+        assertTrue(cls.contains("package io.samsa.metadata.record;"), cls);
+        assertTrue(cls.contains("public static final short API_KEY = 2;"), cls);
+        String registry = RecordTypeGenerator.generate("io.samsa.x", "XRecordType", List.of(topic, key, value));
+        assertTrue(registry.contains("package io.samsa.x;"), registry);
+        assertTrue(registry.contains("OFFSET_COMMIT(1, \"OffsetCommit\", 0, 4, OffsetCommitKey::new,"
+            + " OffsetCommitValue::new)"), registry);
+        assertTrue(registry.contains("TOPIC(2, \"Topic\", 0, 0, null, TopicRecord::new);"), registry);
+        MessageSpec clash = SchemaReader.parse("{ \"apiKey\": 2, \"type\": \"metadata\", \"name\": \"OtherRecord\","
+            + " \"validVersions\": \"0\", \"fields\": [] }", "OtherRecord.json");
+        assertThrows(IllegalArgumentException.class,
+            () -> RecordTypeGenerator.generate("p", "R", List.of(topic, clash)), "two records cannot share an id");
+    }
 }
