@@ -4,6 +4,7 @@ import io.samsa.common.Clock;
 import io.samsa.common.Scheduler;
 import io.samsa.coordinator.group.GroupShard;
 import io.samsa.coordinator.group.OffsetProtocol;
+import io.samsa.coordinator.record.GroupRecordSerde;
 import io.samsa.coordinator.runtime.CoordinatorRuntime;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -59,7 +60,7 @@ public final class GroupCoordinator implements AutoCloseable {
                             CoordinatorPartitionWriter writer, CoordinatorLoader loader, TopicMetadata topics) {
         this.config = config;
         this.runtime = new CoordinatorRuntime<>(TOPIC, clock, scheduler, executor, writer, loader,
-                p -> new GroupShard(p, config, topics));
+                new GroupRecordSerde(), p -> new GroupShard(p, config, topics));
     }
 
     /** Kafka's placement: {@code Utils.abs(groupId.hashCode()) % n}, where abs(MIN_VALUE) is 0. */
@@ -74,6 +75,16 @@ public final class GroupCoordinator implements AutoCloseable {
 
     public GroupCoordinatorConfig config() {
         return config;
+    }
+
+    /**
+     * Why a record with key {@code key} in {@code __consumer_offsets} cannot be read by this version, or null: the
+     * partition was written in Samsa's group record format from before the records took Kafka's layout. For a
+     * start-up check of the data directory (the first record of each partition tells); loading such a partition
+     * fails with the same message.
+     */
+    public static String previousFormatProblem(byte[] key) {
+        return GroupRecordSerde.previousFormatProblem(key);
     }
 
     /** This broker now leads {@code partition} of __consumer_offsets in {@code leaderEpoch}: load it. */

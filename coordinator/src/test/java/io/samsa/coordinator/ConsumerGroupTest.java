@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.samsa.coordinator.record.ConsumerGroupCurrentMemberAssignmentKey;
+import io.samsa.coordinator.record.ConsumerGroupMemberMetadataKey;
+import io.samsa.coordinator.record.ConsumerGroupTargetAssignmentMemberKey;
+import io.samsa.coordinator.record.GroupRecordSerde;
+import io.samsa.coordinator.runtime.TypedRecord;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.ConsumerGroupDescribeRequest;
 import io.samsa.wire.message.ConsumerGroupDescribeResponse;
@@ -33,6 +38,7 @@ class ConsumerGroupTest {
         List<String> topics = List.of("t");
         String regex;
         String assignor;
+        String rack;
 
         int count() {
             return owned.values().stream().mapToInt(Set::size).sum();
@@ -42,7 +48,7 @@ class ConsumerGroupTest {
     private static ConsumerGroupHeartbeatResponse heartbeat(Harness h, String group, Client c) {
         ConsumerGroupHeartbeatRequest req = new ConsumerGroupHeartbeatRequest().setGroupId(group)
                 .setMemberId(c.memberId).setMemberEpoch(c.epoch).setRebalanceTimeoutMs(5000)
-                .setServerAssignor(c.assignor);
+                .setServerAssignor(c.assignor).setRackId(c.rack);
         if (c.epoch == 0) {
             req.setSubscribedTopicNames(c.regex == null ? new ArrayList<>(c.topics) : null)
                     .setSubscribedTopicRegex(c.regex).setTopicPartitions(new ArrayList<>());
@@ -226,6 +232,101 @@ class ConsumerGroupTest {
         ConsumerGroupHeartbeatResponse dup = done(h.coordinator.consumerGroupHeartbeat(Harness.v(1),
                 join.setMemberId(UUID.randomUUID().toString())));
         assertEquals(ErrorCode.UNRELEASED_INSTANCE_ID.code(), dup.errorCode());
+    }
+
+    @Test
+    void aLargeGroupsMemberChangeWritesOnlyThatMembersRecords() {
+        Harness h = new Harness();
+        h.topics.add("t", 400);
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            clients.add(new Client());
+            heartbeat(h, "g", clients.get(i));
+        }
+        for (int round = 0; round < 10 && !"Stable".equals(describe(h, "g").groupState()); round++) {
+            clients.forEach(c -> heartbeat(h, "g", c));
+        }
+        assertEquals("Stable", describe(h, "g").groupState());
+        assertDisjoint(clients);
+        int groupBytes = liveBytes(h);
+
+        int before = h.partitions.records(0).size();
+        clients.forEach(c -> heartbeat(h, "g", c));
+        assertEquals(before, h.partitions.records(0).size(), "heartbeats that change nothing write nothing");
+
+        // One member's metadata changes: one record, keyed by that member.
+        Client x = clients.get(17);
+        x.rack = "rack-b";
+        heartbeat(h, "g", x);
+        List<TypedRecord> written = written(h, before);
+        assertEquals(1, written.size());
+        assertEquals(x.memberId, ((ConsumerGroupMemberMetadataKey) written.get(0).key()).memberId());
+
+        // The member leaves: its tombstones, the group's epoch, and the target of the few members that inherit its
+        // two partitions; then each of those reconciles by writing only its own current assignment.
+        before = h.partitions.records(0).size();
+        x.epoch = -1;
+        heartbeat(h, "g", x);
+        clients.remove(x);
+        written = written(h, before);
+        Set<String> members = new TreeSet<>();
+        for (TypedRecord r : written) {
+            String member = memberOf(r);
+            if (member != null && !member.equals(x.memberId)) {
+                members.add(member);
+            }
+        }
+        assertTrue(members.size() <= 2, "only the inheritors' targets change: " + members);
+        assertEquals(3 + 1 + members.size() + 1, written.size(), "3 tombstones, the epoch, the targets, their epoch");
+        assertTrue(writtenBytes(h, before) * 50 < groupBytes, writtenBytes(h, before) + " bytes written for a group of "
+                + groupBytes);
+        for (Client c : clients) {
+            int mark = h.partitions.records(0).size();
+            heartbeat(h, "g", c);
+            for (TypedRecord r : written(h, mark)) {
+                assertEquals(c.memberId, memberOf(r), "a member's heartbeat writes only its own records");
+            }
+        }
+        assertEquals("Stable", describe(h, "g").groupState());
+    }
+
+    /** The records written since index {@code from}, decoded. */
+    private static List<TypedRecord> written(Harness h, int from) {
+        List<TypedRecord> out = new ArrayList<>();
+        List<CoordinatorRecord> all = h.partitions.records(0);
+        for (int i = from; i < all.size(); i++) {
+            out.add(new GroupRecordSerde().deserialize(all.get(i).key(), all.get(i).value()));
+        }
+        return out;
+    }
+
+    private static int writtenBytes(Harness h, int from) {
+        int n = 0;
+        List<CoordinatorRecord> all = h.partitions.records(0);
+        for (int i = from; i < all.size(); i++) {
+            n += all.get(i).key().length + (all.get(i).value() == null ? 0 : all.get(i).value().length);
+        }
+        return n;
+    }
+
+    /** The bytes of the latest value of every key: what a compacted __consumer_offsets holds. */
+    private static int liveBytes(Harness h) {
+        Map<java.nio.ByteBuffer, Integer> latest = new HashMap<>();
+        for (CoordinatorRecord r : h.partitions.records(0)) {
+            latest.put(java.nio.ByteBuffer.wrap(r.key()), r.value() == null ? 0 : r.key().length + r.value().length);
+        }
+        return latest.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    private static String memberOf(TypedRecord r) {
+        if (r.key() instanceof ConsumerGroupMemberMetadataKey k) {
+            return k.memberId();
+        } else if (r.key() instanceof ConsumerGroupTargetAssignmentMemberKey k) {
+            return k.memberId();
+        } else if (r.key() instanceof ConsumerGroupCurrentMemberAssignmentKey k) {
+            return k.memberId();
+        }
+        return null;
     }
 
     @Test

@@ -138,4 +138,16 @@ class GroupBadInputTest {
         assertEquals(List.of("keeps"), listed(h), "the removal was written");
         assertFalse(h.state().contains("leaves"));
     }
+
+    @Test
+    void aPartitionInSamsasPreviousFormatIsRefused() {
+        InMemoryPartitions parts = new InMemoryPartitions();
+        // Before issue 10: key = int16 type 100 (an offset), then length-prefixed group, topic and partition.
+        byte[] oldKey = {0, 100, 0, 0, 0, 1, 'g', 0, 0, 0, 1, 't', 0, 0, 0, 0};
+        parts.append(0, List.of(new CoordinatorRecord(oldKey, new byte[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 5})));
+        Harness h = new Harness(Harness.config(Map.of()), parts, new FakeTopics());
+        assertEquals(false, done(h.coordinator.isActive(0)), "the partition is not served");
+        assertEquals(ErrorCode.NOT_COORDINATOR.code(), done(h.join("g", "", null, 7)).errorCode());
+        assertEquals(1, parts.records(0).size(), "nothing was written over it");
+    }
 }

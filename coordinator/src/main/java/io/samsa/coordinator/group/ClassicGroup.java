@@ -2,6 +2,7 @@ package io.samsa.coordinator.group;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.samsa.coordinator.TopicMetadata;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.message.ConsumerProtocolSubscription;
 import java.util.ArrayList;
@@ -17,9 +18,10 @@ import java.util.TreeSet;
  * A classic group (JoinGroup/SyncGroup protocol): its state, generation, selected protocol, leader and
  * members. The state machine itself is in {@link ClassicGroupProtocol}. Event thread only.
  *
- * <p>Record value (type {@link GroupRecords#CLASSIC_GROUP}), version 0: protocolType, generation,
- * protocolName, leader, stateTimestamp, then per member: memberId, instanceId, clientId, clientHost,
- * rebalanceTimeoutMs, sessionTimeoutMs, the selected protocol's metadata, assignment.
+ * <p>As in Kafka, a rebalance in progress lives in memory (members joining and leaving, the next generation, the
+ * parked JoinGroup and SyncGroup requests); a GroupMetadata record stores the group at a generation, and its
+ * replay ({@link GroupReplay}) makes the group what the record says, at write time as at load time: Stable with
+ * the record's members, or Empty.
  */
 final class ClassicGroup implements Group {
     static final String CONSUMER_PROTOCOL_TYPE = "consumer";
@@ -34,6 +36,11 @@ final class ClassicGroup implements Group {
     final LinkedHashMap<String, ClassicMember> members = new LinkedHashMap<>();
     final Map<String, String> staticMembers = new HashMap<>();
     final Set<String> pendingMembers = new HashSet<>();
+    /**
+     * Whether the log knows this group (a GroupMetadata or offset record was replayed for it): then only a
+     * tombstone removes it, or a reload would bring it back.
+     */
+    boolean stored;
     /** KIP-134: a new group's first rebalance waits for more members. */
     boolean newMemberAdded;
     int initialDelayRemainingMs;
@@ -182,7 +189,7 @@ final class ClassicGroup implements Group {
     }
 
     @Override
-    public Set<String> subscribedTopics() {
+    public Set<String> subscribedTopics(TopicMetadata topics) {
         Set<String> out = new TreeSet<>();
         if (!CONSUMER_PROTOCOL_TYPE.equals(protocolType) || protocolName == null) {
             return out;
@@ -215,50 +222,5 @@ final class ClassicGroup implements Group {
         } finally {
             buf.release();
         }
-    }
-
-    byte[] encode() {
-        Bytes.Writer w = new Bytes.Writer().i16(0).str(protocolType).i32(generationId).str(protocolName)
-                .str(leaderId).i64(stateTimestamp).i32(members.size());
-        for (ClassicMember m : members.values()) {
-            w.str(m.memberId).str(m.instanceId).str(m.clientId).str(m.clientHost).i32(m.rebalanceTimeoutMs)
-                    .i32(m.sessionTimeoutMs).bytes(protocolName == null ? null : m.metadata(protocolName))
-                    .bytes(m.assignment);
-        }
-        return w.toByteArray();
-    }
-
-    static ClassicGroup decode(String groupId, byte[] value) {
-        Bytes.Reader r = new Bytes.Reader(value);
-        int version = r.i16();
-        if (version != 0) {
-            throw new DecodeException("Unknown classic group record version " + version);
-        }
-        ClassicGroup g = new ClassicGroup(groupId, 0);
-        g.protocolType = r.str();
-        g.generationId = r.i32();
-        g.protocolName = r.str();
-        String leader = r.str();
-        g.stateTimestamp = r.i64();
-        int n = r.count(24);
-        for (int i = 0; i < n; i++) {
-            String memberId = r.str();
-            String instanceId = r.str();
-            String clientId = r.str();
-            String clientHost = r.str();
-            int rebalanceTimeout = r.i32();
-            int sessionTimeout = r.i32();
-            byte[] md = r.bytes();
-            byte[] assignment = r.bytes();
-            List<ClassicMember.Protocol> protocols = g.protocolName == null || md == null ? List.of()
-                    : List.of(new ClassicMember.Protocol(g.protocolName, md));
-            ClassicMember m = new ClassicMember(memberId, instanceId, clientId, clientHost, rebalanceTimeout,
-                    sessionTimeout, protocols);
-            m.assignment = assignment == null ? new byte[0] : assignment;
-            g.add(m);
-        }
-        g.leaderId = g.members.isEmpty() ? null : leader;
-        g.state = g.members.isEmpty() ? ClassicGroupState.EMPTY : ClassicGroupState.STABLE;
-        return g;
     }
 }

@@ -1,8 +1,8 @@
 package io.samsa.coordinator.group;
 
-import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.coordinator.GroupCoordinatorConfig;
 import io.samsa.coordinator.RequestMeta;
+import io.samsa.coordinator.runtime.TypedRecord;
 import io.samsa.coordinator.runtime.WriteContext;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.HeartbeatRequest;
@@ -67,8 +67,7 @@ final class ClassicGroupProtocol {
                 return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId);
             }
             // An empty consumer group becomes a classic group (Kafka's downgrade of an empty group).
-            shard.groups.remove(groupId);
-            ctx.append(GroupRecords.groupTombstone(GroupRecords.CONSUMER_GROUP, groupId));
+            GroupRecords.groupTombstones(cg).forEach(ctx::append);
             existing = null;
         }
         ClassicGroup group = (ClassicGroup) existing;
@@ -134,7 +133,7 @@ final class ClassicGroupProtocol {
                     if (g.is(ClassicGroupState.PREPARING_REBALANCE)) {
                         tryCompleteJoin(c, g);
                     } else {
-                        dropIfUnused(g);
+                        dropIfUnused(c, g);
                     }
                 }
             });
@@ -359,15 +358,15 @@ final class ClassicGroupProtocol {
                 group.remove(m.memberId);
             }
         }
-        group.generationId++;
         if (group.members.isEmpty()) {
-            group.protocolName = null;
-            group.transitionTo(ClassicGroupState.EMPTY, ctx.now());
-            ctx.append(GroupRecords.classicGroup(group));
+            // Stored at once; its replay makes the group Empty in the new generation.
+            ctx.append(GroupRecords.classicGroup(group, group.generationId + 1, null, null, ctx.now(), m -> EMPTY));
             log.info("{}Group {} with generation {} is now empty", shard.prefix(), group.groupId,
                     group.generationId);
             return;
         }
+        // The new generation lives in memory until its assignment is stored at SyncGroup, as in Kafka.
+        group.generationId++;
         group.protocolName = group.selectProtocol();
         group.transitionTo(ClassicGroupState.COMPLETING_REBALANCE, ctx.now());
         if (group.leaderId == null || !group.members.containsKey(group.leaderId)) {
@@ -464,16 +463,14 @@ final class ClassicGroupProtocol {
                     for (SyncGroupRequest.SyncGroupRequestAssignment a : req.assignments()) {
                         assignments.put(a.memberId(), a.assignment() == null ? EMPTY : a.assignment());
                     }
-                    for (ClassicMember member : group.members.values()) {
-                        member.assignment = assignments.getOrDefault(member.memberId, EMPTY);
-                    }
-                    CoordinatorRecord record = GroupRecords.classicGroup(group);
+                    TypedRecord record = GroupRecords.classicGroup(group, group.generationId, group.protocolName,
+                            group.leaderId, ctx.now(), member -> assignments.getOrDefault(member.memberId, EMPTY));
                     if (GroupRecords.sizeInBatch(record) > config.maxRecordBatchBytes()) {
                         refuseOversizedGroup(ctx, group, GroupRecords.sizeInBatch(record));
                         return f;
                     }
                     ctx.cancel(syncKey(groupId));
-                    group.transitionTo(ClassicGroupState.STABLE, ctx.now());
+                    // The replay stores the assignments and makes the group Stable.
                     ctx.append(record);
                     for (ClassicMember member : group.members.values()) {
                         if (member.awaitingSync != null) {
@@ -631,7 +628,7 @@ final class ClassicGroupProtocol {
             if (group.pendingMembers.remove(memberId)) {
                 ctx.cancel(pendingKey(group.groupId, memberId));
                 tryCompleteJoin(ctx, group);
-                dropIfUnused(group);
+                dropIfUnused(ctx, group);
                 return ErrorCode.NONE;
             }
             m = group.members.get(memberId);
@@ -665,14 +662,18 @@ final class ClassicGroupProtocol {
     }
 
     /**
-     * Forgets a group that only ever had pending members (KIP-394 joins that never came back): it was never
-     * written and has no offsets, so nothing of it should outlive them (a JoinGroup storm over many group ids
-     * leaves no state behind).
+     * Forgets a group that only ever had pending members (KIP-394 joins that never came back) and has no offsets,
+     * so that a JoinGroup storm over many group ids leaves no state behind. A group only in memory just goes; one
+     * that the log knows of (its offsets were deleted) goes with a tombstone, so that a reload agrees.
      */
-    private void dropIfUnused(ClassicGroup group) {
+    private void dropIfUnused(WriteContext ctx, ClassicGroup group) {
         if (group.isEmpty() && group.generationId == 0 && group.is(ClassicGroupState.EMPTY)
                 && !shard.offsets.hasOffsets(group.groupId) && shard.groups.get(group.groupId) == group) {
-            shard.groups.remove(group.groupId);
+            if (group.stored) {
+                ctx.append(GroupRecords.classicGroupTombstone(group.groupId));
+            } else {
+                shard.groups.remove(group.groupId);
+            }
         }
     }
 

@@ -73,95 +73,97 @@ final class ConsumerGroupProtocol {
                 return error(ErrorCode.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group");
             }
             // An empty classic group becomes a consumer group; its committed offsets stay.
-            shard.groups.remove(groupId);
-            ctx.append(GroupRecords.groupTombstone(GroupRecords.CLASSIC_GROUP, groupId));
+            ctx.append(GroupRecords.classicGroupTombstone(groupId));
             existing = null;
         }
         ConsumerGroup group = (ConsumerGroup) existing;
-        if (group == null) {
-            if (epoch != 0) {
-                return error(ErrorCode.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no member " + req.memberId());
-            }
-            group = new ConsumerGroup(groupId);
-            shard.groups.put(groupId, group);
+        if (group == null && epoch != 0) {
+            return error(ErrorCode.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no member " + req.memberId());
         }
-        boolean dirty = false;
-        boolean bump = false;
-        ConsumerMember member;
         String memberId = req.memberId() == null || req.memberId().isEmpty() ? UUID.randomUUID().toString()
                 : req.memberId();
+        // The member as this heartbeat leaves it: a copy, made real by the records written below.
+        ConsumerMember current = group == null ? null : group.members.get(memberId);
+        ConsumerMember updated;
+        boolean bump = false;
+        TreeMap<UUID, TreeSet<Integer>> inheritedTarget = null;
         if (epoch == 0) {
-            member = group.members.get(memberId);
             String instanceId = req.instanceId();
-            String staticId = instanceId == null ? null : group.staticMembers.get(instanceId);
+            String staticId = instanceId == null || group == null ? null : group.staticMembers.get(instanceId);
             if (staticId != null && !staticId.equals(memberId)) {
                 ConsumerMember old = group.members.get(staticId);
                 if (old.memberEpoch != ConsumerMember.LEAVE_STATIC_EPOCH) {
                     return error(ErrorCode.UNRELEASED_INSTANCE_ID, "Static member " + instanceId
                             + " of group " + groupId + " is still in use by " + staticId);
                 }
-                // KIP-848 static membership: the new incarnation takes over the partitions.
+                // KIP-848 static membership: the new incarnation takes over the partitions and the target.
                 ctx.cancel(sessionKey(groupId, staticId));
-                group.renameMember(old, memberId);
-                old.memberEpoch = old.previousMemberEpoch;
-                member = old;
-                dirty = true;
-            } else if (member == null) {
-                if (group.members.size() >= config.maxGroupSize()) {
+                ctx.cancel(revocationKey(groupId, staticId));
+                updated = old.copyAs(memberId);
+                updated.memberEpoch = old.previousMemberEpoch;
+                inheritedTarget = group.targetAssignment.get(staticId);
+                GroupRecords.memberTombstones(group, staticId).forEach(ctx::append);
+                current = null;
+            } else if (current == null) {
+                if (group != null && group.members.size() >= config.maxGroupSize()) {
                     return error(ErrorCode.GROUP_MAX_SIZE_REACHED, "Group " + groupId + " has reached its maximum "
                             + "size of " + config.maxGroupSize());
                 }
-                member = new ConsumerMember(memberId);
-                member.instanceId = instanceId;
-                group.addMember(member);
+                updated = new ConsumerMember(memberId);
+                updated.instanceId = instanceId;
                 bump = true;
                 log.info("{}Member {} joined consumer group {}", shard.prefix(), memberId, groupId);
             } else {
-                // A known member rejoining owns nothing: give back what it held.
-                group.releaseAll(memberId, member.assigned);
-                group.releaseAll(memberId, member.pendingRevocation);
-                member.assigned = new TreeMap<>();
-                member.pendingRevocation = new TreeMap<>();
-                member.state = ConsumerMember.State.STABLE;
-                member.memberEpoch = 0;
-                dirty = true;
+                // A known member rejoining owns nothing: it gives back what it held.
+                updated = current.copy();
+                updated.assigned = new TreeMap<>();
+                updated.pendingRevocation = new TreeMap<>();
+                updated.state = ConsumerMember.State.STABLE;
+                updated.memberEpoch = 0;
             }
         } else {
-            member = group.members.get(memberId);
-            if (member == null) {
+            if (current == null) {
                 return error(ErrorCode.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no member " + memberId);
             }
-            if (epoch > member.memberEpoch || (epoch < member.memberEpoch
-                    && !(epoch == member.previousMemberEpoch && ownsSubset(req.topicPartitions(), member.assigned)))) {
+            boolean previousEpochRetry = epoch == current.previousMemberEpoch
+                    && ownsSubset(req.topicPartitions(), current.assigned);
+            if (epoch > current.memberEpoch || (epoch < current.memberEpoch && !previousEpochRetry)) {
                 return error(ErrorCode.FENCED_MEMBER_EPOCH, "Member " + memberId + " of group " + groupId
-                        + " sent epoch " + epoch + " but its epoch is " + member.memberEpoch);
+                        + " sent epoch " + epoch + " but its epoch is " + current.memberEpoch);
             }
+            updated = current.copy();
         }
-        dirty |= updateMember(member, meta, req);
+        updateMember(updated, meta, req);
         if (req.subscribedTopicNames() != null) {
             List<String> names = List.copyOf(new TreeSet<>(req.subscribedTopicNames()));
-            if (!names.equals(member.subscribedTopicNames)) {
-                member.subscribedTopicNames = names;
+            if (!names.equals(updated.subscribedTopicNames)) {
+                updated.subscribedTopicNames = names;
                 bump = true;
             }
         }
         if (req.subscribedTopicRegex() != null
-                && !Objects.equals(emptyToNull(req.subscribedTopicRegex()), member.subscribedTopicRegex)) {
-            member.subscribedTopicRegex = emptyToNull(req.subscribedTopicRegex());
+                && !Objects.equals(emptyToNull(req.subscribedTopicRegex()), updated.subscribedTopicRegex)) {
+            updated.subscribedTopicRegex = emptyToNull(req.subscribedTopicRegex());
             bump = true;
         }
-        bump |= refreshSubscriptionMetadata(group);
-        if (bump) {
-            group.groupEpoch++;
-            dirty = true;
+        if (current == null || !updated.sameMetadata(current)) {
+            ctx.append(GroupRecords.memberMetadata(groupId, updated));
+            group = shard.consumerGroup(groupId);
         }
-        dirty |= maybeComputeTargetAssignment(group);
-        boolean changed = reconcile(group, member, req.topicPartitions());
-        dirty |= changed;
+        if (inheritedTarget != null) {
+            ctx.append(GroupRecords.targetAssignment(groupId, memberId, inheritedTarget));
+        }
+        long hash = subscriptionHash(group);
+        if (bump || hash != group.metadataHash) {
+            ctx.append(GroupRecords.groupEpoch(groupId, group.groupEpoch + 1, hash));
+        }
+        maybeComputeTargetAssignment(ctx, group);
+        boolean changed = reconcile(group, updated, req.topicPartitions());
+        if (current == null || !updated.sameAssignment(current)) {
+            ctx.append(GroupRecords.currentAssignment(groupId, updated));
+        }
+        ConsumerMember member = group.members.get(memberId);
         scheduleTimeouts(ctx, group, member);
-        if (dirty) {
-            ctx.append(GroupRecords.consumerGroup(group));
-        }
         ConsumerGroupHeartbeatResponse resp = new ConsumerGroupHeartbeatResponse().setMemberId(member.memberId)
                 .setMemberEpoch(member.memberEpoch).setHeartbeatIntervalMs(config.consumerHeartbeatIntervalMs());
         if (epoch == 0 || changed || req.topicPartitions() != null && !sameAs(req.topicPartitions(), member.assigned)) {
@@ -202,92 +204,93 @@ final class ConsumerGroupProtocol {
         return s == null || s.isEmpty() ? null : s;
     }
 
-    private static boolean updateMember(ConsumerMember m, RequestMeta meta, ConsumerGroupHeartbeatRequest req) {
-        boolean dirty = false;
-        if (req.rebalanceTimeoutMs() > 0 && req.rebalanceTimeoutMs() != m.rebalanceTimeoutMs) {
+    private static void updateMember(ConsumerMember m, RequestMeta meta, ConsumerGroupHeartbeatRequest req) {
+        if (req.rebalanceTimeoutMs() > 0) {
             m.rebalanceTimeoutMs = req.rebalanceTimeoutMs();
-            dirty = true;
         }
-        if (req.rackId() != null && !req.rackId().equals(m.rackId)) {
+        if (req.rackId() != null) {
             m.rackId = req.rackId();
-            dirty = true;
         }
-        if (req.serverAssignor() != null && !req.serverAssignor().equals(m.serverAssignor)) {
+        if (req.serverAssignor() != null) {
             m.serverAssignor = req.serverAssignor().toLowerCase(Locale.ROOT);
-            dirty = true;
         }
-        String clientId = meta.clientId() == null ? "" : meta.clientId();
-        String host = meta.clientHost() == null ? "" : meta.clientHost();
-        if (!clientId.equals(m.clientId) || !host.equals(m.clientHost)) {
-            m.clientId = clientId;
-            m.clientHost = host;
-            dirty = true;
-        }
-        return dirty;
+        m.clientId = meta.clientId() == null ? "" : meta.clientId();
+        m.clientHost = meta.clientHost() == null ? "" : meta.clientHost();
     }
 
-    /** Re-resolves every member's subscription against the topics; true when the result changed. */
-    private boolean refreshSubscriptionMetadata(ConsumerGroup group) {
-        TreeMap<String, TopicMetadata.Topic> next = new TreeMap<>();
+    /**
+     * A hash of the topics the members subscribe to (names, ids, partition counts; KIP-1101's metadata hash): when
+     * it changes, the group moves to a new epoch. 0 when they subscribe to no existing topic.
+     */
+    private long subscriptionHash(ConsumerGroup group) {
+        TreeMap<String, TopicMetadata.Topic> subscribed = new TreeMap<>();
         for (ConsumerMember m : group.members.values()) {
-            for (TopicMetadata.Topic t : resolve(m)) {
-                next.put(t.name(), t);
+            for (TopicMetadata.Topic t : m.subscribedTopics(topics)) {
+                subscribed.put(t.name(), t);
             }
         }
-        if (next.equals(group.subscriptionMetadata)) {
-            return false;
+        if (subscribed.isEmpty()) {
+            return 0;
         }
-        group.subscriptionMetadata = next;
-        return true;
+        long h = 0xcbf29ce484222325L;
+        for (TopicMetadata.Topic t : subscribed.values()) {
+            for (int i = 0; i < t.name().length(); i++) {
+                h = fnv(h, t.name().charAt(i));
+            }
+            h = fnv(fnv(fnv(h, t.id().getMostSignificantBits()), t.id().getLeastSignificantBits()), t.numPartitions());
+        }
+        return h;
     }
 
-    private List<TopicMetadata.Topic> resolve(ConsumerMember m) {
-        List<TopicMetadata.Topic> out = new ArrayList<>();
-        for (String name : m.subscribedTopicNames) {
-            TopicMetadata.Topic t = topics.topic(name);
-            if (t != null) {
-                out.add(t);
-            }
+    /** FNV-1a over the eight bytes of {@code v}. */
+    private static long fnv(long h, long v) {
+        for (int i = 0; i < 8; i++) {
+            h ^= (v >>> (8 * i)) & 0xff;
+            h *= 0x100000001b3L;
         }
-        Pattern p = m.pattern();
-        if (p != null) {
-            for (TopicMetadata.Topic t : topics.topics()) {
-                if (!t.name().startsWith("__") && p.matcher(t.name()).matches()) {
-                    out.add(t);
-                }
-            }
-        }
-        return out;
+        return h;
     }
 
-    private boolean maybeComputeTargetAssignment(ConsumerGroup group) {
+    /**
+     * At a new group epoch, computes the target assignment and writes what changed: the target of each member
+     * whose share moved, then the assignment epoch.
+     */
+    private void maybeComputeTargetAssignment(WriteContext ctx, ConsumerGroup group) {
         if (group.groupEpoch <= group.assignmentEpoch) {
-            return false;
+            return;
         }
         PartitionAssignor assignor = PartitionAssignor.named(preferredAssignor(group));
         TreeMap<String, Set<UUID>> subs = new TreeMap<>();
         Map<UUID, Integer> counts = new HashMap<>();
         for (ConsumerMember m : group.members.values()) {
             Set<UUID> ids = new HashSet<>();
-            for (TopicMetadata.Topic t : resolve(m)) {
-                TopicMetadata.Topic known = group.subscriptionMetadata.get(t.name());
-                if (known != null) {
-                    ids.add(known.id());
-                    counts.put(known.id(), known.numPartitions());
-                }
+            for (TopicMetadata.Topic t : m.subscribedTopics(topics)) {
+                ids.add(t.id());
+                counts.put(t.id(), t.numPartitions());
             }
             subs.put(m.memberId, ids);
         }
-        group.targetAssignment = assignor.assign(subs, counts, group.targetAssignment);
-        group.assignmentEpoch = group.groupEpoch;
-        group.assignorName = assignor.name();
+        TreeMap<String, TreeMap<UUID, TreeSet<Integer>>> next = assignor.assign(subs, counts, group.targetAssignment);
+        for (String memberId : new ArrayList<>(group.targetAssignment.keySet())) {
+            if (!next.containsKey(memberId)) {
+                ctx.append(GroupRecords.targetAssignmentTombstone(group.groupId, memberId));
+            }
+        }
+        for (Map.Entry<String, TreeMap<UUID, TreeSet<Integer>>> e : next.entrySet()) {
+            if (!e.getValue().equals(group.targetAssignment.get(e.getKey()))) {
+                ctx.append(GroupRecords.targetAssignment(group.groupId, e.getKey(), e.getValue()));
+            }
+        }
+        ctx.append(GroupRecords.targetAssignmentEpoch(group.groupId, group.groupEpoch, ctx.now()));
         log.info("{}Computed target assignment of consumer group {} at epoch {} with assignor {} for {} members",
                 shard.prefix(), group.groupId, group.assignmentEpoch, assignor.name(), group.members.size());
-        return true;
     }
 
-    /** The assignor most members ask for, else the broker's default (the first of group.consumer.assignors). */
-    private String preferredAssignor(ConsumerGroup group) {
+    /**
+     * The assignor most members ask for, else the broker's default (the first of group.consumer.assignors): the one
+     * the next target assignment uses, and the one ConsumerGroupDescribe reports.
+     */
+    String preferredAssignor(ConsumerGroup group) {
         Map<String, Integer> votes = new HashMap<>();
         for (ConsumerMember m : group.members.values()) {
             if (m.serverAssignor != null) {
@@ -307,8 +310,9 @@ final class ConsumerGroupProtocol {
     }
 
     /**
-     * Moves {@code m} towards its target assignment: first it must revoke what it loses (its epoch stays),
-     * then it gets the target epoch and the target partitions that nobody else still owns.
+     * Moves {@code m} (a copy of the member, not yet written) towards its target assignment: first it must revoke
+     * what it loses (its epoch stays), then it gets the target epoch and the target partitions that nobody else
+     * still owns. Returns whether its assignment, epoch or state moved.
      */
     boolean reconcile(ConsumerGroup group, ConsumerMember m,
                       List<ConsumerGroupHeartbeatRequest.TopicPartitions> owned) {
@@ -316,7 +320,6 @@ final class ConsumerGroupProtocol {
             if (owned == null || ownsAny(owned, m.pendingRevocation)) {
                 return false;
             }
-            group.releaseAll(m.memberId, m.pendingRevocation);
             m.pendingRevocation = new TreeMap<>();
             m.state = ConsumerMember.State.STABLE;
         } else if (m.state == ConsumerMember.State.STABLE && m.memberEpoch == group.assignmentEpoch) {
@@ -356,10 +359,7 @@ final class ConsumerGroupProtocol {
             m.state = ConsumerMember.State.UNREVOKED_PARTITIONS;
         } else {
             for (Map.Entry<UUID, TreeSet<Integer>> e : gain.entrySet()) {
-                for (int p : e.getValue()) {
-                    group.own(m.memberId, e.getKey(), p);
-                    keep.computeIfAbsent(e.getKey(), x -> new TreeSet<>()).add(p);
-                }
+                keep.computeIfAbsent(e.getKey(), x -> new TreeSet<>()).addAll(e.getValue());
             }
             m.assigned = keep;
             if (m.memberEpoch != group.assignmentEpoch) {
@@ -403,14 +403,13 @@ final class ConsumerGroupProtocol {
         removeMember(ctx, g, memberId);
     }
 
+    /** Writes the member's tombstones, then the group's next epoch and the target assignment without it. */
     private void removeMember(WriteContext ctx, ConsumerGroup g, String memberId) {
         ctx.cancel(sessionKey(g.groupId, memberId));
         ctx.cancel(revocationKey(g.groupId, memberId));
-        g.removeMember(memberId);
-        refreshSubscriptionMetadata(g);
-        g.groupEpoch++;
-        maybeComputeTargetAssignment(g);
-        ctx.append(GroupRecords.consumerGroup(g));
+        GroupRecords.memberTombstones(g, memberId).forEach(ctx::append);
+        ctx.append(GroupRecords.groupEpoch(g.groupId, g.groupEpoch + 1, subscriptionHash(g)));
+        maybeComputeTargetAssignment(ctx, g);
     }
 
     private ConsumerGroupHeartbeatResponse leave(WriteContext ctx, ConsumerGroupHeartbeatRequest req) {
@@ -422,10 +421,11 @@ final class ConsumerGroupProtocol {
         if (req.memberEpoch() == ConsumerMember.LEAVE_STATIC_EPOCH) {
             // A static member leaving temporarily keeps its partitions until its session times out.
             if (m.memberEpoch != ConsumerMember.LEAVE_STATIC_EPOCH) {
-                m.previousMemberEpoch = m.memberEpoch;
-                m.memberEpoch = ConsumerMember.LEAVE_STATIC_EPOCH;
+                ConsumerMember updated = m.copy();
+                updated.previousMemberEpoch = m.memberEpoch;
+                updated.memberEpoch = ConsumerMember.LEAVE_STATIC_EPOCH;
+                ctx.append(GroupRecords.currentAssignment(g.groupId, updated));
             }
-            ctx.append(GroupRecords.consumerGroup(g));
             log.info("{}Static member {} ({}) of consumer group {} left temporarily", shard.prefix(), m.memberId,
                     m.instanceId, g.groupId);
         } else {

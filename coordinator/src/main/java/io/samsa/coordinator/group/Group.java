@@ -1,5 +1,6 @@
 package io.samsa.coordinator.group;
 
+import io.samsa.coordinator.TopicMetadata;
 import java.util.Set;
 
 /**
@@ -22,5 +23,5 @@ sealed interface Group permits ClassicGroup, ConsumerGroup {
     boolean isEmpty();
 
     /** Topics some member consumes (OffsetDelete refuses them, KIP-496; offset expiry keeps them). */
-    Set<String> subscribedTopics();
+    Set<String> subscribedTopics(TopicMetadata topics);
 }

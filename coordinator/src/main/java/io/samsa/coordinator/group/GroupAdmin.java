@@ -90,7 +90,7 @@ public final class GroupAdmin {
                             : "Group " + groupId + " is not a consumer group.");
         }
         out.setGroupState(cg.stateName()).setGroupEpoch(cg.groupEpoch).setAssignmentEpoch(cg.assignmentEpoch)
-                .setAssignorName(cg.assignorName == null ? "" : cg.assignorName);
+                .setAssignorName(shard.consumer.preferredAssignor(cg));
         for (ConsumerMember m : cg.members.values()) {
             out.members().add(new ConsumerGroupDescribeResponse.Member().setMemberId(m.memberId)
                     .setInstanceId(m.instanceId).setRackId(m.rackId).setMemberEpoch(m.memberEpoch)
@@ -131,14 +131,11 @@ public final class GroupAdmin {
         }
         for (Map.Entry<String, TreeMap<Integer, OffsetStore.Committed>> t
                 : new TreeMap<>(shard.offsets.group(groupId)).entrySet()) {
-            for (int p : t.getValue().keySet()) {
+            for (int p : new ArrayList<>(t.getValue().keySet())) {
                 ctx.append(GroupRecords.offsetTombstone(groupId, t.getKey(), p));
             }
         }
-        shard.offsets.removeGroup(groupId);
-        shard.groups.remove(groupId);
-        ctx.append(GroupRecords.groupTombstone(g instanceof ClassicGroup ? GroupRecords.CLASSIC_GROUP
-                : GroupRecords.CONSUMER_GROUP, groupId));
+        GroupRecords.groupTombstones(g).forEach(ctx::append);
         return out;
     }
 

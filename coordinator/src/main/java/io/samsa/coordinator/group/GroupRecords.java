@@ -1,81 +1,196 @@
 package io.samsa.coordinator.group;
 
-import io.samsa.coordinator.CoordinatorRecord;
-import io.samsa.wire.DecodeException;
+import io.samsa.coordinator.record.ConsumerGroupCurrentMemberAssignmentKey;
+import io.samsa.coordinator.record.ConsumerGroupCurrentMemberAssignmentValue;
+import io.samsa.coordinator.record.ConsumerGroupMemberMetadataKey;
+import io.samsa.coordinator.record.ConsumerGroupMemberMetadataValue;
+import io.samsa.coordinator.record.ConsumerGroupMetadataKey;
+import io.samsa.coordinator.record.ConsumerGroupMetadataValue;
+import io.samsa.coordinator.record.ConsumerGroupTargetAssignmentMemberKey;
+import io.samsa.coordinator.record.ConsumerGroupTargetAssignmentMemberValue;
+import io.samsa.coordinator.record.ConsumerGroupTargetAssignmentMetadataKey;
+import io.samsa.coordinator.record.ConsumerGroupTargetAssignmentMetadataValue;
+import io.samsa.coordinator.record.GroupMetadataKey;
+import io.samsa.coordinator.record.GroupMetadataValue;
+import io.samsa.coordinator.record.OffsetCommitKey;
+import io.samsa.coordinator.record.OffsetCommitValue;
+import io.samsa.coordinator.runtime.TypedRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Function;
 
 /**
- * The group coordinator's record keys in {@code __consumer_offsets}. A key is compaction-friendly:
- * {@code type, group[, topic, partition]}, so the latest value per group (or per committed partition)
- * survives compaction and a tombstone removes it.
- *
- * <pre>
- * key   = int16 type | string group | (type OFFSET_COMMIT: string topic | int32 partition)
- * value = int16 version | ... (see OffsetStore.Committed, ClassicGroup, ConsumerGroup)
- * string = int32 length (-1 = null) | UTF-8 bytes
- * </pre>
- *
- * <p>Type numbers start at 100 so that they never read as one of Kafka's own key versions (0-2).
+ * Builds the group coordinator's records (schemas in {@code coordinator/src/main/schemas}) from its state, at the
+ * versions Kafka writes: OffsetCommit v3 (v1 with an explicit expiry), GroupMetadata v3, the consumer group records
+ * v0. Keys are compaction-friendly: a group, a group and member, or a group and partition; a tombstone removes what
+ * its key names. {@link GroupReplay} applies them. Stateless.
  */
 final class GroupRecords {
-    static final short OFFSET_COMMIT = 100;
-    static final short CLASSIC_GROUP = 101;
-    static final short CONSUMER_GROUP = 102;
+    static final short OFFSET_COMMIT_VERSION = 3;
+    static final short OFFSET_COMMIT_WITH_EXPIRY_VERSION = 1;
+    static final short GROUP_METADATA_VERSION = 3;
 
     private GroupRecords() {
     }
 
-    /** A decoded key. {@code topic} is null and {@code partition} -1 for group keys. */
-    record Key(short type, String group, String topic, int partition) {
+    // ---- offsets
+
+    static TypedRecord offset(String group, String topic, int partition, OffsetStore.Committed c) {
+        boolean expires = c.expireTimestamp() >= 0;
+        // v1 carries the expiry but no leader epoch (only OffsetCommit v2-4 set an expiry, and they carry no epoch).
+        OffsetCommitValue value = new OffsetCommitValue().setOffset(c.offset())
+                .setLeaderEpoch(expires ? -1 : c.leaderEpoch()).setMetadata(c.metadata())
+                .setCommitTimestamp(c.commitTimestamp()).setExpireTimestamp(c.expireTimestamp());
+        return new TypedRecord(offsetKey(group, topic, partition), value,
+                expires ? OFFSET_COMMIT_WITH_EXPIRY_VERSION : OFFSET_COMMIT_VERSION);
     }
 
-    static byte[] offsetKey(String group, String topic, int partition) {
-        return new Bytes.Writer().i16(OFFSET_COMMIT).str(group).str(topic).i32(partition).toByteArray();
+    static TypedRecord offsetTombstone(String group, String topic, int partition) {
+        return TypedRecord.tombstone(offsetKey(group, topic, partition));
     }
 
-    static byte[] groupKey(short type, String group) {
-        return new Bytes.Writer().i16(type).str(group).toByteArray();
+    private static OffsetCommitKey offsetKey(String group, String topic, int partition) {
+        return new OffsetCommitKey().setGroup(group).setTopic(topic).setPartition(partition);
     }
 
-    static Key decodeKey(byte[] key) {
-        Bytes.Reader r = new Bytes.Reader(key);
-        short type = (short) r.i16();
-        String group = r.str();
-        if (group == null) {
-            throw new DecodeException("Null group id in record key");
+    // ---- classic groups
+
+    /**
+     * Classic group {@code g} as of a generation: its live members with {@code assignment(member)} as their
+     * assignment and the metadata of {@code protocol}.
+     */
+    static TypedRecord classicGroup(ClassicGroup g, int generation, String protocol, String leader,
+                                    long stateTimestamp, Function<ClassicMember, byte[]> assignment) {
+        List<GroupMetadataValue.MemberMetadata> members = new ArrayList<>(g.members.size());
+        for (ClassicMember m : g.members.values()) {
+            byte[] subscription = protocol == null ? null : m.metadata(protocol);
+            members.add(new GroupMetadataValue.MemberMetadata().setMemberId(m.memberId)
+                    .setGroupInstanceId(m.instanceId).setClientId(nz(m.clientId)).setClientHost(nz(m.clientHost))
+                    .setRebalanceTimeout(m.rebalanceTimeoutMs).setSessionTimeout(m.sessionTimeoutMs)
+                    .setSubscription(subscription == null ? new byte[0] : subscription)
+                    .setAssignment(assignment.apply(m)));
         }
-        return switch (type) {
-            case OFFSET_COMMIT -> new Key(type, group, r.str(), r.i32());
-            case CLASSIC_GROUP, CONSUMER_GROUP -> new Key(type, group, null, -1);
-            default -> throw new DecodeException("Unknown record type " + type);
-        };
+        GroupMetadataValue value = new GroupMetadataValue().setProtocolType(nz(g.protocolType))
+                .setGeneration(generation).setProtocol(protocol).setLeader(leader)
+                .setCurrentStateTimestamp(stateTimestamp).setMembers(members);
+        return new TypedRecord(new GroupMetadataKey().setGroup(g.groupId), value, GROUP_METADATA_VERSION);
     }
 
-    static CoordinatorRecord offset(String group, String topic, int partition, OffsetStore.Committed c) {
-        return new CoordinatorRecord(offsetKey(group, topic, partition), c.encode());
+    /** Classic group {@code g} as it stands (a static member's rejoin under a new member id). */
+    static TypedRecord classicGroup(ClassicGroup g) {
+        return classicGroup(g, g.generationId, g.protocolName, g.leaderId, g.stateTimestamp, m -> m.assignment);
     }
 
-    static CoordinatorRecord offsetTombstone(String group, String topic, int partition) {
-        return CoordinatorRecord.tombstone(offsetKey(group, topic, partition));
+    static TypedRecord classicGroupTombstone(String group) {
+        return TypedRecord.tombstone(new GroupMetadataKey().setGroup(group));
     }
 
-    static CoordinatorRecord classicGroup(ClassicGroup g) {
-        return new CoordinatorRecord(groupKey(CLASSIC_GROUP, g.groupId), g.encode());
+    /** The tombstones that delete {@code g}: a classic group's one record, or every record of a consumer group. */
+    static List<TypedRecord> groupTombstones(Group g) {
+        if (g instanceof ConsumerGroup cg) {
+            List<TypedRecord> out = new ArrayList<>();
+            for (String memberId : cg.members.keySet()) {
+                out.addAll(memberTombstones(cg, memberId));
+            }
+            out.add(TypedRecord.tombstone(new ConsumerGroupTargetAssignmentMetadataKey().setGroupId(cg.groupId)));
+            out.add(TypedRecord.tombstone(new ConsumerGroupMetadataKey().setGroupId(cg.groupId)));
+            return out;
+        }
+        return List.of(classicGroupTombstone(g.groupId()));
     }
 
-    static CoordinatorRecord consumerGroup(ConsumerGroup g) {
-        return new CoordinatorRecord(groupKey(CONSUMER_GROUP, g.groupId), g.encode());
+    // ---- consumer groups (KIP-848)
+
+    static TypedRecord groupEpoch(String group, int epoch, long metadataHash) {
+        return new TypedRecord(new ConsumerGroupMetadataKey().setGroupId(group),
+                new ConsumerGroupMetadataValue().setEpoch(epoch).setMetadataHash(metadataHash), (short) 0);
+    }
+
+    static TypedRecord memberMetadata(String group, ConsumerMember m) {
+        ConsumerGroupMemberMetadataValue value = new ConsumerGroupMemberMetadataValue().setInstanceId(m.instanceId)
+                .setRackId(m.rackId).setClientId(nz(m.clientId)).setClientHost(nz(m.clientHost))
+                .setSubscribedTopicNames(new ArrayList<>(m.subscribedTopicNames))
+                .setSubscribedTopicRegex(m.subscribedTopicRegex).setRebalanceTimeoutMs(m.rebalanceTimeoutMs)
+                .setServerAssignor(m.serverAssignor);
+        return new TypedRecord(new ConsumerGroupMemberMetadataKey().setGroupId(group).setMemberId(m.memberId), value,
+                (short) 0);
+    }
+
+    static TypedRecord targetAssignmentEpoch(String group, int epoch, long now) {
+        return new TypedRecord(new ConsumerGroupTargetAssignmentMetadataKey().setGroupId(group),
+                new ConsumerGroupTargetAssignmentMetadataValue().setAssignmentEpoch(epoch).setAssignmentTimestamp(now),
+                (short) 0);
+    }
+
+    static TypedRecord targetAssignment(String group, String memberId, Map<UUID, TreeSet<Integer>> partitions) {
+        List<ConsumerGroupTargetAssignmentMemberValue.TopicPartition> list = new ArrayList<>(partitions.size());
+        for (Map.Entry<UUID, TreeSet<Integer>> e : partitions.entrySet()) {
+            list.add(new ConsumerGroupTargetAssignmentMemberValue.TopicPartition().setTopicId(e.getKey())
+                    .setPartitions(new ArrayList<>(e.getValue())));
+        }
+        return new TypedRecord(targetKey(group, memberId),
+                new ConsumerGroupTargetAssignmentMemberValue().setTopicPartitions(list), (short) 0);
+    }
+
+    static TypedRecord targetAssignmentTombstone(String group, String memberId) {
+        return TypedRecord.tombstone(targetKey(group, memberId));
+    }
+
+    private static ConsumerGroupTargetAssignmentMemberKey targetKey(String group, String memberId) {
+        return new ConsumerGroupTargetAssignmentMemberKey().setGroupId(group).setMemberId(memberId);
+    }
+
+    static TypedRecord currentAssignment(String group, ConsumerMember m) {
+        ConsumerGroupCurrentMemberAssignmentValue value = new ConsumerGroupCurrentMemberAssignmentValue()
+                .setMemberEpoch(m.memberEpoch).setPreviousMemberEpoch(m.previousMemberEpoch)
+                .setState(m.state.value).setAssignedPartitions(topicPartitions(m.assigned))
+                .setPartitionsPendingRevocation(topicPartitions(m.pendingRevocation));
+        return new TypedRecord(currentKey(group, m.memberId), value, (short) 0);
+    }
+
+    private static ConsumerGroupCurrentMemberAssignmentKey currentKey(String group, String memberId) {
+        return new ConsumerGroupCurrentMemberAssignmentKey().setGroupId(group).setMemberId(memberId);
+    }
+
+    /**
+     * The tombstones that remove member {@code memberId} of {@code g}, in the order Kafka writes them: its current
+     * assignment (releasing its partitions), its target assignment, then the member itself.
+     */
+    static List<TypedRecord> memberTombstones(ConsumerGroup g, String memberId) {
+        List<TypedRecord> out = new ArrayList<>(3);
+        out.add(TypedRecord.tombstone(currentKey(g.groupId, memberId)));
+        if (g.targetAssignment.containsKey(memberId)) {
+            out.add(targetAssignmentTombstone(g.groupId, memberId));
+        }
+        out.add(TypedRecord.tombstone(new ConsumerGroupMemberMetadataKey().setGroupId(g.groupId)
+                .setMemberId(memberId)));
+        return out;
+    }
+
+    private static List<ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions> topicPartitions(
+            Map<UUID, TreeSet<Integer>> partitions) {
+        List<ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions> list = new ArrayList<>(partitions.size());
+        for (Map.Entry<UUID, TreeSet<Integer>> e : partitions.entrySet()) {
+            list.add(new ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions().setTopicId(e.getKey())
+                    .setPartitions(new ArrayList<>(e.getValue())));
+        }
+        return list;
     }
 
     /**
      * An upper bound of the bytes {@code r} takes as the only record of a v2 batch: the 61-byte batch header,
-     * the record's varint fields (at most 5 bytes each, 7 of them) and its key and value.
+     * the record's varint fields (at most 5 bytes each, 7 of them), its key and value with their 2-byte prefixes.
      */
-    static int sizeInBatch(CoordinatorRecord r) {
-        long size = 61L + 7 * 5 + r.key().length + (r.value() == null ? 0 : r.value().length);
+    static int sizeInBatch(TypedRecord r) {
+        long size = 61L + 7 * 5 + 2 + r.key().size((short) 0)
+                + (r.value() == null ? 0 : 2 + r.value().size(r.valueVersion()));
         return (int) Math.min(Integer.MAX_VALUE, size);
     }
 
-    static CoordinatorRecord groupTombstone(short type, String group) {
-        return CoordinatorRecord.tombstone(groupKey(type, group));
+    private static String nz(String s) {
+        return s == null ? "" : s;
     }
 }

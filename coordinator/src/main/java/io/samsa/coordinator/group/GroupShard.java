@@ -4,6 +4,7 @@ import io.samsa.coordinator.GroupCoordinatorConfig;
 import io.samsa.coordinator.RequestMeta;
 import io.samsa.coordinator.TopicMetadata;
 import io.samsa.coordinator.runtime.CoordinatorShard;
+import io.samsa.coordinator.runtime.TypedRecord;
 import io.samsa.coordinator.runtime.WriteContext;
 import io.samsa.wire.message.ConsumerGroupHeartbeatRequest;
 import io.samsa.wire.message.ConsumerGroupHeartbeatResponse;
@@ -19,6 +20,7 @@ import io.samsa.wire.message.OffsetDeleteRequest;
 import io.samsa.wire.message.OffsetDeleteResponse;
 import io.samsa.wire.message.SyncGroupRequest;
 import io.samsa.wire.message.SyncGroupResponse;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,9 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The group coordinator's state for one partition of {@code __consumer_offsets}: its groups (classic and
- * consumer) and their committed offsets, rebuilt by {@link #replay} when the partition loads. Entry points
- * for every group API (called by {@code GroupCoordinator} through the runtime). Not thread-safe: every
- * method runs on the coordinator's event thread.
+ * consumer) and their committed offsets. Operations append records through their {@link WriteContext}, and
+ * {@link #replay} ({@link GroupReplay}) applies each one, as it applies the partition's records when it loads.
+ * Entry points for every group API (called by {@code GroupCoordinator} through the runtime). Not thread-safe:
+ * every method runs on the coordinator's event thread.
  */
 public final class GroupShard implements CoordinatorShard {
     private static final Logger log = LoggerFactory.getLogger(GroupShard.class);
@@ -45,6 +48,7 @@ public final class GroupShard implements CoordinatorShard {
     final ConsumerGroupProtocol consumer;
     final OffsetProtocol offsetProtocol;
     final GroupAdmin admin;
+    private final GroupReplay replay = new GroupReplay(this);
     private final String prefix;
 
     public GroupShard(int partition, GroupCoordinatorConfig config, TopicMetadata topics) {
@@ -70,40 +74,11 @@ public final class GroupShard implements CoordinatorShard {
         return groups.get(groupId) instanceof ConsumerGroup g ? g : null;
     }
 
-    // ---- loading
+    // ---- state changes
 
     @Override
-    public void replay(long offset, byte[] key, byte[] value) {
-        GroupRecords.Key k = GroupRecords.decodeKey(key);
-        switch (k.type()) {
-            case GroupRecords.OFFSET_COMMIT -> {
-                if (value == null) {
-                    offsets.remove(k.group(), k.topic(), k.partition());
-                } else {
-                    offsets.put(k.group(), k.topic(), k.partition(), OffsetStore.Committed.decode(value));
-                    groups.computeIfAbsent(k.group(), g -> new ClassicGroup(g, 0));
-                }
-            }
-            case GroupRecords.CLASSIC_GROUP -> {
-                if (value == null) {
-                    if (groups.get(k.group()) instanceof ClassicGroup) {
-                        groups.remove(k.group());
-                    }
-                } else {
-                    groups.put(k.group(), ClassicGroup.decode(k.group(), value));
-                }
-            }
-            case GroupRecords.CONSUMER_GROUP -> {
-                if (value == null) {
-                    if (groups.get(k.group()) instanceof ConsumerGroup) {
-                        groups.remove(k.group());
-                    }
-                } else {
-                    groups.put(k.group(), ConsumerGroup.decode(k.group(), value));
-                }
-            }
-            default -> log.warn("{}Ignoring record of unknown type {} at offset {}", prefix, k.type(), offset);
-        }
+    public void replay(TypedRecord record) {
+        replay.replay(record);
     }
 
     @Override
@@ -185,24 +160,40 @@ public final class GroupShard implements CoordinatorShard {
         return admin;
     }
 
-    /** A compact, deterministic description of the whole state, to compare a shard with its replay (tests). */
+    /**
+     * A deterministic description of every group and offset, to compare a shard with its replay (tests). Covers
+     * what the records store; a classic group's rebalance in progress shows in its state name.
+     */
     public String describeState() {
         StringBuilder sb = new StringBuilder();
         for (Group g : groups.values()) {
             sb.append(g.type()).append(' ').append(g.groupId()).append(' ').append(g.stateName());
             if (g instanceof ClassicGroup cg) {
                 sb.append(" gen=").append(cg.generationId).append(" proto=").append(cg.protocolName)
-                        .append(" leader=").append(cg.leaderId);
+                        .append(" leader=").append(cg.leaderId).append(" type=").append(cg.protocolType);
+                if (cg.protocolType != null) {
+                    // A group without a protocol type (a simple group) has no record of its own to date it.
+                    sb.append(" since=").append(cg.stateTimestamp);
+                }
                 for (ClassicMember m : cg.members.values()) {
                     sb.append(" [").append(m.memberId).append(' ').append(m.instanceId).append(' ')
-                            .append(java.util.Arrays.toString(m.assignment)).append(']');
+                            .append(Arrays.toString(m.assignment)).append(' ').append(m.clientId)
+                            .append(' ').append(m.clientHost).append(' ').append(m.sessionTimeoutMs).append('/')
+                            .append(m.rebalanceTimeoutMs).append(' ')
+                            .append(Arrays.toString(cg.protocolName == null ? null : m.metadata(cg.protocolName)))
+                            .append(']');
                 }
             } else if (g instanceof ConsumerGroup cg) {
-                sb.append(" epoch=").append(cg.groupEpoch).append(" assignmentEpoch=").append(cg.assignmentEpoch);
+                sb.append(" epoch=").append(cg.groupEpoch).append(" assignmentEpoch=").append(cg.assignmentEpoch)
+                        .append(" hash=").append(cg.metadataHash);
                 for (ConsumerMember m : cg.members.values()) {
                     sb.append(" [").append(m.memberId).append(" e=").append(m.memberEpoch).append(' ')
                             .append(m.state).append(' ').append(m.assigned).append(" pending=")
-                            .append(m.pendingRevocation).append(']');
+                            .append(m.pendingRevocation).append(" prev=").append(m.previousMemberEpoch)
+                            .append(" sub=").append(m.subscribedTopicNames).append('/').append(m.subscribedTopicRegex)
+                            .append(' ').append(m.instanceId).append(' ').append(m.rackId).append(' ')
+                            .append(m.clientId).append(' ').append(m.clientHost).append(' ')
+                            .append(m.rebalanceTimeoutMs).append(' ').append(m.serverAssignor).append(']');
                 }
                 sb.append(" target=").append(cg.targetAssignment);
             }

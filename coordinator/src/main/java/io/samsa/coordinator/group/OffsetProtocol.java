@@ -45,7 +45,7 @@ public final class OffsetProtocol {
         short v = meta.apiVersion();
         String groupId = req.groupId();
         ErrorCode groupError = groupId == null || groupId.isEmpty() ? ErrorCode.INVALID_GROUP_ID
-                : validateCommit(ctx, groupId, req.memberId(), v >= 7 ? req.groupInstanceId() : null,
+                : validateCommit(groupId, req.memberId(), v >= 7 ? req.groupInstanceId() : null,
                 req.generationIdOrMemberEpoch());
         long expire = v >= 2 && v <= 4 && req.retentionTimeMs() >= 0 ? ctx.now() + req.retentionTimeMs() : -1;
         OffsetCommitResponse resp = new OffsetCommitResponse();
@@ -71,7 +71,6 @@ public final class OffsetProtocol {
                 if (error == ErrorCode.NONE) {
                     OffsetStore.Committed c = new OffsetStore.Committed(p.committedOffset(),
                             p.committedLeaderEpoch(), md, ctx.now(), expire);
-                    shard.offsets.put(groupId, name, p.partitionIndex(), c);
                     ctx.append(GroupRecords.offset(groupId, name, p.partitionIndex(), c));
                 }
                 rt.partitions().add(new OffsetCommitResponse.OffsetCommitResponsePartition()
@@ -82,16 +81,12 @@ public final class OffsetProtocol {
         return resp;
     }
 
-    private ErrorCode validateCommit(WriteContext ctx, String groupId, String memberId, String instanceId,
-                                     int generationOrEpoch) {
+    private ErrorCode validateCommit(String groupId, String memberId, String instanceId, int generationOrEpoch) {
         Group g = shard.groups.get(groupId);
         if (g == null) {
-            if (generationOrEpoch >= 0) {
-                return ErrorCode.ILLEGAL_GENERATION;
-            }
-            // A simple commit (admin client, assign() consumers) creates an empty classic group.
-            shard.groups.put(groupId, new ClassicGroup(groupId, ctx.now()));
-            return ErrorCode.NONE;
+            // A simple commit (admin client, assign() consumers): replaying its offsets creates an empty classic
+            // group.
+            return generationOrEpoch >= 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.NONE;
         }
         if (g instanceof ClassicGroup cg) {
             if (cg.is(ClassicGroupState.DEAD)) {
@@ -201,7 +196,7 @@ public final class OffsetProtocol {
                 && !ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(cg.protocolType)) {
             return resp.setErrorCode(ErrorCode.NON_EMPTY_GROUP.code());
         }
-        Set<String> subscribed = g.isEmpty() ? Set.of() : g.subscribedTopics();
+        Set<String> subscribed = g.isEmpty() ? Set.of() : g.subscribedTopics(topics);
         for (OffsetDeleteRequest.OffsetDeleteRequestTopic t : req.topics()) {
             OffsetDeleteResponse.OffsetDeleteResponseTopic rt = new OffsetDeleteResponse.OffsetDeleteResponseTopic()
                     .setName(t.name());
@@ -209,7 +204,7 @@ public final class OffsetProtocol {
                 ErrorCode error = ErrorCode.NONE;
                 if (subscribed.contains(t.name())) {
                     error = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
-                } else if (shard.offsets.remove(groupId, t.name(), p.partitionIndex())) {
+                } else if (shard.offsets.get(groupId, t.name(), p.partitionIndex()) != null) {
                     ctx.append(GroupRecords.offsetTombstone(groupId, t.name(), p.partitionIndex()));
                 }
                 rt.partitions().add(new OffsetDeleteResponse.OffsetDeleteResponsePartition()
@@ -227,7 +222,7 @@ public final class OffsetProtocol {
         for (String groupId : new ArrayList<>(toList(shard.offsets.groups()))) {
             Group g = shard.groups.get(groupId);
             boolean empty = g == null || g.isEmpty();
-            Set<String> subscribed = empty ? Set.of() : g.subscribedTopics();
+            Set<String> subscribed = empty ? Set.of() : g.subscribedTopics(topics);
             if (!empty && (subscribed.isEmpty() || !ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(g.protocolType()))) {
                 continue;
             }
@@ -242,16 +237,13 @@ public final class OffsetProtocol {
                     boolean dead = c.expireTimestamp() >= 0 ? now >= c.expireTimestamp()
                             : now - Math.max(c.commitTimestamp(), emptySince) >= config.offsetsRetentionMs();
                     if (dead) {
-                        shard.offsets.remove(groupId, t.getKey(), p.getKey());
                         ctx.append(GroupRecords.offsetTombstone(groupId, t.getKey(), p.getKey()));
                         expired++;
                     }
                 }
             }
             if (empty && !shard.offsets.hasOffsets(groupId) && g != null) {
-                shard.groups.remove(groupId);
-                ctx.append(GroupRecords.groupTombstone(g instanceof ClassicGroup ? GroupRecords.CLASSIC_GROUP
-                        : GroupRecords.CONSUMER_GROUP, groupId));
+                GroupRecords.groupTombstones(g).forEach(ctx::append);
                 log.info("{}Group {} removed: empty and all its offsets expired", shard.prefix(), groupId);
             }
         }
@@ -259,9 +251,7 @@ public final class OffsetProtocol {
         // offsets were deleted): nothing else would ever remove them.
         for (Group g : new ArrayList<>(shard.groups.values())) {
             if (g.isEmpty() && !shard.offsets.hasOffsets(g.groupId())) {
-                shard.groups.remove(g.groupId());
-                ctx.append(GroupRecords.groupTombstone(g instanceof ClassicGroup ? GroupRecords.CLASSIC_GROUP
-                        : GroupRecords.CONSUMER_GROUP, g.groupId()));
+                GroupRecords.groupTombstones(g).forEach(ctx::append);
                 log.info("{}Group {} removed: empty and without committed offsets", shard.prefix(), g.groupId());
             }
         }

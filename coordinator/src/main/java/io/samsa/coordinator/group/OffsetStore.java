@@ -1,33 +1,20 @@
 package io.samsa.coordinator.group;
 
-import io.samsa.wire.DecodeException;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The committed offsets of the groups in one coordinator partition: group -> topic -> partition ->
- * {@link Committed}. Event thread only.
+ * {@link Committed}. Changed only by {@link GroupReplay}. Event thread only.
  */
 final class OffsetStore {
 
     /**
-     * One committed offset. Value format version 0: int64 offset | int32 leaderEpoch | string metadata |
-     * int64 commitTimestamp | int64 expireTimestamp (-1: expire by offsets.retention.minutes).
+     * One committed offset (record OffsetCommit).
+     *
+     * @param expireTimestamp when it expires; -1 to expire by offsets.retention.minutes
      */
     record Committed(long offset, int leaderEpoch, String metadata, long commitTimestamp, long expireTimestamp) {
-        byte[] encode() {
-            return new Bytes.Writer().i16(0).i64(offset).i32(leaderEpoch).str(metadata).i64(commitTimestamp)
-                    .i64(expireTimestamp).toByteArray();
-        }
-
-        static Committed decode(byte[] value) {
-            Bytes.Reader r = new Bytes.Reader(value);
-            int version = r.i16();
-            if (version != 0) {
-                throw new DecodeException("Unknown offset record version " + version);
-            }
-            return new Committed(r.i64(), r.i32(), r.str(), r.i64(), r.i64());
-        }
     }
 
     private final Map<String, TreeMap<String, TreeMap<Integer, Committed>>> byGroup = new TreeMap<>();
@@ -73,9 +60,5 @@ final class OffsetStore {
 
     Iterable<String> groups() {
         return byGroup.keySet();
-    }
-
-    void removeGroup(String group) {
-        byGroup.remove(group);
     }
 }

@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * Runs coordinator shards, one per partition of the coordinator's topic that this broker leads, on one
  * event thread. Loads a shard by replaying its partition ({@link CoordinatorLoader}); while loading,
  * requests fail with COORDINATOR_LOAD_IN_PROGRESS, and for a partition not loaded here with NOT_COORDINATOR.
- * A write event changes the shard's memory and hands its records to the {@link CoordinatorPartitionWriter};
- * its answers are released only when those records are committed. If a write fails, the shard is dropped
- * and reloaded from the log, so memory returns to what is committed.
+ * A write event appends records through its {@link WriteContext}, which replays each into the shard at once
+ * (the same {@link CoordinatorShard#replay} that loads the partition), and hands them to the
+ * {@link CoordinatorPartitionWriter} as one batch; its answers are released only when that batch is committed.
+ * If a write fails, or an event fails after replaying records, the shard is dropped and reloaded from the log,
+ * so memory returns to what the committed records say.
  *
  * <p>Thread-safe entry points; every event, timer and completion runs on the event thread given by the
  * executor (a single-threaded executor in the broker, a direct executor in tests). Timers go through the
@@ -52,18 +54,21 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
     private final EventQueue events;
     private final CoordinatorPartitionWriter writer;
     private final CoordinatorLoader loader;
+    private final RecordSerde serde;
     private final ShardFactory<S> factory;
     private final Map<Integer, PartitionState> partitions = new HashMap<>();
     private volatile boolean closed;
 
     public CoordinatorRuntime(String name, Clock clock, Scheduler scheduler, Executor executor,
-                              CoordinatorPartitionWriter writer, CoordinatorLoader loader, ShardFactory<S> factory) {
+                              CoordinatorPartitionWriter writer, CoordinatorLoader loader, RecordSerde serde,
+                              ShardFactory<S> factory) {
         this.name = name;
         this.clock = clock;
         this.scheduler = scheduler;
         this.events = new EventQueue(executor);
         this.writer = writer;
         this.loader = loader;
+        this.serde = serde;
         this.factory = factory;
     }
 
@@ -99,6 +104,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                     task.accept(ctx);
                 } catch (RuntimeException e) {
                     log.error("[{} partition={}] Timer {} failed", name, partition, key, e);
+                    abort(this, ctx);
+                    return;
                 }
                 commit(this, ctx);
             }), Math.max(0, delayMs));
@@ -114,6 +121,14 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
 
         boolean isScheduled(String key) {
             return timers.containsKey(key);
+        }
+
+        /** Serializes {@code record} and replays it into the shard (WriteContext.append). */
+        CoordinatorRecord apply(WriteContext ctx, TypedRecord record) {
+            CoordinatorRecord bytes = serde.serialize(record);
+            ctx.replayed = true;
+            shard.replay(record);
+            return bytes;
         }
 
         void cancelAllTimers() {
@@ -172,11 +187,28 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             }
             int applied = 0;
             for (Object[] r : buffered) {
+                TypedRecord record;
                 try {
-                    st.shard.replay((Long) r[0], (byte[]) r[1], (byte[]) r[2]);
-                    applied++;
+                    record = serde.deserialize((byte[]) r[1], (byte[]) r[2]);
+                } catch (RecordSerde.UnknownTypeException e) {
+                    log.warn("[{} partition={}] Skipping record at offset {}: {}", name, partition, r[0],
+                            e.getMessage());
+                    continue;
+                } catch (RecordSerde.IncompatibleFormatException e) {
+                    log.error("[{} partition={}] Refusing to load the partition (record at offset {}): {}", name,
+                            partition, r[0], e.getMessage());
+                    partitions.remove(partition);
+                    return;
                 } catch (RuntimeException e) {
                     log.error("[{} partition={}] Skipping unreadable record at offset {}", name, partition, r[0], e);
+                    continue;
+                }
+                try {
+                    st.shard.replay(record);
+                    applied++;
+                } catch (RuntimeException e) {
+                    log.error("[{} partition={}] Skipping record at offset {} that does not apply", name, partition,
+                            r[0], e);
                 }
             }
             st.status = Status.ACTIVE;
@@ -202,7 +234,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
     /**
      * Runs {@code op} on the shard of {@code partition} as a write event: its result is delivered when the
      * records it wrote through the context are committed. A {@link SamsaException} thrown by {@code op}
-     * fails the future with it.
+     * fails the future with it, any other exception with UNKNOWN_SERVER_ERROR; if {@code op} had replayed
+     * records by then, they are not written and the partition is reloaded from the log.
      */
     public <T> CompletableFuture<T> scheduleWrite(int partition, String opName, BiFunction<S, WriteContext, T> op) {
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -217,13 +250,13 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                 value = op.apply(st.shard, ctx);
             } catch (SamsaException e) {
                 result.completeExceptionally(e);
-                commit(st, ctx);
+                abort(st, ctx);
                 return;
             } catch (RuntimeException e) {
                 log.error("[{} partition={}] {} failed", name, partition, opName, e);
                 result.completeExceptionally(new SamsaException(ErrorCode.UNKNOWN_SERVER_ERROR,
                         ErrorCode.UNKNOWN_SERVER_ERROR.defaultMessage()));
-                commit(st, ctx);
+                abort(st, ctx);
                 return;
             }
             ctx.completeAfterCommit(result, value);
@@ -352,6 +385,32 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             if (mapped.errorCode() != ErrorCode.NOT_COORDINATOR && !closed) {
                 load(st.partition, st.epoch);
             }
+        }
+    }
+
+    /**
+     * An event failed. If it replayed nothing, its completions still wait for earlier writes as usual; if it did,
+     * the shard's memory may be half-changed, so its records are dropped, its answers fail and the partition is
+     * reloaded from the log.
+     */
+    private void abort(PartitionState st, WriteContext ctx) {
+        if (!ctx.replayed) {
+            commit(st, ctx);
+            return;
+        }
+        SamsaException error = new SamsaException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                ErrorCode.UNKNOWN_SERVER_ERROR.defaultMessage());
+        ctx.completions.forEach(c -> c.fail(error));
+        if (st.current()) {
+            log.error("[{} partition={}] An event failed after changing state; reloading from the log", name,
+                    st.partition);
+            unload(st, "event failed");
+            // Reload once the writes already handed to the writer are settled, so that the load sees them.
+            st.tail.whenComplete((off, err) -> events.submit(() -> {
+                if (!closed && !partitions.containsKey(st.partition)) {
+                    load(st.partition, st.epoch);
+                }
+            }));
         }
     }
 

@@ -7,15 +7,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * What one coordinator event may do besides changing in-memory state: write records, answer requests
- * once those records (or, without records, every earlier write) are committed, and set or cancel timers.
- * Created by the {@link CoordinatorRuntime} for each event; used only on the event thread during it.
+ * What one coordinator event may do: write records (each replayed into the shard at once), answer requests once
+ * those records (or, without records, every earlier write) are committed, and set or cancel timers. Created by
+ * the {@link CoordinatorRuntime} for each event; used only on the event thread during it.
  */
 public final class WriteContext {
     private final CoordinatorRuntime<?>.PartitionState partition;
     private final long nowMs;
     final List<CoordinatorRecord> records = new ArrayList<>();
     final List<Completion<?>> completions = new ArrayList<>();
+    /** Whether a record was replayed (perhaps partly, if the replay threw): the shard's memory has moved. */
+    boolean replayed;
 
     record Completion<T>(CompletableFuture<T> future, T value) {
         void succeed() {
@@ -42,9 +44,12 @@ public final class WriteContext {
         return partition.partition;
     }
 
-    /** Writes {@code record} as part of this event's batch. */
-    public void append(CoordinatorRecord record) {
-        records.add(record);
+    /**
+     * Writes {@code record} as part of this event's batch and replays it into the shard before returning: the
+     * caller sees the state the record describes, exactly as a later load of the partition will.
+     */
+    public void append(TypedRecord record) {
+        records.add(partition.apply(this, record));
     }
 
     /**
