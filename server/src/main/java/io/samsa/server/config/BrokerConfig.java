@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -32,6 +33,9 @@ public final class BrokerConfig {
 
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
     public static final String NODE_ID = "node.id";
     public static final String BROKER_ID = "broker.id";
     public static final String PROCESS_ROLES = "process.roles";
@@ -59,6 +63,11 @@ public final class BrokerConfig {
     public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
     public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
 
+    private static final String PLAINTEXT = "PLAINTEXT";
+    /** Kafka's security protocols other than PLAINTEXT: known, not served yet (TLS and SASL are not built). */
+    private static final Set<String> UNSERVED_PROTOCOLS = Set.of("SSL", "SASL_PLAINTEXT", "SASL_SSL");
+    private static final String UNSERVED_HINT = "only PLAINTEXT listeners are supported until TLS and SASL are built";
+
     private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
 
     static {
@@ -66,11 +75,11 @@ public final class BrokerConfig {
         add(of(LISTENERS, ConfigType.LIST, "PLAINTEXT://127.0.0.1:9092",
                 "Listener URIs to bind, e.g. PLAINTEXT://127.0.0.1:9092"));
         add(of(ADVERTISED_LISTENERS, ConfigType.LIST, null, "Listeners given to clients; defaults to listeners"));
-        add(of("listener.security.protocol.map", ConfigType.STRING,
+        add(of(LISTENER_SECURITY_PROTOCOL_MAP, ConfigType.STRING,
                 "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
                 "Listener name to security protocol"));
         add(of("inter.broker.listener.name", ConfigType.STRING, null, "Listener used between brokers"));
-        add(of("controller.listener.names", ConfigType.LIST, null, "Listeners used by the controller"));
+        add(of(CONTROLLER_LISTENER_NAMES, ConfigType.LIST, null, "Listeners used by the controller"));
         add(of("controller.quorum.voters", ConfigType.LIST, "", "Voters of the metadata quorum"));
         add(of("controller.quorum.bootstrap.servers", ConfigType.LIST, "", "Bootstrap servers of the quorum"));
         add(atLeast(NODE_ID, ConfigType.INT, "1", 0, "This node's id"));
@@ -149,7 +158,7 @@ public final class BrokerConfig {
         add(atLeast(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigType.INT, "1000", 0, "Fetch session slots"));
         add(atLeast("queued.max.requests", ConfigType.INT, "500", 1, "Queued requests before blocking reads"));
         add(atLeast("request.timeout.ms", ConfigType.INT, "30000", 0, "Request timeout"));
-        add(of("security.inter.broker.protocol", ConfigType.STRING, "PLAINTEXT", "Inter-broker protocol"));
+        add(of(SECURITY_INTER_BROKER_PROTOCOL, ConfigType.STRING, "PLAINTEXT", "Inter-broker protocol"));
         add(of("sasl.enabled.mechanisms", ConfigType.LIST, "GSSAPI", "Enabled SASL mechanisms"));
         add(of("authorizer.class.name", ConfigType.STRING, "", "Authorizer class"));
         add(of("broker.rack", ConfigType.STRING, null, "Rack of this broker"));
@@ -220,11 +229,46 @@ public final class BrokerConfig {
         if (brokerId != null && brokerId >= 0 && originals.containsKey(NODE_ID) && brokerId != getInt(NODE_ID)) {
             throw new ConfigException(BROKER_ID, "broker.id " + brokerId + " differs from node.id " + getInt(NODE_ID));
         }
+        List<Endpoint> bound;
+        List<Endpoint> advertised;
         try {
-            listeners();
-            advertisedListeners();
+            bound = listeners();
+            advertised = Endpoint.parseAll(getList(ADVERTISED_LISTENERS), securityProtocolMap());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(LISTENERS, e.getMessage());
+        }
+        checkServedProtocols(LISTENERS, bound);
+        checkServedProtocols(ADVERTISED_LISTENERS, advertised);
+        String interBroker = getString(SECURITY_INTER_BROKER_PROTOCOL);
+        if (!PLAINTEXT.equals(interBroker)) {
+            throw new ConfigException(SECURITY_INTER_BROKER_PROTOCOL, SECURITY_INTER_BROKER_PROTOCOL + " is "
+                    + interBroker + ", but Samsa serves only PLAINTEXT so far (" + UNSERVED_HINT + ")");
+        }
+    }
+
+    /**
+     * Fails start-up for a listener whose security protocol is not PLAINTEXT: TLS and SASL are not built yet,
+     * and serving such a listener as plaintext would silently downgrade its security. A listener whose name
+     * maps to no protocol at all is an error in Kafka too.
+     */
+    private void checkServedProtocols(String key, List<Endpoint> endpoints) {
+        Map<String, String> map = securityProtocolMap();
+        for (Endpoint e : endpoints) {
+            String protocol = e.securityProtocol();
+            if (PLAINTEXT.equals(protocol)) {
+                continue;
+            }
+            boolean mapped = isSet(LISTENER_SECURITY_PROTOCOL_MAP) && map.containsKey(e.listenerName());
+            String source = mapped ? "mapped in " + LISTENER_SECURITY_PROTOCOL_MAP : "from its name";
+            if (!UNSERVED_PROTOCOLS.contains(protocol)) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, "No security protocol is defined for "
+                        + "listener " + e.listenerName() + " (" + key + "=" + e + "): map it in "
+                        + LISTENER_SECURITY_PROTOCOL_MAP + ", e.g. " + e.listenerName() + ":PLAINTEXT");
+            }
+            throw new ConfigException(mapped ? LISTENER_SECURITY_PROTOCOL_MAP : key, "Listener " + e.listenerName()
+                    + " (" + key + "=" + e + ") uses security protocol " + protocol + " (" + source
+                    + "), which Samsa does not serve yet; it refuses to start rather than serve it as plaintext ("
+                    + UNSERVED_HINT + ")");
         }
     }
 
@@ -290,17 +334,24 @@ public final class BrokerConfig {
     public List<Endpoint> advertisedListeners() {
         List<String> adv = getList(ADVERTISED_LISTENERS);
         List<Endpoint> eps = adv.isEmpty() ? listeners() : Endpoint.parseAll(adv, securityProtocolMap());
-        List<String> controllerNames = getList("controller.listener.names");
+        List<String> controllerNames = getList(CONTROLLER_LISTENER_NAMES);
         return eps.stream().filter(e -> !controllerNames.contains(e.listenerName())).toList();
     }
 
+    /**
+     * listener.security.protocol.map, upper-cased, plus PLAINTEXT for a controller listener it does not name
+     * (as Kafka does for controller.listener.names).
+     */
     public Map<String, String> securityProtocolMap() {
         Map<String, String> map = new LinkedHashMap<>();
-        for (String pair : getString("listener.security.protocol.map").split(",")) {
+        for (String pair : getString(LISTENER_SECURITY_PROTOCOL_MAP).split(",")) {
             String[] kv = pair.trim().split(":");
             if (kv.length == 2) {
-                map.put(kv[0].trim(), kv[1].trim());
+                map.put(kv[0].trim().toUpperCase(Locale.ROOT), kv[1].trim().toUpperCase(Locale.ROOT));
             }
+        }
+        for (String name : getList(CONTROLLER_LISTENER_NAMES)) {
+            map.putIfAbsent(name.toUpperCase(Locale.ROOT), PLAINTEXT);
         }
         return map;
     }

@@ -80,4 +80,52 @@ class BrokerConfigTest {
         assertEquals(7, BrokerConfig.from(Map.of("broker.id", "7")).nodeId());
         assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of("broker.id", "7", "node.id", "8")));
     }
+
+    @Test
+    void aListenerWhoseProtocolIsNotServedYetFailsStartUpNamingIt() {
+        // By its name, with the default map: SSL, SASL_PLAINTEXT and SASL_SSL map to themselves.
+        for (String protocol : List.of("SSL", "SASL_PLAINTEXT", "SASL_SSL")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> BrokerConfig.from(Map.of("listeners", protocol + "://127.0.0.1:9093")));
+            assertEquals("listeners", e.key());
+            assertTrue(e.getMessage().contains("Listener " + protocol + " (listeners=" + protocol
+                    + "://127.0.0.1:9093) uses security protocol " + protocol + " (from its name)"), e.getMessage());
+        }
+        // Through listener.security.protocol.map, as apache/kafka's SSL examples configure it.
+        ConfigException mapped = assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of(
+                "listeners", "PLAINTEXT://:9092,SSL-INTERNAL://:19093,CONTROLLER://:29093",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL-INTERNAL:SSL,CONTROLLER:PLAINTEXT",
+                "controller.listener.names", "CONTROLLER")));
+        assertEquals("listener.security.protocol.map", mapped.key());
+        assertTrue(mapped.getMessage().contains("Listener SSL-INTERNAL (listeners=SSL-INTERNAL://:19093) uses "
+                + "security protocol SSL (mapped in listener.security.protocol.map)"), mapped.getMessage());
+        // An advertised listener is checked as well, and so is the inter-broker protocol.
+        assertEquals("listener.security.protocol.map", assertThrows(ConfigException.class, () -> BrokerConfig.from(
+                Map.of("listeners", "PLAINTEXT://:9092,CLIENT://:9094",
+                        "advertised.listeners", "PLAINTEXT://localhost:9092,CLIENT://localhost:9094",
+                        "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL"))).key());
+        assertEquals("security.inter.broker.protocol", assertThrows(ConfigException.class,
+                () -> BrokerConfig.from(Map.of("security.inter.broker.protocol", "SSL"))).key());
+    }
+
+    @Test
+    void aListenerWithoutAnyProtocolIsAnErrorAsInKafka() {
+        ConfigException e = assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of(
+                "listeners", "EXTERNAL://:9092", "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT")));
+        assertEquals("listener.security.protocol.map", e.key());
+        assertTrue(e.getMessage().contains("No security protocol is defined for listener EXTERNAL"), e.getMessage());
+    }
+
+    @Test
+    void plaintextListenersAndUnmappedControllerListenersStart() {
+        BrokerConfig c = BrokerConfig.from(Map.of(
+                "listeners", "PLAINTEXT_HOST://:9092,PLAINTEXT://:19092,CONTROLLER://:29093",
+                "advertised.listeners", "PLAINTEXT_HOST://localhost:9092,PLAINTEXT://broker:19092",
+                "listener.security.protocol.map", "PLAINTEXT_HOST:PLAINTEXT,plaintext:plaintext",
+                "controller.listener.names", "CONTROLLER"));
+        assertEquals(List.of("PLAINTEXT", "PLAINTEXT", "PLAINTEXT"),
+                c.listeners().stream().map(Endpoint::securityProtocol).toList());
+        assertEquals(List.of(new Endpoint("PLAINTEXT_HOST", "localhost", 9092, "PLAINTEXT"),
+                new Endpoint("PLAINTEXT", "broker", 19092, "PLAINTEXT")), c.advertisedListeners());
+    }
 }
