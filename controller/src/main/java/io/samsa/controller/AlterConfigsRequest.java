@@ -1,5 +1,6 @@
 package io.samsa.controller;
 
+import io.samsa.metadata.ConfigResource;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,11 @@
 package io.samsa.controller;
 
+import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.ConfigType;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.TopicConfigs;
+import io.samsa.metadata.TopicImage;
+import io.samsa.wire.protocol.Message;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 
@@ -15,7 +21,7 @@ import java.util.TreeMap;
 /**
  * The config admin logic: validates AlterConfigs (full replacement) and IncrementalAlterConfigs
  * (SET, DELETE, APPEND, SUBTRACT; KIP-339) for topic and broker resources, and turns valid changes
- * into {@link MetadataRecord.Config} records. Changes nothing itself.
+ * into {@code ConfigRecord}s. Changes nothing itself.
  *
  * <p>Not thread-safe: runs on the controller thread.
  */
@@ -28,7 +34,7 @@ final class ConfigControl {
         for (AlterConfigsRequest r : resources) {
             counts.merge(r.resource(), 1, Integer::sum);
         }
-        List<MetadataRecord> records = new ArrayList<>();
+        List<Message> records = new ArrayList<>();
         List<ApiResult<ConfigResource>> results = new ArrayList<>(resources.size());
         for (AlterConfigsRequest r : resources) {
             if (counts.get(r.resource()) > 1) {
@@ -45,7 +51,7 @@ final class ConfigControl {
         return new ControllerResult<>(validateOnly ? List.of() : records, results);
     }
 
-    private List<MetadataRecord> alter(MetadataImage image, AlterConfigsRequest r, boolean incremental) {
+    private List<Message> alter(MetadataImage image, AlterConfigsRequest r, boolean incremental) {
         ConfigResource resource = r.resource();
         Map<String, String> current = currentConfigs(image, resource);
         Set<String> keys = new HashSet<>();
@@ -68,14 +74,14 @@ final class ConfigControl {
                 default -> throw new SamsaException(ErrorCode.INVALID_REQUEST, "Unknown operation " + type);
             }
         }
-        List<MetadataRecord> records = new ArrayList<>();
+        List<Message> records = new ArrayList<>();
         Set<String> touched = new LinkedHashSet<>(new TreeMap<>(current).keySet());
         touched.addAll(new TreeMap<>(next).keySet());
         for (String key : touched) {
             String before = current.get(key);
             String after = next.get(key);
             if (after == null ? before != null : !after.equals(before)) {
-                records.add(new MetadataRecord.Config(resource.type(), resource.name(), key, after));
+                records.add(MetadataImage.configRecord(resource.type(), resource.name(), key, after));
             }
         }
         return records;

@@ -1,5 +1,6 @@
 package io.samsa.controller;
 
+import io.samsa.metadata.ConfigDescription;
 import io.samsa.wire.ErrorCode;
 
 import java.util.List;

@@ -1,10 +1,21 @@
 package io.samsa.controller;
 
 import io.samsa.controller.log.LogEntry;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.ConfigDescription;
+import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.Endpoint;
+import io.samsa.metadata.MetadataDelta;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.MetadataListener;
+import io.samsa.metadata.TopicConfigs;
+import io.samsa.metadata.record.ClusterIdRecord;
+import io.samsa.metadata.record.FeatureLevelRecord;
 import io.samsa.controller.log.MetadataLog;
 import io.samsa.controller.log.SnapshotFile;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import io.samsa.wire.protocol.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,10 +122,10 @@ public final class QuorumController implements AutoCloseable {
             int epoch = Math.max(1, metadataLog.lastEpoch() + 1);
             if (image.clusterId() == null) {
                 String clusterId = config.clusterId() != null ? config.clusterId() : newClusterId();
-                List<MetadataRecord> records = new ArrayList<>();
-                records.add(new MetadataRecord.ClusterId(clusterId));
+                List<Message> records = new ArrayList<>();
+                records.add(new ClusterIdRecord().setClusterId(clusterId));
                 new TreeMap<>(config.bootstrapFeatures()).forEach((name, level) ->
-                    records.add(new MetadataRecord.FeatureLevel(name, level)));
+                    records.add(new FeatureLevelRecord().setName(name).setFeatureLevel(level)));
                 long base = metadataLog.append(epoch, records);
                 metadataLog.flush();
                 image = MetadataDelta.replayAll(image, records, base, epoch);
@@ -181,10 +192,9 @@ public final class QuorumController implements AutoCloseable {
                 throw new SamsaException(ErrorCode.INVALID_REQUEST, "Invalid node id " + nodeId);
             }
             long brokerEpoch = metadataLog.nextOffset();
-            MetadataRecord.RegisterBroker r = new MetadataRecord.RegisterBroker(nodeId, brokerEpoch,
-                config.uuids().get(), rack, endpoints);
-            return new ControllerResult<>(List.of(r), new BrokerRegistration(nodeId, brokerEpoch, r.incarnationId(),
-                rack, endpoints));
+            BrokerRegistration registration = new BrokerRegistration(nodeId, brokerEpoch, config.uuids().get(), rack,
+                endpoints);
+            return new ControllerResult<>(List.of(registration.toRecord()), registration);
         });
     }
 
@@ -229,12 +239,7 @@ public final class QuorumController implements AutoCloseable {
      */
     public List<ConfigDescription> describeTopicConfigs(String topic) {
         MetadataImage image = published;
-        TopicImage t = image.topic(topic);
-        if (t == null) {
-            return null;
-        }
-        return TopicConfigs.describe(t.configs(), image.brokerConfigs(Integer.toString(config.nodeId())),
-            image.brokerConfigs(""), config.staticProps());
+        return TopicConfigs.describe(image, topic, config.nodeId(), config.staticProps());
     }
 
     /** Writes a snapshot of the committed image now; completes with its end offset. */

@@ -1,5 +1,15 @@
 package io.samsa.controller;
 
+import io.samsa.metadata.ConfigDescription;
+import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.TopicConfigs;
+import io.samsa.metadata.TopicImage;
+import io.samsa.metadata.TopicNames;
+import io.samsa.metadata.record.PartitionRecord;
+import io.samsa.metadata.record.RemoveTopicRecord;
+import io.samsa.metadata.record.TopicRecord;
+import io.samsa.wire.protocol.Message;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 
@@ -32,7 +42,7 @@ final class TopicControl {
         for (CreateTopicRequest t : topics) {
             counts.merge(t.name(), 1, Integer::sum);
         }
-        List<MetadataRecord> records = new ArrayList<>();
+        List<Message> records = new ArrayList<>();
         List<CreateTopicResult> results = new ArrayList<>(topics.size());
         Map<String, String> createdUnified = new HashMap<>();
         for (CreateTopicRequest t : topics) {
@@ -50,7 +60,7 @@ final class TopicControl {
     }
 
     private CreateTopicResult createTopic(MetadataImage image, CreateTopicRequest t, boolean validateOnly,
-                                          List<MetadataRecord> records, Map<String, String> createdUnified) {
+                                          List<Message> records, Map<String, String> createdUnified) {
         String name = t.name();
         TopicNames.validate(name);
         if (image.topic(name) != null) {
@@ -90,9 +100,9 @@ final class TopicControl {
         }
         UUID id = validateOnly ? null : newTopicId(image);
         if (!validateOnly) {
-            records.add(new MetadataRecord.Topic(name, id));
+            records.add(new TopicRecord().setName(name).setTopicId(id));
             new TreeMap<>(t.configs()).forEach((k, v) ->
-                records.add(new MetadataRecord.Config(ConfigResource.Type.TOPIC, name, k, v)));
+                records.add(MetadataImage.configRecord(ConfigResource.Type.TOPIC, name, k, v)));
             for (int p = 0; p < assignment.size(); p++) {
                 records.add(newPartition(id, p, assignment.get(p)));
             }
@@ -123,8 +133,9 @@ final class TopicControl {
     }
 
     /** A partition led by its first replica with every replica in sync, at epoch 0. */
-    private static MetadataRecord.Partition newPartition(UUID id, int partition, List<Integer> replicas) {
-        return new MetadataRecord.Partition(id, partition, replicas, replicas, replicas.get(0), 0, 0);
+    private static PartitionRecord newPartition(UUID id, int partition, List<Integer> replicas) {
+        return new PartitionRecord().setTopicId(id).setPartitionId(partition).setReplicas(replicas).setIsr(replicas)
+            .setLeader(replicas.get(0)).setLeaderEpoch(0).setPartitionEpoch(0);
     }
 
     /** Validates manual assignments: partitions 0..n-1, non-empty, same size, no duplicates, known brokers. */
@@ -192,7 +203,7 @@ final class TopicControl {
     }
 
     ControllerResult<List<DeleteTopicResult>> deleteTopics(MetadataImage image, List<TopicRef> topics) {
-        List<MetadataRecord> records = new ArrayList<>();
+        List<Message> records = new ArrayList<>();
         List<DeleteTopicResult> results = new ArrayList<>(topics.size());
         Set<UUID> seenIds = new HashSet<>();
         Map<String, Integer> nameCounts = new HashMap<>();
@@ -240,7 +251,7 @@ final class TopicControl {
                     "Topic deletion is disabled."));
                 continue;
             }
-            records.add(new MetadataRecord.RemoveTopic(topic.id()));
+            records.add(new RemoveTopicRecord().setTopicId(topic.id()));
             results.add(new DeleteTopicResult(topic.name(), topic.id(), ErrorCode.NONE, null));
         }
         return new ControllerResult<>(records, results);
@@ -253,7 +264,7 @@ final class TopicControl {
         for (CreatePartitionsRequest t : topics) {
             counts.merge(t.topic(), 1, Integer::sum);
         }
-        List<MetadataRecord> records = new ArrayList<>();
+        List<Message> records = new ArrayList<>();
         List<ApiResult<String>> results = new ArrayList<>(topics.size());
         for (CreatePartitionsRequest t : topics) {
             if (counts.get(t.topic()) > 1) {
@@ -261,7 +272,7 @@ final class TopicControl {
                 continue;
             }
             try {
-                List<MetadataRecord> topicRecords = createPartitions(image, t);
+                List<Message> topicRecords = createPartitions(image, t);
                 records.addAll(topicRecords);
                 results.add(ApiResult.ok(t.topic()));
             } catch (SamsaException e) {
@@ -271,7 +282,7 @@ final class TopicControl {
         return new ControllerResult<>(validateOnly ? List.of() : records, results);
     }
 
-    private List<MetadataRecord> createPartitions(MetadataImage image, CreatePartitionsRequest t) {
+    private List<Message> createPartitions(MetadataImage image, CreatePartitionsRequest t) {
         TopicImage topic = image.topic(t.topic());
         if (topic == null) {
             throw new SamsaException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -305,7 +316,7 @@ final class TopicControl {
         } else {
             assignment = place(image, topic.name(), current, added, topic.replicationFactor());
         }
-        List<MetadataRecord> records = new ArrayList<>(added);
+        List<Message> records = new ArrayList<>(added);
         for (int i = 0; i < added; i++) {
             records.add(newPartition(topic.id(), current + i, assignment.get(i)));
         }

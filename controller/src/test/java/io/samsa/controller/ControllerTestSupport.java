@@ -1,5 +1,16 @@
 package io.samsa.controller;
 
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.ConfigDescription;
+import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.ConfigSource;
+import io.samsa.metadata.Endpoint;
+import io.samsa.metadata.MetadataDelta;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.PartitionRegistration;
+import io.samsa.metadata.TopicImage;
+import io.samsa.metadata.TopicNames;
+
 import io.samsa.common.ManualClock;
 
 import java.nio.file.Path;

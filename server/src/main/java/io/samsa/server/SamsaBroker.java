@@ -129,15 +129,15 @@ public final class SamsaBroker implements AutoCloseable {
      * The advertised listeners for the broker registration: advertised.listeners, else the bound
      * listeners with their actual ports (so port 0 works in tests), an unspecified host as 127.0.0.1.
      */
-    private static List<io.samsa.controller.Endpoint> advertised(BrokerConfig config, List<Endpoint> bound) {
-        List<io.samsa.controller.Endpoint> out = new ArrayList<>();
+    private static List<io.samsa.metadata.Endpoint> advertised(BrokerConfig config, List<Endpoint> bound) {
+        List<io.samsa.metadata.Endpoint> out = new ArrayList<>();
         List<String> controllerNames = config.getList("controller.listener.names");
         List<Endpoint> eps = config.isSet(BrokerConfig.ADVERTISED_LISTENERS) ? config.advertisedListeners() : bound;
         for (Endpoint e : eps) {
             if (controllerNames.contains(e.listenerName())) {
                 continue;
             }
-            out.add(new io.samsa.controller.Endpoint(e.listenerName(), e.host().isEmpty() ? "127.0.0.1" : e.host(),
+            out.add(new io.samsa.metadata.Endpoint(e.listenerName(), e.host().isEmpty() ? "127.0.0.1" : e.host(),
                     e.port(), e.securityProtocol()));
         }
         return out;

@@ -1,7 +1,10 @@
 package io.samsa.controller.log;
 
-import io.samsa.controller.MetadataRecord;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.samsa.metadata.MetadataRecordSerde;
 import io.samsa.wire.DecodeException;
+import io.samsa.wire.protocol.Message;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -19,7 +22,7 @@ import java.util.zip.CRC32C;
  *  17  int32  epoch         leader epoch of the writer
  *  21  int64  appendTimeMs
  *  29  int32  recordCount   at least 1
- *  33  records, each:  int32 size, then size bytes (see RecordCodec)
+ *  33  records, each:  int32 size, then size bytes (a framed record, see MetadataRecordSerde)
  * </pre>
  */
 public final class EntryFormat {
@@ -35,17 +38,23 @@ public final class EntryFormat {
     }
 
     /** Frames {@code records} as one entry; the result's backing array holds exactly the entry's bytes. */
-    public static ByteWriter encode(long baseOffset, int epoch, long appendTimeMs, List<MetadataRecord> records) {
+    public static ByteWriter encode(long baseOffset, int epoch, long appendTimeMs, List<Message> records) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("An entry holds at least one record");
         }
         ByteWriter out = new ByteWriter(HEADER_SIZE + 64 * records.size());
         out.writeInt(0).writeInt(0).writeByte(MAGIC).writeLong(baseOffset).writeInt(epoch)
             .writeLong(appendTimeMs).writeInt(records.size());
-        for (MetadataRecord record : records) {
+        for (Message record : records) {
             int sizePos = out.size();
             out.writeInt(0);
-            RecordCodec.encode(record, out);
+            ByteBuf framed = Unpooled.buffer(MetadataRecordSerde.size(record));
+            try {
+                MetadataRecordSerde.write(record, framed);
+                out.writeBytes(framed.array(), framed.arrayOffset() + framed.readerIndex(), framed.readableBytes());
+            } finally {
+                framed.release();
+            }
             out.putInt(sizePos, out.size() - sizePos - 4);
         }
         out.putInt(0, out.size() - LENGTH_FIELD);
@@ -88,7 +97,7 @@ public final class EntryFormat {
         if (baseOffset < 0 || baseOffset > Long.MAX_VALUE - count) {
             throw new DecodeException("Entry base offset " + baseOffset + " out of range");
         }
-        List<MetadataRecord> records = readRecords(buf, in, count);
+        List<Message> records = readRecords(buf, in, count);
         if (in.remaining() != 0) {
             throw new DecodeException(in.remaining() + " trailing byte(s) after " + count + " record(s)");
         }
@@ -96,8 +105,8 @@ public final class EntryFormat {
     }
 
     /** Reads {@code count} size-prefixed records from {@code buf} (which {@code in} reads). */
-    static List<MetadataRecord> readRecords(ByteBuffer buf, ByteReader in, int count) {
-        List<MetadataRecord> records = new ArrayList<>(Math.min(count, 1024));
+    static List<Message> readRecords(ByteBuffer buf, ByteReader in, int count) {
+        List<Message> records = new ArrayList<>(Math.min(count, 1024));
         for (int i = 0; i < count; i++) {
             int size = in.readInt("record size");
             if (size < 4 || size > in.remaining()) {
@@ -107,7 +116,7 @@ public final class EntryFormat {
             ByteBuffer slice = buf.slice();
             slice.limit(size);
             buf.position(buf.position() + size);
-            records.add(RecordCodec.decode(slice));
+            records.add(MetadataRecordSerde.read(Unpooled.wrappedBuffer(slice)));
         }
         return records;
     }

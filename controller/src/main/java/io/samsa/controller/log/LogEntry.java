@@ -1,6 +1,6 @@
 package io.samsa.controller.log;
 
-import io.samsa.controller.MetadataRecord;
+import io.samsa.wire.protocol.Message;
 
 import java.util.List;
 
@@ -8,7 +8,7 @@ import java.util.List;
  * One batch in the metadata log: records with consecutive offsets starting at {@code baseOffset},
  * written by the leader of {@code epoch}. Immutable.
  */
-public record LogEntry(long baseOffset, int epoch, long appendTimeMs, List<MetadataRecord> records) {
+public record LogEntry(long baseOffset, int epoch, long appendTimeMs, List<Message> records) {
     public LogEntry {
         records = List.copyOf(records);
     }

@@ -1,7 +1,7 @@
 package io.samsa.controller.log;
 
 import io.samsa.common.Clock;
-import io.samsa.controller.MetadataRecord;
+import io.samsa.wire.protocol.Message;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -271,7 +271,7 @@ public final class MetadataLog implements Closeable {
      * entry is durable only after {@link #flush()}. An entry larger than the configured maximum is
      * refused with {@code INVALID_REQUEST} before anything is written.
      */
-    public long append(int epoch, List<MetadataRecord> records) throws IOException {
+    public long append(int epoch, List<Message> records) throws IOException {
         if (epoch < lastEpoch) {
             throw new IllegalArgumentException("Epoch " + epoch + " is older than the log's " + lastEpoch);
         }
@@ -308,7 +308,7 @@ public final class MetadataLog implements Closeable {
      * segment, and deletes snapshots beyond the retained count and the segments that only hold
      * entries before the oldest retained snapshot.
      */
-    public Path writeSnapshot(long endOffset, int epoch, List<MetadataRecord> records) throws IOException {
+    public Path writeSnapshot(long endOffset, int epoch, List<Message> records) throws IOException {
         if (endOffset > flushedOffset) {
             throw new IllegalArgumentException("Snapshot end " + endOffset + " is beyond the flushed offset "
                 + flushedOffset);

@@ -1,7 +1,10 @@
 package io.samsa.controller.log;
 
-import io.samsa.controller.MetadataRecord;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.samsa.metadata.MetadataRecordSerde;
 import io.samsa.wire.DecodeException;
+import io.samsa.wire.protocol.Message;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,7 +30,7 @@ import java.util.zip.CRC32C;
  *  14  int32  epoch        leader epoch of the last contained record
  *  18  int64  createdMs
  *  26  int32  recordCount
- *  30  records, each: int32 size, then size bytes (see RecordCodec)
+ *  30  records, each: int32 size, then size bytes (a framed record, see MetadataRecordSerde)
  *  end-4 int32 crc         CRC32C of every byte before it
  * </pre>
  * File name: {@code <endOffset, 20 digits>-<epoch, 10 digits>.checkpoint}.
@@ -40,7 +43,7 @@ public final class SnapshotFile {
     private static final Pattern NAME = Pattern.compile("(\\d{20})-(\\d{10})\\.checkpoint");
 
     /** A snapshot read back from disk. */
-    public record Loaded(Path path, long endOffset, int epoch, long createdMs, List<MetadataRecord> records) {
+    public record Loaded(Path path, long endOffset, int epoch, long createdMs, List<Message> records) {
     }
 
     private SnapshotFile() {
@@ -57,15 +60,21 @@ public final class SnapshotFile {
     }
 
     /** Writes the snapshot atomically into {@code dir} and returns its path. */
-    public static Path write(Path dir, long endOffset, int epoch, long createdMs, List<MetadataRecord> records)
+    public static Path write(Path dir, long endOffset, int epoch, long createdMs, List<Message> records)
             throws IOException {
         ByteWriter out = new ByteWriter(HEADER_SIZE + 64 * records.size());
         out.writeInt(MAGIC).writeShort(0).writeLong(endOffset).writeInt(epoch).writeLong(createdMs)
             .writeInt(records.size());
-        for (MetadataRecord record : records) {
+        for (Message record : records) {
             int sizePos = out.size();
             out.writeInt(0);
-            RecordCodec.encode(record, out);
+            ByteBuf framed = Unpooled.buffer(MetadataRecordSerde.size(record));
+            try {
+                MetadataRecordSerde.write(record, framed);
+                out.writeBytes(framed.array(), framed.arrayOffset() + framed.readerIndex(), framed.readableBytes());
+            } finally {
+                framed.release();
+            }
             out.putInt(sizePos, out.size() - sizePos - 4);
         }
         CRC32C crc = new CRC32C();
@@ -120,7 +129,7 @@ public final class SnapshotFile {
             throw new DecodeException("Snapshot " + file + " claims " + count + " record(s) in "
                 + in.remaining() + " byte(s)");
         }
-        List<MetadataRecord> records = EntryFormat.readRecords(body, in, count);
+        List<Message> records = EntryFormat.readRecords(body, in, count);
         if (in.remaining() != 0) {
             throw new DecodeException("Snapshot " + file + " has " + in.remaining() + " trailing byte(s)");
         }

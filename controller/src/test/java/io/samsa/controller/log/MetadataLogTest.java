@@ -1,7 +1,10 @@
 package io.samsa.controller.log;
 
 import io.samsa.common.ManualClock;
-import io.samsa.controller.MetadataRecord;
+import io.samsa.metadata.record.ClusterIdRecord;
+import io.samsa.metadata.record.PartitionRecord;
+import io.samsa.metadata.record.TopicRecord;
+import io.samsa.wire.protocol.Message;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import org.junit.jupiter.api.Test;
@@ -29,10 +32,15 @@ class MetadataLogTest {
     @TempDir
     Path dataDir;
 
-    private static List<MetadataRecord> batch(int i) {
+    private static List<Message> batch(int i) {
         UUID id = new UUID(0, i + 1);
-        return List.of(new MetadataRecord.Topic("t" + i, id),
-            new MetadataRecord.Partition(id, 0, List.of(1), List.of(1), 1, 0, 0));
+        return List.of(new TopicRecord().setName("t" + i).setTopicId(id),
+            new PartitionRecord().setTopicId(id).setPartitionId(0).setReplicas(List.of(1)).setIsr(List.of(1))
+                .setLeader(1).setLeaderEpoch(0).setPartitionEpoch(0));
+    }
+
+    private static ClusterIdRecord clusterId(String id) {
+        return new ClusterIdRecord().setClusterId(id);
     }
 
     private MetadataLog open() throws IOException {
@@ -156,7 +164,7 @@ class MetadataLogTest {
             log.append(1, batch(0));
             log.append(1, batch(1));
             log.flush();
-            log.writeSnapshot(4, 1, List.of(new MetadataRecord.ClusterId("abc")));
+            log.writeSnapshot(4, 1, List.of(clusterId("abc")));
             log.append(2, batch(2));
             log.flush();
             // The only snapshot covers offsets 0..3, so the segment holding them is gone.
@@ -167,7 +175,7 @@ class MetadataLogTest {
             SnapshotFile.Loaded snap = log.snapshot();
             assertNotNull(snap);
             assertEquals(4, snap.endOffset());
-            assertEquals(List.of(new MetadataRecord.ClusterId("abc")), snap.records());
+            assertEquals(List.of(clusterId("abc")), snap.records());
             List<LogEntry> entries = log.recoveredEntries();
             assertEquals(1, entries.size());
             assertEquals(4, entries.get(0).baseOffset());
@@ -182,7 +190,7 @@ class MetadataLogTest {
             for (int i = 0; i < 4; i++) {
                 log.append(1, batch(i));
                 log.flush();
-                log.writeSnapshot(log.nextOffset(), 1, List.of(new MetadataRecord.ClusterId("c" + i)));
+                log.writeSnapshot(log.nextOffset(), 1, List.of(clusterId("c" + i)));
             }
             // Snapshots at 2, 4, 6, 8: the newest two are kept, and segments before offset 6 go.
             List<Path> snaps = MetadataLog.snapshotFiles(log.directory());
@@ -207,10 +215,10 @@ class MetadataLogTest {
         try (MetadataLog log = open()) {
             log.append(1, batch(0));
             log.flush();
-            log.writeSnapshot(2, 1, List.of(new MetadataRecord.ClusterId("old")));
+            log.writeSnapshot(2, 1, List.of(clusterId("old")));
             log.append(1, batch(1));
             log.flush();
-            log.writeSnapshot(4, 1, List.of(new MetadataRecord.ClusterId("new")));
+            log.writeSnapshot(4, 1, List.of(clusterId("new")));
         }
         Path newest = MetadataLog.snapshotFiles(dataDir.resolve(MetadataLog.DIR_NAME)).get(0);
         byte[] bytes = Files.readAllBytes(newest);
@@ -218,7 +226,7 @@ class MetadataLogTest {
         Files.write(newest, bytes);
         try (MetadataLog log = open()) {
             assertEquals(2, log.snapshot().endOffset());
-            assertEquals(List.of(new MetadataRecord.ClusterId("old")), log.snapshot().records());
+            assertEquals(List.of(clusterId("old")), log.snapshot().records());
             assertEquals(1, log.recoveredEntries().size());
             assertEquals(4, log.nextOffset());
         }
@@ -252,7 +260,7 @@ class MetadataLogTest {
     @Test
     void oversizedEntryIsRefusedBeforeWriting() throws IOException {
         try (MetadataLog log = MetadataLog.open(dataDir, new MetadataLog.Options(1 << 20, 100, 2), clock)) {
-            List<MetadataRecord> big = new ArrayList<>();
+            List<Message> big = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 big.addAll(batch(i));
             }

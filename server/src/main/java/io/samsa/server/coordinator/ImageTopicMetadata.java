@@ -1,8 +1,8 @@
 package io.samsa.server.coordinator;
 
-import io.samsa.controller.MetadataImage;
+import io.samsa.metadata.MetadataImage;
 import io.samsa.controller.QuorumController;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.TopicImage;
 import io.samsa.coordinator.TopicMetadata;
 import java.util.ArrayList;
 import java.util.Collection;

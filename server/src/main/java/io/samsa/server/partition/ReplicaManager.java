@@ -2,11 +2,11 @@ package io.samsa.server.partition;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.samsa.controller.MetadataDelta;
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.MetadataListener;
-import io.samsa.controller.PartitionRegistration;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.MetadataDelta;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.MetadataListener;
+import io.samsa.metadata.PartitionRegistration;
+import io.samsa.metadata.TopicImage;
 import io.samsa.log.FileForcer;
 import io.samsa.log.Log;
 import io.samsa.log.LogConfig;

@@ -1,8 +1,8 @@
 package io.samsa.server.partition;
 
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.TopicConfigs;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.TopicConfigs;
+import io.samsa.metadata.TopicImage;
 import io.samsa.log.LogConfig;
 import io.samsa.server.config.BrokerConfig;
 import java.util.LinkedHashMap;

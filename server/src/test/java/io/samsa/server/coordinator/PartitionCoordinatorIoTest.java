@@ -10,7 +10,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.samsa.common.ManualClock;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
-import io.samsa.controller.Endpoint;
+import io.samsa.metadata.Endpoint;
 import io.samsa.controller.QuorumController;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.LogManager;

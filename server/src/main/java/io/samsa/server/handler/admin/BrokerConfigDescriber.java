@@ -1,10 +1,10 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.ConfigDescription;
-import io.samsa.controller.ConfigSource;
-import io.samsa.controller.ConfigType;
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.TopicConfigs;
+import io.samsa.metadata.ConfigDescription;
+import io.samsa.metadata.ConfigSource;
+import io.samsa.metadata.ConfigType;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.TopicConfigs;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.ConfigKey;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.samsa.server.handler.admin;
 import io.samsa.controller.AlterConfigOp;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.ApiResult;
-import io.samsa.controller.ConfigResource;
+import io.samsa.metadata.ConfigResource;
 import io.samsa.controller.QuorumController;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;

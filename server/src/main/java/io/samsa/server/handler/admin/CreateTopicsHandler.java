@@ -1,6 +1,6 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.ConfigDescription;
+import io.samsa.metadata.ConfigDescription;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
 import io.samsa.controller.QuorumController;

@@ -1,8 +1,8 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.BrokerRegistration;
-import io.samsa.controller.Endpoint;
-import io.samsa.controller.MetadataImage;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.Endpoint;
+import io.samsa.metadata.MetadataImage;
 import io.samsa.controller.QuorumController;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.ApiHandler;

@@ -1,10 +1,10 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.ConfigDescription;
-import io.samsa.controller.ConfigResource;
-import io.samsa.controller.ConfigSource;
+import io.samsa.metadata.ConfigDescription;
+import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.ConfigSource;
 import io.samsa.controller.QuorumController;
-import io.samsa.controller.TopicNames;
+import io.samsa.metadata.TopicNames;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;

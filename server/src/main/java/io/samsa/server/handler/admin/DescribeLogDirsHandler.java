@@ -1,8 +1,8 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.PartitionRegistration;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.PartitionRegistration;
+import io.samsa.metadata.TopicImage;
 import io.samsa.log.Log;
 import io.samsa.server.BrokerServices;
 import io.samsa.server.handler.ApiHandler;

@@ -1,10 +1,10 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.PartitionRegistration;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.PartitionRegistration;
 import io.samsa.controller.QuorumController;
-import io.samsa.controller.TopicImage;
-import io.samsa.controller.TopicNames;
+import io.samsa.metadata.TopicImage;
+import io.samsa.metadata.TopicNames;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;

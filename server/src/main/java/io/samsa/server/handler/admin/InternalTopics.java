@@ -1,7 +1,7 @@
 package io.samsa.server.handler.admin;
 
 import io.samsa.controller.CreateTopicRequest;
-import io.samsa.controller.TopicNames;
+import io.samsa.metadata.TopicNames;
 import io.samsa.server.config.BrokerConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;

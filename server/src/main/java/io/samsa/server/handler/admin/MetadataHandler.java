@@ -1,14 +1,14 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.BrokerRegistration;
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
-import io.samsa.controller.Endpoint;
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.PartitionRegistration;
+import io.samsa.metadata.Endpoint;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.PartitionRegistration;
 import io.samsa.controller.QuorumController;
-import io.samsa.controller.TopicImage;
-import io.samsa.controller.TopicNames;
+import io.samsa.metadata.TopicImage;
+import io.samsa.metadata.TopicNames;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;

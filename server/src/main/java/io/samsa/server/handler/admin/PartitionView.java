@@ -1,8 +1,8 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.controller.BrokerRegistration;
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.PartitionRegistration;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.PartitionRegistration;
 import io.samsa.wire.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;

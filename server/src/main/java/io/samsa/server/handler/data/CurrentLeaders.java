@@ -1,10 +1,10 @@
 package io.samsa.server.handler.data;
 
-import io.samsa.controller.BrokerRegistration;
-import io.samsa.controller.Endpoint;
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.PartitionRegistration;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.Endpoint;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.PartitionRegistration;
+import io.samsa.metadata.TopicImage;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.ProduceResponse;
 import java.util.ArrayList;

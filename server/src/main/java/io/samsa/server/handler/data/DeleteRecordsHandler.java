@@ -1,7 +1,7 @@
 package io.samsa.server.handler.data;
 
-import io.samsa.controller.TopicImage;
-import io.samsa.controller.TopicNames;
+import io.samsa.metadata.TopicImage;
+import io.samsa.metadata.TopicNames;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;

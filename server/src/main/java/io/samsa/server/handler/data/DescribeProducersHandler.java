@@ -1,7 +1,7 @@
 package io.samsa.server.handler.data;
 
 import io.netty.channel.EventLoop;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.TopicImage;
 import io.samsa.log.ActiveProducer;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;

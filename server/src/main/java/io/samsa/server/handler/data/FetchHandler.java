@@ -2,7 +2,7 @@ package io.samsa.server.handler.data;
 
 import io.netty.buffer.Unpooled;
 import io.samsa.common.Clock;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.TopicImage;
 import io.samsa.log.AbortedTransaction;
 import io.samsa.replication.DelayedOperation;
 import io.samsa.replication.Partition;

@@ -1,6 +1,6 @@
 package io.samsa.server.handler.data;
 
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.TopicImage;
 import io.samsa.log.EpochEndOffset;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;

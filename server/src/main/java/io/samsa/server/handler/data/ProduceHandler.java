@@ -2,8 +2,8 @@ package io.samsa.server.handler.data;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
-import io.samsa.controller.TopicImage;
-import io.samsa.controller.TopicNames;
+import io.samsa.metadata.TopicImage;
+import io.samsa.metadata.TopicNames;
 import io.samsa.log.AppendResult;
 import io.samsa.replication.DelayedOperation;
 import io.samsa.replication.Partition;

@@ -1,11 +1,11 @@
 package io.samsa.server.handler.group;
 
-import io.samsa.controller.BrokerRegistration;
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.controller.CreateTopicRequest;
-import io.samsa.controller.Endpoint;
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.PartitionRegistration;
-import io.samsa.controller.TopicImage;
+import io.samsa.metadata.Endpoint;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.PartitionRegistration;
+import io.samsa.metadata.TopicImage;
 import io.samsa.coordinator.GroupCoordinator;
 import io.samsa.server.BrokerServices;
 import io.samsa.server.handler.ApiHandler;

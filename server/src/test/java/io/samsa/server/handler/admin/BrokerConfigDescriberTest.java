@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.controller.AlterConfigOp;
 import io.samsa.controller.AlterConfigsRequest;
-import io.samsa.controller.ConfigDescription;
-import io.samsa.controller.ConfigResource;
-import io.samsa.controller.ConfigSource;
-import io.samsa.controller.ConfigType;
+import io.samsa.metadata.ConfigDescription;
+import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.ConfigSource;
+import io.samsa.metadata.ConfigType;
 import io.samsa.server.config.BrokerConfig;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.samsa.server.handler.admin;
 import io.samsa.common.ManualClock;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
-import io.samsa.controller.Endpoint;
+import io.samsa.metadata.Endpoint;
 import io.samsa.controller.QuorumController;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;

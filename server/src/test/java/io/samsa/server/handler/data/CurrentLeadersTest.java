@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.samsa.controller.Endpoint;
-import io.samsa.controller.MetadataDelta;
-import io.samsa.controller.MetadataImage;
-import io.samsa.controller.MetadataRecord;
+import io.samsa.metadata.Endpoint;
+import io.samsa.metadata.MetadataDelta;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.PartitionRegistration;
+import io.samsa.metadata.record.TopicRecord;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.ProduceResponse;
 import java.nio.ByteBuffer;
@@ -26,12 +28,12 @@ class CurrentLeadersTest {
 
     private static MetadataImage image() {
         return MetadataDelta.replayAll(MetadataImage.EMPTY, List.of(
-                new MetadataRecord.RegisterBroker(2, 10, new UUID(3, 4), "rack-b",
+                new BrokerRegistration(2, 10, new UUID(3, 4), "rack-b",
                         List.of(new Endpoint("PLAINTEXT", "10.0.0.2", 9093, "PLAINTEXT"),
-                                new Endpoint("OTHER", "10.0.0.2", 9999, "PLAINTEXT"))),
-                new MetadataRecord.Topic("orders", TOPIC_ID),
-                new MetadataRecord.Partition(TOPIC_ID, 0, List.of(2), List.of(2), 2, 7, 1),
-                new MetadataRecord.Partition(TOPIC_ID, 1, List.of(2), List.of(2), -1, 3, 1)), 0, 1);
+                                new Endpoint("OTHER", "10.0.0.2", 9999, "PLAINTEXT"))).toRecord(),
+                new TopicRecord().setName("orders").setTopicId(TOPIC_ID),
+                new PartitionRegistration(0, List.of(2), List.of(2), 2, 7, 1).toRecord(TOPIC_ID),
+                new PartitionRegistration(1, List.of(2), List.of(2), -1, 3, 1).toRecord(TOPIC_ID)), 0, 1);
     }
 
     private static ProduceResponse response(short version) {

@@ -1,4 +1,4 @@
-package io.samsa.controller;
+package io.samsa.metadata;
 
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -361,6 +361,21 @@ public final class TopicConfigs {
                 key.documentation(), synonyms));
         }
         return out;
+    }
+
+    /**
+     * Describes the configs of {@code topic} as broker {@code nodeId} resolves them from {@code image}: the
+     * topic's overrides, this broker's and the cluster's dynamic configs, then {@code staticProps} (the broker's
+     * properties) and the defaults. Returns null when the image has no such topic. Any thread.
+     */
+    public static List<ConfigDescription> describe(MetadataImage image, String topic, int nodeId,
+                                                   Map<String, String> staticProps) {
+        TopicImage t = image.topic(topic);
+        if (t == null) {
+            return null;
+        }
+        return describe(t.configs(), image.brokerConfigs(Integer.toString(nodeId)), image.brokerConfigs(""),
+            staticProps);
     }
 
     private static List<ConfigDescription.Synonym> synonyms(Key key, Map<String, String> topicConfigs,

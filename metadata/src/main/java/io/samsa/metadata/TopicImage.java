@@ -1,4 +1,4 @@
-package io.samsa.controller;
+package io.samsa.metadata;
 
 import java.util.Collections;
 import java.util.Map;

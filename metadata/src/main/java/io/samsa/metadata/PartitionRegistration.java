@@ -1,6 +1,9 @@
-package io.samsa.controller;
+package io.samsa.metadata;
+
+import io.samsa.metadata.record.PartitionRecord;
 
 import java.util.List;
+import java.util.UUID;
 
 /**
  * The state of one partition in a {@link MetadataImage}: replicas, in-sync replicas, leader (-1
@@ -17,7 +20,8 @@ public record PartitionRegistration(int partition, List<Integer> replicas, List<
     }
 
     /** This partition's state as a record, for snapshots. */
-    public MetadataRecord.Partition toRecord(java.util.UUID topicId) {
-        return new MetadataRecord.Partition(topicId, partition, replicas, isr, leader, leaderEpoch, partitionEpoch);
+    public PartitionRecord toRecord(UUID topicId) {
+        return new PartitionRecord().setTopicId(topicId).setPartitionId(partition).setReplicas(replicas)
+            .setIsr(isr).setLeader(leader).setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch);
     }
 }

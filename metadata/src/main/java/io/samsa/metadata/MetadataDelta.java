@@ -1,7 +1,22 @@
-package io.samsa.controller;
+package io.samsa.metadata;
 
+import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
+import io.samsa.metadata.record.ClusterIdRecord;
+import io.samsa.metadata.record.ConfigRecord;
+import io.samsa.metadata.record.FeatureLevelRecord;
+import io.samsa.metadata.record.FenceBrokerRecord;
+import io.samsa.metadata.record.NoOpRecord;
+import io.samsa.metadata.record.PartitionChangeRecord;
+import io.samsa.metadata.record.PartitionRecord;
+import io.samsa.metadata.record.ProducerIdsRecord;
+import io.samsa.metadata.record.RegisterBrokerRecord;
+import io.samsa.metadata.record.RemoveTopicRecord;
+import io.samsa.metadata.record.TopicRecord;
+import io.samsa.metadata.record.UnfenceBrokerRecord;
+import io.samsa.metadata.record.UnregisterBrokerRecord;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import io.samsa.wire.protocol.Message;
 
 import java.util.Collection;
 import java.util.HashMap;
@@ -14,8 +29,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Builds the next {@link MetadataImage} from a base image and committed records, and tells
- * listeners what changed (topics created, deleted or changed, with the changed partitions).
+ * Builds the next {@link MetadataImage} from a base image and committed metadata records (the
+ * generated messages of {@code io.samsa.metadata.record}), and tells publishers what changed (topics
+ * created, deleted or changed, with the changed partitions; brokers; broker configs).
  * Records are applied in offset order with {@link #replay}; {@link #apply()} builds the image once,
  * so a long replay costs one copy of the topic maps, not one per record.
  *
@@ -25,22 +41,28 @@ import java.util.UUID;
  * (read-only) to listeners.
  */
 public final class MetadataDelta {
+    /** The PartitionChangeRecord leader that means "the leader does not change". */
+    public static final int NO_LEADER_CHANGE = -2;
+
     private final MetadataImage base;
     private long offset;
     private int epoch;
     private String clusterId;
     private final Map<String, Short> features = new HashMap<>();
+    /** Registrations added or changed by the delta; a null value is a broker that was unregistered. */
     private final Map<Integer, BrokerRegistration> brokers = new HashMap<>();
     private final Map<UUID, TopicBuilder> changed = new LinkedHashMap<>();
     private final Map<String, UUID> createdNames = new HashMap<>();
     private final Map<UUID, TopicImage> deleted = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
+    private long nextProducerId;
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
         this.offset = base.offset();
         this.epoch = base.epoch();
+        this.nextProducerId = base.nextProducerId();
     }
 
     /** The image this delta starts from. */
@@ -49,15 +71,15 @@ public final class MetadataDelta {
     }
 
     /** Applies records with consecutive offsets from {@code baseOffset}, written in {@code epoch}. */
-    public void replay(List<MetadataRecord> records, long baseOffset, int epoch) {
+    public void replay(List<? extends Message> records, long baseOffset, int epoch) {
         long o = baseOffset;
-        for (MetadataRecord r : records) {
+        for (Message r : records) {
             replay(r, o++, epoch);
         }
     }
 
     /** Applies one record at {@code offset}. */
-    public void replay(MetadataRecord record, long offset, int epoch) {
+    public void replay(Message record, long offset, int epoch) {
         if (offset <= this.offset) {
             throw error(offset, "offset is not after the image's " + this.offset);
         }
@@ -70,34 +92,34 @@ public final class MetadataDelta {
      * Applies the records of a snapshot that holds everything before {@code endOffset}: the records
      * carry no offsets of their own, and the image ends at {@code endOffset - 1}.
      */
-    public void replaySnapshot(List<MetadataRecord> records, long endOffset, int epoch) {
+    public void replaySnapshot(List<? extends Message> records, long endOffset, int epoch) {
         if (endOffset - 1 < this.offset) {
             throw error(endOffset, "snapshot end is not after the image's offset " + this.offset);
         }
-        for (MetadataRecord r : records) {
+        for (Message r : records) {
             applyRecord(r, endOffset - 1);
         }
         this.offset = endOffset - 1;
         this.epoch = epoch;
     }
 
-    private void applyRecord(MetadataRecord record, long offset) {
-        if (record instanceof MetadataRecord.Topic r) {
+    private void applyRecord(Message record, long offset) {
+        if (record instanceof TopicRecord r) {
             if (topicById(r.topicId()) != null || topicIdByName(r.name()) != null) {
                 throw error(offset, "topic " + r.name() + " (" + r.topicId() + ") already exists");
             }
             changed.put(r.topicId(), new TopicBuilder(null, r.name(), r.topicId()));
             createdNames.put(r.name(), r.topicId());
-        } else if (record instanceof MetadataRecord.Partition r) {
+        } else if (record instanceof PartitionRecord r) {
             TopicBuilder t = mutableTopic(r.topicId(), offset);
-            if (r.partition() < 0) {
-                throw error(offset, "negative partition " + r.partition());
+            if (r.partitionId() < 0) {
+                throw error(offset, "negative partition " + r.partitionId());
             }
-            t.partitions.put(r.partition(), new PartitionRegistration(r.partition(), r.replicas(), r.isr(), r.leader(),
-                r.leaderEpoch(), r.partitionEpoch()));
-        } else if (record instanceof MetadataRecord.PartitionChange r) {
+            t.partitions.put(r.partitionId(), new PartitionRegistration(r.partitionId(), r.replicas(), r.isr(),
+                r.leader(), r.leaderEpoch(), r.partitionEpoch()));
+        } else if (record instanceof PartitionChangeRecord r) {
             replayPartitionChange(r, offset);
-        } else if (record instanceof MetadataRecord.RemoveTopic r) {
+        } else if (record instanceof RemoveTopicRecord r) {
             TopicBuilder t = changed.remove(r.topicId());
             if (t != null && t.base == null) {
                 createdNames.remove(t.name);
@@ -108,30 +130,60 @@ public final class MetadataDelta {
                 }
                 deleted.put(r.topicId(), existing);
             }
-        } else if (record instanceof MetadataRecord.Config r) {
+        } else if (record instanceof ConfigRecord r) {
             replayConfig(r, offset);
-        } else if (record instanceof MetadataRecord.RegisterBroker r) {
-            brokers.put(r.nodeId(), new BrokerRegistration(r.nodeId(), r.brokerEpoch(), r.incarnationId(), r.rack(),
-                r.listeners()));
-        } else if (record instanceof MetadataRecord.ClusterId r) {
+        } else if (record instanceof RegisterBrokerRecord r) {
+            brokers.put(r.brokerId(), BrokerRegistration.fromRecord(r));
+        } else if (record instanceof UnregisterBrokerRecord r) {
+            registered(r.brokerId(), r.brokerEpoch(), offset);
+            brokers.put(r.brokerId(), null);
+        } else if (record instanceof FenceBrokerRecord r) {
+            brokers.put(r.id(), registered(r.id(), r.epoch(), offset).withFenced(true));
+        } else if (record instanceof UnfenceBrokerRecord r) {
+            brokers.put(r.id(), registered(r.id(), r.epoch(), offset).withFenced(false));
+        } else if (record instanceof BrokerRegistrationChangeRecord r) {
+            BrokerRegistration b = registered(r.brokerId(), r.brokerEpoch(), offset);
+            if (r.fenced() != 0) {
+                brokers.put(r.brokerId(), b.withFenced(r.fenced() > 0));
+            }
+        } else if (record instanceof ProducerIdsRecord r) {
+            if (r.nextProducerId() <= nextProducerId) {
+                throw error(offset, "next producer id " + r.nextProducerId() + " is not above " + nextProducerId);
+            }
+            nextProducerId = r.nextProducerId();
+        } else if (record instanceof ClusterIdRecord r) {
             String current = clusterId != null ? clusterId : base.clusterId();
             if (current != null && !current.equals(r.clusterId())) {
                 throw error(offset, "cluster id " + r.clusterId() + " differs from " + current);
             }
             clusterId = r.clusterId();
-        } else if (record instanceof MetadataRecord.FeatureLevel r) {
-            features.put(r.name(), r.level());
+        } else if (record instanceof FeatureLevelRecord r) {
+            features.put(r.name(), r.featureLevel());
+        } else if (!(record instanceof NoOpRecord)) {
+            throw error(offset, "not a metadata record: " + record.getClass().getSimpleName());
         }
         recordCount++;
     }
 
-    private void replayPartitionChange(MetadataRecord.PartitionChange r, long offset) {
-        TopicBuilder t = mutableTopic(r.topicId(), offset);
-        PartitionRegistration p = t.partition(r.partition());
-        if (p == null) {
-            throw error(offset, "no partition " + r.partition() + " in topic " + t.name);
+    /** The current registration of broker {@code id}, which must have epoch {@code epoch}. */
+    private BrokerRegistration registered(int id, long brokerEpoch, long offset) {
+        BrokerRegistration b = brokers.containsKey(id) ? brokers.get(id) : base.broker(id);
+        if (b == null) {
+            throw error(offset, "broker " + id + " is not registered");
         }
-        boolean leaderChanged = r.leader() != MetadataRecord.PartitionChange.NO_LEADER_CHANGE && r.leader() != p.leader();
+        if (b.brokerEpoch() != brokerEpoch) {
+            throw error(offset, "broker " + id + " has epoch " + b.brokerEpoch() + ", not " + brokerEpoch);
+        }
+        return b;
+    }
+
+    private void replayPartitionChange(PartitionChangeRecord r, long offset) {
+        TopicBuilder t = mutableTopic(r.topicId(), offset);
+        PartitionRegistration p = t.partition(r.partitionId());
+        if (p == null) {
+            throw error(offset, "no partition " + r.partitionId() + " in topic " + t.name);
+        }
+        boolean leaderChanged = r.leader() != NO_LEADER_CHANGE && r.leader() != p.leader();
         t.partitions.put(p.partition(), new PartitionRegistration(p.partition(),
             r.replicas() != null ? r.replicas() : p.replicas(),
             r.isr() != null ? r.isr() : p.isr(),
@@ -140,9 +192,13 @@ public final class MetadataDelta {
             p.partitionEpoch() + 1));
     }
 
-    private void replayConfig(MetadataRecord.Config r, long offset) {
+    private void replayConfig(ConfigRecord r, long offset) {
+        ConfigResource.Type type = ConfigResource.Type.forId(r.resourceType());
+        if (type == null) {
+            throw error(offset, "config for unknown resource type " + r.resourceType());
+        }
         Map<String, String> target;
-        if (r.resourceType() == ConfigResource.Type.TOPIC) {
+        if (type == ConfigResource.Type.TOPIC) {
             UUID id = topicIdByName(r.resourceName());
             if (id == null) {
                 throw error(offset, "config for unknown topic " + r.resourceName());
@@ -157,9 +213,9 @@ public final class MetadataDelta {
                 n -> new HashMap<>(base.brokerConfigs(n)));
         }
         if (r.value() == null) {
-            target.remove(r.key());
+            target.remove(r.name());
         } else {
-            target.put(r.key(), r.value());
+            target.put(r.name(), r.value());
         }
     }
 
@@ -206,7 +262,13 @@ public final class MetadataDelta {
     /** Builds the image that results from the base and every record replayed so far. */
     public MetadataImage apply() {
         SortedMap<Integer, BrokerRegistration> newBrokers = new TreeMap<>(base.brokers());
-        newBrokers.putAll(brokers);
+        brokers.forEach((id, b) -> {
+            if (b == null) {
+                newBrokers.remove(id);
+            } else {
+                newBrokers.put(id, b);
+            }
+        });
         Map<String, Short> newFeatures = new HashMap<>(base.features());
         features.forEach((name, level) -> {
             if (level == 0) {
@@ -239,7 +301,7 @@ public final class MetadataDelta {
             }
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
-            newBrokers, byName, byId, newBrokerConfigs);
+            newBrokers, byName, byId, newBrokerConfigs, nextProducerId);
     }
 
     /** Ids of the topics this delta creates (they were not in the base image). */
@@ -269,9 +331,31 @@ public final class MetadataDelta {
         return b == null ? Map.of() : Map.copyOf(b.partitions);
     }
 
-    /** Node ids of the brokers (re-)registered by this delta. */
+    /** Node ids of the brokers (re-)registered or changed (fenced, unfenced) by this delta. */
     public Set<Integer> registeredBrokers() {
-        return Set.copyOf(brokers.keySet());
+        Set<Integer> out = new java.util.HashSet<>();
+        brokers.forEach((id, b) -> {
+            if (b != null) {
+                out.add(id);
+            }
+        });
+        return Set.copyOf(out);
+    }
+
+    /** Node ids of the brokers unregistered by this delta. */
+    public Set<Integer> unregisteredBrokers() {
+        Set<Integer> out = new java.util.HashSet<>();
+        brokers.forEach((id, b) -> {
+            if (b == null && base.broker(id) != null) {
+                out.add(id);
+            }
+        });
+        return Set.copyOf(out);
+    }
+
+    /** Whether this delta hands out producer ids (a ProducerIdsRecord). */
+    public boolean producerIdsChanged() {
+        return nextProducerId != base.nextProducerId();
     }
 
     /** Broker config resources ("" = cluster default) changed by this delta. */
@@ -314,7 +398,7 @@ public final class MetadataDelta {
     }
 
     /** Replays {@code records} on top of {@code image}: convenience for tests and snapshot loading. */
-    public static MetadataImage replayAll(MetadataImage image, List<MetadataRecord> records, long baseOffset,
+    public static MetadataImage replayAll(MetadataImage image, List<? extends Message> records, long baseOffset,
                                           int epoch) {
         MetadataDelta d = new MetadataDelta(image);
         d.replay(records, baseOffset, epoch);

@@ -1,4 +1,4 @@
-package io.samsa.controller;
+package io.samsa.metadata;
 
 /** A config's value type, with the id DescribeConfigs v3+ sends (KIP-569). */
 public enum ConfigType {

@@ -1,4 +1,4 @@
-package io.samsa.controller;
+package io.samsa.metadata;
 
 /** Where a config value comes from, with the id DescribeConfigs v1+ sends (KIP-226). */
 public enum ConfigSource {

@@ -1,4 +1,11 @@
-package io.samsa.controller;
+package io.samsa.metadata;
+
+import io.samsa.metadata.record.ClusterIdRecord;
+import io.samsa.metadata.record.ConfigRecord;
+import io.samsa.metadata.record.FeatureLevelRecord;
+import io.samsa.metadata.record.ProducerIdsRecord;
+import io.samsa.metadata.record.TopicRecord;
+import io.samsa.wire.protocol.Message;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,16 +17,17 @@ import java.util.UUID;
 
 /**
  * The cluster's metadata as of one committed offset: cluster id, finalized features, registered
- * brokers, topics by name and by id (with partitions and config overrides), and dynamic broker
- * configs (by node id, "" for the cluster-wide default). Built only by {@link MetadataDelta}.
+ * brokers, topics by name and by id (with partitions and config overrides), dynamic broker
+ * configs (by node id, "" for the cluster-wide default) and the next unallocated producer id.
+ * Built only by {@link MetadataDelta}.
  *
- * <p>Immutable: the controller publishes each new image through a volatile reference, and any
- * thread may read it without locks.
+ * <p>Immutable: each new image is published through a volatile reference, and any thread may read
+ * it without locks.
  */
 public final class MetadataImage {
     /** The image before any record: offset -1, no cluster id. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, -1, null, Map.of(), new TreeMap<>(), Map.of(),
-        Map.of(), Map.of());
+        Map.of(), Map.of(), 0);
 
     private final long offset;
     private final int epoch;
@@ -29,12 +37,14 @@ public final class MetadataImage {
     private final Map<String, TopicImage> topicsByName;
     private final Map<UUID, TopicImage> topicsById;
     private final Map<String, Map<String, String>> brokerConfigs;
+    private final long nextProducerId;
     /** Names with '.' or '_', keyed by their unified form; built on first use (benign race). */
     private volatile Map<String, String> collisionIndex;
 
     MetadataImage(long offset, int epoch, String clusterId, Map<String, Short> features,
                   SortedMap<Integer, BrokerRegistration> brokers, Map<String, TopicImage> topicsByName,
-                  Map<UUID, TopicImage> topicsById, Map<String, Map<String, String>> brokerConfigs) {
+                  Map<UUID, TopicImage> topicsById, Map<String, Map<String, String>> brokerConfigs,
+                  long nextProducerId) {
         this.offset = offset;
         this.epoch = epoch;
         this.clusterId = clusterId;
@@ -43,6 +53,7 @@ public final class MetadataImage {
         this.topicsByName = Collections.unmodifiableMap(topicsByName);
         this.topicsById = Collections.unmodifiableMap(topicsById);
         this.brokerConfigs = Collections.unmodifiableMap(brokerConfigs);
+        this.nextProducerId = nextProducerId;
     }
 
     /** The offset of the last record applied, -1 for the empty image. */
@@ -122,34 +133,52 @@ public final class MetadataImage {
         return brokerConfigs.getOrDefault(resourceName, Map.of());
     }
 
+    /**
+     * The first producer id not yet given to a broker: every id below it belongs to a block a ProducerIdsRecord
+     * handed out (0 before the first).
+     */
+    public long nextProducerId() {
+        return nextProducerId;
+    }
+
     /** The whole image as records, in an order that rebuilds it from {@link #EMPTY}: for snapshots. */
-    public List<MetadataRecord> toRecords() {
-        List<MetadataRecord> out = new ArrayList<>();
+    public List<Message> toRecords() {
+        List<Message> out = new ArrayList<>();
         if (clusterId != null) {
-            out.add(new MetadataRecord.ClusterId(clusterId));
+            out.add(new ClusterIdRecord().setClusterId(clusterId));
         }
-        new TreeMap<>(features).forEach((name, level) -> out.add(new MetadataRecord.FeatureLevel(name, level)));
+        new TreeMap<>(features).forEach((name, level) ->
+            out.add(new FeatureLevelRecord().setName(name).setFeatureLevel(level)));
         for (BrokerRegistration b : brokers.values()) {
             out.add(b.toRecord());
         }
         new TreeMap<>(brokerConfigs).forEach((name, configs) -> new TreeMap<>(configs).forEach((k, v) ->
-            out.add(new MetadataRecord.Config(ConfigResource.Type.BROKER, name, k, v))));
+            out.add(configRecord(ConfigResource.Type.BROKER, name, k, v))));
         for (TopicImage t : new TreeMap<>(topicsByName).values()) {
-            out.add(new MetadataRecord.Topic(t.name(), t.id()));
-            new TreeMap<>(t.configs()).forEach((k, v) ->
-                out.add(new MetadataRecord.Config(ConfigResource.Type.TOPIC, t.name(), k, v)));
+            out.add(new TopicRecord().setName(t.name()).setTopicId(t.id()));
+            new TreeMap<>(t.configs()).forEach((k, v) -> out.add(configRecord(ConfigResource.Type.TOPIC, t.name(), k, v)));
             for (PartitionRegistration p : t.partitions().values()) {
                 out.add(p.toRecord(t.id()));
             }
         }
+        if (nextProducerId > 0) {
+            out.add(new ProducerIdsRecord().setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(nextProducerId));
+        }
         return out;
+    }
+
+    /** A ConfigRecord that sets ({@code value} not null) or deletes a config of a resource. */
+    public static ConfigRecord configRecord(ConfigResource.Type type, String resourceName, String key, String value) {
+        return new ConfigRecord().setResourceType(type.id()).setResourceName(resourceName).setName(key)
+            .setValue(value);
     }
 
     /** Same content (offsets and epochs aside): for tests and consistency checks. */
     public boolean sameContent(MetadataImage other) {
         return java.util.Objects.equals(clusterId, other.clusterId) && features.equals(other.features)
             && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
-            && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs);
+            && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
+            && nextProducerId == other.nextProducerId;
     }
 
     @Override

@@ -1,0 +1,168 @@
+package io.samsa.metadata;
+
+import io.samsa.metadata.record.ClusterIdRecord;
+import io.samsa.metadata.record.FeatureLevelRecord;
+import io.samsa.metadata.record.PartitionChangeRecord;
+import io.samsa.metadata.record.PartitionRecord;
+import io.samsa.metadata.record.RemoveTopicRecord;
+import io.samsa.metadata.record.TopicRecord;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import io.samsa.wire.protocol.Message;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MetadataDeltaTest {
+    private static final UUID A = new UUID(1, 1);
+    private static final UUID B = new UUID(2, 2);
+
+    static ClusterIdRecord clusterId(String id) {
+        return new ClusterIdRecord().setClusterId(id);
+    }
+
+    static TopicRecord topic(String name, UUID id) {
+        return new TopicRecord().setName(name).setTopicId(id);
+    }
+
+    static PartitionRecord partition(UUID topicId, int partition, List<Integer> replicas, List<Integer> isr,
+                                     int leader, int leaderEpoch, int partitionEpoch) {
+        return new PartitionRecord().setTopicId(topicId).setPartitionId(partition).setReplicas(replicas).setIsr(isr)
+            .setLeader(leader).setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch);
+    }
+
+    static PartitionChangeRecord partitionChange(UUID topicId, int partition, int leader, List<Integer> isr,
+                                                 List<Integer> replicas) {
+        return new PartitionChangeRecord().setTopicId(topicId).setPartitionId(partition).setLeader(leader).setIsr(isr)
+            .setReplicas(replicas);
+    }
+
+    static FeatureLevelRecord feature(String name, short level) {
+        return new FeatureLevelRecord().setName(name).setFeatureLevel(level);
+    }
+
+    private static MetadataImage base() {
+        return MetadataDelta.replayAll(MetadataImage.EMPTY, List.of(
+            clusterId("c"),
+            topic("a", A),
+            partition(A, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0)), 0, 1);
+    }
+
+    @Test
+    void partitionChangeBumpsEpochs() {
+        MetadataImage image = base();
+        MetadataImage next = MetadataDelta.replayAll(image, List.of(
+            partitionChange(A, 0, MetadataDelta.NO_LEADER_CHANGE, List.of(1), null),
+            partitionChange(A, 0, 2, null, null)), 3, 1);
+        PartitionRegistration p = next.topic("a").partition(0);
+        assertEquals(List.of(1), p.isr());
+        assertEquals(List.of(1, 2), p.replicas());
+        assertEquals(2, p.leader());
+        assertEquals(1, p.leaderEpoch());
+        assertEquals(2, p.partitionEpoch());
+        assertEquals(4, next.offset());
+        // The base image is untouched.
+        assertEquals(0, image.topic("a").partition(0).partitionEpoch());
+    }
+
+    @Test
+    void deleteAndRecreateInOneDelta() {
+        MetadataDelta d = new MetadataDelta(base());
+        d.replay(List.of(
+            new RemoveTopicRecord().setTopicId(A),
+            topic("a", B),
+            MetadataImage.configRecord(ConfigResource.Type.TOPIC, "a", "retention.ms", "1"),
+            partition(B, 0, List.of(1), List.of(1), 1, 0, 0)), 3, 2);
+        MetadataImage next = d.apply();
+        assertEquals(B, next.topic("a").id());
+        assertNull(next.topic(A));
+        assertEquals(Map.of("retention.ms", "1"), next.topic("a").configs());
+        assertEquals(Set.of(B), d.createdTopicIds());
+        assertEquals(List.of(A), d.deletedTopics().stream().map(TopicImage::id).toList());
+        assertEquals(2, next.epoch());
+    }
+
+    @Test
+    void inconsistentRecordsAreTypedErrors() {
+        MetadataImage image = base();
+        List<Message> bad = List.of(
+            topic("a", B),
+            topic("other", A),
+            partition(B, 0, List.of(1), List.of(1), 1, 0, 0),
+            partitionChange(A, 5, 1, null, null),
+            new RemoveTopicRecord().setTopicId(B),
+            MetadataImage.configRecord(ConfigResource.Type.TOPIC, "zzz", "k", "v"),
+            clusterId("different"));
+        for (Message r : bad) {
+            SamsaException e = assertThrows(SamsaException.class,
+                () -> MetadataDelta.replayAll(image, List.of(r), 10, 1), r.toString());
+            assertEquals(ErrorCode.UNKNOWN_SERVER_ERROR, e.errorCode());
+        }
+        assertThrows(SamsaException.class, () -> MetadataDelta.replayAll(image, List.of(
+            feature("x", (short) 1)), 2, 1), "offset must move forward");
+    }
+
+    @Test
+    void snapshotRecordsRebuildTheImage() {
+        MetadataImage image = MetadataDelta.replayAll(base(), List.of(
+            new BrokerRegistration(1, 3, A, null, List.of()).toRecord(),
+            MetadataImage.configRecord(ConfigResource.Type.BROKER, "", "log.retention.ms", "5"),
+            feature("metadata.version", (short) 7)), 3, 1);
+        MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY);
+        d.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
+        MetadataImage rebuilt = d.apply();
+        assertTrue(image.sameContent(rebuilt));
+        assertEquals(image.offset(), rebuilt.offset());
+        assertEquals(3, rebuilt.broker(1).brokerEpoch());
+    }
+
+    @Test
+    void collidingTopicIgnoresItselfAndNamesWithoutDotsOrUnderscores() {
+        MetadataImage image = MetadataDelta.replayAll(base(), List.of(topic("x.y", B)), 3, 1);
+        assertEquals("x.y", image.collidingTopic("x_y"));
+        assertNull(image.collidingTopic("x.y"));
+        assertNull(image.collidingTopic("xy"));
+    }
+
+    @Test
+    void brokerFencingUnregistrationAndProducerIds() {
+        MetadataImage image = MetadataDelta.replayAll(base(), List.of(
+            new BrokerRegistration(1, 3, A, "r", List.of(new Endpoint("PLAINTEXT", "h", 1, "SSL"))).toRecord(),
+            new io.samsa.metadata.record.FenceBrokerRecord().setId(1).setEpoch(3),
+            new io.samsa.metadata.record.ProducerIdsRecord().setBrokerId(1).setBrokerEpoch(3).setNextProducerId(1000)),
+            3, 1);
+        assertTrue(image.broker(1).fenced());
+        assertEquals("SSL", image.broker(1).listener("PLAINTEXT").securityProtocol());
+        assertEquals(1000, image.nextProducerId());
+        MetadataDelta d = new MetadataDelta(image);
+        d.replay(List.of(new io.samsa.metadata.record.UnfenceBrokerRecord().setId(1).setEpoch(3),
+            new io.samsa.metadata.record.NoOpRecord()), 6, 1);
+        assertEquals(Set.of(1), d.registeredBrokers());
+        MetadataImage unfenced = d.apply();
+        assertEquals(false, unfenced.broker(1).fenced());
+        assertEquals(7, unfenced.offset());
+        MetadataDelta gone = new MetadataDelta(unfenced);
+        gone.replay(new io.samsa.metadata.record.UnregisterBrokerRecord().setBrokerId(1).setBrokerEpoch(3), 8, 1);
+        assertEquals(Set.of(1), gone.unregisteredBrokers());
+        assertNull(gone.apply().broker(1));
+        for (Message bad : List.<Message>of(
+                new io.samsa.metadata.record.FenceBrokerRecord().setId(1).setEpoch(4),
+                new io.samsa.metadata.record.UnregisterBrokerRecord().setBrokerId(2).setBrokerEpoch(0),
+                new io.samsa.metadata.record.ProducerIdsRecord().setNextProducerId(1000))) {
+            SamsaException e = assertThrows(SamsaException.class,
+                () -> MetadataDelta.replayAll(image, List.of(bad), 10, 1), bad.toString());
+            assertEquals(ErrorCode.UNKNOWN_SERVER_ERROR, e.errorCode());
+        }
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+        rebuilt.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
+        assertTrue(image.sameContent(rebuilt.apply()));
+    }
+}
