@@ -1,36 +1,31 @@
 package io.samsa.controller;
 
 import io.samsa.common.Clock;
-import io.samsa.controller.log.MetadataLog;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * What the {@link QuorumController} needs to start: this node's id, the data directory that holds
- * {@code __cluster_metadata-0/}, the cluster id to format with (null for a new random one), the
- * broker's static properties (defaults such as {@code num.partitions} and the fallbacks of topic
- * configs), bootstrap feature levels, snapshot thresholds, and the clock and id source. Immutable;
- * build with {@link #builder(int, Path)}.
+ * What the controller needs to start: this node's id, the cluster id to format the metadata log with
+ * (null for a new random one), the broker's static properties (defaults such as {@code num.partitions}
+ * and the fallbacks of topic configs), bootstrap feature levels, snapshot thresholds, the partition
+ * limit, and the clock and id source. Immutable; build with {@link #builder(int)}.
  */
-public record ControllerConfig(int nodeId, Path dataDir, String clusterId, Map<String, String> staticProps,
+public record ControllerConfig(int nodeId, String clusterId, Map<String, String> staticProps,
                                Map<String, Short> bootstrapFeatures, long snapshotMaxRecords,
-                               long snapshotMaxBytes, MetadataLog.Options logOptions, int maxPartitionsPerTopic,
+                               long snapshotMaxBytes, int maxPartitionsPerTopic,
                                Clock clock, Supplier<UUID> uuids) {
     public ControllerConfig {
-        Objects.requireNonNull(dataDir, "dataDir");
         staticProps = Map.copyOf(staticProps);
         bootstrapFeatures = Map.copyOf(bootstrapFeatures);
-        Objects.requireNonNull(logOptions, "logOptions");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(uuids, "uuids");
     }
 
-    public static Builder builder(int nodeId, Path dataDir) {
-        return new Builder(nodeId, dataDir);
+    public static Builder builder(int nodeId) {
+        return new Builder(nodeId);
     }
 
     /** {@code num.partitions}: partitions of a topic created with -1 (default 1). */
@@ -74,20 +69,17 @@ public record ControllerConfig(int nodeId, Path dataDir, String clusterId, Map<S
     /** Builds a {@link ControllerConfig}; every setting but node id and data dir has a default. */
     public static final class Builder {
         private final int nodeId;
-        private final Path dataDir;
         private String clusterId;
         private Map<String, String> staticProps = Map.of();
         private Map<String, Short> bootstrapFeatures = Map.of();
         private long snapshotMaxRecords = 100_000;
         private long snapshotMaxBytes = 20L << 20;
-        private MetadataLog.Options logOptions = MetadataLog.Options.defaults();
         private int maxPartitionsPerTopic = 100_000;
         private Clock clock = Clock.SYSTEM;
         private Supplier<UUID> uuids = ControllerConfig::randomTopicId;
 
-        private Builder(int nodeId, Path dataDir) {
+        private Builder(int nodeId) {
             this.nodeId = nodeId;
-            this.dataDir = dataDir;
         }
 
         public Builder clusterId(String v) {
@@ -117,11 +109,6 @@ public record ControllerConfig(int nodeId, Path dataDir, String clusterId, Map<S
             return this;
         }
 
-        public Builder logOptions(MetadataLog.Options v) {
-            logOptions = v;
-            return this;
-        }
-
         public Builder maxPartitionsPerTopic(int v) {
             maxPartitionsPerTopic = v;
             return this;
@@ -138,8 +125,8 @@ public record ControllerConfig(int nodeId, Path dataDir, String clusterId, Map<S
         }
 
         public ControllerConfig build() {
-            return new ControllerConfig(nodeId, dataDir, clusterId, staticProps, bootstrapFeatures,
-                snapshotMaxRecords, snapshotMaxBytes, logOptions, maxPartitionsPerTopic, clock, uuids);
+            return new ControllerConfig(nodeId, clusterId, staticProps, bootstrapFeatures,
+                snapshotMaxRecords, snapshotMaxBytes, maxPartitionsPerTopic, clock, uuids);
         }
     }
 }

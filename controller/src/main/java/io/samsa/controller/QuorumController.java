@@ -1,9 +1,8 @@
 package io.samsa.controller;
 
-import io.samsa.controller.log.LogEntry;
+import io.samsa.common.SerialExecutor;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigDescription;
-import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
@@ -11,16 +10,19 @@ import io.samsa.metadata.MetadataListener;
 import io.samsa.metadata.TopicConfigs;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
-import io.samsa.controller.log.MetadataLog;
-import io.samsa.controller.log.SnapshotFile;
+import io.samsa.raft.Batch;
+import io.samsa.raft.LeaderAndEpoch;
+import io.samsa.raft.RaftClient;
+import io.samsa.raft.Snapshot;
+import io.samsa.raft.SnapshotId;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.protocol.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -28,31 +30,22 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The metadata controller as a single-voter quorum: it owns the metadata log and the metadata
- * state, turns admin operations into records, commits them (fsync) and publishes the resulting
- * {@link MetadataImage}.
+ * The metadata controller: the state machine of the cluster's metadata (topics, partitions and their placement,
+ * configs, brokers) driving a Raft log. It validates each operation against its working state (the committed
+ * records plus those it appended that are not committed yet), appends the records the operation produces, and
+ * completes the operation when the log commits them (when they are applied to the committed image).
  *
- * <p>Threads: one controller thread (a single-threaded executor) owns the log and the working
- * state. Public methods may be called from any thread; each returns a future completed on the
- * controller thread after the operation's records are durable and applied (validateOnly and
- * failed operations complete without writing). Appends made while an fsync is pending share
- * that fsync (group commit). {@link #image()} is a volatile read of the last committed image.
+ * <p>Threads: everything runs on the controller's {@link SerialExecutor}; public methods may be called from any
+ * thread and hand their work over. The Raft log tells it of commits, snapshots and leader changes on the log's
+ * executor; it hands those over too. {@link #image()} is a volatile read of the last committed image.
  *
- * <p>Like KRaft, operations are validated against the working state (committed plus appended but
- * not yet flushed records), while readers and listeners only ever see committed records. With one
- * voter, "committed" means "fsynced"; a Raft quorum will replace {@code flush} by replication.
- * The leader epoch is one more than the last epoch in the log, recorded in every entry it writes.
- *
- * <p>Lifecycle: {@link #start} opens and recovers the log (formatting it on first start), then the
- * controller serves until {@link #close}. A disk error while appending or flushing is fatal: the
- * controller fails pending and later operations with {@code KAFKA_STORAGE_ERROR}.
+ * <p>Lifecycle: {@link #start} registers with the log, which replays its snapshot and committed batches; when the
+ * log makes this node leader, the controller formats an empty log (cluster id, bootstrap features) and becomes
+ * ready. It serves until {@link #close}, or until it loses the leadership (a failed log): pending and later
+ * operations then fail with {@code KAFKA_STORAGE_ERROR} or {@code NOT_CONTROLLER}.
  */
 public final class QuorumController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
@@ -62,88 +55,48 @@ public final class QuorumController implements AutoCloseable {
 
     private final ControllerConfig config;
     private final String prefix;
-    private final MetadataLog metadataLog;
-    private final ExecutorService executor;
+    private final RaftClient<Message> raft;
+    private final SerialExecutor executor;
     private final TopicControl topicControl;
     private final ConfigControl configControl = new ConfigControl();
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
-    private final int epoch;
-    private volatile MetadataImage published;
+    private final RaftListener raftListener = new RaftListener();
+    private final CompletableFuture<QuorumController> ready = new CompletableFuture<>();
+    private volatile MetadataImage published = MetadataImage.EMPTY;
+    private volatile int epoch = -1;
+    private volatile boolean closed;
 
-    // Controller thread only.
-    private MetadataImage working;
-    private final List<LogEntry> uncommitted = new ArrayList<>();
-    private final List<Pending> pending = new ArrayList<>();
-    private boolean flushScheduled;
+    // Controller executor only.
+    private MetadataDelta committing;
+    private MetadataImage working = MetadataImage.EMPTY;
+    private boolean active;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private long lastCommitTimestamp;
     private long recordsSinceSnapshot;
-    private long bytesAtSnapshot;
-    private Throwable fatal;
+    private long bytesSinceSnapshot;
 
-    /** An operation waiting for its records to commit. */
-    private record Pending(Runnable complete, CompletableFuture<?> future) {
+    /** An operation waiting until the record at {@code offset} is committed. */
+    private record Pending(long offset, Runnable complete, CompletableFuture<?> future) {
     }
 
-    private QuorumController(ControllerConfig config, MetadataLog metadataLog, MetadataImage image, int epoch) {
+    private QuorumController(ControllerConfig config, RaftClient<Message> raft, SerialExecutor executor) {
         this.config = config;
         this.prefix = "[controller node=" + config.nodeId() + "] ";
-        this.metadataLog = metadataLog;
+        this.raft = raft;
+        this.executor = executor;
         this.topicControl = new TopicControl(config);
-        this.epoch = epoch;
-        this.published = image;
-        this.working = image;
-        this.executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "samsa-controller-" + config.nodeId());
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /**
-     * Opens the metadata log under {@code config.dataDir()}, rebuilds the image from the latest
-     * snapshot and the log after it, formats a new log with the cluster id (the configured one, or
-     * a random one) and the bootstrap features, and starts the controller thread. Fails with
-     * {@code INCONSISTENT_CLUSTER_ID} when the log was formatted with a different cluster id.
+     * Starts the controller of {@code raft} on {@code executor}. The future completes once the controller leads
+     * and the log is formatted (the cluster id and bootstrap features committed on first start); it fails with
+     * {@code INCONSISTENT_CLUSTER_ID} when the log belongs to another cluster than the configured one.
      */
-    public static QuorumController start(ControllerConfig config) throws IOException {
-        MetadataLog metadataLog = MetadataLog.open(config.dataDir(), config.logOptions(), config.clock());
-        try {
-            MetadataImage image = MetadataImage.EMPTY;
-            SnapshotFile.Loaded snapshot = metadataLog.snapshot();
-            if (snapshot != null) {
-                MetadataDelta d = new MetadataDelta(image);
-                d.replaySnapshot(snapshot.records(), snapshot.endOffset(), snapshot.epoch());
-                image = d.apply();
-            }
-            MetadataDelta d = new MetadataDelta(image);
-            for (LogEntry e : metadataLog.recoveredEntries()) {
-                d.replay(e.records(), e.baseOffset(), e.epoch());
-            }
-            image = d.apply();
-            int epoch = Math.max(1, metadataLog.lastEpoch() + 1);
-            if (image.clusterId() == null) {
-                String clusterId = config.clusterId() != null ? config.clusterId() : newClusterId();
-                List<Message> records = new ArrayList<>();
-                records.add(new ClusterIdRecord().setClusterId(clusterId));
-                new TreeMap<>(config.bootstrapFeatures()).forEach((name, level) ->
-                    records.add(new FeatureLevelRecord().setName(name).setFeatureLevel(level)));
-                long base = metadataLog.append(epoch, records);
-                metadataLog.flush();
-                image = MetadataDelta.replayAll(image, records, base, epoch);
-                log.info("[controller node={}] Formatted the metadata log with cluster id {}", config.nodeId(),
-                    clusterId);
-            } else if (config.clusterId() != null && !config.clusterId().equals(image.clusterId())) {
-                throw new SamsaException(ErrorCode.INCONSISTENT_CLUSTER_ID, "The metadata log in "
-                    + metadataLog.directory() + " belongs to cluster " + image.clusterId() + ", not "
-                    + config.clusterId());
-            }
-            QuorumController controller = new QuorumController(config, metadataLog, image, epoch);
-            log.info("{}Started as the only voter in epoch {} at offset {} ({} topic(s), {} broker(s))",
-                controller.prefix, epoch, image.offset(), image.topicsByName().size(), image.brokers().size());
-            return controller;
-        } catch (IOException | RuntimeException e) {
-            metadataLog.close();
-            throw e;
-        }
+    public static CompletableFuture<QuorumController> start(ControllerConfig config, RaftClient<Message> raft,
+                                                            SerialExecutor executor) {
+        QuorumController c = new QuorumController(config, raft, executor);
+        raft.register(c.raftListener);
+        return c.ready;
     }
 
     /** A new cluster id: a random UUID as 22 characters of URL-safe base64, like Kafka's. */
@@ -158,24 +111,30 @@ public final class QuorumController implements AutoCloseable {
         return published;
     }
 
-    /** The leader epoch this controller writes in. */
+    /** The epoch this controller leads in. */
     public int epoch() {
         return epoch;
     }
 
     /**
-     * Registers a listener; it is first called (on the controller thread) with the whole current
-     * image as a delta from the empty image, then after every commit.
+     * Registers a listener; it is first called (on the controller's executor) with the whole committed image as a
+     * delta from the empty image, then after every commit, before the operations of that commit complete.
      */
     public CompletableFuture<Void> addListener(MetadataListener listener) {
-        return submit(image -> {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        execute(f, () -> {
+            publishCommitted();
             MetadataImage current = published;
             MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY);
             d.replaySnapshot(current.toRecords(), current.offset() + 1, current.epoch());
             listeners.add(listener);
-            listener.onMetadataUpdate(d, current);
-            return new ControllerResult<Void>(List.of(), null);
+            try {
+                listener.onMetadataUpdate(d, current);
+            } finally {
+                f.complete(null);
+            }
         });
+        return f;
     }
 
     public void removeListener(MetadataListener listener) {
@@ -191,7 +150,7 @@ public final class QuorumController implements AutoCloseable {
             if (nodeId < 0) {
                 throw new SamsaException(ErrorCode.INVALID_REQUEST, "Invalid node id " + nodeId);
             }
-            long brokerEpoch = metadataLog.nextOffset();
+            long brokerEpoch = image.offset() + 1;
             BrokerRegistration registration = new BrokerRegistration(nodeId, brokerEpoch, config.uuids().get(), rack,
                 endpoints);
             return new ControllerResult<>(List.of(registration.toRecord()), registration);
@@ -219,14 +178,14 @@ public final class QuorumController implements AutoCloseable {
     }
 
     /** Legacy AlterConfigs: each resource's configs are replaced by the given SET entries. */
-    public CompletableFuture<List<ApiResult<ConfigResource>>> alterConfigs(List<AlterConfigsRequest> resources,
-                                                                           boolean validateOnly) {
+    public CompletableFuture<List<ApiResult<io.samsa.metadata.ConfigResource>>> alterConfigs(
+            List<AlterConfigsRequest> resources, boolean validateOnly) {
         List<AlterConfigsRequest> copy = List.copyOf(resources);
         return submit(image -> configControl.alterConfigs(image, copy, false, validateOnly));
     }
 
     /** IncrementalAlterConfigs (KIP-339): SET, DELETE, APPEND, SUBTRACT per key. */
-    public CompletableFuture<List<ApiResult<ConfigResource>>> incrementalAlterConfigs(
+    public CompletableFuture<List<ApiResult<io.samsa.metadata.ConfigResource>>> incrementalAlterConfigs(
             List<AlterConfigsRequest> resources, boolean validateOnly) {
         List<AlterConfigsRequest> copy = List.copyOf(resources);
         return submit(image -> configControl.alterConfigs(image, copy, true, validateOnly));
@@ -238,23 +197,32 @@ public final class QuorumController implements AutoCloseable {
      * thread. Returns null for an unknown topic.
      */
     public List<ConfigDescription> describeTopicConfigs(String topic) {
-        MetadataImage image = published;
-        return TopicConfigs.describe(image, topic, config.nodeId(), config.staticProps());
+        return TopicConfigs.describe(published, topic, config.nodeId(), config.staticProps());
     }
 
-    /** Writes a snapshot of the committed image now; completes with its end offset. */
+    /** Writes a snapshot once everything appended so far is committed; completes with its end offset. */
     public CompletableFuture<Long> snapshot() {
         CompletableFuture<Long> f = new CompletableFuture<>();
         execute(f, () -> {
-            flushAndPublish();
-            if (fatal != null) {
-                f.completeExceptionally(storageError());
-                return;
+            Runnable take = () -> writeSnapshot().whenComplete((id, e) -> {
+                if (e != null) {
+                    f.completeExceptionally(e);
+                } else {
+                    f.complete(id.endOffset());
+                }
+            });
+            if (!active) {
+                f.completeExceptionally(notActive());
+            } else if (pending.isEmpty()) {
+                take.run();
+            } else {
+                pending.add(new Pending(working.offset(), take, f));
             }
-            f.complete(writeSnapshot());
         });
         return f;
     }
+
+    // ---------------------------------------------------------------- operations (controller executor)
 
     private <T> CompletableFuture<T> submit(Function<MetadataImage, ControllerResult<T>> op) {
         CompletableFuture<T> future = new CompletableFuture<>();
@@ -263,16 +231,23 @@ public final class QuorumController implements AutoCloseable {
     }
 
     private void execute(CompletableFuture<?> future, Runnable task) {
-        try {
-            executor.execute(task);
-        } catch (RejectedExecutionException e) {
+        if (closed) {
             future.completeExceptionally(new SamsaException(ErrorCode.NOT_CONTROLLER, "The controller is shut down"));
+            return;
         }
+        executor.execute(() -> {
+            if (closed) {
+                future.completeExceptionally(new SamsaException(ErrorCode.NOT_CONTROLLER,
+                    "The controller is shut down"));
+                return;
+            }
+            task.run();
+        });
     }
 
     private <T> void run(Function<MetadataImage, ControllerResult<T>> op, CompletableFuture<T> future) {
-        if (fatal != null) {
-            future.completeExceptionally(storageError());
+        if (!active) {
+            future.completeExceptionally(notActive());
             return;
         }
         ControllerResult<T> result;
@@ -288,148 +263,228 @@ public final class QuorumController implements AutoCloseable {
         }
         Runnable complete = () -> future.complete(result.response());
         if (result.records().isEmpty()) {
-            if (pending.isEmpty()) {
-                complete.run();
-            } else {
-                pending.add(new Pending(complete, future));
-            }
+            // Nothing to write: answer once what it read is committed.
+            completeAfter(working.offset(), complete, future);
             return;
         }
-        long base;
+        long last;
         try {
-            base = metadataLog.append(epoch, result.records());
+            last = raft.append(epoch, result.records());
         } catch (SamsaException e) {
-            future.completeExceptionally(e);
-            return;
-        } catch (IOException e) {
-            fail(e);
-            future.completeExceptionally(storageError());
+            future.completeExceptionally(e.errorCode() == ErrorCode.NOT_LEADER_OR_FOLLOWER
+                ? new SamsaException(ErrorCode.NOT_CONTROLLER, e.getMessage(), e) : e);
             return;
         }
+        long base = last - result.records().size() + 1;
         try {
             working = MetadataDelta.replayAll(working, result.records(), base, epoch);
         } catch (RuntimeException e) {
             // The records were generated from this very state: failing to apply them is a bug.
             log.error("{}Could not apply records appended at offset {}", prefix, base, e);
-            fail(e);
-            future.completeExceptionally(storageError());
+            future.completeExceptionally(new SamsaException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                "The controller could not apply its own records", e));
+            resign(e);
             return;
         }
-        uncommitted.add(new LogEntry(base, epoch, 0, result.records()));
-        pending.add(new Pending(complete, future));
-        if (!flushScheduled) {
-            flushScheduled = true;
-            try {
-                executor.execute(this::flushAndPublish);
-            } catch (RejectedExecutionException e) {
-                flushAndPublish();
-            }
+        pending.add(new Pending(last, complete, future));
+    }
+
+    private void completeAfter(long offset, Runnable complete, CompletableFuture<?> future) {
+        if (pending.isEmpty() && offset <= published.offset()) {
+            complete.run();
+        } else {
+            pending.add(new Pending(offset, complete, future));
         }
     }
 
-    /** fsyncs what was appended, publishes the new image, tells listeners, completes operations. */
-    private void flushAndPublish() {
-        flushScheduled = false;
-        if (fatal != null || (uncommitted.isEmpty() && pending.isEmpty())) {
-            return;
+    private SamsaException notActive() {
+        return new SamsaException(ErrorCode.NOT_CONTROLLER, "Node " + config.nodeId()
+            + " is not the active controller");
+    }
+
+    // ---------------------------------------------------------------- commits (controller executor)
+
+    /** Applies committed records to the committed image; several commits queued together make one image. */
+    private void replayCommitted(Batch<Message> batch) {
+        if (committing == null) {
+            committing = new MetadataDelta(published);
+            executor.execute(this::publishCommitted);
         }
         try {
-            metadataLog.flush();
-        } catch (IOException e) {
-            fail(e);
+            committing.replay(batch.records(), batch.baseOffset(), batch.epoch());
+        } catch (RuntimeException e) {
+            // A committed record that does not apply: the log holds what this controller cannot follow.
+            log.error("{}Could not apply the committed batch at offset {}", prefix, batch.baseOffset(), e);
+            resign(e);
             return;
         }
-        MetadataDelta delta = new MetadataDelta(published);
+        lastCommitTimestamp = batch.appendTimestamp();
+        bytesSinceSnapshot += batch.sizeInBytes();
+    }
+
+    private void loadSnapshot(Snapshot<Message> snapshot) {
+        MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY);
+        d.replaySnapshot(snapshot.records(), snapshot.id().endOffset(), snapshot.id().epoch());
+        committing = null;
+        published = d.apply();
+        lastCommitTimestamp = snapshot.lastContainedTimestamp();
+        recordsSinceSnapshot = 0;
+        bytesSinceSnapshot = 0;
+        if (!active) {
+            working = published;
+        }
+    }
+
+    /** Publishes the committed image, tells listeners, completes the operations it commits. */
+    private void publishCommitted() {
+        MetadataDelta delta = committing;
+        if (delta == null) {
+            return;
+        }
+        committing = null;
+        MetadataImage image;
         try {
-            for (LogEntry e : uncommitted) {
-                delta.replay(e.records(), e.baseOffset(), e.epoch());
-            }
+            image = delta.apply();
         } catch (RuntimeException e) {
             log.error("{}Could not apply committed records", prefix, e);
-            fail(e);
+            resign(e);
             return;
         }
-        uncommitted.clear();
-        if (delta.recordCount() > 0) {
-            MetadataImage image = delta.apply();
-            published = image;
+        published = image;
+        if (!active) {
             working = image;
-            recordsSinceSnapshot += delta.recordCount();
-            for (MetadataListener l : listeners) {
-                try {
-                    l.onMetadataUpdate(delta, image);
-                } catch (RuntimeException e) {
-                    log.error("{}Metadata listener {} failed at offset {}", prefix, l, image.offset(), e);
-                }
-            }
         }
-        List<Pending> done = new ArrayList<>(pending);
-        pending.clear();
-        for (Pending p : done) {
-            p.complete().run();
-        }
-        if (recordsSinceSnapshot >= config.snapshotMaxRecords()
-                || metadataLog.appendedBytes() - bytesAtSnapshot >= config.snapshotMaxBytes()) {
+        recordsSinceSnapshot += delta.recordCount();
+        for (MetadataListener l : listeners) {
             try {
-                writeSnapshot();
+                l.onMetadataUpdate(delta, image);
             } catch (RuntimeException e) {
-                log.error("{}Snapshot failed", prefix, e);
+                log.error("{}Metadata listener {} failed at offset {}", prefix, l, image.offset(), e);
             }
         }
+        while (!pending.isEmpty() && pending.peek().offset() <= image.offset()) {
+            pending.poll().complete().run();
+        }
+        if (active && (recordsSinceSnapshot >= config.snapshotMaxRecords()
+                || bytesSinceSnapshot >= config.snapshotMaxBytes())) {
+            writeSnapshot();
+        }
     }
 
-    private long writeSnapshot() {
+    private CompletableFuture<SnapshotId> writeSnapshot() {
         MetadataImage image = published;
-        long endOffset = image.offset() + 1;
-        try {
-            metadataLog.writeSnapshot(endOffset, image.epoch(), image.toRecords());
-        } catch (IOException e) {
-            log.error("{}Could not write a snapshot at offset {}", prefix, endOffset, e);
-            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Could not write a metadata snapshot", e);
-        }
         recordsSinceSnapshot = 0;
-        bytesAtSnapshot = metadataLog.appendedBytes();
-        return endOffset;
+        bytesSinceSnapshot = 0;
+        return raft.createSnapshot(new Snapshot<>(new SnapshotId(image.offset() + 1, image.epoch()),
+            lastCommitTimestamp, image.toRecords()));
     }
 
-    private void fail(Exception e) {
-        fatal = e;
-        log.error("{}The metadata log failed; the controller stops accepting changes", prefix, e);
-        for (Pending p : pending) {
-            p.future().completeExceptionally(storageError());
+    // ---------------------------------------------------------------- leadership (controller executor)
+
+    private void leaderChanged(LeaderAndEpoch leader) {
+        publishCommitted();
+        if (leader.isLeader(config.nodeId())) {
+            if (!active) {
+                becomeActive(leader.epoch());
+            }
+        } else if (active) {
+            resign(null);
         }
-        pending.clear();
-        uncommitted.clear();
+    }
+
+    private void becomeActive(int newEpoch) {
+        epoch = newEpoch;
+        active = true;
         working = published;
-    }
-
-    private SamsaException storageError() {
-        return new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "The metadata log is unavailable", fatal);
-    }
-
-    /** Flushes and commits what is pending, stops the controller thread and closes the log. */
-    @Override
-    public void close() {
-        try {
-            executor.execute(() -> {
-                flushAndPublish();
-                try {
-                    metadataLog.close();
-                } catch (IOException e) {
-                    log.error("{}Could not close the metadata log", prefix, e);
+        MetadataImage image = published;
+        if (image.clusterId() == null) {
+            String clusterId = config.clusterId() != null ? config.clusterId() : newClusterId();
+            List<Message> records = new ArrayList<>();
+            records.add(new ClusterIdRecord().setClusterId(clusterId));
+            new TreeMap<>(config.bootstrapFeatures()).forEach((name, level) ->
+                records.add(new FeatureLevelRecord().setName(name).setFeatureLevel(level)));
+            CompletableFuture<Void> formatted = new CompletableFuture<>();
+            run(img -> new ControllerResult<Void>(records, null), formatted);
+            formatted.whenComplete((v, e) -> {
+                if (e != null) {
+                    ready.completeExceptionally(e);
+                } else {
+                    log.info("{}Formatted the metadata log with cluster id {}", prefix, clusterId);
+                    started();
                 }
             });
-        } catch (RejectedExecutionException e) {
+        } else if (config.clusterId() != null && !config.clusterId().equals(image.clusterId())) {
+            active = false;
+            ready.completeExceptionally(new SamsaException(ErrorCode.INCONSISTENT_CLUSTER_ID, "The metadata log"
+                + " belongs to cluster " + image.clusterId() + ", not " + config.clusterId()));
+        } else {
+            started();
+        }
+    }
+
+    private void started() {
+        MetadataImage image = published;
+        log.info("{}Active in epoch {} at offset {} ({} topic(s), {} broker(s))", prefix, epoch, image.offset(),
+            image.topicsByName().size(), image.brokers().size());
+        ready.complete(this);
+    }
+
+    /** Stops leading: operations not committed yet fail, and the working state goes back to the committed one. */
+    private void resign(Throwable cause) {
+        if (!active && pending.isEmpty()) {
             return;
         }
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-                log.error("{}The controller thread did not stop within 30 s", prefix);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        active = false;
+        working = published;
+        SamsaException error = cause != null || raftFailed()
+            ? new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "The metadata log is unavailable", cause)
+            : notActive();
+        log.error("{}No longer the active controller; {} operation(s) fail", prefix, pending.size(), cause);
+        for (Pending p : pending) {
+            p.future().completeExceptionally(error);
         }
+        pending.clear();
+        ready.completeExceptionally(error);
+    }
+
+    private boolean raftFailed() {
+        return !raft.leaderAndEpoch().hasLeader();
+    }
+
+    /** Stops serving: later operations fail with {@code NOT_CONTROLLER}; pending ones too. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        raft.unregister(raftListener);
+        executor.execute(() -> {
+            for (Pending p : pending) {
+                p.future().completeExceptionally(new SamsaException(ErrorCode.NOT_CONTROLLER,
+                    "The controller is shut down"));
+            }
+            pending.clear();
+            active = false;
+        });
         log.info("{}Stopped at offset {}", prefix, published.offset());
+    }
+
+    /** Hands what the Raft log says over to the controller's executor. */
+    private final class RaftListener implements RaftClient.Listener<Message> {
+        @Override
+        public void handleCommit(Batch<Message> batch) {
+            executor.execute(() -> replayCommitted(batch));
+        }
+
+        @Override
+        public void handleLoadSnapshot(Snapshot<Message> snapshot) {
+            executor.execute(() -> loadSnapshot(snapshot));
+        }
+
+        @Override
+        public void handleLeaderChange(LeaderAndEpoch leader) {
+            executor.execute(() -> leaderChanged(leader));
+        }
     }
 }

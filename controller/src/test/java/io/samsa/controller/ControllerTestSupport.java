@@ -33,10 +33,23 @@ final class ControllerTestSupport {
     /** A config with a manual clock and sequential ids, so runs are reproducible. */
     static ControllerConfig.Builder config(Path dir, Map<String, String> staticProps) {
         AtomicLong next = new AtomicLong(1);
-        return ControllerConfig.builder(1, dir)
+        return ControllerConfig.builder(1)
             .clock(new ManualClock(1_700_000_000_000L))
             .staticProps(staticProps)
             .uuids(() -> new UUID(0x5a5a_0000_0000_0000L, next.getAndIncrement()));
+    }
+
+    /** Starts a controller over the metadata log in {@code dir}. */
+    static TestController start(Path dir, ControllerConfig config) throws java.io.IOException {
+        return TestController.start(dir, config);
+    }
+
+    /** The snapshot files of the metadata log in {@code dir}, newest first. */
+    static List<Path> snapshotFiles(Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir.resolve(io.samsa.raft.RaftLog.DIR_NAME))) {
+            return files.filter(p -> io.samsa.raft.SnapshotId.parse(p.getFileName().toString()) != null)
+                .sorted(java.util.Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
+        }
     }
 
     static <T> T get(CompletableFuture<T> future) {

@@ -40,7 +40,7 @@ class QuorumControllerScaleTest {
     @Timeout(120)
     void manyTopicsCreateAndReload() throws IOException {
         MetadataImage created;
-        try (QuorumController c = QuorumController.start(ControllerTestSupport.config(dir, Map.of()).build())) {
+        try (TestController c = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).build())) {
             get(c.registerBroker(1, ENDPOINTS, null));
             // Half in requests of 100 topics, half one topic per request (pipelined, group-committed).
             for (int batch = 0; batch < TOPICS / 200; batch++) {
@@ -64,11 +64,11 @@ class QuorumControllerScaleTest {
             assertEquals(TOPICS * PARTITIONS, created.topicsByName().values().stream()
                 .mapToInt(TopicImage::numPartitions).sum());
         }
-        try (QuorumController c = QuorumController.start(ControllerTestSupport.config(dir, Map.of()).build())) {
+        try (TestController c = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).build())) {
             assertTrue(created.sameContent(c.image()));
             get(c.snapshot());
         }
-        try (QuorumController c = QuorumController.start(ControllerTestSupport.config(dir, Map.of()).build())) {
+        try (TestController c = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).build())) {
             assertTrue(created.sameContent(c.image()));
             assertEquals(created.offset(), c.image().offset());
         }

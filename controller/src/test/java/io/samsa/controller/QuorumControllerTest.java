@@ -11,7 +11,7 @@ import io.samsa.metadata.PartitionRegistration;
 import io.samsa.metadata.TopicImage;
 import io.samsa.metadata.TopicNames;
 
-import io.samsa.controller.log.MetadataLog;
+import io.samsa.raft.RaftLog;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +40,7 @@ class QuorumControllerTest {
     @TempDir
     Path dir;
 
-    private QuorumController controller;
+    private TestController controller;
 
     @AfterEach
     void tearDown() {
@@ -49,12 +49,12 @@ class QuorumControllerTest {
         }
     }
 
-    private QuorumController start(Map<String, String> props) throws IOException {
-        controller = QuorumController.start(ControllerTestSupport.config(dir, props).build());
+    private TestController start(Map<String, String> props) throws IOException {
+        controller = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, props).build());
         return controller;
     }
 
-    private QuorumController startWithBroker() throws IOException {
+    private TestController startWithBroker() throws IOException {
         start(Map.of());
         get(controller.registerBroker(1, ENDPOINTS, null));
         return controller;
@@ -62,7 +62,7 @@ class QuorumControllerTest {
 
     private void restart() throws IOException {
         controller.close();
-        controller = QuorumController.start(ControllerTestSupport.config(dir, Map.of()).build());
+        controller = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).build());
     }
 
     @Test
@@ -81,13 +81,13 @@ class QuorumControllerTest {
 
     @Test
     void givenClusterIdIsUsedAndAMismatchIsRefused() throws IOException {
-        controller = QuorumController.start(ControllerTestSupport.config(dir, Map.of())
+        controller = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of())
             .clusterId("AAAAAAAAAAAAAAAAAAAAAA").bootstrapFeatures(Map.of("metadata.version", (short) 25)).build());
         assertEquals("AAAAAAAAAAAAAAAAAAAAAA", controller.image().clusterId());
         assertEquals(Map.of("metadata.version", (short) 25), controller.image().features());
         controller.close();
         controller = null;
-        SamsaException e = assertThrows(SamsaException.class, () -> QuorumController.start(
+        SamsaException e = assertThrows(SamsaException.class, () -> ControllerTestSupport.start(dir,
             ControllerTestSupport.config(dir, Map.of()).clusterId("BBBBBBBBBBBBBBBBBBBBBB").build()));
         assertEquals(ErrorCode.INCONSISTENT_CLUSTER_ID, e.errorCode());
     }
@@ -506,8 +506,8 @@ class QuorumControllerTest {
         restart();
         assertTrue(before.sameContent(controller.image()));
         assertEquals(before.offset(), controller.image().offset());
-        Path metaDir = dir.resolve(MetadataLog.DIR_NAME);
-        assertEquals(1, MetadataLog.snapshotFiles(metaDir).size());
+        Path metaDir = dir.resolve(RaftLog.DIR_NAME);
+        assertEquals(1, ControllerTestSupport.snapshotFiles(dir).size());
         // Segments before the snapshot were deleted.
         try (var files = Files.list(metaDir)) {
             assertTrue(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".log"))
@@ -517,13 +517,13 @@ class QuorumControllerTest {
 
     @Test
     void automaticSnapshotsEveryNRecords() throws IOException {
-        controller = QuorumController.start(ControllerTestSupport.config(dir, Map.of()).snapshotMaxRecords(10)
+        controller = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).snapshotMaxRecords(10)
             .build());
         get(controller.registerBroker(1, ENDPOINTS, null));
         for (int i = 0; i < 10; i++) {
             create(CreateTopicRequest.of("t" + i, 2, 1));
         }
-        assertFalse(MetadataLog.snapshotFiles(dir.resolve(MetadataLog.DIR_NAME)).isEmpty());
+        assertFalse(ControllerTestSupport.snapshotFiles(dir).isEmpty());
         MetadataImage before = controller.image();
         restart();
         assertTrue(before.sameContent(controller.image()));
@@ -537,7 +537,7 @@ class QuorumControllerTest {
         create(CreateTopicRequest.of("torn", 1, 1));
         controller.close();
         controller = null;
-        Path metaDir = dir.resolve(MetadataLog.DIR_NAME);
+        Path metaDir = dir.resolve(RaftLog.DIR_NAME);
         Path segment;
         try (var files = Files.list(metaDir)) {
             segment = files.filter(p -> p.toString().endsWith(".log")).sorted().reduce((a, b) -> b).orElseThrow();
@@ -550,7 +550,7 @@ class QuorumControllerTest {
     }
 
     private void restart2() throws IOException {
-        controller = QuorumController.start(ControllerTestSupport.config(dir, Map.of()).build());
+        controller = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).build());
     }
 
     @Test

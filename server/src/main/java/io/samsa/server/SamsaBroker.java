@@ -9,6 +9,7 @@ import io.samsa.log.LogManager;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.partition.ReplicaManager;
 import io.samsa.server.partition.TopicConfigResolver;
 import java.nio.file.Files;
@@ -72,13 +73,13 @@ public final class SamsaBroker implements AutoCloseable {
             ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                     new DefaultThreadFactory("samsa-background", true));
             opened.add(background::shutdownNow);
-            QuorumController controller = QuorumController.start(ControllerConfig.builder(config.nodeId(),
-                            dataDir.resolve(METADATA_DIR))
+            BrokerMetadata metadata = BrokerMetadata.start(ControllerConfig.builder(config.nodeId())
                     .clusterId(config.getString("cluster.id"))
                     .staticProps(config.originals())
                     .clock(clock)
-                    .build());
-            opened.add(controller);
+                    .build(), dataDir.resolve(METADATA_DIR), clock);
+            opened.add(metadata);
+            QuorumController controller = metadata.controller();
             TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
             LogManager logs = LogManager.builder(dataDir)
                     .clock(clock)

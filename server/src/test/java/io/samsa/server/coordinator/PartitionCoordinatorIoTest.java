@@ -12,6 +12,7 @@ import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.metadata.Endpoint;
 import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.LogManager;
 import io.samsa.server.config.BrokerConfig;
@@ -46,6 +47,7 @@ class PartitionCoordinatorIoTest {
     @TempDir
     Path dir;
     private QuorumController controller;
+    private BrokerMetadata metadata;
     private LogManager logs;
     private PartitionCoordinatorIo io;
 
@@ -54,8 +56,10 @@ class PartitionCoordinatorIoTest {
         ManualClock clock = new ManualClock(1_000_000L);
         BrokerConfig config = BrokerConfig.from(Map.of("log.dirs", dir.toString(),
                 "listeners", "PLAINTEXT://127.0.0.1:0"));
-        controller = QuorumController.start(ControllerConfig.builder(config.nodeId(), dir.resolve("metadata"))
-                .clusterId(config.getString("cluster.id")).staticProps(config.originals()).clock(clock).build());
+        metadata = BrokerMetadata.start(ControllerConfig.builder(config.nodeId())
+                .clusterId(config.getString("cluster.id")).staticProps(config.originals()).clock(clock).build(),
+                dir.resolve("metadata"), clock);
+        controller = metadata.controller();
         TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
         logs = LogManager.builder(dir).clock(clock).configs(t -> topicConfigs.logConfig(controller.image(), t)).build();
         ReplicaManager replicas = new ReplicaManager(config, logs);
@@ -70,7 +74,7 @@ class PartitionCoordinatorIoTest {
     @AfterEach
     void stop() throws Exception {
         logs.close();
-        controller.close();
+        metadata.close();
     }
 
     private static byte[] bytes(String s) {

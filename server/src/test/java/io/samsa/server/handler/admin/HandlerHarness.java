@@ -5,6 +5,7 @@ import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.metadata.Endpoint;
 import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -24,10 +25,13 @@ final class HandlerHarness implements AutoCloseable {
     static final String LISTENER = "PLAINTEXT";
 
     final QuorumController controller;
+    private final BrokerMetadata metadata;
 
     HandlerHarness(Path dir, Map<String, String> staticProps) throws Exception {
-        controller = QuorumController.start(ControllerConfig.builder(1, dir).staticProps(staticProps)
-                .clock(new ManualClock(1_700_000_000_000L)).build());
+        ManualClock clock = new ManualClock(1_700_000_000_000L);
+        metadata = BrokerMetadata.start(ControllerConfig.builder(1).staticProps(staticProps).clock(clock).build(), dir,
+                clock);
+        controller = metadata.controller();
         controller.registerBroker(1, List.of(new Endpoint(LISTENER, "broker1", 9092, "PLAINTEXT")), null)
                 .get(10, TimeUnit.SECONDS);
     }
@@ -70,6 +74,6 @@ final class HandlerHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        controller.close();
+        metadata.close();
     }
 }

@@ -1,0 +1,93 @@
+package io.samsa.raft;
+
+import io.samsa.common.Clock;
+import io.samsa.common.SerialExecutor;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A replicated log of records of type {@code T}, in the spirit of KRaft's RaftClient (KIP-595, KIP-630): the
+ * leader appends records in its epoch; a record is committed once the quorum has it on disk (the high watermark
+ * passes it); every replica tells its listeners about committed batches in offset order, about the snapshot to
+ * load, and about leader changes. A snapshot holds the whole state below an offset, after which the log before it
+ * may be trimmed.
+ *
+ * <p>Today's implementation is a single voter ({@link #singleVoter}): it is always the leader, and "committed"
+ * means "fsynced". A Raft quorum (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot over a
+ * {@link RaftChannel}) will implement the same interface.
+ *
+ * <p>Threads: every method is thread-safe. Listeners are called on the log's {@link SerialExecutor}, one call at
+ * a time and in order; they must be quick and must not block (hand work over to their own executor).
+ */
+public interface RaftClient<T> extends AutoCloseable {
+
+    /** Told what the log commits. Every method runs on the log's executor. */
+    interface Listener<T> {
+        /** Committed batches, each once, in offset order (after the snapshot loaded last, if any). */
+        void handleCommit(Batch<T> batch);
+
+        /**
+         * The state as of {@code snapshot.id().endOffset()}: it replaces everything known so far; the batches
+         * committed after it follow. Called first at registration when the log has a snapshot.
+         */
+        void handleLoadSnapshot(Snapshot<T> snapshot);
+
+        /** The leader or the epoch changed. Called once at registration, after the committed batches. */
+        default void handleLeaderChange(LeaderAndEpoch leader) {
+        }
+    }
+
+    /**
+     * Registers a listener: it gets the latest snapshot (if any), every batch committed after it, the current
+     * leader, and from then on every new commit and leader change.
+     */
+    void register(Listener<T> listener);
+
+    void unregister(Listener<T> listener);
+
+    /** The leader and epoch as this replica knows them now. */
+    LeaderAndEpoch leaderAndEpoch();
+
+    /** The high watermark: every offset below it is committed. */
+    long highWatermark();
+
+    /**
+     * Appends {@code records} as one batch (committed together) in {@code epoch}, which must be the current
+     * epoch with this replica as leader; returns the offset of the last record. The records belong to the log
+     * from now on: nobody may change them. Thread-safe; the caller learns of the commit from its listener.
+     *
+     * @throws io.samsa.wire.SamsaException {@code NOT_LEADER_OR_FOLLOWER} when this replica does not lead
+     *     {@code epoch}, {@code INVALID_REQUEST} when the batch is larger than the log accepts (nothing is
+     *     appended), {@code KAFKA_STORAGE_ERROR} after the log failed
+     */
+    long append(int epoch, List<T> records);
+
+    /**
+     * Writes {@code snapshot} (whose end offset must be committed) durably, then deletes older snapshots beyond
+     * the retained ones and the log segments that only hold records below the oldest retained snapshot.
+     * Completes on the log's executor with the snapshot's id.
+     */
+    CompletableFuture<SnapshotId> createSnapshot(Snapshot<T> snapshot);
+
+    /** The newest snapshot, or null when there is none. */
+    SnapshotId latestSnapshot();
+
+    /** Stops: appends fail from now on; the log is closed. Blocks until it is (never call it on an event loop). */
+    @Override
+    void close();
+
+    /**
+     * The single voter over {@code log} (which it then owns): it elects itself in a new epoch (one past every
+     * epoch the log has seen, made durable first), and commits a batch once the log has forced it to disk.
+     * Records appended while a force runs share the next one (group commit). Opening reads the latest readable
+     * snapshot and checks the log against it; blocking file I/O on the caller's thread.
+     *
+     * @param maxBatchBytes the largest batch {@link #append} accepts
+     */
+    static <T> RaftClient<T> singleVoter(int nodeId, RaftLog log, RecordSerde<T> serde, SerialExecutor executor,
+                                         Clock clock, int maxBatchBytes) throws IOException {
+        return SingleVoterRaft.open(nodeId, log, serde, executor, clock, maxBatchBytes);
+    }
+}
