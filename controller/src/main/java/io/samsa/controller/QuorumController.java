@@ -6,7 +6,7 @@ import io.samsa.metadata.ConfigDescription;
 import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
-import io.samsa.metadata.MetadataListener;
+import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.TopicConfigs;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
@@ -40,18 +39,16 @@ import java.util.function.Function;
  *
  * <p>Threads: everything runs on the controller's {@link SerialExecutor}; public methods may be called from any
  * thread and hand their work over. The Raft log tells it of commits, snapshots and leader changes on the log's
- * executor; it hands those over too. {@link #image()} is a volatile read of the last committed image.
+ * executor; it hands those over too. {@link #image()} is a volatile read of the last committed image (for tests:
+ * brokers read their own image, built by their {@code MetadataLoader}).
  *
  * <p>Lifecycle: {@link #start} registers with the log, which replays its snapshot and committed batches; when the
  * log makes this node leader, the controller formats an empty log (cluster id, bootstrap features) and becomes
  * ready. It serves until {@link #close}, or until it loses the leadership (a failed log): pending and later
  * operations then fail with {@code KAFKA_STORAGE_ERROR} or {@code NOT_CONTROLLER}.
  */
-public final class QuorumController implements AutoCloseable {
+final class QuorumController implements Controller {
     private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
-
-    /** The feature that carries the metadata version. */
-    public static final String METADATA_VERSION_FEATURE = "metadata.version";
 
     private final ControllerConfig config;
     private final String prefix;
@@ -59,7 +56,6 @@ public final class QuorumController implements AutoCloseable {
     private final SerialExecutor executor;
     private final TopicControl topicControl;
     private final ConfigControl configControl = new ConfigControl();
-    private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
     private final RaftListener raftListener = new RaftListener();
     private final CompletableFuture<QuorumController> ready = new CompletableFuture<>();
     private volatile MetadataImage published = MetadataImage.EMPTY;
@@ -79,6 +75,11 @@ public final class QuorumController implements AutoCloseable {
     private record Pending(long offset, Runnable complete, CompletableFuture<?> future) {
     }
 
+    /** What an operation read ({@code offset}, the working state's) or wrote: its answer waits for the commit. */
+    private static <T> Runnable completion(CompletableFuture<Committed<T>> future, T value, long offset) {
+        return () -> future.complete(new Committed<>(value, offset));
+    }
+
     private QuorumController(ControllerConfig config, RaftClient<Message> raft, SerialExecutor executor) {
         this.config = config;
         this.prefix = "[controller node=" + config.nodeId() + "] ";
@@ -92,60 +93,33 @@ public final class QuorumController implements AutoCloseable {
      * and the log is formatted (the cluster id and bootstrap features committed on first start); it fails with
      * {@code INCONSISTENT_CLUSTER_ID} when the log belongs to another cluster than the configured one.
      */
-    public static CompletableFuture<QuorumController> start(ControllerConfig config, RaftClient<Message> raft,
-                                                            SerialExecutor executor) {
+    static CompletableFuture<QuorumController> start(ControllerConfig config, RaftClient<Message> raft,
+                                                     SerialExecutor executor) {
         QuorumController c = new QuorumController(config, raft, executor);
         raft.register(c.raftListener);
         return c.ready;
     }
 
     /** A new cluster id: a random UUID as 22 characters of URL-safe base64, like Kafka's. */
-    public static String newClusterId() {
+    static String newClusterId() {
         UUID id = UUID.randomUUID();
         ByteBuffer b = ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
     }
 
     /** The last committed image. Any thread. */
-    public MetadataImage image() {
+    MetadataImage image() {
         return published;
     }
 
     /** The epoch this controller leads in. */
-    public int epoch() {
+    int epoch() {
         return epoch;
     }
 
-    /**
-     * Registers a listener; it is first called (on the controller's executor) with the whole committed image as a
-     * delta from the empty image, then after every commit, before the operations of that commit complete.
-     */
-    public CompletableFuture<Void> addListener(MetadataListener listener) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        execute(f, () -> {
-            publishCommitted();
-            MetadataImage current = published;
-            MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY);
-            d.replaySnapshot(current.toRecords(), current.offset() + 1, current.epoch());
-            listeners.add(listener);
-            try {
-                listener.onMetadataUpdate(d, current);
-            } finally {
-                f.complete(null);
-            }
-        });
-        return f;
-    }
-
-    public void removeListener(MetadataListener listener) {
-        listeners.remove(listener);
-    }
-
-    /**
-     * Registers (or re-registers) broker {@code nodeId} with its listeners and rack. Its broker
-     * epoch is the offset of the registration record.
-     */
-    public CompletableFuture<BrokerRegistration> registerBroker(int nodeId, List<Endpoint> endpoints, String rack) {
+    @Override
+    public CompletableFuture<Committed<BrokerRegistration>> registerBroker(int nodeId, List<Endpoint> endpoints,
+                                                                           String rack) {
         return submit(image -> {
             if (nodeId < 0) {
                 throw new SamsaException(ErrorCode.INVALID_REQUEST, "Invalid node id " + nodeId);
@@ -157,35 +131,35 @@ public final class QuorumController implements AutoCloseable {
         });
     }
 
-    /** CreateTopics: one result per requested topic, in request order. */
-    public CompletableFuture<List<CreateTopicResult>> createTopics(List<CreateTopicRequest> topics,
-                                                                   boolean validateOnly) {
+    @Override
+    public CompletableFuture<Committed<List<CreateTopicResult>>> createTopics(List<CreateTopicRequest> topics,
+                                                                              boolean validateOnly) {
         List<CreateTopicRequest> copy = List.copyOf(topics);
         return submit(image -> topicControl.createTopics(image, copy, validateOnly));
     }
 
-    /** DeleteTopics by name or id: one result per requested topic, in request order. */
-    public CompletableFuture<List<DeleteTopicResult>> deleteTopics(List<TopicRef> topics) {
+    @Override
+    public CompletableFuture<Committed<List<DeleteTopicResult>>> deleteTopics(List<TopicRef> topics) {
         List<TopicRef> copy = List.copyOf(topics);
         return submit(image -> topicControl.deleteTopics(image, copy));
     }
 
-    /** CreatePartitions: one result per requested topic (keyed by name), in request order. */
-    public CompletableFuture<List<ApiResult<String>>> createPartitions(List<CreatePartitionsRequest> topics,
-                                                                       boolean validateOnly) {
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> createPartitions(
+            List<CreatePartitionsRequest> topics, boolean validateOnly) {
         List<CreatePartitionsRequest> copy = List.copyOf(topics);
         return submit(image -> topicControl.createPartitions(image, copy, validateOnly));
     }
 
-    /** Legacy AlterConfigs: each resource's configs are replaced by the given SET entries. */
-    public CompletableFuture<List<ApiResult<io.samsa.metadata.ConfigResource>>> alterConfigs(
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<ConfigResource>>>> alterConfigs(
             List<AlterConfigsRequest> resources, boolean validateOnly) {
         List<AlterConfigsRequest> copy = List.copyOf(resources);
         return submit(image -> configControl.alterConfigs(image, copy, false, validateOnly));
     }
 
-    /** IncrementalAlterConfigs (KIP-339): SET, DELETE, APPEND, SUBTRACT per key. */
-    public CompletableFuture<List<ApiResult<io.samsa.metadata.ConfigResource>>> incrementalAlterConfigs(
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<ConfigResource>>>> incrementalAlterConfigs(
             List<AlterConfigsRequest> resources, boolean validateOnly) {
         List<AlterConfigsRequest> copy = List.copyOf(resources);
         return submit(image -> configControl.alterConfigs(image, copy, true, validateOnly));
@@ -196,12 +170,12 @@ public final class QuorumController implements AutoCloseable {
      * cluster's dynamic configs, static properties, defaults). Reads the committed image; any
      * thread. Returns null for an unknown topic.
      */
-    public List<ConfigDescription> describeTopicConfigs(String topic) {
+    List<ConfigDescription> describeTopicConfigs(String topic) {
         return TopicConfigs.describe(published, topic, config.nodeId(), config.staticProps());
     }
 
     /** Writes a snapshot once everything appended so far is committed; completes with its end offset. */
-    public CompletableFuture<Long> snapshot() {
+    CompletableFuture<Long> snapshot() {
         CompletableFuture<Long> f = new CompletableFuture<>();
         execute(f, () -> {
             Runnable take = () -> writeSnapshot().whenComplete((id, e) -> {
@@ -224,8 +198,8 @@ public final class QuorumController implements AutoCloseable {
 
     // ---------------------------------------------------------------- operations (controller executor)
 
-    private <T> CompletableFuture<T> submit(Function<MetadataImage, ControllerResult<T>> op) {
-        CompletableFuture<T> future = new CompletableFuture<>();
+    private <T> CompletableFuture<Committed<T>> submit(Function<MetadataImage, ControllerResult<T>> op) {
+        CompletableFuture<Committed<T>> future = new CompletableFuture<>();
         execute(future, () -> run(op, future));
         return future;
     }
@@ -245,7 +219,7 @@ public final class QuorumController implements AutoCloseable {
         });
     }
 
-    private <T> void run(Function<MetadataImage, ControllerResult<T>> op, CompletableFuture<T> future) {
+    private <T> void run(Function<MetadataImage, ControllerResult<T>> op, CompletableFuture<Committed<T>> future) {
         if (!active) {
             future.completeExceptionally(notActive());
             return;
@@ -261,10 +235,10 @@ public final class QuorumController implements AutoCloseable {
             future.completeExceptionally(e);
             return;
         }
-        Runnable complete = () -> future.complete(result.response());
         if (result.records().isEmpty()) {
             // Nothing to write: answer once what it read is committed.
-            completeAfter(working.offset(), complete, future);
+            long read = working.offset();
+            completeAfter(read, completion(future, result.response(), read), future);
             return;
         }
         long last;
@@ -286,7 +260,7 @@ public final class QuorumController implements AutoCloseable {
             resign(e);
             return;
         }
-        pending.add(new Pending(last, complete, future));
+        pending.add(new Pending(last, completion(future, result.response(), last), future));
     }
 
     private void completeAfter(long offset, Runnable complete, CompletableFuture<?> future) {
@@ -335,7 +309,7 @@ public final class QuorumController implements AutoCloseable {
         }
     }
 
-    /** Publishes the committed image, tells listeners, completes the operations it commits. */
+    /** Publishes the committed image and completes the operations it commits. */
     private void publishCommitted() {
         MetadataDelta delta = committing;
         if (delta == null) {
@@ -355,13 +329,6 @@ public final class QuorumController implements AutoCloseable {
             working = image;
         }
         recordsSinceSnapshot += delta.recordCount();
-        for (MetadataListener l : listeners) {
-            try {
-                l.onMetadataUpdate(delta, image);
-            } catch (RuntimeException e) {
-                log.error("{}Metadata listener {} failed at offset {}", prefix, l, image.offset(), e);
-            }
-        }
         while (!pending.isEmpty() && pending.peek().offset() <= image.offset()) {
             pending.poll().complete().run();
         }
@@ -403,7 +370,7 @@ public final class QuorumController implements AutoCloseable {
             records.add(new ClusterIdRecord().setClusterId(clusterId));
             new TreeMap<>(config.bootstrapFeatures()).forEach((name, level) ->
                 records.add(new FeatureLevelRecord().setName(name).setFeatureLevel(level)));
-            CompletableFuture<Void> formatted = new CompletableFuture<>();
+            CompletableFuture<Committed<Void>> formatted = new CompletableFuture<>();
             run(img -> new ControllerResult<Void>(records, null), formatted);
             formatted.whenComplete((v, e) -> {
                 if (e != null) {
@@ -451,7 +418,6 @@ public final class QuorumController implements AutoCloseable {
         return !raft.leaderAndEpoch().hasLeader();
     }
 
-    /** Stops serving: later operations fail with {@code NOT_CONTROLLER}; pending ones too. */
     @Override
     public void close() {
         if (closed) {

@@ -7,6 +7,7 @@ import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.MetadataListener;
+import io.samsa.metadata.MetadataLoader;
 import io.samsa.raft.RaftClient;
 import io.samsa.raft.RaftLog;
 import io.samsa.raft.RaftLogConfig;
@@ -18,45 +19,66 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A controller over a single-voter Raft log in a directory, each on a thread of its own, as the broker runs it;
- * {@link #close} stops all three. The operations are the controller's.
+ * A controller over a single-voter Raft log in a directory, and a broker's metadata loader fed by that log, each
+ * on a thread of its own, as the broker runs them; {@link #close} stops them all. The operations are the
+ * controller's, and each completes, as in the broker, once the loader has published the image at its commit
+ * offset to every listener: {@link #image()} is that image.
  */
 final class TestController implements AutoCloseable {
     final QuorumController controller;
     private final RaftClient<Message> raft;
+    private final MetadataLoader loader;
     private final ThreadExecutor raftThread;
     private final ThreadExecutor controllerThread;
+    private final ThreadExecutor loaderThread;
 
-    private TestController(QuorumController controller, RaftClient<Message> raft, ThreadExecutor raftThread,
-                           ThreadExecutor controllerThread) {
+    private TestController(QuorumController controller, RaftClient<Message> raft, MetadataLoader loader,
+                           ThreadExecutor raftThread, ThreadExecutor controllerThread, ThreadExecutor loaderThread) {
         this.controller = controller;
         this.raft = raft;
+        this.loader = loader;
         this.raftThread = raftThread;
         this.controllerThread = controllerThread;
+        this.loaderThread = loaderThread;
     }
 
     static TestController start(Path dir, ControllerConfig config) throws IOException {
         ThreadExecutor raftThread = new ThreadExecutor("test-raft");
         ThreadExecutor controllerThread = new ThreadExecutor("test-controller");
+        ThreadExecutor loaderThread = new ThreadExecutor("test-metadata");
         RaftClient<Message> raft = null;
         try {
             RaftLog log = RaftLog.open(dir, RaftLogConfig.defaults(), config.clock(), raftThread);
             raft = RaftClient.singleVoter(config.nodeId(), log, MetadataLogSerde.INSTANCE, raftThread, config.clock(),
                 RaftLogConfig.defaults().maxBatchBytes());
             QuorumController c = ControllerTestSupport.get(QuorumController.start(config, raft, controllerThread));
-            return new TestController(c, raft, raftThread, controllerThread);
+            MetadataLoader loader = new MetadataLoader("test", loaderThread, 10, 1000);
+            raft.register(new MetadataLoaderFeed(loader));
+            ControllerTestSupport.get(loader.awaitPublished(raft.highWatermark() - 1));
+            return new TestController(c, raft, loader, raftThread, controllerThread, loaderThread);
         } catch (IOException | RuntimeException e) {
             if (raft != null) {
                 raft.close();
             }
             raftThread.close();
             controllerThread.close();
+            loaderThread.close();
             throw e;
         }
     }
 
+    /** The image the broker side has published last. */
     MetadataImage image() {
-        return controller.image();
+        return loader.image();
+    }
+
+    /** The loader (tests of the broker side). */
+    MetadataLoader loader() {
+        return loader;
+    }
+
+    private <T> CompletableFuture<T> published(CompletableFuture<Committed<T>> f) {
+        return f.thenCompose(c -> loader.awaitPublished(c.offset()).thenApply(v -> c.value()));
     }
 
     int epoch() {
@@ -64,34 +86,34 @@ final class TestController implements AutoCloseable {
     }
 
     CompletableFuture<Void> addListener(MetadataListener listener) {
-        return controller.addListener(listener);
+        return loader.addListener("test", listener);
     }
 
     CompletableFuture<BrokerRegistration> registerBroker(int nodeId, List<Endpoint> endpoints, String rack) {
-        return controller.registerBroker(nodeId, endpoints, rack);
+        return published(controller.registerBroker(nodeId, endpoints, rack));
     }
 
     CompletableFuture<List<CreateTopicResult>> createTopics(List<CreateTopicRequest> topics, boolean validateOnly) {
-        return controller.createTopics(topics, validateOnly);
+        return published(controller.createTopics(topics, validateOnly));
     }
 
     CompletableFuture<List<DeleteTopicResult>> deleteTopics(List<TopicRef> topics) {
-        return controller.deleteTopics(topics);
+        return published(controller.deleteTopics(topics));
     }
 
     CompletableFuture<List<ApiResult<String>>> createPartitions(List<CreatePartitionsRequest> topics,
                                                                 boolean validateOnly) {
-        return controller.createPartitions(topics, validateOnly);
+        return published(controller.createPartitions(topics, validateOnly));
     }
 
     CompletableFuture<List<ApiResult<ConfigResource>>> alterConfigs(List<AlterConfigsRequest> resources,
                                                                     boolean validateOnly) {
-        return controller.alterConfigs(resources, validateOnly);
+        return published(controller.alterConfigs(resources, validateOnly));
     }
 
     CompletableFuture<List<ApiResult<ConfigResource>>> incrementalAlterConfigs(List<AlterConfigsRequest> resources,
                                                                                boolean validateOnly) {
-        return controller.incrementalAlterConfigs(resources, validateOnly);
+        return published(controller.incrementalAlterConfigs(resources, validateOnly));
     }
 
     List<ConfigDescription> describeTopicConfigs(String topic) {
@@ -105,8 +127,10 @@ final class TestController implements AutoCloseable {
     @Override
     public void close() {
         controller.close();
+        loader.close();
         raft.close();
         controllerThread.close();
+        loaderThread.close();
         raftThread.close();
     }
 }

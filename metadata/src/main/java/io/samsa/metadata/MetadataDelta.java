@@ -397,6 +397,13 @@ public final class MetadataDelta {
         }
     }
 
+    /** A delta from the empty image to {@code image}: the whole image as a change, for a first update. */
+    public static MetadataDelta ofImage(MetadataImage image) {
+        MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY);
+        d.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
+        return d;
+    }
+
     /** Replays {@code records} on top of {@code image}: convenience for tests and snapshot loading. */
     public static MetadataImage replayAll(MetadataImage image, List<? extends Message> records, long baseOffset,
                                           int epoch) {

@@ -4,7 +4,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.common.Clock;
 import io.samsa.controller.ControllerConfig;
-import io.samsa.controller.QuorumController;
 import io.samsa.log.LogManager;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
@@ -79,11 +78,10 @@ public final class SamsaBroker implements AutoCloseable {
                     .clock(clock)
                     .build(), dataDir.resolve(METADATA_DIR), clock);
             opened.add(metadata);
-            QuorumController controller = metadata.controller();
             TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
             LogManager logs = LogManager.builder(dataDir)
                     .clock(clock)
-                    .configs(topic -> topicConfigs.logConfig(controller.image(), topic))
+                    .configs(topic -> topicConfigs.logConfig(metadata.loadedImage(), topic))
                     .build();
             opened.add(logs);
             int threads = Math.max(1, Math.min(config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
@@ -92,9 +90,11 @@ public final class SamsaBroker implements AutoCloseable {
             opened.add(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
             ReplicaManager replicas = new ReplicaManager(config, logs);
             opened.add(replicas);
-            BrokerServices services = new BrokerServices(config, clock, controller, logs, replicas, workers,
+            BrokerServices services = new BrokerServices(config, clock, metadata, logs, replicas, workers,
                     background);
-            controller.addListener(replicas).get();
+            // Partitions are hosted before the image that names them reaches the handlers.
+            metadata.loader().addListener("partition-hosting", replicas).get();
+            metadata.publishToHandlers();
 
             ApiVersionsHandler apiVersions = new ApiVersionsHandler();
             SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
@@ -117,8 +117,8 @@ public final class SamsaBroker implements AutoCloseable {
                     config.getInt("socket.receive.buffer.bytes"));
             List<Endpoint> bound = server.start(config.listeners(), settings, faults.wrap(apis),
                     new RequestDecoder());
-            controller.registerBroker(config.nodeId(), advertised(config, bound), config.getString("broker.rack"))
-                    .get();
+            metadata.whenPublished(metadata.controller().registerBroker(config.nodeId(), advertised(config, bound),
+                    config.getString("broker.rack"))).get();
             return new SamsaBroker(config, services, server, bound, opened, faults);
         } catch (Exception | Error e) {
             closeAll(opened);

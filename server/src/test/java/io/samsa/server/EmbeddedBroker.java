@@ -80,13 +80,22 @@ public final class EmbeddedBroker implements AutoCloseable {
         return dataDir;
     }
 
-    /** Creates a topic through the controller (replication factor 1) and waits for it to commit. */
+    /**
+     * Creates a topic through the controller (replication factor 1) and waits until the broker's handlers see it.
+     */
     public void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
-        List<CreateTopicResult> r = broker.services().controller()
-                .createTopics(List.of(new CreateTopicRequest(name, partitions, 1, Map.of(), configs)), false)
+        createTopics(List.of(new CreateTopicRequest(name, partitions, 1, Map.of(), configs)));
+    }
+
+    /** Creates topics through the controller and waits until the broker's handlers see them. */
+    public void createTopics(List<CreateTopicRequest> topics) throws Exception {
+        List<CreateTopicResult> r = broker.services().metadata()
+                .whenPublished(broker.services().metadata().controller().createTopics(topics, false))
                 .get(10, TimeUnit.SECONDS);
-        if (r.get(0).error() != ErrorCode.NONE) {
-            throw new AssertionError("Cannot create " + name + ": " + r.get(0));
+        for (CreateTopicResult result : r) {
+            if (result.error() != ErrorCode.NONE) {
+                throw new AssertionError("Cannot create " + result.name() + ": " + result);
+            }
         }
     }
 

@@ -38,7 +38,7 @@ public final class GroupCoordinatorService implements MetadataListener, AutoClos
     private final BrokerServices services;
     private final ScheduledThreadPoolExecutor thread;
     private final GroupCoordinator coordinator;
-    /** Partition -> leader epoch this broker loaded it in. Controller thread only. */
+    /** Partition -> leader epoch this broker loaded it in. Guarded by this. */
     private final Map<Integer, Integer> led = new HashMap<>();
 
     public GroupCoordinatorService(BrokerServices services) {
@@ -56,12 +56,12 @@ public final class GroupCoordinatorService implements MetadataListener, AutoClos
         PartitionCoordinatorIo io = new PartitionCoordinatorIo(GroupCoordinator.TOPIC, services.replicas(),
                 services.clock(), services.background(), PooledByteBufAllocator.DEFAULT);
         this.coordinator = new GroupCoordinator(GroupCoordinatorConfig.fromMap(services.config().originals()),
-                services.clock(), scheduler, thread, io, io, new ImageTopicMetadata(services.controller()));
+                services.clock(), scheduler, thread, io, io, new ImageTopicMetadata(services.metadata()));
     }
 
     /** Follows the metadata image from now on (loads the partitions this broker leads). */
     public CompletableFuture<Void> start() {
-        return services.controller().addListener(this);
+        return services.metadata().loader().addListener("group-coordinator", this);
     }
 
     public GroupCoordinator coordinator() {
@@ -108,7 +108,7 @@ public final class GroupCoordinatorService implements MetadataListener, AutoClos
         if (thread.isShutdown()) {
             return;
         }
-        services.controller().removeListener(this);
+        services.metadata().loader().removePublisher(this);
         coordinator.close();
         thread.shutdown();
         try {

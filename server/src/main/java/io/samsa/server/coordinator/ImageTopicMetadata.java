@@ -1,7 +1,7 @@
 package io.samsa.server.coordinator;
 
 import io.samsa.metadata.MetadataImage;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.metadata.TopicImage;
 import io.samsa.coordinator.TopicMetadata;
 import java.util.ArrayList;
@@ -9,12 +9,12 @@ import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
-/** The group coordinator's view of topics, read from the controller's current metadata image. Thread-safe. */
+/** The group coordinator's view of topics, read from the broker's current metadata image. Thread-safe. */
 public final class ImageTopicMetadata implements TopicMetadata {
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public ImageTopicMetadata(QuorumController controller) {
-        this.controller = controller;
+    public ImageTopicMetadata(BrokerMetadata metadata) {
+        this.metadata = metadata;
     }
 
     private static Topic of(TopicImage t) {
@@ -23,17 +23,17 @@ public final class ImageTopicMetadata implements TopicMetadata {
 
     @Override
     public Topic topic(String name) {
-        return of(controller.image().topic(name));
+        return of(metadata.image().topic(name));
     }
 
     @Override
     public Topic topic(UUID id) {
-        return of(controller.image().topic(id));
+        return of(metadata.image().topic(id));
     }
 
     @Override
     public Collection<Topic> topics() {
-        MetadataImage image = controller.image();
+        MetadataImage image = metadata.image();
         List<Topic> out = new ArrayList<>();
         for (TopicImage t : image.topicsByName().values()) {
             out.add(of(t));

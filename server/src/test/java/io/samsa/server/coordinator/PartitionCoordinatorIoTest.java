@@ -11,7 +11,6 @@ import io.samsa.common.ManualClock;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.metadata.Endpoint;
-import io.samsa.controller.QuorumController;
 import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.LogManager;
@@ -46,7 +45,6 @@ class PartitionCoordinatorIoTest {
 
     @TempDir
     Path dir;
-    private QuorumController controller;
     private BrokerMetadata metadata;
     private LogManager logs;
     private PartitionCoordinatorIo io;
@@ -59,15 +57,15 @@ class PartitionCoordinatorIoTest {
         metadata = BrokerMetadata.start(ControllerConfig.builder(config.nodeId())
                 .clusterId(config.getString("cluster.id")).staticProps(config.originals()).clock(clock).build(),
                 dir.resolve("metadata"), clock);
-        controller = metadata.controller();
         TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
-        logs = LogManager.builder(dir).clock(clock).configs(t -> topicConfigs.logConfig(controller.image(), t)).build();
+        logs = LogManager.builder(dir).clock(clock).configs(t -> topicConfigs.logConfig(metadata.loadedImage(), t))
+                .build();
         ReplicaManager replicas = new ReplicaManager(config, logs);
-        controller.addListener(replicas).get(10, TimeUnit.SECONDS);
-        controller.registerBroker(config.nodeId(), List.of(new Endpoint("PLAINTEXT", "127.0.0.1", 9092, "PLAINTEXT")),
-                null).get(10, TimeUnit.SECONDS);
-        controller.createTopics(List.of(new CreateTopicRequest(TOPIC, 1, 1, Map.of(), Map.of())), false)
-                .get(10, TimeUnit.SECONDS);
+        metadata.loader().addListener("partition-hosting", replicas).get(10, TimeUnit.SECONDS);
+        metadata.whenPublished(metadata.controller().registerBroker(config.nodeId(),
+                List.of(new Endpoint("PLAINTEXT", "127.0.0.1", 9092, "PLAINTEXT")), null)).get(10, TimeUnit.SECONDS);
+        metadata.whenPublished(metadata.controller().createTopics(
+                List.of(new CreateTopicRequest(TOPIC, 1, 1, Map.of(), Map.of())), false)).get(10, TimeUnit.SECONDS);
         io = new PartitionCoordinatorIo(TOPIC, replicas, clock, Runnable::run, UnpooledByteBufAllocator.DEFAULT);
     }
 

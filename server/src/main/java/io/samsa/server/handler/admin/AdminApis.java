@@ -12,15 +12,15 @@ public final class AdminApis {
     }
 
     public static void register(SupportedApis.Builder apis, BrokerServices services) {
-        apis.add((short) 3, 0, 13, new MetadataHandler(services.config(), services.controller()));
-        apis.add((short) 19, 0, 7, new CreateTopicsHandler(services.controller()));
-        apis.add((short) 20, 0, 6, new DeleteTopicsHandler(services.controller()));
-        apis.add((short) 32, 0, 4, new DescribeConfigsHandler(services.config(), services.controller()));
-        apis.add((short) 33, 0, 2, new AlterConfigsHandler(services.controller()));
+        apis.add((short) 3, 0, 13, new MetadataHandler(services.config(), services.metadata()));
+        apis.add((short) 19, 0, 7, new CreateTopicsHandler(services.metadata()));
+        apis.add((short) 20, 0, 6, new DeleteTopicsHandler(services.metadata()));
+        apis.add((short) 32, 0, 4, new DescribeConfigsHandler(services.config(), services.metadata()));
+        apis.add((short) 33, 0, 2, new AlterConfigsHandler(services.metadata()));
         apis.add((short) 35, 0, 5, new DescribeLogDirsHandler(services));
-        apis.add((short) 37, 0, 3, new CreatePartitionsHandler(services.controller()));
-        apis.add((short) 44, 0, 1, new IncrementalAlterConfigsHandler(services.controller()));
-        apis.add((short) 60, 0, 2, new DescribeClusterHandler(services.config(), services.controller()));
-        apis.add((short) 75, 0, 0, new DescribeTopicPartitionsHandler(services.controller()));
+        apis.add((short) 37, 0, 3, new CreatePartitionsHandler(services.metadata()));
+        apis.add((short) 44, 0, 1, new IncrementalAlterConfigsHandler(services.metadata()));
+        apis.add((short) 60, 0, 2, new DescribeClusterHandler(services.config(), services.metadata()));
+        apis.add((short) 75, 0, 0, new DescribeTopicPartitionsHandler(services.metadata()));
     }
 }

@@ -2,7 +2,7 @@ package io.samsa.server.handler.admin;
 
 import io.samsa.controller.AlterConfigOp;
 import io.samsa.metadata.ConfigResource;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -20,10 +20,10 @@ import java.util.List;
  * response is built on the controller thread.
  */
 public final class AlterConfigsHandler implements ApiHandler {
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public AlterConfigsHandler(QuorumController controller) {
-        this.controller = controller;
+    public AlterConfigsHandler(BrokerMetadata metadata) {
+        this.metadata = metadata;
     }
 
     @Override
@@ -40,7 +40,7 @@ public final class AlterConfigsHandler implements ApiHandler {
                 changes.add(resource, ops);
             }
         }
-        changes.send(controller, false, req.validateOnly(), ctx, sink, errors -> {
+        changes.send(metadata, false, req.validateOnly(), ctx, sink, errors -> {
             List<AlterConfigsResponse.AlterConfigsResourceResponse> out = new ArrayList<>(errors.size());
             for (int i = 0; i < errors.size(); i++) {
                 AlterConfigsRequest.AlterConfigsResource r = req.resources().get(i);

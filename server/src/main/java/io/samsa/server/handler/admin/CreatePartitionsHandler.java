@@ -2,7 +2,7 @@ package io.samsa.server.handler.admin;
 
 import io.samsa.controller.ApiResult;
 import io.samsa.controller.CreatePartitionsRequest;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -20,10 +20,10 @@ import java.util.List;
  * <p>Runs on the connection's event loop; the response is built on the controller thread.
  */
 public final class CreatePartitionsHandler implements ApiHandler {
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public CreatePartitionsHandler(QuorumController controller) {
-        this.controller = controller;
+    public CreatePartitionsHandler(BrokerMetadata metadata) {
+        this.metadata = metadata;
     }
 
     @Override
@@ -40,7 +40,8 @@ public final class CreatePartitionsHandler implements ApiHandler {
             }
             topics.add(new CreatePartitionsRequest(t.name(), t.count(), assignments));
         }
-        ControllerReplies.reply(controller.createPartitions(topics, req.validateOnly()), ctx, sink, results -> {
+        ControllerReplies.reply(metadata.whenPublished(metadata.controller().createPartitions(topics,
+                req.validateOnly())), ctx, sink, results -> {
             List<CreatePartitionsResponse.CreatePartitionsTopicResult> out = new ArrayList<>(results.size());
             for (ApiResult<String> r : results) {
                 out.add(new CreatePartitionsResponse.CreatePartitionsTopicResult().setName(r.key())

@@ -3,7 +3,7 @@ package io.samsa.server.handler.admin;
 import io.samsa.metadata.ConfigDescription;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -30,10 +30,10 @@ import java.util.Map;
  * is built on the controller thread when the creation commits.
  */
 public final class CreateTopicsHandler implements ApiHandler {
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public CreateTopicsHandler(QuorumController controller) {
-        this.controller = controller;
+    public CreateTopicsHandler(BrokerMetadata metadata) {
+        this.metadata = metadata;
     }
 
     @Override
@@ -55,7 +55,8 @@ public final class CreateTopicsHandler implements ApiHandler {
             }
         }
         boolean validateOnly = ctx.apiVersion() >= 1 && req.validateOnly();
-        ControllerReplies.reply(controller.createTopics(toController, validateOnly), ctx, sink, results -> {
+        ControllerReplies.reply(metadata.whenPublished(metadata.controller().createTopics(toController, validateOnly)),
+                ctx, sink, results -> {
             List<CreateTopicsResponse.CreatableTopicResult> out = new ArrayList<>(topics.size());
             int next = 0;
             for (int i = 0; i < topics.size(); i++) {

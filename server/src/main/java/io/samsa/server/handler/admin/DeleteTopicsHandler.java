@@ -1,7 +1,7 @@
 package io.samsa.server.handler.admin;
 
 import io.samsa.controller.DeleteTopicResult;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.controller.TopicRef;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -25,10 +25,10 @@ import java.util.UUID;
  * <p>Runs on the connection's event loop; the response is built on the controller thread.
  */
 public final class DeleteTopicsHandler implements ApiHandler {
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public DeleteTopicsHandler(QuorumController controller) {
-        this.controller = controller;
+    public DeleteTopicsHandler(BrokerMetadata metadata) {
+        this.metadata = metadata;
     }
 
     @Override
@@ -46,7 +46,8 @@ public final class DeleteTopicsHandler implements ApiHandler {
                 refs.add(TopicRef.byName(name));
             }
         }
-        ControllerReplies.reply(controller.deleteTopics(refs), ctx, sink, results -> {
+        ControllerReplies.reply(metadata.whenPublished(metadata.controller().deleteTopics(refs)), ctx, sink,
+                results -> {
             List<DeleteTopicsResponse.DeletableTopicResult> out = new ArrayList<>(results.size());
             for (int i = 0; i < results.size(); i++) {
                 DeleteTopicResult r = results.get(i);

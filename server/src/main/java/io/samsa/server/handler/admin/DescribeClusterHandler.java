@@ -3,7 +3,7 @@ package io.samsa.server.handler.admin;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataImage;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -26,17 +26,17 @@ public final class DescribeClusterHandler implements ApiHandler {
     private static final byte BROKER_ENDPOINTS = 1;
 
     private final BrokerConfig config;
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public DescribeClusterHandler(BrokerConfig config, QuorumController controller) {
+    public DescribeClusterHandler(BrokerConfig config, BrokerMetadata metadata) {
         this.config = config;
-        this.controller = controller;
+        this.metadata = metadata;
     }
 
     @Override
     public void handle(RequestContext ctx, Message request, ResponseSink sink) {
         DescribeClusterRequest req = (DescribeClusterRequest) request;
-        MetadataImage image = controller.image();
+        MetadataImage image = metadata.image();
         DescribeClusterResponse resp = new DescribeClusterResponse().setClusterId(image.clusterId())
                 .setControllerId(config.nodeId()).setEndpointType(BROKER_ENDPOINTS);
         if (ctx.apiVersion() >= 1 && req.endpointType() != BROKER_ENDPOINTS) {

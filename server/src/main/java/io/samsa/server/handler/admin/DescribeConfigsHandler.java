@@ -3,7 +3,8 @@ package io.samsa.server.handler.admin;
 import io.samsa.metadata.ConfigDescription;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.ConfigSource;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.metadata.TopicConfigs;
 import io.samsa.metadata.TopicNames;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.ApiHandler;
@@ -32,12 +33,12 @@ import java.util.Set;
  */
 public final class DescribeConfigsHandler implements ApiHandler {
     private final BrokerConfig config;
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
     private final BrokerConfigDescriber brokerConfigs;
 
-    public DescribeConfigsHandler(BrokerConfig config, QuorumController controller) {
+    public DescribeConfigsHandler(BrokerConfig config, BrokerMetadata metadata) {
         this.config = config;
-        this.controller = controller;
+        this.metadata = metadata;
         this.brokerConfigs = new BrokerConfigDescriber(config);
     }
 
@@ -67,7 +68,8 @@ public final class DescribeConfigsHandler implements ApiHandler {
         ConfigResource.Type type = ConfigResource.Type.forId(r.resourceType());
         if (type == ConfigResource.Type.TOPIC) {
             TopicNames.validate(r.resourceName());
-            List<ConfigDescription> configs = controller.describeTopicConfigs(r.resourceName());
+            List<ConfigDescription> configs = TopicConfigs.describe(metadata.image(), r.resourceName(),
+                    config.nodeId(), config.originals());
             if (configs == null) {
                 throw new SamsaException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                         "The topic '" + r.resourceName() + "' does not exist.");
@@ -77,7 +79,7 @@ public final class DescribeConfigsHandler implements ApiHandler {
         if (type == ConfigResource.Type.BROKER) {
             String name = r.resourceName();
             if (name.isEmpty()) {
-                return brokerConfigs.describeClusterDefault(controller.image());
+                return brokerConfigs.describeClusterDefault(metadata.image());
             }
             int id;
             try {
@@ -89,7 +91,7 @@ public final class DescribeConfigsHandler implements ApiHandler {
                 throw new SamsaException(ErrorCode.INVALID_REQUEST, "Unexpected broker id, expected "
                         + config.nodeId() + " or empty string, but received " + name);
             }
-            return brokerConfigs.describeNode(controller.image());
+            return brokerConfigs.describeNode(metadata.image());
         }
         throw new SamsaException(ErrorCode.INVALID_REQUEST, "Unsupported resource type: " + r.resourceType());
     }

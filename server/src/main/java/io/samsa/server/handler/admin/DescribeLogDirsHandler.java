@@ -65,7 +65,7 @@ public final class DescribeLogDirsHandler implements ApiHandler {
     }
 
     private DescribeLogDirsResponse describe(DescribeLogDirsRequest req) {
-        MetadataImage image = services.controller().image();
+        MetadataImage image = services.metadata().image();
         int nodeId = services.nodeId();
         List<DescribeLogDirsResponse.DescribeLogDirsTopic> topics = new ArrayList<>();
         if (req.topics() == null) {

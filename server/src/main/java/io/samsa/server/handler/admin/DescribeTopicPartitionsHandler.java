@@ -2,7 +2,7 @@ package io.samsa.server.handler.admin;
 
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.PartitionRegistration;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.metadata.TopicImage;
 import io.samsa.metadata.TopicNames;
 import io.samsa.server.handler.ApiHandler;
@@ -34,16 +34,16 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler {
     /** Kafka's default {@code max.request.partition.size.limit}. */
     static final int MAX_PARTITIONS = 2000;
 
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public DescribeTopicPartitionsHandler(QuorumController controller) {
-        this.controller = controller;
+    public DescribeTopicPartitionsHandler(BrokerMetadata metadata) {
+        this.metadata = metadata;
     }
 
     @Override
     public void handle(RequestContext ctx, Message request, ResponseSink sink) {
         DescribeTopicPartitionsRequest req = (DescribeTopicPartitionsRequest) request;
-        MetadataImage image = controller.image();
+        MetadataImage image = metadata.image();
         DescribeTopicPartitionsRequest.Cursor cursor = req.cursor();
         boolean all = req.topics().isEmpty();
         NavigableSet<String> names = new TreeSet<>();

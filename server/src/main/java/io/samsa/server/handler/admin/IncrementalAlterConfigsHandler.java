@@ -2,7 +2,7 @@ package io.samsa.server.handler.admin;
 
 import io.samsa.controller.AlterConfigOp;
 import io.samsa.metadata.ConfigResource;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -22,10 +22,10 @@ import java.util.List;
  * connection's event loop; the response is built on the controller thread.
  */
 public final class IncrementalAlterConfigsHandler implements ApiHandler {
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public IncrementalAlterConfigsHandler(QuorumController controller) {
-        this.controller = controller;
+    public IncrementalAlterConfigsHandler(BrokerMetadata metadata) {
+        this.metadata = metadata;
     }
 
     @Override
@@ -54,7 +54,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 changes.add(resource, ops);
             }
         }
-        changes.send(controller, true, req.validateOnly(), ctx, sink, errors -> {
+        changes.send(metadata, true, req.validateOnly(), ctx, sink, errors -> {
             List<IncrementalAlterConfigsResponse.AlterConfigsResourceResponse> out = new ArrayList<>(errors.size());
             for (int i = 0; i < errors.size(); i++) {
                 IncrementalAlterConfigsRequest.AlterConfigsResource r = req.resources().get(i);

@@ -6,7 +6,7 @@ import io.samsa.controller.CreateTopicResult;
 import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.PartitionRegistration;
-import io.samsa.controller.QuorumController;
+import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.metadata.TopicImage;
 import io.samsa.metadata.TopicNames;
 import io.samsa.server.config.BrokerConfig;
@@ -53,11 +53,11 @@ public final class MetadataHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(MetadataHandler.class);
 
     private final BrokerConfig config;
-    private final QuorumController controller;
+    private final BrokerMetadata metadata;
 
-    public MetadataHandler(BrokerConfig config, QuorumController controller) {
+    public MetadataHandler(BrokerConfig config, BrokerMetadata metadata) {
         this.config = config;
-        this.controller = controller;
+        this.metadata = metadata;
     }
 
     /** One topic of the request: by name, or by id (v12+), or refused outright. */
@@ -68,7 +68,7 @@ public final class MetadataHandler implements ApiHandler {
     public void handle(RequestContext ctx, Message request, ResponseSink sink) {
         MetadataRequest req = (MetadataRequest) request;
         short version = ctx.apiVersion();
-        MetadataImage image = controller.image();
+        MetadataImage image = metadata.image();
         List<MetadataRequest.MetadataRequestTopic> topics = req.topics();
         if (topics == null || (version == 0 && topics.isEmpty())) {
             sink.send(allTopics(ctx, req, image));
@@ -92,7 +92,8 @@ public final class MetadataHandler implements ApiHandler {
             return;
         }
         log.debug("{}Auto-creating {} topic(s)", ctx.logPrefix(), toCreate.size());
-        ControllerReplies.reply(controller.createTopics(toCreate, false), ctx, sink, results -> {
+        ControllerReplies.reply(metadata.whenPublished(metadata.controller().createTopics(toCreate, false)), ctx, sink,
+                results -> {
             Map<String, ApiError> failed = new HashMap<>();
             for (CreateTopicResult r : results) {
                 if (r.error() == ErrorCode.NONE || r.error() == ErrorCode.TOPIC_ALREADY_EXISTS) {
@@ -106,7 +107,7 @@ public final class MetadataHandler implements ApiHandler {
                     failed.put(r.name(), ApiError.of(ErrorCode.LEADER_NOT_AVAILABLE, null));
                 }
             }
-            return response(ctx, req, controller.image(), wanted, failed);
+            return response(ctx, req, metadata.image(), wanted, failed);
         }, error -> {
             Map<String, ApiError> failed = new HashMap<>();
             ApiError answer = error.code() == ErrorCode.UNKNOWN_SERVER_ERROR ? error
@@ -114,7 +115,7 @@ public final class MetadataHandler implements ApiHandler {
             for (CreateTopicRequest t : toCreate) {
                 failed.put(t.name(), answer);
             }
-            return response(ctx, req, controller.image(), wanted, failed);
+            return response(ctx, req, metadata.image(), wanted, failed);
         });
     }
 

@@ -76,7 +76,7 @@ final class FindCoordinatorHandler implements ApiHandler {
         if (key.isEmpty()) {
             return error(c, ErrorCode.INVALID_REQUEST, "The group id must not be empty");
         }
-        MetadataImage image = services.controller().image();
+        MetadataImage image = services.metadata().image();
         TopicImage topic = image.topic(GroupCoordinator.TOPIC);
         if (topic == null) {
             createOffsetsTopic(image);
@@ -103,17 +103,18 @@ final class FindCoordinatorHandler implements ApiHandler {
         }
         CreateTopicRequest req = InternalTopics.creationRequest(GroupCoordinator.TOPIC, services.config(),
                 Math.max(1, image.brokers().size()));
-        services.controller().createTopics(List.of(req), false).whenComplete((results, err) -> {
-            creating.set(false);
-            if (err != null) {
-                log.warn("Could not create {}: {}", GroupCoordinator.TOPIC, err.toString());
-            } else if (results.get(0).error() != ErrorCode.NONE
-                    && results.get(0).error() != ErrorCode.TOPIC_ALREADY_EXISTS) {
-                log.warn("Could not create {}: {} {}", GroupCoordinator.TOPIC, results.get(0).error(),
-                        results.get(0).errorMessage());
-            } else {
-                log.info("Created {} with {} partitions", GroupCoordinator.TOPIC, req.numPartitions());
-            }
-        });
+        services.metadata().whenPublished(services.metadata().controller().createTopics(List.of(req), false))
+                .whenComplete((results, err) -> {
+                    creating.set(false);
+                    if (err != null) {
+                        log.warn("Could not create {}: {}", GroupCoordinator.TOPIC, err.toString());
+                    } else if (results.get(0).error() != ErrorCode.NONE
+                            && results.get(0).error() != ErrorCode.TOPIC_ALREADY_EXISTS) {
+                        log.warn("Could not create {}: {} {}", GroupCoordinator.TOPIC, results.get(0).error(),
+                                results.get(0).errorMessage());
+                    } else {
+                        log.info("Created {} with {} partitions", GroupCoordinator.TOPIC, req.numPartitions());
+                    }
+                });
     }
 }

@@ -309,7 +309,7 @@ class AdminClientIT {
     @Test
     void describeClusterReturnsThisNodeAndTheClusterId() throws Exception {
         DescribeClusterResult cluster = admin.describeCluster();
-        assertEquals(broker.broker().services().controller().image().clusterId(), get(cluster.clusterId()));
+        assertEquals(broker.broker().services().metadata().image().clusterId(), get(cluster.clusterId()));
         List<Node> nodes = List.copyOf(get(cluster.nodes()));
         assertEquals(1, nodes.size());
         assertEquals(1, nodes.get(0).id());

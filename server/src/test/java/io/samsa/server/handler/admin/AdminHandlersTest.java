@@ -47,7 +47,7 @@ class AdminHandlersTest {
                     .setBrokerIds(List.of(1)));
             CreateTopicsRequest req = new CreateTopicsRequest().setTopics(new ArrayList<>(List.of(topic("dup", 1),
                     topic("ok", 2), topic("dup", 1), twice)));
-            CreateTopicsResponse resp = h.call(new CreateTopicsHandler(h.controller), (short) 19, (short) 7, req);
+            CreateTopicsResponse resp = h.call(new CreateTopicsHandler(h.metadata), (short) 19, (short) 7, req);
             List<CreateTopicsResponse.CreatableTopicResult> r = resp.topics();
             assertEquals(4, r.size());
             assertEquals(ErrorCode.INVALID_REQUEST.code(), r.get(0).errorCode());
@@ -55,11 +55,11 @@ class AdminHandlersTest {
             assertEquals("ok", r.get(1).name());
             assertEquals(ErrorCode.NONE.code(), r.get(1).errorCode());
             assertEquals(2, r.get(1).numPartitions());
-            assertEquals(h.controller.image().topic("ok").id(), r.get(1).topicId());
+            assertEquals(h.metadata.image().topic("ok").id(), r.get(1).topicId());
             assertEquals(ErrorCode.INVALID_REQUEST.code(), r.get(2).errorCode());
             assertEquals(ErrorCode.INVALID_REPLICA_ASSIGNMENT.code(), r.get(3).errorCode());
-            assertNull(h.controller.image().topic("dup"));
-            assertNull(h.controller.image().topic("twice"));
+            assertNull(h.metadata.image().topic("dup"));
+            assertNull(h.metadata.image().topic("twice"));
         }
     }
 
@@ -67,7 +67,7 @@ class AdminHandlersTest {
     void deletionDisabledIsInvalidRequestBeforeV3() throws Exception {
         try (HandlerHarness h = new HandlerHarness(dir, Map.of("delete.topic.enable", "false"))) {
             h.createTopic("kept", 1);
-            DeleteTopicsHandler handler = new DeleteTopicsHandler(h.controller);
+            DeleteTopicsHandler handler = new DeleteTopicsHandler(h.metadata);
             DeleteTopicsRequest req = new DeleteTopicsRequest().setTopicNames(new ArrayList<>(List.of("kept")));
             DeleteTopicsResponse v2 = h.call(handler, (short) 20, (short) 2, req);
             assertEquals(ErrorCode.INVALID_REQUEST.code(), v2.responses().get(0).errorCode());
@@ -93,13 +93,13 @@ class AdminHandlersTest {
             IncrementalAlterConfigsRequest.AlterConfigsResource group = new IncrementalAlterConfigsRequest
                     .AlterConfigsResource().setResourceType((byte) 32).setResourceName("g");
             req.setResources(new ArrayList<>(List.of(badOp, good, group)));
-            IncrementalAlterConfigsResponse resp = h.call(new IncrementalAlterConfigsHandler(h.controller),
+            IncrementalAlterConfigsResponse resp = h.call(new IncrementalAlterConfigsHandler(h.metadata),
                     (short) 44, (short) 1, req);
             assertEquals(List.of(ErrorCode.INVALID_REQUEST.code(), ErrorCode.NONE.code(),
                     ErrorCode.INVALID_REQUEST.code()), resp.responses().stream()
                     .map(IncrementalAlterConfigsResponse.AlterConfigsResourceResponse::errorCode).toList());
             assertEquals("g", resp.responses().get(2).resourceName());
-            assertEquals("1000", h.controller.image().topic("t").configs().get("retention.ms"));
+            assertEquals("1000", h.metadata.image().topic("t").configs().get("retention.ms"));
         }
     }
 
@@ -113,7 +113,7 @@ class AdminHandlersTest {
             req.resources().add(new DescribeConfigsRequest.DescribeConfigsResource().setResourceType((byte) 2)
                     .setResourceName("bad/name"));
             DescribeConfigsResponse resp = h.call(new DescribeConfigsHandler(BrokerConfig.from(Map.of()),
-                    h.controller), (short) 32, (short) 0, req);
+                    h.metadata), (short) 32, (short) 0, req);
             DescribeConfigsResponse.DescribeConfigsResult t = resp.results().get(0);
             assertEquals(1, t.configs().size());
             assertEquals("604800000", t.configs().get(0).value());
@@ -126,7 +126,7 @@ class AdminHandlersTest {
     @Test
     void describeClusterRefusesControllerEndpoints() throws Exception {
         try (HandlerHarness h = new HandlerHarness(dir, Map.of())) {
-            DescribeClusterHandler handler = new DescribeClusterHandler(BrokerConfig.from(Map.of()), h.controller);
+            DescribeClusterHandler handler = new DescribeClusterHandler(BrokerConfig.from(Map.of()), h.metadata);
             DescribeClusterResponse brokers = h.call(handler, (short) 60, (short) 1, new DescribeClusterRequest());
             assertEquals(ErrorCode.NONE.code(), brokers.errorCode());
             assertEquals(1, brokers.brokers().size());
@@ -142,7 +142,7 @@ class AdminHandlersTest {
     void metadataOnAListenerTheLeaderLacksHasNoLeader() throws Exception {
         try (HandlerHarness h = new HandlerHarness(dir, Map.of("auto.create.topics.enable", "false"))) {
             h.createTopic("t", 1);
-            MetadataHandler handler = new MetadataHandler(BrokerConfig.from(Map.of()), h.controller);
+            MetadataHandler handler = new MetadataHandler(BrokerConfig.from(Map.of()), h.metadata);
             MetadataRequest req = new MetadataRequest().setTopics(null);
             MetadataResponse resp = h.call(handler, (short) 3, (short) 12, req, "INTERNAL");
             assertEquals(List.of(), resp.brokers());

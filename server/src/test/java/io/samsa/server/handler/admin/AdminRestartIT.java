@@ -75,8 +75,8 @@ class AdminRestartIT {
             get(admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all());
             assertInstanceOf(TopicDeletionDisabledException.class,
                     failure(admin.deleteTopics(List.of("kept")).all()));
-            broker.broker().services().controller().createTopics(List.of(InternalTopics.creationRequest(
-                    "__consumer_offsets", broker.broker().config(), 1)), false).get(10, TimeUnit.SECONDS);
+            broker.createTopics(List.of(InternalTopics.creationRequest("__consumer_offsets",
+                    broker.broker().config(), 1)));
             assertInstanceOf(InvalidRequestException.class,
                     failure(admin.deleteTopics(List.of("__consumer_offsets")).all()));
             assertEquals(true, get(admin.describeTopics(List.of("__consumer_offsets")).allTopicNames())

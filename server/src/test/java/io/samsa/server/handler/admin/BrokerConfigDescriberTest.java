@@ -39,12 +39,12 @@ class BrokerConfigDescriberTest {
                 "some.plugin.secret", "hunter2");
         BrokerConfig config = BrokerConfig.from(props);
         try (HandlerHarness h = new HandlerHarness(dir, props)) {
-            h.controller.incrementalAlterConfigs(List.of(new AlterConfigsRequest(ConfigResource.broker(1),
-                    List.of(AlterConfigOp.set("log.retention.ms", "5000")))), false).get(10, TimeUnit.SECONDS);
-            h.controller.incrementalAlterConfigs(List.of(new AlterConfigsRequest(ConfigResource.clusterDefault(),
-                    List.of(AlterConfigOp.set("log.retention.hours", "2")))), false).get(10, TimeUnit.SECONDS);
+            h.incrementalAlterConfigs(List.of(new AlterConfigsRequest(ConfigResource.broker(1),
+                    List.of(AlterConfigOp.set("log.retention.ms", "5000")))));
+            h.incrementalAlterConfigs(List.of(new AlterConfigsRequest(ConfigResource.clusterDefault(),
+                    List.of(AlterConfigOp.set("log.retention.hours", "2")))));
             BrokerConfigDescriber describer = new BrokerConfigDescriber(config);
-            List<ConfigDescription> node = describer.describeNode(h.controller.image());
+            List<ConfigDescription> node = describer.describeNode(h.metadata.image());
 
             ConfigDescription ms = find(node, "log.retention.ms");
             assertEquals("5000", ms.value());
@@ -79,7 +79,7 @@ class BrokerConfigDescriberTest {
             assertNull(unknown.value());
             assertNull(unknown.synonyms().get(0).value());
 
-            List<ConfigDescription> cluster = describer.describeClusterDefault(h.controller.image());
+            List<ConfigDescription> cluster = describer.describeClusterDefault(h.metadata.image());
             assertEquals(1, cluster.size());
             assertEquals("log.retention.hours", cluster.get(0).name());
             assertEquals("2", cluster.get(0).value());

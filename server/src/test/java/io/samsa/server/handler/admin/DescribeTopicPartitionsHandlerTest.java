@@ -28,7 +28,7 @@ class DescribeTopicPartitionsHandlerTest {
         harness.createTopic("b", 3);
         harness.createTopic("a", 2);
         harness.createTopic("c", 1);
-        handler = new DescribeTopicPartitionsHandler(harness.controller);
+        handler = new DescribeTopicPartitionsHandler(harness.metadata);
     }
 
     @AfterEach
@@ -73,7 +73,7 @@ class DescribeTopicPartitionsHandlerTest {
         assertEquals(List.of(1), p.replicaNodes());
         assertEquals(List.of(1), p.isrNodes());
         assertEquals(List.of(), p.eligibleLeaderReplicas());
-        assertEquals(harness.controller.image().topic("b").id(), resp.topics().get(1).topicId());
+        assertEquals(harness.metadata.image().topic("b").id(), resp.topics().get(1).topicId());
     }
 
     @Test

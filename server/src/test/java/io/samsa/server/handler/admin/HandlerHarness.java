@@ -4,7 +4,7 @@ import io.samsa.common.ManualClock;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.metadata.Endpoint;
-import io.samsa.controller.QuorumController;
+import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -17,27 +17,33 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs admin handlers without a network: a real {@link QuorumController} on a temporary directory
- * with a manual clock, broker 1 registered on listener PLAINTEXT, and a sink that captures the one
- * answer. For unit tests; closes the controller.
+ * Runs admin handlers without a network: the broker's real metadata (log, controller, loader) on a
+ * temporary directory with a manual clock, broker 1 registered on listener PLAINTEXT, and a sink that
+ * captures the one answer. For unit tests; closes the metadata.
  */
 final class HandlerHarness implements AutoCloseable {
     static final String LISTENER = "PLAINTEXT";
 
-    final QuorumController controller;
-    private final BrokerMetadata metadata;
+    final BrokerMetadata metadata;
 
     HandlerHarness(Path dir, Map<String, String> staticProps) throws Exception {
         ManualClock clock = new ManualClock(1_700_000_000_000L);
         metadata = BrokerMetadata.start(ControllerConfig.builder(1).staticProps(staticProps).clock(clock).build(), dir,
                 clock);
-        controller = metadata.controller();
-        controller.registerBroker(1, List.of(new Endpoint(LISTENER, "broker1", 9092, "PLAINTEXT")), null)
-                .get(10, TimeUnit.SECONDS);
+        metadata.publishToHandlers();
+        metadata.whenPublished(metadata.controller().registerBroker(1,
+                List.of(new Endpoint(LISTENER, "broker1", 9092, "PLAINTEXT")), null)).get(10, TimeUnit.SECONDS);
     }
 
     void createTopic(String name, int partitions) throws Exception {
-        controller.createTopics(List.of(CreateTopicRequest.of(name, partitions, 1)), false).get(10, TimeUnit.SECONDS);
+        metadata.whenPublished(metadata.controller().createTopics(List.of(CreateTopicRequest.of(name, partitions, 1)),
+                false)).get(10, TimeUnit.SECONDS);
+    }
+
+    /** IncrementalAlterConfigs through the controller; returns once the handlers' image has the change. */
+    void incrementalAlterConfigs(List<AlterConfigsRequest> resources) throws Exception {
+        metadata.whenPublished(metadata.controller().incrementalAlterConfigs(resources, false))
+                .get(10, TimeUnit.SECONDS);
     }
 
     /** Calls {@code handler} with {@code request} at {@code version}; returns the answer it sent. */

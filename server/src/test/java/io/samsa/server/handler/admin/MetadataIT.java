@@ -36,8 +36,7 @@ class MetadataIT {
     @BeforeAll
     static void start() throws Exception {
         broker = EmbeddedBroker.start(Map.of("num.partitions", "3"));
-        broker.broker().services().controller().createTopics(List.of(CreateTopicRequest.of("existing", 2, 1)), false)
-                .get(10, TimeUnit.SECONDS);
+        broker.createTopics(List.of(CreateTopicRequest.of("existing", 2, 1)));
     }
 
     @AfterAll
@@ -82,7 +81,7 @@ class MetadataIT {
     void missingTopicWithoutAutoCreationIsUnknown() throws IOException {
         MetadataResponseData resp = metadata((short) 12, named(false, "never-created"));
         assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), resp.topics().find("never-created").errorCode());
-        assertNull(broker.broker().services().controller().image().topic("never-created"));
+        assertNull(broker.broker().services().metadata().image().topic("never-created"));
     }
 
     @Test
@@ -93,7 +92,7 @@ class MetadataIT {
             MetadataResponseData resp = new MetadataResponseData(new ByteBufferAccessor(
                     wire.send(ApiKeys.METADATA, v, named(true, "wanted"))), v);
             assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), resp.topics().find("wanted").errorCode());
-            assertNull(off.broker().services().controller().image().topic("wanted"));
+            assertNull(off.broker().services().metadata().image().topic("wanted"));
         }
     }
 
@@ -102,7 +101,7 @@ class MetadataIT {
         MetadataResponseData resp = metadata((short) 11, named(true, "bad name", ".."));
         assertEquals(Errors.INVALID_TOPIC_EXCEPTION.code(), resp.topics().find("bad name").errorCode());
         assertEquals(Errors.INVALID_TOPIC_EXCEPTION.code(), resp.topics().find("..").errorCode());
-        assertNull(broker.broker().services().controller().image().topic("bad name"));
+        assertNull(broker.broker().services().metadata().image().topic("bad name"));
     }
 
     @Test
@@ -112,7 +111,7 @@ class MetadataIT {
         assertEquals(Errors.NONE.code(), t.errorCode());
         assertTrue(t.isInternal());
         assertEquals(5, t.partitions().size(), "offsets.topic.num.partitions of EmbeddedBroker");
-        assertEquals("compact", broker.broker().services().controller().image().topic("__consumer_offsets")
+        assertEquals("compact", broker.broker().services().metadata().image().topic("__consumer_offsets")
                 .configs().get("cleanup.policy"));
     }
 
@@ -129,7 +128,7 @@ class MetadataIT {
 
     @Test
     void everyVersionDescribesBrokersClusterAndPartitions() throws IOException {
-        String clusterId = broker.broker().services().controller().image().clusterId();
+        String clusterId = broker.broker().services().metadata().image().clusterId();
         for (short v = 0; v <= 13; v++) {
             MetadataResponseData resp = metadata(v, named(v < 4, "existing"));
             assertEquals(1, resp.brokers().size(), "v" + v);
@@ -189,7 +188,7 @@ class MetadataIT {
     }
 
     private static Uuid uuid(String topic) {
-        java.util.UUID id = broker.broker().services().controller().image().topic(topic).id();
+        java.util.UUID id = broker.broker().services().metadata().image().topic(topic).id();
         return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 

@@ -72,7 +72,7 @@ class TopicCommandIT {
         List<String> described = ok("--describe", "--topic", "cli-orders").out();
         assertEquals(4, described.size(), String.join("\n", described));
         String head = described.get(0);
-        UUID id = broker.broker().services().controller().image().topic("cli-orders").id();
+        UUID id = broker.broker().services().metadata().image().topic("cli-orders").id();
         assertTrue(head.startsWith("Topic: cli-orders\tTopicId: " + kafkaId(id) + "\t"), head);
         assertTrue(head.contains("PartitionCount: 3\t"), head);
         assertTrue(head.contains("ReplicationFactor: 1\t"), head);

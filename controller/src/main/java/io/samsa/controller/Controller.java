@@ -1,0 +1,63 @@
+package io.samsa.controller;
+
+import io.samsa.common.SerialExecutor;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.Endpoint;
+import io.samsa.raft.RaftClient;
+import io.samsa.wire.protocol.Message;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The metadata controller as request handlers see it: every change to the cluster's metadata goes through it,
+ * and each answer carries the log offset it committed at ({@link Committed}), so that the broker can answer the
+ * client once its own image has reached that offset. Handlers read metadata from the broker's image, never from
+ * the controller. Today the controller runs in the broker's process ({@link #start}); a broker-only node will
+ * implement this interface by forwarding to the active controller.
+ *
+ * <p>Thread-safe. Each future completes on the controller's executor after the operation's records are
+ * committed (at once for a validation or a refused operation); per-item results carry Kafka's error codes, and
+ * the future fails only when the controller cannot take the operation ({@code NOT_CONTROLLER} when it is not
+ * the active controller or is shut down, {@code KAFKA_STORAGE_ERROR} when its log failed).
+ */
+public interface Controller extends AutoCloseable {
+
+    /** Registers (or re-registers) broker {@code nodeId}; its broker epoch is the offset of the registration. */
+    CompletableFuture<Committed<BrokerRegistration>> registerBroker(int nodeId, List<Endpoint> endpoints,
+                                                                    String rack);
+
+    /** CreateTopics: one result per requested topic, in request order. */
+    CompletableFuture<Committed<List<CreateTopicResult>>> createTopics(List<CreateTopicRequest> topics,
+                                                                       boolean validateOnly);
+
+    /** DeleteTopics by name or id: one result per requested topic, in request order. */
+    CompletableFuture<Committed<List<DeleteTopicResult>>> deleteTopics(List<TopicRef> topics);
+
+    /** CreatePartitions: one result per requested topic (keyed by name), in request order. */
+    CompletableFuture<Committed<List<ApiResult<String>>>> createPartitions(List<CreatePartitionsRequest> topics,
+                                                                           boolean validateOnly);
+
+    /** Legacy AlterConfigs: each resource's configs are replaced by the given SET entries. */
+    CompletableFuture<Committed<List<ApiResult<ConfigResource>>>> alterConfigs(List<AlterConfigsRequest> resources,
+                                                                               boolean validateOnly);
+
+    /** IncrementalAlterConfigs (KIP-339): SET, DELETE, APPEND, SUBTRACT per key. */
+    CompletableFuture<Committed<List<ApiResult<ConfigResource>>>> incrementalAlterConfigs(
+        List<AlterConfigsRequest> resources, boolean validateOnly);
+
+    /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */
+    @Override
+    void close();
+
+    /**
+     * Starts the controller of the metadata log {@code raft} on {@code executor}. The future completes once it
+     * leads and the log is formatted (cluster id and bootstrap features committed on first start); it fails
+     * with {@code INCONSISTENT_CLUSTER_ID} when the log belongs to another cluster than the configured one.
+     */
+    static CompletableFuture<Controller> start(ControllerConfig config, RaftClient<Message> raft,
+                                               SerialExecutor executor) {
+        return QuorumController.start(config, raft, executor).thenApply(c -> c);
+    }
+}
