@@ -47,6 +47,13 @@ public interface Controller extends AutoCloseable {
     CompletableFuture<Committed<List<ApiResult<ConfigResource>>>> incrementalAlterConfigs(
         List<AlterConfigsRequest> resources, boolean validateOnly);
 
+    /**
+     * AllocateProducerIds (KIP-730): the next block of {@link ProducerIdBlock#SIZE} producer ids for broker
+     * {@code brokerId}, which must be registered with {@code brokerEpoch} ({@code STALE_BROKER_EPOCH} otherwise).
+     * Blocks follow one another in the log, so an id is never handed out twice, across restarts too.
+     */
+    CompletableFuture<Committed<ProducerIdBlock>> allocateProducerIds(int brokerId, long brokerEpoch);
+
     /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */
     @Override
     void close();

@@ -10,6 +10,7 @@ import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.TopicConfigs;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
+import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.raft.Batch;
 import io.samsa.raft.LeaderAndEpoch;
 import io.samsa.raft.RaftClient;
@@ -163,6 +164,25 @@ final class QuorumController implements Controller {
             List<AlterConfigsRequest> resources, boolean validateOnly) {
         List<AlterConfigsRequest> copy = List.copyOf(resources);
         return submit(image -> configControl.alterConfigs(image, copy, true, validateOnly));
+    }
+
+    @Override
+    public CompletableFuture<Committed<ProducerIdBlock>> allocateProducerIds(int brokerId, long brokerEpoch) {
+        return submit(image -> {
+            BrokerRegistration broker = image.broker(brokerId);
+            if (broker == null || broker.brokerEpoch() != brokerEpoch) {
+                throw new SamsaException(ErrorCode.STALE_BROKER_EPOCH, "Broker " + brokerId + " is not registered"
+                    + " with epoch " + brokerEpoch + (broker == null ? "" : " (its epoch is " + broker.brokerEpoch()
+                    + ")"));
+            }
+            long first = image.nextProducerId();
+            if (first > Long.MAX_VALUE - ProducerIdBlock.SIZE) {
+                throw new SamsaException(ErrorCode.UNKNOWN_SERVER_ERROR, "The producer ids are exhausted");
+            }
+            ProducerIdBlock block = new ProducerIdBlock(brokerId, first, ProducerIdBlock.SIZE);
+            return new ControllerResult<>(List.of(new ProducerIdsRecord().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch).setNextProducerId(block.nextBlockStart())), block);
+        });
     }
 
     /**

@@ -606,4 +606,26 @@ class QuorumControllerTest {
         assertEquals(ErrorCode.NOT_CONTROLLER, e.errorCode());
         controller = null;
     }
+
+    @Test
+    void producerIdBlocksFollowOneAnotherAcrossRestartsAndSnapshots() throws IOException {
+        start(Map.of());
+        BrokerRegistration reg = get(controller.registerBroker(1, ENDPOINTS, null));
+        ProducerIdBlock first = get(controller.allocateProducerIds(1, reg.brokerEpoch()));
+        assertEquals(new ProducerIdBlock(1, 0, 1000), first);
+        assertEquals(1000, get(controller.allocateProducerIds(1, reg.brokerEpoch())).firstProducerId());
+        assertEquals(2000, controller.image().nextProducerId());
+        SamsaException stale = assertThrows(SamsaException.class,
+            () -> get(controller.allocateProducerIds(1, reg.brokerEpoch() + 5)));
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, stale.errorCode());
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, assertThrows(SamsaException.class,
+            () -> get(controller.allocateProducerIds(2, 0))).errorCode());
+        restart();
+        BrokerRegistration again = get(controller.registerBroker(1, ENDPOINTS, null));
+        assertEquals(2000, get(controller.allocateProducerIds(1, again.brokerEpoch())).firstProducerId());
+        get(controller.snapshot());
+        restart();
+        assertEquals(3000, controller.image().nextProducerId());
+        assertEquals(3000, get(controller.allocateProducerIds(1, again.brokerEpoch())).firstProducerId());
+    }
 }

@@ -116,6 +116,10 @@ final class TestController implements AutoCloseable {
         return published(controller.incrementalAlterConfigs(resources, validateOnly));
     }
 
+    CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId, long brokerEpoch) {
+        return published(controller.allocateProducerIds(brokerId, brokerEpoch));
+    }
+
     List<ConfigDescription> describeTopicConfigs(String topic) {
         return controller.describeTopicConfigs(topic);
     }

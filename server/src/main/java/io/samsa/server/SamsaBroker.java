@@ -5,6 +5,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.common.Clock;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.log.LogManager;
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
@@ -117,8 +118,9 @@ public final class SamsaBroker implements AutoCloseable {
                     config.getInt("socket.receive.buffer.bytes"));
             List<Endpoint> bound = server.start(config.listeners(), settings, faults.wrap(apis),
                     new RequestDecoder());
-            metadata.whenPublished(metadata.controller().registerBroker(config.nodeId(), advertised(config, bound),
-                    config.getString("broker.rack"))).get();
+            BrokerRegistration registration = metadata.whenPublished(metadata.controller().registerBroker(
+                    config.nodeId(), advertised(config, bound), config.getString("broker.rack"))).get();
+            metadata.producerIds().registered(registration.brokerEpoch());
             return new SamsaBroker(config, services, server, bound, opened, faults);
         } catch (Exception | Error e) {
             closeAll(opened);

@@ -49,16 +49,19 @@ public final class BrokerMetadata implements AutoCloseable {
     private final RaftClient<Message> raft;
     private final Controller controller;
     private final MetadataLoader loader;
+    private final ProducerIdBlocks producerIds;
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
-    private BrokerMetadata(ThreadExecutor raftThread, ThreadExecutor controllerThread, ThreadExecutor loaderThread,
-                           RaftClient<Message> raft, Controller controller, MetadataLoader loader) {
+    private BrokerMetadata(int nodeId, ThreadExecutor raftThread, ThreadExecutor controllerThread,
+                           ThreadExecutor loaderThread, RaftClient<Message> raft, Controller controller,
+                           MetadataLoader loader) {
         this.raftThread = raftThread;
         this.controllerThread = controllerThread;
         this.loaderThread = loaderThread;
         this.raft = raft;
         this.controller = controller;
         this.loader = loader;
+        this.producerIds = new ProducerIdBlocks(controller, nodeId);
     }
 
     /**
@@ -83,7 +86,7 @@ public final class BrokerMetadata implements AutoCloseable {
             loader = new MetadataLoader("node=" + node, loaderThread, RETRY_BACKOFF_MS, MAX_RETRY_BACKOFF_MS);
             raft.register(new MetadataLoaderFeed(loader));
             await(loader.awaitPublished(raft.highWatermark() - 1));
-            return new BrokerMetadata(raftThread, controllerThread, loaderThread, raft, controller, loader);
+            return new BrokerMetadata(node, raftThread, controllerThread, loaderThread, raft, controller, loader);
         } catch (Exception | Error e) {
             if (loader != null) {
                 loader.close();
@@ -118,6 +121,11 @@ public final class BrokerMetadata implements AutoCloseable {
     /** The controller: every change to the metadata goes through it. */
     public Controller controller() {
         return controller;
+    }
+
+    /** The producer ids this broker hands out (InitProducerId), in blocks from the controller. */
+    public ProducerIdBlocks producerIds() {
+        return producerIds;
     }
 
     /** The broker's loader (coordinators add themselves as publishers). */

@@ -7,7 +7,6 @@ import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.MetadataListener;
 import io.samsa.metadata.PartitionRegistration;
 import io.samsa.metadata.TopicImage;
-import io.samsa.log.FileForcer;
 import io.samsa.log.Log;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
@@ -54,7 +53,6 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     private final Map<String, LogConfig> logConfigs = new ConcurrentHashMap<>();
     private volatile Shards shards;
     private volatile MetadataImage image = MetadataImage.EMPTY;
-    private volatile ProducerIdAllocator producerIds;
     private ScheduledFuture<?> retentionTask;
     private boolean firstUpdate = true;
 
@@ -72,11 +70,6 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
      */
     public synchronized void start(EventLoopGroup eventLoops, ScheduledExecutorService background) {
         this.shards = new Shards(eventLoops);
-        try {
-            this.producerIds = new ProducerIdAllocator(config.dataDir(), FileForcer.SYSTEM);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("Cannot read the producer id block of " + config.dataDir(), e);
-        }
         long interval = config.getLong("log.retention.check.interval.ms");
         retentionTask = background.scheduleWithFixedDelay(this::runRetention, interval, interval,
                 TimeUnit.MILLISECONDS);
@@ -104,11 +97,6 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     public EventLoop shardOf(Partition p) {
         Shards s = shards;
         return s == null ? null : s.shardOf(p.topic(), p.index());
-    }
-
-    /** The producer id allocator (use from the background executor only). */
-    public ProducerIdAllocator producerIds() {
-        return producerIds;
     }
 
     /** Every hosted partition (a snapshot). */

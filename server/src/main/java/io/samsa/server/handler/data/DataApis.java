@@ -33,7 +33,7 @@ public final class DataApis {
                 config.getInt(BrokerConfig.FETCH_MAX_BYTES)));
         apis.add(LIST_OFFSETS, 1, 8, new ListOffsetsHandler(replicas));
         apis.add(DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(replicas));
-        apis.add(INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(replicas::producerIds, services.background()));
+        apis.add(INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(services.metadata().producerIds()));
         apis.add(OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(replicas));
         apis.add(DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(replicas));
     }
