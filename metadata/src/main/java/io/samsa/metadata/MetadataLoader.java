@@ -147,10 +147,15 @@ public final class MetadataLoader implements AutoCloseable {
         return addPublisher(asPublisher(name, listener));
     }
 
-    /** Stops calling {@code publisher} (or a listener added with {@link #addListener}). */
-    public void removePublisher(Object publisherOrListener) {
-        executor.execute(() -> publishers.removeIf(i -> i.publisher() == publisherOrListener
-            || i.publisher() instanceof ListenerPublisher l && l.listener == publisherOrListener));
+    /** Stops calling {@code publisher}. */
+    public void removePublisher(MetadataPublisher publisher) {
+        executor.execute(() -> publishers.removeIf(i -> i.publisher() == publisher));
+    }
+
+    /** Stops calling a listener added with {@link #addListener}. */
+    public void removeListener(MetadataListener listener) {
+        executor.execute(() -> publishers.removeIf(i -> i.publisher() instanceof ListenerPublisher l
+            && l.listener == listener));
     }
 
     /** The newest image handed to the publishers (not necessarily to all of them yet). Any thread. */

@@ -108,7 +108,7 @@ public final class GroupCoordinatorService implements MetadataListener, AutoClos
         if (thread.isShutdown()) {
             return;
         }
-        services.metadata().loader().removePublisher(this);
+        services.metadata().loader().removeListener(this);
         coordinator.close();
         thread.shutdown();
         try {
