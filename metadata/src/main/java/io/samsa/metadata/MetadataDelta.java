@@ -20,7 +20,9 @@ import io.samsa.wire.protocol.Message;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -306,7 +308,7 @@ public final class MetadataDelta {
 
     /** Ids of the topics this delta creates (they were not in the base image). */
     public Set<UUID> createdTopicIds() {
-        Set<UUID> out = new java.util.LinkedHashSet<>();
+        Set<UUID> out = new LinkedHashSet<>();
         changed.forEach((id, b) -> {
             if (b.base == null) {
                 out.add(id);
@@ -333,7 +335,7 @@ public final class MetadataDelta {
 
     /** Node ids of the brokers (re-)registered or changed (fenced, unfenced) by this delta. */
     public Set<Integer> registeredBrokers() {
-        Set<Integer> out = new java.util.HashSet<>();
+        Set<Integer> out = new HashSet<>();
         brokers.forEach((id, b) -> {
             if (b != null) {
                 out.add(id);
@@ -344,7 +346,7 @@ public final class MetadataDelta {
 
     /** Node ids of the brokers unregistered by this delta. */
     public Set<Integer> unregisteredBrokers() {
-        Set<Integer> out = new java.util.HashSet<>();
+        Set<Integer> out = new HashSet<>();
         brokers.forEach((id, b) -> {
             if (b == null && base.broker(id) != null) {
                 out.add(id);

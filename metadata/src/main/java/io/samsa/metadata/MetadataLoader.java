@@ -30,6 +30,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class MetadataLoader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataLoader.class);
+    /** Failed attempts at one publish that are logged as warnings; later ones are errors. */
+    private static final int ERROR_AFTER_ATTEMPTS = 5;
 
     private final String prefix;
     private final SerialExecutor executor;
@@ -243,8 +245,14 @@ public final class MetadataLoader implements AutoCloseable {
     private void retry(Job job, Installed target, Throwable e) {
         job.attempts++;
         long delay = Math.min(maxRetryBackoffMs, retryBackoffMs << Math.min(20, job.attempts - 1));
-        log.error("{}Publisher {} failed on the image at offset {} (attempt {}); retrying in {} ms", prefix,
-            target.publisher().name(), job.image.offset(), job.attempts, delay, e);
+        if (job.attempts < ERROR_AFTER_ATTEMPTS) {
+            log.warn("{}Publisher {} failed on the image at offset {} (attempt {}); retrying in {} ms", prefix,
+                target.publisher().name(), job.image.offset(), job.attempts, delay, e);
+        } else {
+            // Still failing: this broker's partitions or handlers lag the metadata until it succeeds.
+            log.error("{}Publisher {} keeps failing on the image at offset {} (attempt {}); retrying in {} ms",
+                prefix, target.publisher().name(), job.image.offset(), job.attempts, delay, e);
+        }
         executor.schedule(() -> step(job), delay);
     }
 

@@ -12,6 +12,8 @@ import io.samsa.log.Log;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
 import io.samsa.log.ReadResult;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,7 +162,7 @@ final class SegmentedRaftLog implements RaftLog {
                 return buf;
             } catch (IOException | RuntimeException e) {
                 buf.release();
-                throw new io.samsa.wire.SamsaException(io.samsa.wire.ErrorCode.KAFKA_STORAGE_ERROR,
+                throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR,
                     "Cannot read " + dir + " at offset " + startOffset, e);
             }
         } finally {
