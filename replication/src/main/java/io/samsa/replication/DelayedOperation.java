@@ -1,5 +1,6 @@
 package io.samsa.replication;
 
+import io.samsa.common.Scheduler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -11,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Completion happens exactly once: the first of {@link #tryComplete} returning true through
  * {@link #complete()}, or {@link #expire()}, wins; {@link #onComplete(boolean)} then runs once on the thread that
- * won.
+ * won. The timeout ({@link #expireAfter}) goes through the {@link Scheduler} seam, so a simulation drives it; it is
+ * cancelled when the operation completes first.
  *
  * <p>Thread-safe: wake-ups from any thread; {@code tryComplete} and {@code onComplete} on the executor (or the
  * caller of {@link #expire()}).
@@ -23,6 +25,7 @@ public abstract class DelayedOperation implements PartitionWatcher, Runnable {
 
     private final Executor executor;
     private final AtomicInteger state = new AtomicInteger(WAITING);
+    private volatile Scheduler.Cancellable timer;
 
     protected DelayedOperation(Executor executor) {
         this.executor = executor;
@@ -46,9 +49,25 @@ public abstract class DelayedOperation implements PartitionWatcher, Runnable {
         return finish(true);
     }
 
+    /**
+     * Arms the purgatory timeout: {@link #expire()} runs on {@code scheduler}'s thread after {@code delayMs} unless
+     * the operation completes first (then the timer is cancelled). Call at most once, before waiting.
+     */
+    protected final void expireAfter(Scheduler scheduler, long delayMs) {
+        Scheduler.Cancellable t = scheduler.schedule(this::expire, Math.max(0, delayMs));
+        timer = t;
+        if (isDone()) {
+            t.cancel();
+        }
+    }
+
     private boolean finish(boolean expired) {
         if (state.getAndSet(DONE) == DONE) {
             return false;
+        }
+        Scheduler.Cancellable t = timer;
+        if (t != null && !expired) {
+            t.cancel();
         }
         onComplete(expired);
         return true;

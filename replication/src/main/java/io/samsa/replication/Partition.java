@@ -1,36 +1,39 @@
 package io.samsa.replication;
 
 import io.netty.buffer.ByteBuf;
+import io.samsa.common.SerialExecutor;
 import io.samsa.log.AppendResult;
 import io.samsa.log.Log;
 import io.samsa.log.ReadResult;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One partition hosted by this broker: its {@link Log}, the leadership the metadata image gives it (leader,
- * leader epoch, ISR), the high watermark, the last stable offset, and the watchers of the purgatory waiting on
- * it.
+ * One partition hosted by this broker: its {@link Log}, the leadership the metadata gives it (leader, leader epoch,
+ * ISR, replicas), the high watermark, the last stable offset, and the watchers of the purgatory waiting on it.
  *
- * <p><b>High watermark.</b> With one replica the high watermark is the log end offset after each append. When
- * the topic asks for an fsync of every message ({@code flush.messages=1}, "durable mode") the high watermark
- * instead advances only when the flusher has made the appended bytes durable, so that neither an acks=all
- * produce nor a consumer ever sees an offset that a crash could take back. Followers will later feed the same
- * {@link #advanceHighWatermark} with the smallest log end offset of the ISR. The high watermark never goes
- * backwards.
+ * <p><b>Single writer: its shard.</b> Everything that changes the partition runs on the {@link SerialExecutor}
+ * that owns it ({@link ShardProxy#shardOf(Partition)}): appends, DeleteRecords, retention, leadership and config
+ * updates ({@link #update}), {@link #markDeleted} and every move of the high watermark. Other threads hand work
+ * to it through {@link ShardProxy}. Reads ({@link #read}, the offset getters, {@link #state()}) are lock-free from
+ * any thread: they read volatile fields published after the log's bytes are in place.
+ *
+ * <p><b>High watermark.</b> With one replica it is the log end offset after each append. When the topic fsyncs
+ * every message ({@code flush.messages=1}, "durable mode") it moves only once the flusher has made the bytes
+ * durable: the append's {@link AppendResult#durable()} completion posts "durable up to the log's recovery point"
+ * to the shard (coalesced: one shard task per burst of completions), which moves the high watermark and wakes the
+ * watchers. So neither an acks=all produce nor a consumer ever sees an offset that a crash could take back. The
+ * flusher never writes the partition. Followers (issue 12) will move it on the shard too, to the ISR's smallest log
+ * end offset. It never goes backwards.
  *
  * <p><b>Last stable offset</b>: the log's first unstable offset (the start of its oldest open transaction) when
  * there is one, else the high watermark, never above the high watermark.
- *
- * <p>Threads: {@link #appendAsLeader}, {@link #deleteRecordsBefore} and anything that writes the log run on the
- * partition's owning shard (one writer, no locks). {@link #read}, the offset getters and {@link #watch} are safe
- * from any thread: they read volatile state published after the log's bytes are in place. The high watermark may
- * also be advanced by the flusher thread (a lock-free monotonic max). {@link #update} is called by the metadata
- * listener thread.
  */
 public final class Partition {
     private static final Logger log = LoggerFactory.getLogger(Partition.class);
@@ -40,32 +43,44 @@ public final class Partition {
     private final UUID topicId;
     private final Log plog;
     private final int localNodeId;
+    private final SerialExecutor shard;
     private final String name;
     private final String prefix;
-    private final AtomicLong highWatermark;
     private final WatcherList watchers = new WatcherList();
+    /** The highest durable end posted by the flusher and not yet applied on the shard (-1: none). */
+    private final AtomicLong durableTarget = new AtomicLong(-1);
+    private final AtomicBoolean durablePosted = new AtomicBoolean();
+    private final Runnable applyDurable = this::applyDurable;
+    /** The durable() callback of every durable-mode append: one object per partition, not per append. */
+    private final BiConsumer<Void, Throwable> onDurable = this::onDurable;
+    private volatile long highWatermark;
     private volatile PartitionState state;
     private volatile int minInsyncReplicas;
     private volatile boolean deleted;
+    private volatile boolean durableFailed;
 
+    /**
+     * A partition of {@code partitionLog}, written only on {@code shard}. Everything the log holds when the partition
+     * is created was recovered from disk, so the high watermark starts at the log end offset.
+     */
     public Partition(String topic, int index, UUID topicId, Log partitionLog, int localNodeId, PartitionState state,
-                     int minInsyncReplicas) {
+                     int minInsyncReplicas, SerialExecutor shard) {
         this.topic = topic;
         this.index = index;
         this.topicId = topicId;
         this.plog = partitionLog;
         this.localNodeId = localNodeId;
+        this.shard = shard;
         this.name = topic + "-" + index;
         this.prefix = "[node=" + localNodeId + " partition=" + name + "] ";
         this.state = state;
         this.minInsyncReplicas = minInsyncReplicas;
-        // Everything the log holds at start-up was recovered from disk: it is all committed.
-        this.highWatermark = new AtomicLong(partitionLog.logEndOffset());
+        this.highWatermark = partitionLog.logEndOffset();
     }
 
-    // ---------------------------------------------------------------- metadata (listener thread)
+    // ---------------------------------------------------------------- metadata (owning shard)
 
-    /** Applies the leadership and {@code min.insync.replicas} of the latest metadata image. Any thread. */
+    /** Applies the leadership, ISR, replicas and {@code min.insync.replicas} the metadata now gives. Owning shard. */
     public void update(PartitionState newState, int newMinInsync) {
         PartitionState old = state;
         state = newState;
@@ -78,8 +93,8 @@ public final class Partition {
     }
 
     /**
-     * Marks the partition deleted (its topic is gone): later appends fail and waiting operations are woken.
-     * Call on the owning shard, so that no append is in progress. Idempotent.
+     * Marks the partition deleted (its topic is gone): later appends fail and waiting operations are woken. Owning
+     * shard, so that no append is in progress. Idempotent.
      */
     public void markDeleted() {
         deleted = true;
@@ -95,8 +110,8 @@ public final class Partition {
     /**
      * Appends a producer's batches as leader. Borrows {@code records} (rewrites its batches in place). Checks
      * leadership and, for {@code requiredAcks == -1}, that the ISR is at least {@code min.insync.replicas}.
-     * Advances the high watermark (at once, or when the fsync completes in durable mode) and wakes watchers.
-     * Owning shard only.
+     * Advances the high watermark (at once, or on this shard once the fsync completed in durable mode) and wakes
+     * watchers. Owning shard.
      *
      * @throws SamsaException NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, UNKNOWN_TOPIC_OR_PARTITION, or any
      *                        error of {@link Log#appendAsLeader}
@@ -111,15 +126,11 @@ public final class Partition {
         AppendResult r = plog.appendAsLeader(records, s.leaderEpoch());
         if (r.firstOffset() >= 0 && !r.duplicate()) {
             if (isDurableMode()) {
-                long end = r.lastOffset() + 1;
-                r.durable().whenComplete((v, e) -> {
-                    if (e == null) {
-                        advanceHighWatermark(end);
-                    } else {
-                        log.error("{}Appended offsets up to {} could not be made durable", prefix, end - 1, e);
-                        watchers.notifyAll0();
-                    }
-                });
+                r.durable().whenComplete(onDurable);
+                if (s.replicas().size() > 1) {
+                    // A follower's fetch waits for the log end offset, which moved (issue 12).
+                    watchers.notifyAll0();
+                }
             } else {
                 advanceHighWatermark(plog.logEndOffset());
             }
@@ -130,13 +141,13 @@ public final class Partition {
     /**
      * DeleteRecords: raises the log start offset to {@code offset} ({@code -1} means the high watermark) and
      * returns the new log start offset (the "low watermark"). Segments wholly below it are deleted by the next
-     * retention run, as in Kafka. Owning shard only.
+     * retention run, as in Kafka. Owning shard.
      *
      * @throws SamsaException OFFSET_OUT_OF_RANGE when {@code offset} is above the high watermark
      */
     public long deleteRecordsBefore(long offset) {
         checkLeader();
-        long hw = highWatermark.get();
+        long hw = highWatermark;
         long target = offset == -1 ? hw : offset;
         if (target < 0 || target > hw) {
             throw new SamsaException(ErrorCode.OFFSET_OUT_OF_RANGE, "Cannot delete records of " + name
@@ -147,21 +158,74 @@ public final class Partition {
     }
 
     /**
-     * Raises the high watermark to {@code offset} (never lowers it, never past the log end offset) and wakes
-     * the watchers when it moved. Any thread (lock-free).
+     * Raises the high watermark to {@code offset} (never lowers it, never past the log end offset) and wakes the
+     * watchers when it moved. Owning shard (the single writer: a plain volatile write).
      */
     public void advanceHighWatermark(long offset) {
         long target = Math.min(offset, plog.logEndOffset());
-        while (true) {
-            long cur = highWatermark.get();
-            if (target <= cur) {
-                return;
-            }
-            if (highWatermark.compareAndSet(cur, target)) {
-                break;
+        if (target <= highWatermark) {
+            return;
+        }
+        highWatermark = target;
+        watchers.notifyAll0();
+    }
+
+    /**
+     * The leader records a follower's fetch: the seam issue 12 fills (the follower's log end offset feeds the ISR
+     * and the high watermark, on the shard). With one replica nothing is recorded. Any thread.
+     */
+    public void recordFollowerFetch(int replicaId, long fetchOffset) {
+        // No followers yet: nothing to track.
+    }
+
+    /**
+     * Kafka's checks of a fetch from replica {@code replicaId} (KAFKA-13837): this broker must lead, and the fetcher
+     * must be one of the partition's other replicas; else UNKNOWN_LEADER_EPOCH when the request named the current
+     * leader epoch (the pair (replica, epoch) is unknown here), NOT_LEADER_OR_FOLLOWER when it did not. Any thread.
+     *
+     * @throws SamsaException NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION or UNKNOWN_LEADER_EPOCH
+     */
+    public void checkFollower(int replicaId, int currentLeaderEpoch) {
+        PartitionState s = checkLeader();
+        if (replicaId == localNodeId || !s.replicas().contains(replicaId)) {
+            throw new SamsaException(currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH
+                    : ErrorCode.NOT_LEADER_OR_FOLLOWER, "Replica " + replicaId + " is not a replica of " + name
+                    + " in leader epoch " + s.leaderEpoch() + " (replicas " + s.replicas() + ")");
+        }
+    }
+
+    // ---------------------------------------------------------------- durability (flusher -> shard)
+
+    /** A durable() future completed, on the flusher's thread: post the durable end to the shard. */
+    private void onDurable(Void ignored, Throwable error) {
+        if (error != null) {
+            log.error("{}Appended offsets from {} could not be made durable", prefix, plog.recoveryPoint(), error);
+            durableFailed = true;
+        } else {
+            // The flusher advances the recovery point before it completes the futures of that fsync.
+            long durable = plog.recoveryPoint();
+            long cur;
+            while ((cur = durableTarget.get()) < durable && !durableTarget.compareAndSet(cur, durable)) {
+                Thread.onSpinWait();
             }
         }
-        watchers.notifyAll0();
+        if (durablePosted.compareAndSet(false, true)) {
+            shard.execute(applyDurable);
+        }
+    }
+
+    /** On the shard: moves the high watermark to what the flusher made durable, and wakes the watchers. */
+    private void applyDurable() {
+        durablePosted.set(false);
+        long target = durableTarget.get();
+        long before = highWatermark;
+        if (target >= 0) {
+            advanceHighWatermark(target);
+        }
+        if (highWatermark == before && durableFailed) {
+            // A failed fsync moves nothing, but the appends waiting on it must see the failure.
+            watchers.notifyAll0();
+        }
     }
 
     private PartitionState checkLeader() {
@@ -187,11 +251,32 @@ public final class Partition {
      *                        NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, KAFKA_STORAGE_ERROR
      */
     public PartitionRead read(long fetchOffset, int maxBytes, boolean readCommitted, boolean minOneMessage) {
+        return read(fetchOffset, maxBytes, readCommitted ? FetchIsolation.TXN_COMMITTED
+                : FetchIsolation.HIGH_WATERMARK, minOneMessage);
+    }
+
+    /**
+     * Reads whole batches from {@code fetchOffset} up to {@code maxBytes}, below the bound {@code isolation} names:
+     * the log end offset for a follower, the high watermark, or the last stable offset. The caller owns the returned
+     * slice. Any thread.
+     *
+     * @throws SamsaException OFFSET_OUT_OF_RANGE below the log start or above the log end offset,
+     *                        NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, KAFKA_STORAGE_ERROR
+     */
+    public PartitionRead read(long fetchOffset, int maxBytes, FetchIsolation isolation, boolean minOneMessage) {
         checkLeader();
-        long hw = highWatermark.get();
+        long hw = highWatermark;
         long lso = lastStableOffset(hw);
-        ReadResult rr = plog.read(fetchOffset, maxBytes, readCommitted ? lso : hw, minOneMessage);
+        long bound = isolation == FetchIsolation.HIGH_WATERMARK ? hw
+                : isolation == FetchIsolation.TXN_COMMITTED ? lso : Long.MAX_VALUE;
+        ReadResult rr = plog.read(fetchOffset, maxBytes, bound, minOneMessage);
         return new PartitionRead(rr.records(), hw, lso, rr.logStartOffset(), rr.logEndOffset());
+    }
+
+    /** The offset a fetch at {@code isolation} reads up to (exclusive) now. Any thread. */
+    public long fetchableOffset(FetchIsolation isolation) {
+        return isolation == FetchIsolation.HIGH_WATERMARK ? highWatermark
+                : isolation == FetchIsolation.TXN_COMMITTED ? lastStableOffset() : plog.logEndOffset();
     }
 
     /** Registers {@code w} to be told about high watermark and state changes. Any thread. */
@@ -210,11 +295,11 @@ public final class Partition {
     }
 
     public long highWatermark() {
-        return highWatermark.get();
+        return highWatermark;
     }
 
     public long lastStableOffset() {
-        return lastStableOffset(highWatermark.get());
+        return lastStableOffset(highWatermark);
     }
 
     private long lastStableOffset(long hw) {
@@ -278,8 +363,13 @@ public final class Partition {
         return name;
     }
 
+    /** The owning shard; hand work to it through {@link ShardProxy}. */
+    SerialExecutor shard() {
+        return shard;
+    }
+
     @Override
     public String toString() {
-        return "Partition(" + name + ", hw=" + highWatermark.get() + ", " + state + ")";
+        return "Partition(" + name + ", hw=" + highWatermark + ", " + state + ")";
     }
 }

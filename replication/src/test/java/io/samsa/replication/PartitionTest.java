@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.samsa.common.ManualClock;
+import io.samsa.common.ThreadExecutor;
 import io.samsa.log.AppendResult;
 import io.samsa.log.FileForcer;
 import io.samsa.log.Log;
@@ -45,9 +46,12 @@ class PartitionTest {
     @TempDir
     Path dir;
     private LogManager logs;
+    /** The partitions' shard; the test thread plays it for direct calls, durable completions post to it. */
+    private final ThreadExecutor shard = new ThreadExecutor("test-shard");
 
     @AfterEach
     void close() throws IOException {
+        shard.close();
         if (logs != null) {
             logs.close();
         }
@@ -57,7 +61,8 @@ class PartitionTest {
             throws IOException {
         logs = LogManager.builder(dir).clock(new ManualClock(1_000)).forcer(forcer).build();
         Log l = logs.getOrCreate("orders", 3, config);
-        return new Partition("orders", 3, UUID.randomUUID(), l, NODE, new PartitionState(NODE, 7, isr, isr), minIsr);
+        return new Partition("orders", 3, UUID.randomUUID(), l, NODE, new PartitionState(NODE, 7, isr, isr), minIsr,
+                shard);
     }
 
     private Partition partition() throws IOException {
@@ -203,7 +208,7 @@ class PartitionTest {
         assertFalse(r.durable().isDone());
         forcer.gate.countDown();
         r.durable().get(20, TimeUnit.SECONDS);
-        // The partition's callback runs when the future completes, on the flusher thread, and wakes watchers.
+        // The future's completion posts "durable up to 2" to the shard, which moves the HW and wakes watchers.
         assertTrue(woken.await(20, TimeUnit.SECONDS));
         assertEquals(2, p.highWatermark());
         assertEquals(1, wakeups.get());

@@ -3,14 +3,18 @@ package io.samsa.server;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.common.Clock;
+import io.samsa.common.ThreadExecutor;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.log.LogManager;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
+import io.samsa.replication.ReplicaManager;
+import io.samsa.replication.ShardProxy;
 import io.samsa.server.metadata.BrokerMetadata;
-import io.samsa.server.partition.ReplicaManager;
+import io.samsa.server.network.EventLoopExecutor;
+import io.samsa.server.partition.HostingPublisher;
 import io.samsa.server.partition.TopicConfigResolver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,13 +93,20 @@ public final class SamsaBroker implements AutoCloseable {
                     Runtime.getRuntime().availableProcessors()));
             EventLoopGroup workers = SamsaServer.newWorkerGroup(threads);
             opened.add(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
-            ReplicaManager replicas = new ReplicaManager(config, logs);
+            // Partition hosting: log creation and deletion on their own thread, partition state on the shards
+            // (the worker loops), fed by the metadata loader through the hosting publisher.
+            ThreadExecutor hostingThread = new ThreadExecutor("samsa-replica-manager");
+            opened.add(hostingThread);
+            ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs,
+                    new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
+                    config.getLong("log.retention.check.interval.ms"));
             opened.add(replicas);
             BrokerServices services = new BrokerServices(config, clock, metadata, logs, replicas, workers,
                     background);
             // Partitions are hosted before the image that names them reaches the handlers.
-            metadata.loader().addListener("partition-hosting", replicas).get();
+            metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get();
             metadata.publishToHandlers();
+            replicas.start();
 
             ApiVersionsHandler apiVersions = new ApiVersionsHandler();
             SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);

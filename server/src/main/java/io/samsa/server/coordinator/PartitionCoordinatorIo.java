@@ -8,10 +8,11 @@ import io.samsa.coordinator.CoordinatorLoader;
 import io.samsa.coordinator.CoordinatorPartitionWriter;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.FileSlice;
+import io.samsa.replication.DelayedProduce;
 import io.samsa.replication.Partition;
 import io.samsa.replication.PartitionRead;
-import io.samsa.replication.PartitionWatcher;
-import io.samsa.server.partition.ReplicaManager;
+import io.samsa.replication.ReplicaManager;
+import io.samsa.replication.ShardProxy;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.record.Record;
@@ -23,12 +24,12 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The coordinator's partition access on this broker's partitions of one internal topic: appends go to the
- * partition's shard as one batch (acks=all) and complete when the high watermark passes them; loads read the
- * partition from its log start offset up to its high watermark on the loader executor. Thread-safe.
+ * The coordinator's partition access on this broker's partitions of one internal topic: an append is one batch,
+ * appended with acks=all on the partition's shard by replication's {@link DelayedProduce} (no timeout) and
+ * completed, on that shard, once the high watermark passes it; loads read the partition from its log start offset
+ * up to its high watermark on the loader executor. Thread-safe.
  */
 public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter, CoordinatorLoader {
     private static final int READ_BYTES = 1 << 20;
@@ -60,7 +61,6 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
 
     @Override
     public CompletableFuture<Long> append(int index, List<CoordinatorRecord> records) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
         Partition p;
         ByteBuf batch;
         try {
@@ -75,51 +75,54 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        replicas.onShard(p, () -> {
+        CoordinatorAppend op = new CoordinatorAppend(replicas.shards(), p, batch);
+        op.start();
+        return op.done;
+    }
+
+    /** One coordinator write: acks=all on the partition's shard (its home too), complete once committed. */
+    private static final class CoordinatorAppend extends DelayedProduce<DelayedProduce.Append> {
+        final CompletableFuture<Long> done = new CompletableFuture<>();
+
+        CoordinatorAppend(ShardProxy shards, Partition p, ByteBuf batch) {
+            super(shards.shardOf(p), shards, -1, -1, 1);
+            add(new BatchAppend(p, batch));
+        }
+
+        @Override
+        protected void onProduceComplete(boolean expired) {
+            Append a = appends().get(0);
+            if (a.error() != null) {
+                done.completeExceptionally(a.error());
+                return;
+            }
+            long end = a.result().lastOffset() + 1;
+            if (a.committed()) {
+                done.complete(end);
+            } else {
+                done.completeExceptionally(new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+                        "Lost leadership of " + a.partition().name() + " before offset " + end + " was committed"));
+            }
+        }
+    }
+
+    /** Appends the coordinator's batch, then releases it (the append copied it to the log). */
+    private static final class BatchAppend extends DelayedProduce.Append {
+        private final ByteBuf batch;
+
+        BatchAppend(Partition partition, ByteBuf batch) {
+            super(partition, batch);
+            this.batch = batch;
+        }
+
+        @Override
+        protected void runOnShard() {
             try {
-                long end = p.appendAsLeader(batch, -1).lastOffset() + 1;
-                awaitCommit(p, end, done);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
+                super.runOnShard();
             } finally {
                 batch.release();
             }
-        });
-        return done;
-    }
-
-    private static void awaitCommit(Partition p, long end, CompletableFuture<Long> done) {
-        if (check(p, end, done)) {
-            return;
         }
-        AtomicBoolean finished = new AtomicBoolean();
-        p.watch(new PartitionWatcher() {
-            @Override
-            public void onPartitionChange() {
-                if (!finished.get() && check(p, end, done)) {
-                    finished.set(true);
-                }
-            }
-
-            @Override
-            public boolean isDone() {
-                return finished.get() || done.isDone();
-            }
-        });
-        check(p, end, done);
-    }
-
-    private static boolean check(Partition p, long end, CompletableFuture<Long> done) {
-        if (p.highWatermark() >= end) {
-            done.complete(end);
-            return true;
-        }
-        if (p.isDeleted() || !p.isLeader()) {
-            done.completeExceptionally(new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER,
-                    "Lost leadership of " + p.name() + " before offset " + end + " was committed"));
-            return true;
-        }
-        return false;
     }
 
     @Override

@@ -34,6 +34,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final ResponseQueue queue = new ResponseQueue();
     private Channel channel;
+    private EventLoopExecutor executor;
     private boolean closing;
 
     ConnectionHandler(SupportedApis apis, RequestDecoder decoder, String listenerName) {
@@ -45,6 +46,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         channel = ctx.channel();
+        executor = new EventLoopExecutor(channel.eventLoop());
         super.channelActive(ctx);
     }
 
@@ -79,7 +81,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RequestContext rc = new RequestContext(decoded.apiKey(), decoded.apiVersion(), decoded.correlationId(),
-                decoded.clientId(), listenerName, (InetSocketAddress) channel.remoteAddress(), channel.eventLoop(),
+                decoded.clientId(), listenerName, (InetSocketAddress) channel.remoteAddress(), executor,
                 ctx.alloc(), frame, System.nanoTime());
         ResponseQueue.Slot slot = queue.reserve();
         Sink sink = new Sink(rc, decoded.responseHeaderVersion(), slot);
@@ -155,10 +157,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void send(Message response) {
-            if (rc.eventLoop().inEventLoop()) {
+            if (rc.executor().inExecutor()) {
                 doSend(response);
             } else {
-                rc.eventLoop().execute(() -> doSend(response));
+                rc.executor().execute(() -> doSend(response));
             }
         }
 
@@ -178,10 +180,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void sendNothing() {
-            if (rc.eventLoop().inEventLoop()) {
+            if (rc.executor().inExecutor()) {
                 complete(slot, null, rc.frame());
             } else {
-                rc.eventLoop().execute(() -> complete(slot, null, rc.frame()));
+                rc.executor().execute(() -> complete(slot, null, rc.frame()));
             }
         }
 
@@ -191,11 +193,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 complete(slot, null, rc.frame());
                 close(reason);
             };
-            if (rc.eventLoop().inEventLoop()) {
-                r.run();
-            } else {
-                rc.eventLoop().execute(r);
-            }
+            rc.executor().runOrExecute(r);
         }
     }
 }

@@ -7,7 +7,6 @@ import io.samsa.server.handler.SupportedApis;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.ApiMessageType;
 import io.samsa.wire.protocol.Message;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
@@ -114,8 +113,7 @@ public final class FaultInjector {
                 sink.send(FaultResponses.errorResponse(ctx.apiKey(), request, rule.error));
             } else {
                 log.debug("{}Injected fault: dispatching {} ms late", ctx.logPrefix(), rule.delayMillis);
-                ctx.eventLoop().schedule(() -> dispatchLate(inner, ctx, request, sink), rule.delayMillis,
-                        TimeUnit.MILLISECONDS);
+                ctx.executor().schedule(() -> dispatchLate(inner, ctx, request, sink), rule.delayMillis);
             }
         };
     }

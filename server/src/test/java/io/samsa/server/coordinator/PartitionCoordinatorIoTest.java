@@ -8,14 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.samsa.common.ManualClock;
+import io.samsa.common.ThreadExecutor;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.metadata.Endpoint;
 import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.LogManager;
+import io.samsa.replication.ReplicaManager;
+import io.samsa.replication.ShardProxy;
 import io.samsa.server.config.BrokerConfig;
-import io.samsa.server.partition.ReplicaManager;
+import io.samsa.server.partition.HostingPublisher;
 import io.samsa.server.partition.TopicConfigResolver;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -36,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The coordinator's partition access on a real log in a temporary directory: appends complete with the end
  * offset once committed, a load replays every record (tombstones too) in order across many reads, and a
- * partition this broker does not lead is refused with NOT_LEADER_OR_FOLLOWER. No sockets: the replica manager
- * is not started, so shard work runs on the calling thread, and loads run on it too.
+ * partition this broker does not lead is refused with NOT_LEADER_OR_FOLLOWER. No sockets: one shard thread and
+ * one hosting thread stand in for the broker's event loops; loads run on the calling thread.
  */
 @Timeout(30)
 class PartitionCoordinatorIoTest {
@@ -48,6 +51,8 @@ class PartitionCoordinatorIoTest {
     private BrokerMetadata metadata;
     private LogManager logs;
     private PartitionCoordinatorIo io;
+    private final ThreadExecutor shard = new ThreadExecutor("test-shard");
+    private final ThreadExecutor hosting = new ThreadExecutor("test-hosting");
 
     @BeforeEach
     void start() throws Exception {
@@ -60,8 +65,9 @@ class PartitionCoordinatorIoTest {
         TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
         logs = LogManager.builder(dir).clock(clock).configs(t -> topicConfigs.logConfig(metadata.loadedImage(), t))
                 .build();
-        ReplicaManager replicas = new ReplicaManager(config, logs);
-        metadata.loader().addListener("partition-hosting", replicas).get(10, TimeUnit.SECONDS);
+        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs, new ShardProxy(List.of(shard)), hosting,
+                config.getLong("log.retention.check.interval.ms"));
+        metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get(10, TimeUnit.SECONDS);
         metadata.whenPublished(metadata.controller().registerBroker(config.nodeId(),
                 List.of(new Endpoint("PLAINTEXT", "127.0.0.1", 9092, "PLAINTEXT")), null)).get(10, TimeUnit.SECONDS);
         metadata.whenPublished(metadata.controller().createTopics(
@@ -71,6 +77,8 @@ class PartitionCoordinatorIoTest {
 
     @AfterEach
     void stop() throws Exception {
+        shard.close();
+        hosting.close();
         logs.close();
         metadata.close();
     }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.log.LogConfig;
 import io.samsa.replication.Partition;
+import io.samsa.replication.ReplicaManager;
 import io.samsa.server.EmbeddedBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,9 +38,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The {@link ReplicaManager} follows the metadata image: partitions (and their logs) appear with new topics and
- * partitions, topic config changes made through the Admin client reach the live logs (and change what they
- * accept and keep), and a deleted topic's logs are deleted with it.
+ * The {@link ReplicaManager} (fed by the {@link HostingPublisher}) follows the metadata image: partitions (and
+ * their logs) appear with new topics and partitions, topic config changes made through the Admin client reach the
+ * live logs (and change what they accept and keep), and a deleted topic's logs are deleted with it.
  */
 @Timeout(60)
 class ReplicaManagerIT {

@@ -1,19 +1,17 @@
 package io.samsa.server.handler.data;
 
-import io.samsa.metadata.TopicImage;
 import io.samsa.metadata.TopicNames;
 import io.samsa.replication.Partition;
+import io.samsa.replication.ShardProxy;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
-import io.samsa.server.partition.ReplicaManager;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.DeleteRecordsRequest;
 import io.samsa.wire.message.DeleteRecordsResponse;
 import io.samsa.wire.protocol.Message;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * DeleteRecords (key 21), v0-2: raises each partition's log start offset to the requested offset (-1 means the
@@ -22,27 +20,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * start are deleted by the next retention run. With one replica nothing waits for followers, so
  * {@code timeout_ms} is unused.
  *
- * <p>Runs on the connection's event loop and the partitions' shards. Stateless and thread-safe.
+ * <p>Runs on the connection's event loop; each partition's part on its shard ({@link ShardProxy#scatter}), gathered
+ * back on the connection's loop, which answers. Stateless and thread-safe.
  */
 final class DeleteRecordsHandler implements ApiHandler {
-    private final ReplicaManager replicas;
+    private final PartitionLookup partitions;
 
-    DeleteRecordsHandler(ReplicaManager replicas) {
-        this.replicas = replicas;
+    DeleteRecordsHandler(PartitionLookup partitions) {
+        this.partitions = partitions;
     }
 
     @Override
     public void handle(RequestContext ctx, Message request, ResponseSink sink) {
         DeleteRecordsRequest req = (DeleteRecordsRequest) request;
         DeleteRecordsResponse resp = new DeleteRecordsResponse();
-        List<Runnable> work = new ArrayList<>();
-        List<Partition> owners = new ArrayList<>();
-        AtomicInteger pending = new AtomicInteger(1);
-        Runnable done = () -> {
-            if (pending.decrementAndGet() == 0) {
-                sink.send(resp);
-            }
-        };
+        List<Deletion> work = new ArrayList<>();
         for (DeleteRecordsRequest.DeleteRecordsTopic t : req.topics()) {
             DeleteRecordsResponse.DeleteRecordsTopicResult tr = new DeleteRecordsResponse.DeleteRecordsTopicResult()
                     .setName(t.name());
@@ -52,34 +44,45 @@ final class DeleteRecordsHandler implements ApiHandler {
                         new DeleteRecordsResponse.DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex())
                                 .setLowWatermark(-1);
                 tr.partitions().add(r);
-                Partition part = replicas.partition(t.name(), p.partitionIndex());
+                Partition part = partitions.partition(t.name(), p.partitionIndex());
                 if (part == null) {
-                    TopicImage ti = replicas.image().topic(t.name());
-                    r.setErrorCode((ti != null && ti.partition(p.partitionIndex()) != null
-                            ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    r.setErrorCode(partitions.notHosted(t.name(), p.partitionIndex()).code());
                     continue;
                 }
                 if (TopicNames.isInternal(t.name())) {
                     r.setErrorCode(ErrorCode.INVALID_TOPIC_EXCEPTION.code());
                     continue;
                 }
-                long offset = p.offset();
-                pending.incrementAndGet();
-                owners.add(part);
-                work.add(() -> {
-                    try {
-                        r.setLowWatermark(part.deleteRecordsBefore(offset));
-                    } catch (Throwable e) {
-                        r.setErrorCode(DataErrors.code(e, ctx.logPrefix()).code()).setLowWatermark(-1);
-                    } finally {
-                        done.run();
-                    }
-                });
+                work.add(new Deletion(part, p.offset(), r));
             }
         }
-        for (int i = 0; i < work.size(); i++) {
-            replicas.onShard(owners.get(i), work.get(i));
+        partitions.shards().scatter(new ShardProxy.Gather(ctx.executor()) {
+            @Override
+            protected void gathered() {
+                for (Deletion d : work) {
+                    if (d.error() != null) {
+                        d.result.setErrorCode(DataErrors.code(d.error(), ctx.logPrefix()).code()).setLowWatermark(-1);
+                    }
+                }
+                sink.send(resp);
+            }
+        }, work);
+    }
+
+    /** One partition's DeleteRecords, on its shard. */
+    private static final class Deletion extends ShardProxy.Part {
+        final long offset;
+        final DeleteRecordsResponse.DeleteRecordsPartitionResult result;
+
+        Deletion(Partition partition, long offset, DeleteRecordsResponse.DeleteRecordsPartitionResult result) {
+            super(partition);
+            this.offset = offset;
+            this.result = result;
         }
-        done.run();
+
+        @Override
+        protected void runOnShard() {
+            result.setLowWatermark(partition.deleteRecordsBefore(offset));
+        }
     }
 }

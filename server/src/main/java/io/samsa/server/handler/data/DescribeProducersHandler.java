@@ -1,20 +1,17 @@
 package io.samsa.server.handler.data;
 
-import io.netty.channel.EventLoop;
-import io.samsa.metadata.TopicImage;
 import io.samsa.log.ActiveProducer;
 import io.samsa.replication.Partition;
+import io.samsa.replication.ShardProxy;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
-import io.samsa.server.partition.ReplicaManager;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.DescribeProducersRequest;
 import io.samsa.wire.message.DescribeProducersResponse;
 import io.samsa.wire.protocol.Message;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * DescribeProducers (key 61), v0 (KIP-664): per partition, the idempotent and transactional producers its log
@@ -22,14 +19,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * from the log's producer state. Like Kafka: a topic or partition that does not exist gets
  * UNKNOWN_TOPIC_OR_PARTITION; one this broker does not lead (not hosted, another leader) NOT_LEADER_OR_FOLLOWER.
  *
- * <p>The producer state belongs to the partition's writer, so each partition's listing runs on its shard; the
- * last one to finish sends the response (the sink hops to the connection loop). Stateless and thread-safe.
+ * <p>The producer state belongs to the partition's writer, so each partition's listing runs on its shard
+ * ({@link ShardProxy#scatter}); the listings are gathered back on the connection's loop, which answers. Stateless
+ * and thread-safe.
  */
 final class DescribeProducersHandler implements ApiHandler {
-    private final ReplicaManager replicas;
+    private final PartitionLookup partitions;
 
-    DescribeProducersHandler(ReplicaManager replicas) {
-        this.replicas = replicas;
+    DescribeProducersHandler(PartitionLookup partitions) {
+        this.partitions = partitions;
     }
 
     @Override
@@ -37,7 +35,6 @@ final class DescribeProducersHandler implements ApiHandler {
         DescribeProducersRequest req = (DescribeProducersRequest) request;
         DescribeProducersResponse resp = new DescribeProducersResponse();
         List<Listing> listings = new ArrayList<>();
-        AtomicInteger pending = new AtomicInteger(1);
         for (DescribeProducersRequest.TopicRequest t : req.topics()) {
             DescribeProducersResponse.TopicResponse tr = new DescribeProducersResponse.TopicResponse()
                     .setName(t.name());
@@ -46,32 +43,30 @@ final class DescribeProducersHandler implements ApiHandler {
                 DescribeProducersResponse.PartitionResponse pr = new DescribeProducersResponse.PartitionResponse()
                         .setPartitionIndex(index);
                 tr.partitions().add(pr);
-                Partition p = replicas.partition(t.name(), index);
+                Partition p = partitions.partition(t.name(), index);
                 if (p == null) {
-                    TopicImage image = replicas.image().topic(t.name());
-                    boolean exists = image != null && image.partition(index) != null;
-                    fail(pr, exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-                            "This server does not host " + t.name() + "-" + index);
+                    fail(pr, partitions.notHosted(t.name(), index), "This server does not host " + t.name() + "-"
+                            + index);
                 } else if (!p.isLeader()) {
                     fail(pr, ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker is not the leader of " + p.name()
                             + " (leader " + p.state().leader() + ", epoch " + p.leaderEpoch() + ")");
                 } else {
-                    listings.add(new Listing(ctx, p, pr, pending, sink, resp));
+                    listings.add(new Listing(p, pr));
                 }
             }
         }
-        pending.addAndGet(listings.size());
-        for (Listing l : listings) {
-            EventLoop shard = replicas.shardOf(l.partition);
-            if (shard == null || shard.inEventLoop()) {
-                l.run();
-            } else {
-                shard.execute(l);
+        partitions.shards().scatter(new ShardProxy.Gather(ctx.executor()) {
+            @Override
+            protected void gathered() {
+                for (Listing l : listings) {
+                    if (l.error() != null) {
+                        l.response.activeProducers().clear();
+                        fail(l.response, DataErrors.code(l.error(), ctx.logPrefix()), DataErrors.message(l.error()));
+                    }
+                }
+                sink.send(resp);
             }
-        }
-        if (pending.decrementAndGet() == 0) {
-            sink.send(resp);
-        }
+        }, listings);
     }
 
     private static void fail(DescribeProducersResponse.PartitionResponse pr, ErrorCode code, String message) {
@@ -79,46 +74,27 @@ final class DescribeProducersHandler implements ApiHandler {
     }
 
     /** One partition's listing; runs on the partition's shard (its producer state's only thread). */
-    private static final class Listing implements Runnable {
-        final RequestContext ctx;
-        final Partition partition;
+    private static final class Listing extends ShardProxy.Part {
         final DescribeProducersResponse.PartitionResponse response;
-        final AtomicInteger pending;
-        final ResponseSink sink;
-        final DescribeProducersResponse whole;
 
-        Listing(RequestContext ctx, Partition partition, DescribeProducersResponse.PartitionResponse response,
-                AtomicInteger pending, ResponseSink sink, DescribeProducersResponse whole) {
-            this.ctx = ctx;
-            this.partition = partition;
+        Listing(Partition partition, DescribeProducersResponse.PartitionResponse response) {
+            super(partition);
             this.response = response;
-            this.pending = pending;
-            this.sink = sink;
-            this.whole = whole;
         }
 
         @Override
-        public void run() {
-            try {
-                if (partition.isDeleted()) {
-                    fail(response, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Partition " + partition.name()
-                            + " was deleted");
-                } else {
-                    List<DescribeProducersResponse.ProducerState> out = response.activeProducers();
-                    for (ActiveProducer a : partition.log().activeProducers()) {
-                        out.add(new DescribeProducersResponse.ProducerState().setProducerId(a.producerId())
-                                .setProducerEpoch(a.producerEpoch()).setLastSequence(a.lastSequence())
-                                .setLastTimestamp(a.lastTimestamp()).setCoordinatorEpoch(a.coordinatorEpoch())
-                                .setCurrentTxnStartOffset(a.currentTxnStartOffset()));
-                    }
-                }
-            } catch (Throwable t) {
-                response.activeProducers().clear();
-                fail(response, DataErrors.code(t, ctx.logPrefix()), DataErrors.message(t));
-            } finally {
-                if (pending.decrementAndGet() == 0) {
-                    sink.send(whole);
-                }
+        protected void runOnShard() {
+            if (partition.isDeleted()) {
+                DescribeProducersHandler.fail(response, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Partition "
+                        + partition.name() + " was deleted");
+                return;
+            }
+            List<DescribeProducersResponse.ProducerState> out = response.activeProducers();
+            for (ActiveProducer a : partition.log().activeProducers()) {
+                out.add(new DescribeProducersResponse.ProducerState().setProducerId(a.producerId())
+                        .setProducerEpoch(a.producerEpoch()).setLastSequence(a.lastSequence())
+                        .setLastTimestamp(a.lastTimestamp()).setCoordinatorEpoch(a.coordinatorEpoch())
+                        .setCurrentTxnStartOffset(a.currentTxnStartOffset()));
             }
         }
     }

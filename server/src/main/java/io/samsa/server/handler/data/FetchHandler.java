@@ -2,15 +2,15 @@ package io.samsa.server.handler.data;
 
 import io.netty.buffer.Unpooled;
 import io.samsa.common.Clock;
-import io.samsa.metadata.TopicImage;
 import io.samsa.log.AbortedTransaction;
-import io.samsa.replication.DelayedOperation;
+import io.samsa.replication.DelayedFetch;
+import io.samsa.replication.FetchIsolation;
+import io.samsa.replication.FetchParams;
 import io.samsa.replication.Partition;
 import io.samsa.replication.PartitionRead;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
-import io.samsa.server.partition.ReplicaManager;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.FetchRequest;
 import io.samsa.wire.message.FetchResponse;
@@ -21,17 +21,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Fetch (key 1), v4-18, for consumers. Reads whole batches below the high watermark (READ_COMMITTED: below the
- * last stable offset, with the aborted transactions), honouring {@code max_bytes} (capped by the broker's
- * {@code fetch.max.bytes}) and {@code partition_max_bytes}, the first non-empty partition whole even when larger
- * (KIP-74). Long polling: when fewer than {@code min_bytes} are available the request waits in the purgatory
- * until an append moves the high watermark of one of its partitions or {@code max_wait_ms} passes. Record bytes
- * leave by sendfile ({@link FileRecords}). Incremental fetch sessions (KIP-227, v7+) through
- * {@link FetchSessionCache}; v13+ names topics by id (KIP-516). The preferred read replica is always -1.
+ * Fetch (key 1), v4-18. Reads whole batches below the high watermark (READ_COMMITTED: below the last stable offset,
+ * with the aborted transactions; a follower, replica id >= 0: below the log end offset), honouring
+ * {@code max_bytes} (capped by the broker's {@code fetch.max.bytes}) and {@code partition_max_bytes}, the first
+ * non-empty partition whole even when larger (KIP-74). Long polling: when fewer than {@code min_bytes} are available
+ * the request waits in the purgatory until an append moves the high watermark of one of its partitions or
+ * {@code max_wait_ms} passes (replication's {@link DelayedFetch}). Record bytes leave by sendfile
+ * ({@link FileRecords}). Incremental fetch sessions (KIP-227, v7+) through {@link FetchSessionCache}; v13+ names
+ * topics by id (KIP-516). The preferred read replica is always -1.
+ *
+ * <p>The replica id is {@code replica_id} before v15 and {@code replica_state.replica_id} from v15 (KIP-903). A fetch
+ * from a broker that is not a replica of the partition gets UNKNOWN_LEADER_EPOCH when it named the current leader
+ * epoch, else NOT_LEADER_OR_FOLLOWER, as Kafka answers (KAFKA-13837).
  *
  * <p>Runs on the connection's event loop; reads are lock-free (any thread). Thread-safe.
  */
@@ -39,32 +42,32 @@ final class FetchHandler implements ApiHandler {
     static final byte READ_COMMITTED = 1;
     private static final ByteBufRecords NO_RECORDS = new ByteBufRecords(Unpooled.EMPTY_BUFFER);
 
-    private final ReplicaManager replicas;
+    private final PartitionLookup partitions;
     private final FetchSessionCache sessions;
     private final Clock clock;
     private final int brokerMaxBytes;
 
-    FetchHandler(ReplicaManager replicas, FetchSessionCache sessions, Clock clock, int brokerMaxBytes) {
-        this.replicas = replicas;
+    FetchHandler(PartitionLookup partitions, FetchSessionCache sessions, Clock clock, int brokerMaxBytes) {
+        this.partitions = partitions;
         this.sessions = sessions;
         this.clock = clock;
         this.brokerMaxBytes = brokerMaxBytes;
     }
 
-    /** One partition of the fetch, resolved. */
-    static final class Item {
-        final FetchKey key;
-        final long fetchOffset;
-        final int maxBytes;
-        final int currentLeaderEpoch;
-        Partition partition;
-        ErrorCode error;
+    /** One partition of the fetch as the request names it, before resolution. */
+    private record Wanted(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+    }
 
-        Item(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+    /** One partition of the fetch, resolved: the partition to read, or the error it gets without a read. */
+    static final class Item extends DelayedFetch.PartitionFetch {
+        final FetchKey key;
+        final ErrorCode error;
+
+        Item(FetchKey key, Partition partition, ErrorCode error, long fetchOffset, int maxBytes,
+             int currentLeaderEpoch) {
+            super(partition, fetchOffset, maxBytes, currentLeaderEpoch);
             this.key = key;
-            this.fetchOffset = fetchOffset;
-            this.maxBytes = maxBytes;
-            this.currentLeaderEpoch = currentLeaderEpoch;
+            this.error = error;
         }
     }
 
@@ -77,7 +80,7 @@ final class FetchHandler implements ApiHandler {
         int sessionId = version >= 7 ? req.sessionId() : 0;
         int epoch = version >= 7 ? req.sessionEpoch() : -1;
         boolean byId = version >= 13;
-        List<Item> items = new ArrayList<>();
+        List<Wanted> wanted = new ArrayList<>();
         Mode mode;
         FetchSession session = null;
         if (epoch == -1 || epoch == 0) {
@@ -87,7 +90,7 @@ final class FetchHandler implements ApiHandler {
             mode = epoch == 0 ? Mode.NEW_SESSION : Mode.SESSIONLESS;
             for (FetchRequest.FetchTopic t : req.topics()) {
                 for (FetchRequest.FetchPartition p : t.partitions()) {
-                    items.add(new Item(key(t.topic(), t.topicId(), p.partition(), byId), p.fetchOffset(),
+                    wanted.add(new Wanted(key(t.topic(), t.topicId(), p.partition(), byId), p.fetchOffset(),
                             p.partitionMaxBytes(), p.currentLeaderEpoch()));
                 }
             }
@@ -115,236 +118,134 @@ final class FetchHandler implements ApiHandler {
                 }
             }
             for (FetchSession.CachedPartition c : session.partitions()) {
-                items.add(new Item(c.key, c.fetchOffset, c.maxBytes, -1));
+                wanted.add(new Wanted(c.key, c.fetchOffset, c.maxBytes, -1));
             }
         }
-        for (Item it : items) {
-            resolve(it);
+        List<Item> items = new ArrayList<>(wanted.size());
+        for (Wanted w : wanted) {
+            items.add(resolve(w));
         }
-        int maxBytes = Math.max(0, Math.min(req.maxBytes(), brokerMaxBytes));
-        FetchOp op = new FetchOp(ctx, sink, req, items, mode, session, maxBytes);
-        op.start();
+        // v15+ (KIP-903): the fetching replica is in replica_state.
+        int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
+        FetchParams params = new FetchParams(replicaId, req.maxWaitMs(), req.minBytes(),
+                Math.max(0, Math.min(req.maxBytes(), brokerMaxBytes)),
+                FetchIsolation.of(replicaId, req.isolationLevel() == READ_COMMITTED));
+        new FetchOp(ctx, sink, params, items, mode, session).start();
     }
 
     private static FetchKey key(String topic, UUID id, int partition, boolean byId) {
         return byId ? new FetchKey(null, id, partition) : new FetchKey(topic, null, partition);
     }
 
-    private void resolve(Item it) {
-        String name = it.key.topic() != null ? it.key.topic() : replicas.topicName(it.key.topicId());
+    private Item resolve(Wanted w) {
+        FetchKey k = w.key();
+        String name = k.topic() != null ? k.topic() : partitions.topicName(k.topicId());
+        ErrorCode error = null;
+        Partition p = null;
         if (name == null) {
-            it.error = ErrorCode.UNKNOWN_TOPIC_ID;
-            return;
-        }
-        Partition p = replicas.partition(name, it.key.partition());
-        if (p == null) {
-            TopicImage t = replicas.image().topic(name);
-            it.error = t != null && t.partition(it.key.partition()) != null ? ErrorCode.NOT_LEADER_OR_FOLLOWER
-                    : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-            return;
-        }
-        if (it.currentLeaderEpoch >= 0) {
-            int current = p.leaderEpoch();
-            if (it.currentLeaderEpoch < current) {
-                it.error = ErrorCode.FENCED_LEADER_EPOCH;
-                return;
-            }
-            if (it.currentLeaderEpoch > current) {
-                it.error = ErrorCode.UNKNOWN_LEADER_EPOCH;
-                return;
+            error = ErrorCode.UNKNOWN_TOPIC_ID;
+        } else {
+            p = partitions.partition(name, k.partition());
+            if (p == null) {
+                error = partitions.notHosted(name, k.partition());
+            } else if (w.currentLeaderEpoch() >= 0 && w.currentLeaderEpoch() != p.leaderEpoch()) {
+                error = w.currentLeaderEpoch() < p.leaderEpoch() ? ErrorCode.FENCED_LEADER_EPOCH
+                        : ErrorCode.UNKNOWN_LEADER_EPOCH;
             }
         }
-        it.partition = p;
+        return new Item(k, error == null ? p : null, error, w.fetchOffset(), w.maxBytes(), w.currentLeaderEpoch());
     }
 
     private static FetchResponse topLevelError(ErrorCode code) {
         return new FetchResponse().setErrorCode(code.code()).setSessionId(0);
     }
 
-    /** The outcome of reading every partition once. */
-    static final class Round {
-        final FetchResponse.PartitionData[] data;
-        final FileRecords[] files;
-        long bytes;
-        boolean anyError;
-
-        Round(int n) {
-            data = new FetchResponse.PartitionData[n];
-            files = new FileRecords[n];
-        }
-
-        void release() {
-            for (FileRecords f : files) {
-                if (f != null) {
-                    f.release();
-                }
-            }
-        }
-    }
-
     /** One fetch request, from its first read to its response (possibly after waiting in the purgatory). */
-    private final class FetchOp extends DelayedOperation {
+    private final class FetchOp extends DelayedFetch<Item> {
         private final RequestContext ctx;
         private final ResponseSink sink;
-        private final FetchRequest req;
-        private final List<Item> items;
         private final Mode mode;
         private final FetchSession session;
-        private final int maxBytes;
-        private final boolean readCommitted;
-        private Round ready;
-        private ScheduledFuture<?> timeout;
 
-        FetchOp(RequestContext ctx, ResponseSink sink, FetchRequest req, List<Item> items, Mode mode,
-                FetchSession session, int maxBytes) {
-            super(ctx.eventLoop());
+        FetchOp(RequestContext ctx, ResponseSink sink, FetchParams params, List<Item> items, Mode mode,
+                FetchSession session) {
+            super(ctx.executor(), params, items);
             this.ctx = ctx;
             this.sink = sink;
-            this.req = req;
-            this.items = items;
             this.mode = mode;
             this.session = session;
-            this.maxBytes = maxBytes;
-            this.readCommitted = req.isolationLevel() == READ_COMMITTED;
-        }
-
-        void start() {
-            Round r = readAll();
-            if (req.maxWaitMs() <= 0 || r.bytes >= req.minBytes() || r.anyError || items.isEmpty()) {
-                ready = r;
-                complete();
-                return;
-            }
-            r.release();
-            for (Item it : items) {
-                if (it.partition != null) {
-                    it.partition.watch(this);
-                }
-            }
-            if (tryComplete()) {
-                return;
-            }
-            timeout = ctx.eventLoop().schedule(this::expire, req.maxWaitMs(), TimeUnit.MILLISECONDS);
         }
 
         @Override
-        protected boolean tryComplete() {
-            if (!mayHaveNews()) {
-                return false;
-            }
-            Round r = readAll();
-            if (r.bytes >= req.minBytes() || r.anyError) {
-                ready = r;
-                return complete();
-            }
-            r.release();
-            return false;
-        }
-
-        /** Cheap check before reading: some partition has data past its fetch offset, or changed state. */
-        private boolean mayHaveNews() {
-            for (Item it : items) {
-                Partition p = it.partition;
-                if (p == null) {
-                    continue;
-                }
-                if (!p.isLeader()) {
-                    return true;
-                }
-                long bound = readCommitted ? p.lastStableOffset() : p.highWatermark();
-                if (bound > it.fetchOffset || it.fetchOffset > p.logEndOffset()
-                        || it.fetchOffset < p.logStartOffset()) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        @Override
-        protected void onComplete(boolean expired) {
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
-            Round r = ready != null ? ready : readAll();
-            ready = null;
+        protected void onFetchComplete(boolean expired) {
+            List<Item> items = partitions();
+            FetchResponse.PartitionData[] data = new FetchResponse.PartitionData[items.size()];
+            FileRecords[] files = new FileRecords[items.size()];
             try {
-                sink.send(buildResponse(r));
+                for (int i = 0; i < items.size(); i++) {
+                    Item it = items.get(i);
+                    data[i] = partitionData(it);
+                    PartitionRead r = it.read();
+                    if (r != null && !r.records().isEmpty()) {
+                        files[i] = new FileRecords(r.records());
+                        data[i].setRecords(files[i]);
+                    }
+                }
+                sink.send(buildResponse(data, files));
             } catch (RuntimeException e) {
-                r.release();
+                for (int i = 0; i < items.size(); i++) {
+                    PartitionRead r = items.get(i).read();
+                    if (files[i] != null) {
+                        files[i].release();
+                    } else if (r != null) {
+                        r.records().release();
+                    }
+                }
                 throw e;
             }
         }
 
-        private Round readAll() {
-            Round round = new Round(items.size());
-            long remaining = maxBytes;
-            boolean minOneMessage = true;
-            for (int i = 0; i < items.size(); i++) {
-                Item it = items.get(i);
-                FetchResponse.PartitionData pd = new FetchResponse.PartitionData()
-                        .setPartitionIndex(it.key.partition()).setHighWatermark(-1).setLastStableOffset(-1)
-                        .setLogStartOffset(-1).setPreferredReadReplica(-1).setRecords(NO_RECORDS)
-                        .setAbortedTransactions(null);
-                round.data[i] = pd;
-                if (it.error != null) {
-                    // Kafka answers an error partition with its defaults: an empty aborted list, not null.
-                    pd.setErrorCode(it.error.code()).setAbortedTransactions(List.of());
-                    round.anyError = true;
-                    continue;
-                }
-                try {
-                    int limit = (int) Math.max(0, Math.min(it.maxBytes, remaining));
-                    PartitionRead r = it.partition.read(it.fetchOffset, limit, readCommitted, minOneMessage);
-                    pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())
-                            .setLogStartOffset(r.logStartOffset());
-                    if (!r.records().isEmpty()) {
-                        FileRecords f = new FileRecords(r.records());
-                        round.files[i] = f;
-                        pd.setRecords(f);
-                        remaining -= f.sizeInBytes();
-                        round.bytes += f.sizeInBytes();
-                        minOneMessage = false;
-                    }
-                    if (readCommitted) {
-                        pd.setAbortedTransactions(aborted(it.partition, it.fetchOffset, r.lastStableOffset()));
-                    }
-                } catch (Throwable t) {
-                    if (round.files[i] != null) {
-                        round.files[i].release();
-                        round.files[i] = null;
-                    }
-                    pd.setErrorCode(DataErrors.code(t, ctx.logPrefix()).code()).setHighWatermark(-1)
-                            .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(NO_RECORDS)
-                            .setAbortedTransactions(List.of());
-                    round.anyError = true;
-                }
+        /** The partition's answer, without its records. */
+        private FetchResponse.PartitionData partitionData(Item it) {
+            FetchResponse.PartitionData pd = new FetchResponse.PartitionData()
+                    .setPartitionIndex(it.key.partition()).setHighWatermark(-1).setLastStableOffset(-1)
+                    .setLogStartOffset(-1).setPreferredReadReplica(-1).setRecords(NO_RECORDS)
+                    .setAbortedTransactions(null);
+            if (it.error != null) {
+                // Kafka answers an error partition with its defaults: an empty aborted list, not null.
+                return pd.setErrorCode(it.error.code()).setAbortedTransactions(List.of());
             }
-            return round;
+            if (it.error() != null) {
+                return pd.setErrorCode(DataErrors.code(it.error(), ctx.logPrefix()).code())
+                        .setAbortedTransactions(List.of());
+            }
+            PartitionRead r = it.read();
+            pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())
+                    .setLogStartOffset(r.logStartOffset());
+            List<AbortedTransaction> aborted = it.abortedTransactions();
+            if (aborted != null) {
+                List<FetchResponse.AbortedTransaction> out = new ArrayList<>(aborted.size());
+                for (AbortedTransaction a : aborted) {
+                    out.add(new FetchResponse.AbortedTransaction().setProducerId(a.producerId())
+                            .setFirstOffset(a.firstOffset()));
+                }
+                pd.setAbortedTransactions(out);
+            }
+            return pd;
         }
 
-        private List<FetchResponse.AbortedTransaction> aborted(Partition p, long from, long lso) {
-            List<FetchResponse.AbortedTransaction> out = new ArrayList<>();
-            if (lso <= from) {
-                return out;
-            }
-            for (AbortedTransaction a : p.log().collectAbortedTransactions(from, lso)) {
-                out.add(new FetchResponse.AbortedTransaction().setProducerId(a.producerId())
-                        .setFirstOffset(a.firstOffset()));
-            }
-            return out;
-        }
-
-        private Message buildResponse(Round round) {
+        private Message buildResponse(FetchResponse.PartitionData[] data, FileRecords[] files) {
+            List<Item> items = partitions();
             FetchResponse resp = new FetchResponse();
-            List<FileRecords> files = new ArrayList<>();
+            List<FileRecords> sent = new ArrayList<>();
             LinkedHashMap<FetchKey, FetchSession.CachedPartition> newSession =
                     mode == Mode.NEW_SESSION ? new LinkedHashMap<>() : null;
             FetchResponse.FetchableTopicResponse current = null;
             FetchKey currentKey = null;
             for (int i = 0; i < items.size(); i++) {
                 Item it = items.get(i);
-                FetchResponse.PartitionData pd = round.data[i];
-                FileRecords f = round.files[i];
+                FetchResponse.PartitionData pd = data[i];
+                FileRecords f = files[i];
                 int recordBytes = f == null ? 0 : f.sizeInBytes();
                 boolean include = true;
                 if (mode == Mode.INCREMENTAL) {
@@ -352,8 +253,8 @@ final class FetchHandler implements ApiHandler {
                     include = c == null || c.mustRespond(recordBytes, pd.errorCode(), pd.highWatermark(),
                             pd.lastStableOffset(), pd.logStartOffset());
                 } else if (newSession != null) {
-                    FetchSession.CachedPartition c = new FetchSession.CachedPartition(it.key, it.fetchOffset,
-                            it.maxBytes);
+                    FetchSession.CachedPartition c = new FetchSession.CachedPartition(it.key, it.fetchOffset(),
+                            it.maxBytes());
                     c.mustRespond(recordBytes, pd.errorCode(), pd.highWatermark(), pd.lastStableOffset(),
                             pd.logStartOffset());
                     newSession.put(it.key, c);
@@ -365,7 +266,7 @@ final class FetchHandler implements ApiHandler {
                     continue;
                 }
                 if (f != null) {
-                    files.add(f);
+                    sent.add(f);
                 }
                 if (current == null || !sameTopic(currentKey, it.key)) {
                     current = new FetchResponse.FetchableTopicResponse();
@@ -387,7 +288,7 @@ final class FetchHandler implements ApiHandler {
                 sessionId = s == null ? 0 : s.id();
             }
             resp.setSessionId(sessionId);
-            return files.isEmpty() ? resp : new FetchResponseWithFiles(resp, files);
+            return sent.isEmpty() ? resp : new FetchResponseWithFiles(resp, sent);
         }
     }
 

@@ -1,12 +1,10 @@
 package io.samsa.server.handler.data;
 
-import io.samsa.metadata.TopicImage;
 import io.samsa.log.TimestampOffset;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
-import io.samsa.server.partition.ReplicaManager;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.ListOffsetsRequest;
@@ -32,10 +30,10 @@ final class ListOffsetsHandler implements ApiHandler {
     static final long MAX_TIMESTAMP = -3;
     static final long EARLIEST_LOCAL = -4;
 
-    private final ReplicaManager replicas;
+    private final PartitionLookup partitions;
 
-    ListOffsetsHandler(ReplicaManager replicas) {
-        this.replicas = replicas;
+    ListOffsetsHandler(PartitionLookup partitions) {
+        this.partitions = partitions;
     }
 
     @Override
@@ -66,11 +64,9 @@ final class ListOffsetsHandler implements ApiHandler {
 
     private void answer(String topic, ListOffsetsRequest.ListOffsetsPartition req,
                         ListOffsetsResponse.ListOffsetsPartitionResponse pr, boolean readCommitted, short version) {
-        Partition p = replicas.partition(topic, req.partitionIndex());
+        Partition p = partitions.partition(topic, req.partitionIndex());
         if (p == null) {
-            TopicImage t = replicas.image().topic(topic);
-            throw new SamsaException(t != null && t.partition(req.partitionIndex()) != null
-                    ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            throw new SamsaException(partitions.notHosted(topic, req.partitionIndex()),
                     "This server does not host " + topic + "-" + req.partitionIndex());
         }
         p.ensureLeader();

@@ -1,12 +1,10 @@
 package io.samsa.server.handler.data;
 
-import io.samsa.metadata.TopicImage;
 import io.samsa.log.EpochEndOffset;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
-import io.samsa.server.partition.ReplicaManager;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.OffsetForLeaderEpochRequest;
 import io.samsa.wire.message.OffsetForLeaderEpochResponse;
@@ -21,10 +19,10 @@ import io.samsa.wire.protocol.Message;
  * <p>Reads lock-free state on the connection's event loop. Stateless and thread-safe.
  */
 final class OffsetForLeaderEpochHandler implements ApiHandler {
-    private final ReplicaManager replicas;
+    private final PartitionLookup partitions;
 
-    OffsetForLeaderEpochHandler(ReplicaManager replicas) {
-        this.replicas = replicas;
+    OffsetForLeaderEpochHandler(PartitionLookup partitions) {
+        this.partitions = partitions;
     }
 
     @Override
@@ -47,11 +45,9 @@ final class OffsetForLeaderEpochHandler implements ApiHandler {
 
     private ErrorCode answer(RequestContext ctx, String topic, OffsetForLeaderEpochRequest.OffsetForLeaderPartition p,
                              OffsetForLeaderEpochResponse.EpochEndOffset r) {
-        Partition part = replicas.partition(topic, p.partition());
+        Partition part = partitions.partition(topic, p.partition());
         if (part == null) {
-            TopicImage t = replicas.image().topic(topic);
-            return t != null && t.partition(p.partition()) != null ? ErrorCode.NOT_LEADER_OR_FOLLOWER
-                    : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            return partitions.notHosted(topic, p.partition());
         }
         if (!part.isLeader()) {
             return ErrorCode.NOT_LEADER_OR_FOLLOWER;

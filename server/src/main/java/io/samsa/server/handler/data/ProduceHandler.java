@@ -1,16 +1,13 @@
 package io.samsa.server.handler.data;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.EventLoop;
-import io.samsa.metadata.TopicImage;
 import io.samsa.metadata.TopicNames;
 import io.samsa.log.AppendResult;
-import io.samsa.replication.DelayedOperation;
+import io.samsa.replication.DelayedProduce;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
-import io.samsa.server.partition.ReplicaManager;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.ProduceRequest;
 import io.samsa.wire.message.ProduceResponse;
@@ -18,12 +15,6 @@ import io.samsa.wire.protocol.ByteBufRecords;
 import io.samsa.wire.protocol.Message;
 import io.samsa.wire.protocol.Records;
 import io.samsa.wire.record.RecordBatchView;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Produce (key 0), v3-13 (v0-2 cannot carry RecordBatch v2). Checks each partition (topic known, this node
@@ -39,16 +30,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * INVALID_TXN_STATE per partition. Writes to internal topics are refused with INVALID_TOPIC_EXCEPTION unless the
  * client id is {@code __admin_client} (Kafka's rule).
  *
- * <p>Runs on the connection's event loop; appends run on the shards; the response is sent from whichever thread
- * completes last (the sink hops back). Stateless and thread-safe.
+ * <p>Appending and acks belong to replication's {@link DelayedProduce}; this handler does the protocol: the checks,
+ * the response, acks=0's silence. Threads: the connection's event loop; each append on its partition's shard; the
+ * answer back on the connection's loop (loop -> shard -> loop, no other hop). Stateless and thread-safe.
  */
 final class ProduceHandler implements ApiHandler {
     static final String ADMIN_CLIENT_ID = "__admin_client";
 
-    private final ReplicaManager replicas;
+    private final PartitionLookup partitions;
 
-    ProduceHandler(ReplicaManager replicas) {
-        this.replicas = replicas;
+    ProduceHandler(PartitionLookup partitions) {
+        this.partitions = partitions;
     }
 
     @Override
@@ -56,10 +48,11 @@ final class ProduceHandler implements ApiHandler {
         ProduceRequest req = (ProduceRequest) request;
         short version = ctx.apiVersion();
         short acks = req.acks();
-        ProduceOp op = new ProduceOp(ctx, sink, acks, req.timeoutMs(), replicas);
         boolean badAcks = acks != 0 && acks != 1 && acks != -1;
+        // Bad acks fail every partition, append nothing and are answered: complete like acks=all with no appends.
+        ProduceOp op = new ProduceOp(ctx, sink, badAcks ? -1 : acks, req.timeoutMs(), req.topicData().size());
         for (ProduceRequest.TopicProduceData topic : req.topicData()) {
-            String name = version >= 13 ? replicas.topicName(topic.topicId()) : topic.name();
+            String name = version >= 13 ? partitions.topicName(topic.topicId()) : topic.name();
             ProduceResponse.TopicProduceResponse tr = new ProduceResponse.TopicProduceResponse();
             if (version >= 13) {
                 tr.setTopicId(topic.topicId());
@@ -80,14 +73,14 @@ final class ProduceHandler implements ApiHandler {
                     op.fail(pr, ErrorCode.UNKNOWN_TOPIC_ID, "Unknown topic id " + topic.topicId());
                     continue;
                 }
-                Partition p = replicas.partition(name, pd.index());
+                Partition p = partitions.partition(name, pd.index());
                 ErrorCode err = precheck(ctx, req, name, pd, p, op, pr, version);
                 if (err == null) {
-                    op.appends.add(new PartitionAppend(op, p, ((ByteBufRecords) pd.records()).buffer(), pr));
+                    op.add(new PartitionAppend(p, ((ByteBufRecords) pd.records()).buffer(), pr));
                 }
             }
         }
-        op.dispatch(replicas);
+        op.start();
     }
 
     /** Kafka's checks before an append; returns null when the append may go ahead, else fails {@code pr}. */
@@ -96,8 +89,7 @@ final class ProduceHandler implements ApiHandler {
                                ProduceResponse.PartitionProduceResponse pr, short version) {
         // The partition's name is built only for an error message: no string per partition on the happy path.
         if (p == null) {
-            TopicImage t = replicas.image().topic(name);
-            if (t != null && t.partition(pd.index()) != null) {
+            if (partitions.notHosted(name, pd.index()) == ErrorCode.NOT_LEADER_OR_FOLLOWER) {
                 return op.fail(pr, ErrorCode.NOT_LEADER_OR_FOLLOWER, "This broker does not host " + tp(name, pd));
             }
             return op.fail(pr, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host " + tp(name, pd));
@@ -148,70 +140,28 @@ final class ProduceHandler implements ApiHandler {
         return name + "-" + pd.index();
     }
 
-    /** One partition's append; runs on the partition's shard. */
-    private static final class PartitionAppend implements Runnable {
-        final ProduceOp op;
-        final Partition partition;
-        final ByteBuf records;
+    /** One partition's append and the response it fills. */
+    private static final class PartitionAppend extends DelayedProduce.Append {
         final ProduceResponse.PartitionProduceResponse response;
-        AppendResult result;
 
-        PartitionAppend(ProduceOp op, Partition partition, ByteBuf records,
-                        ProduceResponse.PartitionProduceResponse response) {
-            this.op = op;
-            this.partition = partition;
-            this.records = records;
+        PartitionAppend(Partition partition, ByteBuf records, ProduceResponse.PartitionProduceResponse response) {
+            super(partition, records);
             this.response = response;
-        }
-
-        @Override
-        public void run() {
-            try {
-                result = partition.appendAsLeader(records, op.acks);
-                response.setBaseOffset(result.firstOffset()).setLogAppendTimeMs(result.logAppendTime())
-                        .setLogStartOffset(result.logStartOffset());
-            } catch (Throwable t) {
-                op.fail(response, DataErrors.code(t, op.ctx.logPrefix()), DataErrors.message(t));
-            } finally {
-                op.appendDone();
-            }
-        }
-
-        /** acks=all: the high watermark has passed the batch (or it failed). */
-        boolean replicated() {
-            return result == null || partition.highWatermark() > result.lastOffset()
-                    || result.durable().isCompletedExceptionally() || partition.isDeleted();
-        }
-
-        void checkDurable() {
-            if (result != null && result.durable().isCompletedExceptionally()) {
-                op.fail(response, ErrorCode.KAFKA_STORAGE_ERROR, "The write to " + partition.name()
-                        + " could not be made durable");
-                result = null;
-            }
         }
     }
 
-    /** One produce request: its appends, and (acks=all) its wait in the purgatory. */
-    private static final class ProduceOp extends DelayedOperation {
+    /** One produce request: its checks' failures, its appends and acks (replication's), its response. */
+    private final class ProduceOp extends DelayedProduce<PartitionAppend> {
         final RequestContext ctx;
         final ResponseSink sink;
-        final short acks;
-        final int timeoutMs;
         final ProduceResponse response = new ProduceResponse();
-        final List<PartitionAppend> appends = new ArrayList<>();
-        final AtomicInteger pending = new AtomicInteger();
-        final ReplicaManager replicas;
-        volatile boolean anyError;
-        private ScheduledFuture<?> timeout;
+        /** A partition failed (connection loop only): acks=0 then closes the connection. */
+        boolean anyError;
 
-        ProduceOp(RequestContext ctx, ResponseSink sink, short acks, int timeoutMs, ReplicaManager replicas) {
-            super(ctx.eventLoop());
+        ProduceOp(RequestContext ctx, ResponseSink sink, int acks, int timeoutMs, int topics) {
+            super(ctx.executor(), partitions.shards(), acks, Math.max(0, timeoutMs), topics);
             this.ctx = ctx;
             this.sink = sink;
-            this.acks = acks;
-            this.timeoutMs = timeoutMs;
-            this.replicas = replicas;
         }
 
         ErrorCode fail(ProduceResponse.PartitionProduceResponse pr, ErrorCode code, String message) {
@@ -221,96 +171,28 @@ final class ProduceHandler implements ApiHandler {
             return code;
         }
 
-        void dispatch(ReplicaManager replicas) {
-            pending.set(appends.size() + 1);
-            for (PartitionAppend a : appends) {
-                EventLoop shard = replicas.shardOf(a.partition);
-                if (shard == null || shard.inEventLoop()) {
-                    a.run();
+        /** Connection event loop, once: every append has its outcome. */
+        @Override
+        protected void onProduceComplete(boolean expired) {
+            for (PartitionAppend a : appends()) {
+                AppendResult r = a.result();
+                if (r == null) {
+                    fail(a.response, DataErrors.code(a.error(), ctx.logPrefix()), DataErrors.message(a.error()));
                 } else {
-                    shard.execute(a);
+                    a.response.setBaseOffset(r.firstOffset()).setLogAppendTimeMs(r.logAppendTime())
+                            .setLogStartOffset(r.logStartOffset());
                 }
             }
-            appendDone();
-        }
-
-        void appendDone() {
-            if (pending.decrementAndGet() == 0) {
-                if (ctx.eventLoop().inEventLoop()) {
-                    appendsFinished();
-                } else {
-                    ctx.eventLoop().execute(this::appendsFinished);
-                }
-            }
-        }
-
-        /** Every append is done; answer according to acks. Connection event loop. */
-        private void appendsFinished() {
-            if (acks == 0) {
+            if (requiredAcks() == 0) {
                 if (anyError) {
                     sink.closeConnection("acks=0 produce failed");
                 } else {
                     sink.sendNothing();
                 }
-                complete();
                 return;
-            }
-            if (acks == 1) {
-                List<CompletableFuture<Void>> waiting = new ArrayList<>();
-                for (PartitionAppend a : appends) {
-                    if (a.result != null && !a.result.durable().isDone()) {
-                        waiting.add(a.result.durable());
-                    }
-                }
-                if (waiting.isEmpty()) {
-                    complete();
-                } else {
-                    CompletableFuture.allOf(waiting.toArray(new CompletableFuture<?>[0]))
-                            .whenComplete((v, e) -> ctx.eventLoop().execute(this::complete));
-                }
-                return;
-            }
-            if (tryComplete()) {
-                return;
-            }
-            for (PartitionAppend a : appends) {
-                if (a.result != null) {
-                    a.partition.watch(this);
-                }
-            }
-            if (tryComplete()) {
-                return;
-            }
-            timeout = ctx.eventLoop().schedule(this::expire, Math.max(0, timeoutMs), TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        protected boolean tryComplete() {
-            for (PartitionAppend a : appends) {
-                if (!a.replicated()) {
-                    return false;
-                }
-            }
-            return complete();
-        }
-
-        @Override
-        protected void onComplete(boolean expired) {
-            if (acks == 0) {
-                return;
-            }
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
-            for (PartitionAppend a : appends) {
-                a.checkDurable();
-                if (expired && acks == -1 && !a.replicated()) {
-                    fail(a.response, ErrorCode.REQUEST_TIMED_OUT, "The high watermark of " + a.partition.name()
-                            + " did not reach offset " + a.result.lastOffset() + " within " + timeoutMs + " ms");
-                }
             }
             if (ctx.apiVersion() >= 10) {
-                CurrentLeaders.fill(response, replicas.image(), ctx.listenerName(), ctx.apiVersion());
+                CurrentLeaders.fill(response, partitions.image(), ctx.listenerName(), ctx.apiVersion());
             }
             sink.send(response);
         }

@@ -1,0 +1,216 @@
+package io.samsa.replication;
+
+import io.samsa.log.Log;
+import io.samsa.log.LogConfig;
+import io.samsa.log.LogManager;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application of one {@link HostingChange}, in steps that alternate between the hosting executor (file I/O) and
+ * the partitions' shards (their state):
+ *
+ * <ol>
+ *   <li>hosting: stop publishing the deleted topics; shards: mark their partitions deleted (no append can follow);
+ *   <li>hosting: delete their logs (before a topic of the same name can be created again), create the logs and
+ *       partitions of newly hosted ones and publish them; shards: apply leadership, ISR, {@code min.insync.replicas}
+ *       and log config changes to the partitions hosted before;
+ *   <li>hosting: after the first whole-image change, delete orphan logs; complete the change's future, start the
+ *       next change.
+ * </ol>
+ *
+ * A failure of one partition is logged and collected and does not stop the others; the future then fails with the
+ * first. Not thread-safe: each step runs on one thread, and the steps are ordered by the gathers.
+ */
+final class HostingRun {
+    private static final Logger log = LoggerFactory.getLogger(HostingRun.class);
+
+    private final ReplicaManager rm;
+    private final HostingChange change;
+    final CompletableFuture<Void> done;
+    private final String prefix;
+    private final List<Throwable> errors = new ArrayList<>();
+
+    HostingRun(ReplicaManager rm, HostingChange change, CompletableFuture<Void> done) {
+        this.rm = rm;
+        this.change = change;
+        this.done = done;
+        this.prefix = rm.logPrefix();
+    }
+
+    /** Hosting executor. */
+    void start() {
+        List<Step> stopping = new ArrayList<>();
+        for (HostingChange.Deleted d : change.deleted()) {
+            for (Partition p : rm.unpublish(d.name(), d.id())) {
+                if (p != null) {
+                    stopping.add(new Step(p, p::markDeleted));
+                }
+            }
+        }
+        onShards(stopping, () -> {
+            deleteLogs(stopping);
+            hostTopics();
+        });
+    }
+
+    private void deleteLogs(List<Step> stopped) {
+        for (Step s : stopped) {
+            Partition p = s.partition();
+            try {
+                rm.logs().delete(p.topic(), p.index());
+                log.info("{}Deleted the log of {}", prefix, p.name());
+            } catch (IOException | RuntimeException e) {
+                fail("delete the log of " + p.name(), e);
+            }
+        }
+    }
+
+    private void hostTopics() {
+        List<Step> updates = new ArrayList<>();
+        for (HostingChange.Topic t : change.topics()) {
+            try {
+                hostTopic(t, updates);
+            } catch (RuntimeException e) {
+                fail("host topic " + t.name(), e);
+            }
+        }
+        onShards(updates, this::finish);
+    }
+
+    private void hostTopic(HostingChange.Topic t, List<Step> updates) {
+        int nodeId = rm.nodeId();
+        LogConfig cfg = t.logConfig();
+        int minIsr = t.minInsyncReplicas();
+        Partition[] current = rm.partitionsOf(t.name());
+        int size = Math.max(current.length, t.partitionCount());
+        for (PartitionAssignment a : t.changedPartitions()) {
+            size = Math.max(size, a.partition() + 1);
+        }
+        Partition[] next = Arrays.copyOf(current, size);
+        PartitionState[] newStates = new PartitionState[size];
+        boolean[] created = new boolean[size];
+        for (PartitionAssignment a : t.changedPartitions()) {
+            int idx = a.partition();
+            if (idx < 0 || !a.hostedBy(nodeId)) {
+                continue;
+            }
+            Partition p = next[idx];
+            if (p != null && p.topicId().equals(t.id())) {
+                newStates[idx] = a.state();
+                continue;
+            }
+            try {
+                Log l = rm.logs().getOrCreate(t.name(), idx, cfg);
+                Partition np = new Partition(t.name(), idx, t.id(), l, nodeId, a.state(), minIsr,
+                        rm.shards().shardOf(t.name(), idx));
+                next[idx] = np;
+                created[idx] = true;
+                if (!cfg.equals(l.config())) {
+                    // A log loaded from disk at start-up got the config known then.
+                    updates.add(new Step(np, () -> np.log().updateConfig(cfg)));
+                }
+                log.debug("{}Hosting {} (leader {} epoch {}, log end {})", prefix, np.name(), a.leader(),
+                        a.leaderEpoch(), l.logEndOffset());
+            } catch (RuntimeException e) {
+                fail("host " + t.name() + "-" + idx, e);
+            }
+        }
+        rm.publish(t.name(), t.id(), next);
+        boolean configChanged = rm.logConfigChanged(t.name(), cfg);
+        for (int i = 0; i < next.length; i++) {
+            Partition p = next[i];
+            if (p == null || created[i]) {
+                continue;
+            }
+            PartitionState s = newStates[i];
+            updates.add(new Step(p, () -> {
+                p.update(s != null ? s : p.state(), minIsr);
+                if (configChanged) {
+                    p.log().updateConfig(cfg);
+                }
+            }));
+        }
+    }
+
+    private void finish() {
+        if (change.wholeImage() && rm.takeOrphanCheck()) {
+            deleteOrphanLogs();
+        }
+        if (errors.isEmpty()) {
+            done.complete(null);
+        } else {
+            Throwable first = errors.get(0);
+            for (int i = 1; i < errors.size(); i++) {
+                first.addSuppressed(errors.get(i));
+            }
+            done.completeExceptionally(first);
+        }
+        rm.applyNext();
+    }
+
+    /** Deletes the logs on disk whose partition the whole image no longer has. */
+    private void deleteOrphanLogs() {
+        Set<String> existing = new HashSet<>();
+        for (HostingChange.Topic t : change.topics()) {
+            for (PartitionAssignment a : t.changedPartitions()) {
+                existing.add(LogManager.dirName(t.name(), a.partition()));
+            }
+        }
+        for (Log l : rm.logs().logs()) {
+            String n = l.name();
+            if (existing.contains(n)) {
+                continue;
+            }
+            int dash = n.lastIndexOf('-');
+            log.warn("{}Deleting the log of {}: its topic or partition no longer exists", prefix, n);
+            try {
+                rm.logs().delete(n.substring(0, dash), Integer.parseInt(n.substring(dash + 1)));
+            } catch (IOException | RuntimeException e) {
+                fail("delete the orphan log " + n, e);
+            }
+        }
+    }
+
+    private void fail(String what, Throwable e) {
+        log.error("{}Failed to {}", prefix, what, e);
+        errors.add(e);
+    }
+
+    /** Runs {@code steps} on their shards, collects their failures, then {@code then} on the hosting executor. */
+    private void onShards(List<Step> steps, Runnable then) {
+        rm.shards().scatter(new ShardProxy.Gather(rm.hostingExecutor()) {
+            @Override
+            protected void gathered() {
+                for (Step s : steps) {
+                    if (s.error() != null) {
+                        fail("apply a change to " + s.partition().name() + " on its shard", s.error());
+                    }
+                }
+                then.run();
+            }
+        }, steps);
+    }
+
+    /** One partition's part of the change, on its shard. */
+    private static final class Step extends ShardProxy.Part {
+        private final Runnable action;
+
+        Step(Partition partition, Runnable action) {
+            super(partition);
+            this.action = action;
+        }
+
+        @Override
+        protected void runOnShard() {
+            action.run();
+        }
+    }
+}

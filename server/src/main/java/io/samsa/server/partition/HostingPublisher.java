@@ -1,0 +1,100 @@
+package io.samsa.server.partition;
+
+import io.samsa.metadata.MetadataDelta;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.metadata.MetadataPublisher;
+import io.samsa.metadata.PartitionRegistration;
+import io.samsa.metadata.TopicImage;
+import io.samsa.log.LogConfig;
+import io.samsa.replication.HostingChange;
+import io.samsa.replication.PartitionAssignment;
+import io.samsa.replication.ReplicaManager;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The adapter between the metadata image and partition hosting, the broker's first metadata publisher: turns each
+ * metadata delta into a {@link HostingChange} (deleted topics; created or changed topics with their effective
+ * {@link LogConfig}, {@code min.insync.replicas} and changed partition assignments; every hosted topic again when
+ * broker configs changed) and hands it to replication's {@link ReplicaManager}. Never blocks: the loader gets the
+ * replica manager's future, publishes the image to the handlers only once it completed (the partitions it names
+ * are hosted), and retries the same delta when it failed.
+ *
+ * <p>Called on the metadata loader's executor, one delta at a time.
+ */
+public final class HostingPublisher implements MetadataPublisher {
+    private final ReplicaManager replicas;
+    private final TopicConfigResolver topicConfigs;
+    private boolean first = true;
+
+    public HostingPublisher(ReplicaManager replicas, TopicConfigResolver topicConfigs) {
+        this.replicas = replicas;
+        this.topicConfigs = topicConfigs;
+    }
+
+    @Override
+    public String name() {
+        return "partition-hosting";
+    }
+
+    /**
+     * Hosts what {@code delta} changes (the first call: the whole image, whose missing partitions' logs are then
+     * deleted). The future completes once every shard applied the change, or fails (the loader retries).
+     */
+    @Override
+    public CompletableFuture<Void> onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        boolean whole = first && newImage.clusterId() != null;
+        first = false;
+        return replicas.apply(toChange(delta, newImage, whole));
+    }
+
+    private HostingChange toChange(MetadataDelta delta, MetadataImage img, boolean whole) {
+        List<HostingChange.Deleted> deleted = new ArrayList<>();
+        for (TopicImage t : delta.deletedTopics()) {
+            deleted.add(new HostingChange.Deleted(t.name(), t.id()));
+        }
+        List<HostingChange.Topic> topics = new ArrayList<>();
+        Set<String> named = new HashSet<>();
+        for (UUID id : delta.changedTopicIds()) {
+            TopicImage t = img.topic(id);
+            if (t != null) {
+                named.add(t.name());
+                topics.add(topic(t, img, delta.changedPartitions(id).values()));
+            }
+        }
+        if (!delta.changedBrokerConfigs().isEmpty()) {
+            // Broker configs feed every topic's effective config: re-apply it to the hosted ones.
+            for (String name : replicas.hostedTopics()) {
+                TopicImage t = img.topic(name);
+                if (t != null && named.add(name)) {
+                    topics.add(topic(t, img, List.of()));
+                }
+            }
+        }
+        return new HostingChange(deleted, topics, whole);
+    }
+
+    private HostingChange.Topic topic(TopicImage t, MetadataImage img, Iterable<PartitionRegistration> changed) {
+        Map<String, String> effective = topicConfigs.effective(img, t.name());
+        List<PartitionAssignment> assignments = new ArrayList<>();
+        for (PartitionRegistration r : changed) {
+            assignments.add(new PartitionAssignment(r.partition(), r.leader(), r.leaderEpoch(), r.partitionEpoch(),
+                    r.isr(), r.replicas()));
+        }
+        return new HostingChange.Topic(t.name(), t.id(), t.numPartitions(), LogConfig.fromMap(effective),
+                parseInt(effective.get("min.insync.replicas"), 1), assignments);
+    }
+
+    private static int parseInt(String s, int dflt) {
+        try {
+            return s == null ? dflt : Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+}
