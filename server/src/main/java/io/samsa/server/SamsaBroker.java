@@ -7,6 +7,10 @@ import io.samsa.common.ThreadExecutor;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.log.LogManager;
 import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.MetadataImage;
+import io.samsa.replication.BrokerChannel;
+import io.samsa.replication.BrokerEndpoints;
+import io.samsa.replication.NettyBrokerChannel;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
@@ -101,8 +105,12 @@ public final class SamsaBroker implements AutoCloseable {
                     new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
                     config.getLong("log.retention.check.interval.ms"));
             opened.add(replicas);
-            BrokerServices services = new BrokerServices(config, clock, metadata, logs, replicas, workers,
-                    background);
+            BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
+                    interBrokerEndpoints(config, metadata),
+                    NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()));
+            opened.add(brokerChannel);
+            BrokerServices services = new BrokerServices(config, clock, metadata, logs, replicas, brokerChannel,
+                    workers, background);
             // Partitions are hosted before the image that names them reaches the handlers.
             metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get();
             metadata.publishToHandlers();
@@ -137,6 +145,24 @@ public final class SamsaBroker implements AutoCloseable {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /**
+     * Other brokers' addresses for this broker's requests, from the image handlers read: each broker's
+     * {@code inter.broker.listener.name} listener, else its first registered one.
+     */
+    private static BrokerEndpoints interBrokerEndpoints(BrokerConfig config, BrokerMetadata metadata) {
+        String listener = config.isSet("inter.broker.listener.name") ? config.getString("inter.broker.listener.name")
+                : null;
+        return nodeId -> {
+            MetadataImage image = metadata.image();
+            BrokerRegistration b = image.broker(nodeId);
+            if (b == null || b.listeners().isEmpty()) {
+                return null;
+            }
+            io.samsa.metadata.Endpoint e = listener != null ? b.listener(listener) : b.listeners().get(0);
+            return e == null ? null : new BrokerEndpoints.BrokerAddress(e.host(), e.port());
+        };
     }
 
     /**

@@ -13,9 +13,11 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.server.config.Endpoint;
@@ -63,6 +65,11 @@ public final class SamsaServer implements AutoCloseable {
     public static EventLoopGroup newWorkerGroup(int threads) {
         DefaultThreadFactory tf = new DefaultThreadFactory("samsa-io", true);
         return Epoll.isAvailable() ? new EpollEventLoopGroup(threads, tf) : new NioEventLoopGroup(threads, tf);
+    }
+
+    /** The client channel type for connections made on {@link #newWorkerGroup}'s loops (to other brokers). */
+    public static Class<? extends SocketChannel> clientChannelClass() {
+        return Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
     /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
