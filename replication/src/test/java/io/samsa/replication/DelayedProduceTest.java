@@ -202,6 +202,8 @@ class DelayedProduceTest {
         assertEquals(1, op.completions);
         assertNull(op.only().error());
         assertEquals(0, p.highWatermark(), "the shard has not run yet: acks=1 does not need the high watermark");
+        // The fsync's completion wakes the request and posts "durable up to 1" to the shard, in either order.
+        assertTrue(shard.awaitQueued(), "the flusher posts \"durable up to 1\" to the shard");
         shard.runPending();
         assertEquals(1, p.highWatermark());
     }
