@@ -2,6 +2,7 @@ package io.samsa.log;
 
 import io.netty.buffer.ByteBuf;
 import io.samsa.common.Clock;
+import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
 import io.samsa.log.producer.ProducerStateManager;
 import io.samsa.log.recovery.CheckpointFile;
@@ -17,8 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +42,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  *
  * <p>Owns its segments (the active one's open handles), its producer state and its checkpoint files; the
  * {@link LogManager} owns the shared handle cache, flusher and deletion scheduler. Created and closed by the
- * {@link LogManager}.
+ * {@link LogManager}. Every file operation goes through the manager's {@link Disk}.
  */
 public final class Log {
     private static final Logger log = LoggerFactory.getLogger(Log.class);
@@ -55,6 +54,7 @@ public final class Log {
     private final String name;
     private final String prefix;
     private final Path dir;
+    private final Disk disk;
     private final Clock clock;
     private final HandleCache cache;
     private final Flusher flusher;
@@ -84,18 +84,19 @@ public final class Log {
     private long checkpointedLogStart = -1;
     private volatile long lastCheckpointMs;
 
-    Log(String name, Path dir, LogConfig config, Clock clock, HandleCache cache, Flusher flusher, FileForcer forcer,
-        Scheduler deleter) {
+    Log(String name, Path dir, Disk disk, LogConfig config, Clock clock, HandleCache cache, Flusher flusher,
+        FileForcer forcer, Scheduler deleter) {
         this.name = name;
         this.prefix = "[partition=" + name + "] ";
         this.dir = dir;
+        this.disk = disk;
         this.config = config;
         this.clock = clock;
         this.cache = cache;
         this.flusher = flusher;
         this.forcer = forcer;
         this.deleter = deleter;
-        this.producers = new ProducerStateManager(dir);
+        this.producers = new ProducerStateManager(disk, dir);
         this.lastFlushMs = clock.milliseconds();
         this.lastCheckpointMs = lastFlushMs;
     }
@@ -109,32 +110,32 @@ public final class Log {
      * re-indexed. Producer state is rebuilt from the newest snapshot plus the batches after it.
      */
     void load(boolean clean) throws IOException {
-        Files.createDirectories(dir);
+        disk.createDirectories(dir);
         List<Long> bases = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String f = p.getFileName().toString();
-                if (f.endsWith(LogSegment.DELETED_SUFFIX) || f.endsWith(".tmp")) {
-                    Files.deleteIfExists(p);
-                } else if (f.endsWith(LogSegment.LOG_SUFFIX) && isOffsetName(f, LogSegment.LOG_SUFFIX)) {
-                    bases.add(Long.parseLong(f.substring(0, 20)));
-                }
+        for (Path p : disk.list(dir)) {
+            String f = p.getFileName().toString();
+            if (f.endsWith(LogSegment.DELETED_SUFFIX) || f.endsWith(".tmp")) {
+                disk.deleteIfExists(p);
+            } else if (f.endsWith(LogSegment.LOG_SUFFIX) && isOffsetName(f, LogSegment.LOG_SUFFIX)) {
+                bases.add(Long.parseLong(f.substring(0, 20)));
             }
         }
         bases.sort(null);
-        long rp = CheckpointFile.readSingle(dir.resolve(RECOVERY_POINT_CHECKPOINT), 0);
-        long lsoCk = CheckpointFile.readSingle(dir.resolve(LOG_START_OFFSET_CHECKPOINT), -1);
-        List<long[]> epochRows = CheckpointFile.read(dir.resolve(LEADER_EPOCH_CHECKPOINT), 2);
+        long rp = CheckpointFile.readSingle(disk, dir.resolve(RECOVERY_POINT_CHECKPOINT), 0);
+        long lsoCk = CheckpointFile.readSingle(disk, dir.resolve(LOG_START_OFFSET_CHECKPOINT), -1);
+        List<long[]> epochRows = CheckpointFile.read(disk, dir.resolve(LEADER_EPOCH_CHECKPOINT), 2);
         if (epochRows != null) {
             epochs.load(epochRows);
         }
         LogConfig cfg = config;
         for (long base : bases) {
-            segments.put(base, LogSegment.open(dir, base, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes()));
+            segments.put(base, LogSegment.open(disk, dir, base, cache, cfg.segmentIndexBytes(),
+                    cfg.indexIntervalBytes()));
         }
         if (segments.isEmpty()) {
             long start = Math.max(lsoCk, 0);
-            LogSegment s = LogSegment.create(dir, start, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes());
+            LogSegment s = LogSegment.create(disk, dir, start, cache, cfg.segmentIndexBytes(),
+                    cfg.indexIntervalBytes());
             segments.put(start, s);
             dirDirty = true;
         } else if (clean) {
@@ -464,7 +465,8 @@ public final class Log {
         } else {
             old.deactivate();
         }
-        LogSegment seg = LogSegment.create(dir, newBase, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes());
+        LogSegment seg = LogSegment.create(disk, dir, newBase, cache, cfg.segmentIndexBytes(),
+                cfg.indexIntervalBytes());
         segments.put(newBase, seg);
         active = seg;
         activeCreatedMs = now;
@@ -819,7 +821,8 @@ public final class Log {
                 segments.remove(s.baseOffset());
                 scheduleDeletion(s, cfg);
             }
-            LogSegment seg = LogSegment.create(dir, offset, cache, cfg.segmentIndexBytes(), cfg.indexIntervalBytes());
+            LogSegment seg = LogSegment.create(disk, dir, offset, cache, cfg.segmentIndexBytes(),
+                    cfg.indexIntervalBytes());
             segments.put(offset, seg);
             active = seg;
             activeCreatedMs = clock.milliseconds();
@@ -937,17 +940,19 @@ public final class Log {
         }
         long rp = recoveryPoint;
         if (rp != checkpointedRecoveryPoint) {
-            CheckpointFile.write(dir.resolve(RECOVERY_POINT_CHECKPOINT), List.<long[]>of(new long[] {rp}), forcer);
+            CheckpointFile.write(disk, dir.resolve(RECOVERY_POINT_CHECKPOINT), List.<long[]>of(new long[] {rp}),
+                    forcer);
             checkpointedRecoveryPoint = rp;
         }
         long lso = logStartOffset;
         if (lso != checkpointedLogStart) {
-            CheckpointFile.write(dir.resolve(LOG_START_OFFSET_CHECKPOINT), List.<long[]>of(new long[] {lso}), forcer);
+            CheckpointFile.write(disk, dir.resolve(LOG_START_OFFSET_CHECKPOINT), List.<long[]>of(new long[] {lso}),
+                    forcer);
             checkpointedLogStart = lso;
         }
         if (epochs.isDirty()) {
             epochs.markClean();
-            CheckpointFile.write(dir.resolve(LEADER_EPOCH_CHECKPOINT), epochs.snapshot(), forcer);
+            CheckpointFile.write(disk, dir.resolve(LEADER_EPOCH_CHECKPOINT), epochs.snapshot(), forcer);
         }
     }
 
@@ -974,7 +979,7 @@ public final class Log {
         }
         long end = logEndOffset;
         Path snap = producers.takeSnapshot(end);
-        ProducerStateManager.forceSnapshot(snap, forcer);
+        ProducerStateManager.forceSnapshot(disk, snap, forcer);
         active.deactivate();
         for (LogSegment s : segments.tailMap(segments.floorKey(recoveryPoint) == null ? segments.firstKey()
                 : segments.floorKey(recoveryPoint), true).values()) {

@@ -1,22 +1,23 @@
 package io.samsa.log;
 
 import io.samsa.common.Clock;
+import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
 import io.samsa.log.segment.HandleCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -30,6 +31,9 @@ import java.util.function.Function;
  * checkpoints) and then writes {@code .clean-shutdown}; the next start sees the marker, skips scanning, and
  * deletes it once every log is loaded.
  *
+ * <p>Every file operation of the manager and its logs goes through one {@link Disk} ({@link Disk#SYSTEM} unless
+ * the builder names another, such as testkit's simulated disk).
+ *
  * <p>Thread-safe for opening, looking up and deleting logs; each {@link Log} then has its own single-writer
  * rule. {@link #close()} must run after the partitions' writers have stopped.
  */
@@ -40,6 +44,8 @@ public final class LogManager implements AutoCloseable {
     private static final String DELETE_SUFFIX = "-delete";
 
     private final Path dataDir;
+    private final Disk disk;
+    private final Random deleteSuffixes;
     private final Clock clock;
     private final FileForcer forcer;
     private final Scheduler scheduler;
@@ -53,21 +59,23 @@ public final class LogManager implements AutoCloseable {
 
     private LogManager(Builder b) throws IOException {
         this.dataDir = b.dataDir;
+        this.disk = b.disk;
+        this.deleteSuffixes = b.deleteSuffixes;
         this.clock = b.clock;
-        this.forcer = b.forcer;
+        this.forcer = b.forcer != null ? b.forcer : FileForcer.of(disk);
         this.configs = b.configs;
         this.ownScheduler = b.scheduler == null ? new ExecutorScheduler("samsa-log-deleter") : null;
         this.scheduler = b.scheduler == null ? ownScheduler : b.scheduler;
         this.cache = new HandleCache(b.maxOpenColdSegments);
-        Files.createDirectories(dataDir);
+        disk.createDirectories(dataDir);
         Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
-        this.cleanStart = Files.exists(marker);
+        this.cleanStart = disk.exists(marker);
         this.flusher = new Flusher("samsa-log-flusher", clock, b.checkpointIntervalMs, b.flusherPollMs,
                 b.flusherThreads);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
-            for (Path p : ds) {
+        try {
+            for (Path p : disk.list(dataDir)) {
                 String n = p.getFileName().toString();
-                if (!Files.isDirectory(p)) {
+                if (!disk.isDirectory(p)) {
                     continue;
                 }
                 if (n.endsWith(DELETE_SUFFIX)) {
@@ -77,9 +85,12 @@ public final class LogManager implements AutoCloseable {
                     logs.put(n, l);
                 }
             }
+            disk.deleteIfExists(marker);
+            forcer.forceDirectory(dataDir);
+        } catch (IOException | RuntimeException e) {
+            flusher.close();
+            throw e;
         }
-        Files.deleteIfExists(marker);
-        forcer.forceDirectory(dataDir);
         log.info("Loaded {} logs from {} after a {} shutdown", logs.size(), dataDir, cleanStart ? "clean" : "unclean");
     }
 
@@ -109,7 +120,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     private Log openLog(String name, LogConfig config, boolean clean) throws IOException {
-        Log l = new Log(name, dataDir.resolve(name), config, clock, cache, flusher, forcer, scheduler);
+        Log l = new Log(name, dataDir.resolve(name), disk, config, clock, cache, flusher, forcer, scheduler);
         l.load(clean);
         flusher.register(l);
         return l;
@@ -130,7 +141,7 @@ public final class LogManager implements AutoCloseable {
                 l = openLog(name, config, true);
                 forcer.forceDirectory(dataDir);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("Cannot create the log of " + name, e);
+                throw new UncheckedIOException("Cannot create the log of " + name, e);
             }
             logs.put(name, l);
         }
@@ -158,38 +169,36 @@ public final class LogManager implements AutoCloseable {
         }
         flusher.unregister(l);
         l.closeForDeletion();
-        Path target = dataDir.resolve(name + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
-        Files.move(l.dir(), target);
+        Path target = dataDir.resolve(name + "." + uniqueSuffix() + DELETE_SUFFIX);
+        disk.move(l.dir(), target);
         forcer.forceDirectory(dataDir);
         scheduler.schedule(() -> deleteTreeQuietly(target), l.config().fileDeleteDelayMs());
+    }
+
+    /** 32 hex digits: a random UUID's, or the seeded random's when the builder gave one (simulation). */
+    private String uniqueSuffix() {
+        if (deleteSuffixes == null) {
+            return UUID.randomUUID().toString().replace("-", "");
+        }
+        synchronized (deleteSuffixes) {
+            return String.format("%016x%016x", deleteSuffixes.nextLong(), deleteSuffixes.nextLong());
+        }
     }
 
     private void deleteTreeLater(Path p) {
         scheduler.schedule(() -> deleteTreeQuietly(p), 0);
     }
 
-    private static void deleteTreeQuietly(Path root) {
+    private void deleteTreeQuietly(Path root) {
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            disk.deleteTree(root);
         } catch (IOException e) {
             log.warn("Failed to delete {}", root, e);
         }
     }
 
     /** Completes after the flusher handled everything queued before and ran one periodic pass (tests). */
-    java.util.concurrent.CompletableFuture<Void> flusherBarrier() {
+    CompletableFuture<Void> flusherBarrier() {
         return flusher.barrier();
     }
 
@@ -228,9 +237,8 @@ public final class LogManager implements AutoCloseable {
         cache.invalidateAll();
         if (allClean) {
             Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
-            Files.write(marker, new byte[0]);
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(marker,
-                    java.nio.file.StandardOpenOption.WRITE)) {
+            try (FileChannel ch = disk.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
                 forcer.force(ch, marker);
             }
             forcer.forceDirectory(dataDir);
@@ -244,8 +252,10 @@ public final class LogManager implements AutoCloseable {
     /** Options of a {@link LogManager}. Not thread-safe; build once. */
     public static final class Builder {
         private final Path dataDir;
+        private Disk disk = Disk.SYSTEM;
+        private Random deleteSuffixes;
         private Clock clock = Clock.SYSTEM;
-        private FileForcer forcer = FileForcer.SYSTEM;
+        private FileForcer forcer;
         private Scheduler scheduler;
         private Function<String, LogConfig> configs = t -> LogConfig.DEFAULTS;
         private long maxOpenColdSegments = 4096;
@@ -262,9 +272,27 @@ public final class LogManager implements AutoCloseable {
             return this;
         }
 
-        /** The fsync seam (tests count fsyncs). */
+        /** The fsync seam (tests count fsyncs); default: forces through the {@link #disk(Disk) disk}. */
         public Builder forcer(FileForcer f) {
             this.forcer = f;
+            return this;
+        }
+
+        /**
+         * The file system every log file is opened, mapped, forced, renamed and deleted through; default
+         * {@link Disk#SYSTEM}. Simulation tests pass testkit's simulated disk.
+         */
+        public Builder disk(Disk d) {
+            this.disk = d;
+            return this;
+        }
+
+        /**
+         * Where the 32 hex digits of a deleted partition's directory name come from; default a random UUID.
+         * A simulation passes its seeded random so that a run replays exactly.
+         */
+        public Builder deleteSuffixes(Random r) {
+            this.deleteSuffixes = r;
             return this;
         }
 

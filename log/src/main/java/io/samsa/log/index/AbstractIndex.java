@@ -1,10 +1,10 @@
 package io.samsa.log.index;
 
+import io.samsa.common.Disk;
+
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -22,15 +22,19 @@ import java.nio.file.Path;
  * entry's bytes (and after a grown mapping). Readers read {@link #entries()} first and then {@link #buffer()},
  * and use absolute gets on the mapping they loaded, so a remap by the writer is safe.
  * Lifecycle: the owning segment's handles close it (which unmaps it) when nobody uses it any more.
+ *
+ * <p>Files are mapped, resized, forced and renamed through a {@link Disk}; the mapping is a
+ * {@code MappedByteBuffer} in production and read with absolute gets as such.
  */
 public abstract class AbstractIndex implements AutoCloseable {
     /** The size a writable index's file and mapping start at (rounded down to whole entries). */
     public static final int INITIAL_BYTES = 4096;
 
     protected final long baseOffset;
+    private final Disk disk;
     private final int entrySize;
     private volatile Path file;
-    private volatile MappedByteBuffer mmap;
+    private volatile ByteBuffer mmap;
     private volatile int entries;
     private int maxEntries;
     /** Entries the current mapping holds; at most {@link #maxEntries}. Writer thread. */
@@ -45,29 +49,33 @@ public abstract class AbstractIndex implements AutoCloseable {
      */
     protected AbstractIndex(Path file, long baseOffset, int maxIndexSize, boolean writable, int entrySize)
             throws IOException {
+        this(Disk.SYSTEM, file, baseOffset, maxIndexSize, writable, entrySize);
+    }
+
+    /** As {@link #AbstractIndex(Path, long, int, boolean, int)}, on {@code disk}. */
+    protected AbstractIndex(Disk disk, Path file, long baseOffset, int maxIndexSize, boolean writable, int entrySize)
+            throws IOException {
+        this.disk = disk;
         this.file = file;
         this.baseOffset = baseOffset;
         this.entrySize = entrySize;
         this.writable = writable;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), writable ? "rw" : "r")) {
-            long length = raf.length();
+        if (writable) {
+            long length = disk.exists(file) ? disk.size(file) : 0;
             int existing = (int) (length / entrySize);
-            if (writable) {
-                long max = Math.max(length, roundDown(maxIndexSize));
-                max = roundDown((int) Math.min(max, Integer.MAX_VALUE));
-                long target = Math.max(length, Math.min(max, roundDown(INITIAL_BYTES)));
-                target = roundDown((int) Math.min(target, Integer.MAX_VALUE));
-                if (target != length) {
-                    raf.setLength(target);
-                }
-                this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, target);
-                this.mappedEntries = (int) (target / entrySize);
-                this.maxEntries = (int) (max / entrySize);
-            } else {
-                this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, (long) existing * entrySize);
-                this.maxEntries = existing;
-                this.mappedEntries = existing;
-            }
+            long max = Math.max(length, roundDown(maxIndexSize));
+            max = roundDown((int) Math.min(max, Integer.MAX_VALUE));
+            long target = Math.max(length, Math.min(max, roundDown(INITIAL_BYTES)));
+            target = roundDown((int) Math.min(target, Integer.MAX_VALUE));
+            this.mmap = disk.map(file, FileChannel.MapMode.READ_WRITE, target);
+            this.mappedEntries = (int) (target / entrySize);
+            this.maxEntries = (int) (max / entrySize);
+            this.entries = existing;
+        } else {
+            int existing = (int) (disk.size(file) / entrySize);
+            this.mmap = disk.map(file, FileChannel.MapMode.READ_ONLY, (long) existing * entrySize);
+            this.maxEntries = existing;
+            this.mappedEntries = existing;
             this.entries = existing;
         }
     }
@@ -99,7 +107,7 @@ public abstract class AbstractIndex implements AutoCloseable {
     }
 
     /** The current mapping. Readers call it after {@link #entries()}: it then holds every entry counted. */
-    protected MappedByteBuffer buffer() {
+    protected ByteBuffer buffer() {
         return mmap;
     }
 
@@ -108,19 +116,16 @@ public abstract class AbstractIndex implements AutoCloseable {
      * up to the maximum size, and publishes the new mapping before the entry can be. The old mapping stays valid
      * for readers until garbage collected. Writer thread.
      */
-    protected MappedByteBuffer bufferFor(int n) throws IOException {
+    protected ByteBuffer bufferFor(int n) throws IOException {
         if (n < mappedEntries) {
             return mmap;
         }
         long bytes = Math.min((long) maxEntries * entrySize, Math.max((long) (n + 1) * entrySize,
                 2L * mappedEntries * entrySize));
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(bytes);
-            MappedByteBuffer fresh = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes);
-            mmap = fresh;
-            mappedEntries = (int) (bytes / entrySize);
-            return fresh;
-        }
+        ByteBuffer fresh = disk.map(file, FileChannel.MapMode.READ_WRITE, bytes);
+        mmap = fresh;
+        mappedEntries = (int) (bytes / entrySize);
+        return fresh;
     }
 
     protected int entrySize() {
@@ -138,14 +143,14 @@ public abstract class AbstractIndex implements AutoCloseable {
     }
 
     /** Relative offset of entry {@code n} as stored; subclasses say where it lives. */
-    protected abstract int relativeOffsetAt(MappedByteBuffer buf, int n);
+    protected abstract int relativeOffsetAt(ByteBuffer buf, int n);
 
     /**
      * Removes every entry whose offset is at or above {@code offset}. Writer thread.
      */
     public void truncateTo(long offset) {
         checkWritable();
-        MappedByteBuffer buf = mmap;
+        ByteBuffer buf = mmap;
         int n = entries;
         long rel = offset - baseOffset;
         int keep = 0;
@@ -176,24 +181,20 @@ public abstract class AbstractIndex implements AutoCloseable {
     public void trimToValidSize() throws IOException {
         checkWritable();
         int n = entries;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength((long) n * entrySize);
-            MappedByteBuffer fresh = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, (long) n * entrySize);
-            mmap = fresh;
-            maxEntries = n;
-            mappedEntries = n;
-        }
+        mmap = disk.map(file, FileChannel.MapMode.READ_WRITE, (long) n * entrySize);
+        maxEntries = n;
+        mappedEntries = n;
     }
 
     /** Writes dirty pages of the mapping to disk. Flusher thread. */
-    public void flush() {
-        mmap.force();
+    public void flush() throws IOException {
+        disk.force(mmap);
     }
 
     /** Renames the file (the mapping stays valid). Writer thread. */
     public void renameTo(Path target) throws IOException {
-        if (Files.exists(file)) {
-            Files.move(file, target);
+        if (disk.exists(file)) {
+            disk.move(file, target);
         }
         file = target;
     }
@@ -201,7 +202,7 @@ public abstract class AbstractIndex implements AutoCloseable {
     /** Unmaps the buffer. Called once, when no reader can use the index any more. */
     @Override
     public void close() {
-        MappedBuffers.unmap(mmap);
+        disk.unmap(mmap);
     }
 
     /** Returns the file's entries' count as {@code length / entrySize} or -1 when the length is not whole. */

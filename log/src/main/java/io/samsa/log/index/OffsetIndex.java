@@ -1,7 +1,9 @@
 package io.samsa.log.index;
 
+import io.samsa.common.Disk;
+
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -23,12 +25,16 @@ public final class OffsetIndex extends AbstractIndex {
         super(file, baseOffset, maxIndexSize, writable, ENTRY_SIZE);
     }
 
+    public OffsetIndex(Disk disk, Path file, long baseOffset, int maxIndexSize, boolean writable) throws IOException {
+        super(disk, file, baseOffset, maxIndexSize, writable, ENTRY_SIZE);
+    }
+
     @Override
-    protected int relativeOffsetAt(MappedByteBuffer buf, int n) {
+    protected int relativeOffsetAt(ByteBuffer buf, int n) {
         return buf.getInt(n * ENTRY_SIZE);
     }
 
-    private static int positionAt(MappedByteBuffer buf, int n) {
+    private static int positionAt(ByteBuffer buf, int n) {
         return buf.getInt(n * ENTRY_SIZE + 4);
     }
 
@@ -43,7 +49,7 @@ public final class OffsetIndex extends AbstractIndex {
         if (n >= maxEntries()) {
             throw new IllegalStateException("Offset index " + file() + " is full (" + n + " entries)");
         }
-        MappedByteBuffer buf = bufferFor(n);
+        ByteBuffer buf = bufferFor(n);
         buf.putInt(n * ENTRY_SIZE, (int) (offset - baseOffset));
         buf.putInt(n * ENTRY_SIZE + 4, position);
         publishEntries(n + 1);
@@ -55,7 +61,7 @@ public final class OffsetIndex extends AbstractIndex {
      */
     public int lookup(long target) {
         int n = entries();
-        MappedByteBuffer buf = buffer();
+        ByteBuffer buf = buffer();
         long rel = target - baseOffset;
         int lo = 0;
         int hi = n - 1;
@@ -90,7 +96,7 @@ public final class OffsetIndex extends AbstractIndex {
      */
     public String sanityCheck(long logSize) {
         int n = entries();
-        MappedByteBuffer buf = buffer();
+        ByteBuffer buf = buffer();
         int prevRel = -1;
         int prevPos = -1;
         for (int i = 0; i < n; i++) {

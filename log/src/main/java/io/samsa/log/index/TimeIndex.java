@@ -1,7 +1,9 @@
 package io.samsa.log.index;
 
+import io.samsa.common.Disk;
+
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -25,12 +27,16 @@ public final class TimeIndex extends AbstractIndex {
         super(file, baseOffset, maxIndexSize, writable, ENTRY_SIZE);
     }
 
+    public TimeIndex(Disk disk, Path file, long baseOffset, int maxIndexSize, boolean writable) throws IOException {
+        super(disk, file, baseOffset, maxIndexSize, writable, ENTRY_SIZE);
+    }
+
     @Override
-    protected int relativeOffsetAt(MappedByteBuffer buf, int n) {
+    protected int relativeOffsetAt(ByteBuffer buf, int n) {
         return buf.getInt(n * ENTRY_SIZE + 8);
     }
 
-    private static long timestampAt(MappedByteBuffer buf, int n) {
+    private static long timestampAt(ByteBuffer buf, int n) {
         return buf.getLong(n * ENTRY_SIZE);
     }
 
@@ -62,7 +68,7 @@ public final class TimeIndex extends AbstractIndex {
         if (n > 0 && timestampAt(buffer(), n - 1) >= timestamp) {
             return;
         }
-        MappedByteBuffer buf = bufferFor(n);
+        ByteBuffer buf = bufferFor(n);
         buf.putLong(n * ENTRY_SIZE, timestamp);
         buf.putInt(n * ENTRY_SIZE + 8, (int) (offset - baseOffset));
         publishEntries(n + 1);
@@ -74,7 +80,7 @@ public final class TimeIndex extends AbstractIndex {
      */
     public long lookupBelow(long target) {
         int n = entries();
-        MappedByteBuffer buf = buffer();
+        ByteBuffer buf = buffer();
         int lo = 0;
         int hi = n - 1;
         int found = -1;
@@ -108,7 +114,7 @@ public final class TimeIndex extends AbstractIndex {
      */
     public String sanityCheck(long maxRelative) {
         int n = entries();
-        MappedByteBuffer buf = buffer();
+        ByteBuffer buf = buffer();
         long prevTs = -1;
         for (int i = 0; i < n; i++) {
             long ts = timestampAt(buf, i);

@@ -1,11 +1,11 @@
 package io.samsa.log.index;
 
+import io.samsa.common.Disk;
 import io.samsa.log.AbortedTransaction;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -24,14 +24,21 @@ import java.util.List;
  * </pre>
  *
  * <p>Aborts are rare, so the index holds no open file: each append opens, writes and closes, and reads go
- * through the file. Appends and truncation run on the writer thread; {@link #collect} on any thread.
+ * through the file (all through the segment's {@link Disk}). Appends and truncation run on the writer thread;
+ * {@link #collect} on any thread.
  */
 public final class TransactionIndex {
     public static final int ENTRY_SIZE = 34;
 
+    private final Disk disk;
     private volatile Path file;
 
     public TransactionIndex(Path file) {
+        this(Disk.SYSTEM, file);
+    }
+
+    public TransactionIndex(Disk disk, Path file) {
+        this.disk = disk;
         this.file = file;
     }
 
@@ -44,7 +51,7 @@ public final class TransactionIndex {
         ByteBuffer buf = ByteBuffer.allocate(ENTRY_SIZE);
         buf.putShort((short) 0).putLong(txn.producerId()).putLong(txn.firstOffset()).putLong(txn.lastOffset())
                 .putLong(txn.lastStableOffset()).flip();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = disk.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -59,10 +66,10 @@ public final class TransactionIndex {
      */
     public void collect(long fetchOffset, long upperBound, List<AbortedTransaction> out) throws IOException {
         Path f = file;
-        if (!Files.exists(f)) {
+        if (!disk.exists(f)) {
             return;
         }
-        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(f));
+        ByteBuffer all = ByteBuffer.wrap(disk.readAllBytes(f));
         while (all.remaining() >= ENTRY_SIZE) {
             all.getShort();
             long pid = all.getLong();
@@ -78,10 +85,10 @@ public final class TransactionIndex {
     /** Removes entries whose marker is at or above {@code offset}. Writer thread. */
     public void truncateTo(long offset) throws IOException {
         Path f = file;
-        if (!Files.exists(f)) {
+        if (!disk.exists(f)) {
             return;
         }
-        byte[] bytes = Files.readAllBytes(f);
+        byte[] bytes = disk.readAllBytes(f);
         ByteBuffer all = ByteBuffer.wrap(bytes);
         int keep = 0;
         while (all.remaining() >= ENTRY_SIZE) {
@@ -95,20 +102,20 @@ public final class TransactionIndex {
             keep = at + ENTRY_SIZE;
         }
         if (keep != bytes.length) {
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = disk.open(f, StandardOpenOption.WRITE)) {
                 ch.truncate(keep);
             }
         }
     }
 
     public void renameTo(Path target) throws IOException {
-        if (Files.exists(file)) {
-            Files.move(file, target);
+        if (disk.exists(file)) {
+            disk.move(file, target);
         }
         file = target;
     }
 
     public void deleteIfExists() throws IOException {
-        Files.deleteIfExists(file);
+        disk.deleteIfExists(file);
     }
 }

@@ -1,5 +1,6 @@
 package io.samsa.log.producer;
 
+import io.samsa.common.Disk;
 import io.samsa.log.ActiveProducer;
 import io.samsa.log.FileForcer;
 import io.samsa.wire.ErrorCode;
@@ -11,8 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -40,6 +39,8 @@ import java.util.zip.CRC32C;
  * id int64, epoch int16, coordinatorEpoch int32, lastTimestamp int64, currentTxnFirstOffset int64,
  * batches int8, per batch: firstSeq int32, lastSeq int32, firstOffset int64, lastOffset int64.
  *
+ * <p>Snapshot files are written, read and deleted through a {@link Disk}.
+ *
  * <p>Not thread-safe: every method runs on the partition's writer thread.
  */
 public final class ProducerStateManager {
@@ -47,12 +48,18 @@ public final class ProducerStateManager {
     public static final String SNAPSHOT_SUFFIX = ".snapshot";
     private static final short SNAPSHOT_VERSION = 1;
 
+    private final Disk disk;
     private final Path dir;
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
     private final TreeMap<Long, Long> ongoingTxns = new TreeMap<>();
     private long mapEndOffset;
 
     public ProducerStateManager(Path dir) {
+        this(Disk.SYSTEM, dir);
+    }
+
+    public ProducerStateManager(Disk disk, Path dir) {
+        this.disk = disk;
         this.dir = dir;
     }
 
@@ -262,7 +269,7 @@ public final class ProducerStateManager {
         b.putInt(2, (int) crc.getValue());
         b.flip();
         Path file = snapshotFile(offset);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = disk.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             while (b.hasRemaining()) {
                 ch.write(b);
@@ -273,7 +280,12 @@ public final class ProducerStateManager {
 
     /** Forces a snapshot file to disk (clean shutdown). */
     public static void forceSnapshot(Path file, FileForcer forcer) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        forceSnapshot(Disk.SYSTEM, file, forcer);
+    }
+
+    /** Forces a snapshot file on {@code disk} (clean shutdown). */
+    public static void forceSnapshot(Disk disk, Path file, FileForcer forcer) throws IOException {
+        try (FileChannel ch = disk.open(file, StandardOpenOption.WRITE)) {
             forcer.force(ch, file);
         }
     }
@@ -285,13 +297,14 @@ public final class ProducerStateManager {
     /** Offsets of the snapshot files present, ascending. */
     public TreeSet<Long> snapshotOffsets() throws IOException {
         TreeSet<Long> out = new TreeSet<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SNAPSHOT_SUFFIX)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                String num = name.substring(0, name.length() - SNAPSHOT_SUFFIX.length());
-                if (num.length() == 20 && num.chars().allMatch(Character::isDigit)) {
-                    out.add(Long.parseLong(num));
-                }
+        for (Path p : disk.list(dir)) {
+            String name = p.getFileName().toString();
+            if (!name.endsWith(SNAPSHOT_SUFFIX)) {
+                continue;
+            }
+            String num = name.substring(0, name.length() - SNAPSHOT_SUFFIX.length());
+            if (num.length() == 20 && num.chars().allMatch(Character::isDigit)) {
+                out.add(Long.parseLong(num));
             }
         }
         return out;
@@ -307,7 +320,7 @@ public final class ProducerStateManager {
         for (Long off : offsets.descendingSet()) {
             Path f = snapshotFile(off);
             if (off > maxOffset) {
-                Files.deleteIfExists(f);
+                disk.deleteIfExists(f);
                 continue;
             }
             if (read(f)) {
@@ -315,13 +328,13 @@ public final class ProducerStateManager {
                 return off;
             }
             log.warn("Ignoring corrupt producer state snapshot {}", f);
-            Files.deleteIfExists(f);
+            disk.deleteIfExists(f);
         }
         return -1;
     }
 
     private boolean read(Path f) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f));
+        ByteBuffer b = ByteBuffer.wrap(disk.readAllBytes(f));
         if (b.remaining() < 10 || b.getShort(0) != SNAPSHOT_VERSION) {
             return false;
         }
@@ -365,7 +378,7 @@ public final class ProducerStateManager {
     public void deleteSnapshotsAbove(long offset) throws IOException {
         for (Long off : snapshotOffsets()) {
             if (off > offset) {
-                Files.deleteIfExists(snapshotFile(off));
+                disk.deleteIfExists(snapshotFile(off));
             }
         }
     }
@@ -376,7 +389,7 @@ public final class ProducerStateManager {
         Long keep = all.floor(offset);
         for (Long off : all) {
             if (off < offset && !off.equals(keep)) {
-                Files.deleteIfExists(snapshotFile(off));
+                disk.deleteIfExists(snapshotFile(off));
             }
         }
     }

@@ -1,17 +1,17 @@
 package io.samsa.log.recovery;
 
+import io.samsa.common.Disk;
 import io.samsa.log.FileForcer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -24,7 +24,8 @@ import java.util.List;
  *  line 3+  one entry per line, space-separated numbers
  * </pre>
  *
- * <p>Stateless; callers serialise writes to one file (the flusher writes all of a log's checkpoints).
+ * <p>Stateless; callers serialise writes to one file (the flusher writes all of a log's checkpoints). Files are
+ * written, renamed and read through a {@link Disk} ({@link Disk#SYSTEM} for the overloads without one).
  */
 public final class CheckpointFile {
     private CheckpointFile() {
@@ -32,6 +33,11 @@ public final class CheckpointFile {
 
     /** Atomically replaces {@code file} with the given entries (each a row of numbers). */
     public static void write(Path file, List<long[]> entries, FileForcer forcer) throws IOException {
+        write(Disk.SYSTEM, file, entries, forcer);
+    }
+
+    /** Atomically replaces {@code file} on {@code disk} with the given entries (each a row of numbers). */
+    public static void write(Disk disk, Path file, List<long[]> entries, FileForcer forcer) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("0\n").append(entries.size()).append('\n');
         for (long[] e : entries) {
@@ -44,7 +50,7 @@ public final class CheckpointFile {
             sb.append('\n');
         }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.US_ASCII));
             while (b.hasRemaining()) {
@@ -52,7 +58,7 @@ public final class CheckpointFile {
             }
             forcer.force(ch, tmp);
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        disk.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         forcer.forceDirectory(file.getParent());
     }
 
@@ -61,11 +67,14 @@ public final class CheckpointFile {
      * (the caller then falls back to the safe default, e.g. full recovery).
      */
     public static List<long[]> read(Path file, int width) {
+        return read(Disk.SYSTEM, file, width);
+    }
+
+    /** As {@link #read(Path, int)}, on {@code disk}. */
+    public static List<long[]> read(Disk disk, Path file, int width) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
-        } catch (NoSuchFileException e) {
-            return null;
+            lines = lines(new String(disk.readAllBytes(file), StandardCharsets.US_ASCII));
         } catch (IOException e) {
             return null;
         }
@@ -97,7 +106,21 @@ public final class CheckpointFile {
 
     /** Reads a single-number checkpoint, or {@code dflt} when absent or malformed. */
     public static long readSingle(Path file, long dflt) {
-        List<long[]> rows = read(file, 1);
+        return readSingle(Disk.SYSTEM, file, dflt);
+    }
+
+    /** As {@link #readSingle(Path, long)}, on {@code disk}. */
+    public static long readSingle(Disk disk, Path file, long dflt) {
+        List<long[]> rows = read(disk, file, 1);
         return rows == null || rows.size() != 1 ? dflt : rows.get(0)[0];
+    }
+
+    /** The lines as {@code Files.readAllLines} splits them (\n, \r or \r\n; no empty last line). */
+    private static List<String> lines(String text) {
+        List<String> out = new ArrayList<>(Arrays.asList(text.split("\\r\\n|\\r|\\n", -1)));
+        if (!out.isEmpty() && out.get(out.size() - 1).isEmpty()) {
+            out.remove(out.size() - 1);
+        }
+        return out;
     }
 }

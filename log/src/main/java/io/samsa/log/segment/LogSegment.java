@@ -1,6 +1,7 @@
 package io.samsa.log.segment;
 
 import io.netty.buffer.ByteBuf;
+import io.samsa.common.Disk;
 import io.samsa.log.FileForcer;
 import io.samsa.log.FileSlice;
 import io.samsa.log.TimestampOffset;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  * bytes and index entries. The flusher calls {@link #flush}.
  *
  * <p>Owns: while active, the writable {@link SegmentHandles} ("pinned"); while inactive, nothing open: its
- * handles live in the shared {@link HandleCache}.
+ * handles live in the shared {@link HandleCache}. Every file operation goes through the log's {@link Disk}; the
+ * channels it opens are then used directly (positional writes, reads, sendfile).
  */
 public final class LogSegment {
     private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
@@ -46,6 +47,7 @@ public final class LogSegment {
     private static final ThreadLocal<ByteBuffer> HEADER =
             ThreadLocal.withInitial(() -> ByteBuffer.allocate(RecordBatchView.HEADER_SIZE));
 
+    private final Disk disk;
     private final Path dir;
     private final long baseOffset;
     private final HandleCache cache;
@@ -62,14 +64,16 @@ public final class LogSegment {
     private long nextOffset;
     private int bytesSinceLastIndexEntry;
 
-    private LogSegment(Path dir, long baseOffset, HandleCache cache, int maxIndexSize, int indexIntervalBytes) {
+    private LogSegment(Disk disk, Path dir, long baseOffset, HandleCache cache, int maxIndexSize,
+                       int indexIntervalBytes) {
+        this.disk = disk;
         this.dir = dir;
         this.baseOffset = baseOffset;
         this.cache = cache;
         this.maxIndexSize = maxIndexSize;
         this.indexIntervalBytes = indexIntervalBytes;
         this.logFile = file(dir, baseOffset, LOG_SUFFIX);
-        this.txnIndex = new TransactionIndex(file(dir, baseOffset, TXN_INDEX_SUFFIX));
+        this.txnIndex = new TransactionIndex(disk, file(dir, baseOffset, TXN_INDEX_SUFFIX));
         this.nextOffset = baseOffset;
     }
 
@@ -81,11 +85,17 @@ public final class LogSegment {
     /** Creates a new, empty, active segment (replacing leftovers with the same base offset). Writer thread. */
     public static LogSegment create(Path dir, long baseOffset, HandleCache cache, int maxIndexSize,
                                     int indexIntervalBytes) throws IOException {
-        LogSegment s = new LogSegment(dir, baseOffset, cache, maxIndexSize, indexIntervalBytes);
-        Files.deleteIfExists(file(dir, baseOffset, INDEX_SUFFIX));
-        Files.deleteIfExists(file(dir, baseOffset, TIME_INDEX_SUFFIX));
+        return create(Disk.SYSTEM, dir, baseOffset, cache, maxIndexSize, indexIntervalBytes);
+    }
+
+    /** As {@link #create(Path, long, HandleCache, int, int)}, on {@code disk}. */
+    public static LogSegment create(Disk disk, Path dir, long baseOffset, HandleCache cache, int maxIndexSize,
+                                    int indexIntervalBytes) throws IOException {
+        LogSegment s = new LogSegment(disk, dir, baseOffset, cache, maxIndexSize, indexIntervalBytes);
+        disk.deleteIfExists(file(dir, baseOffset, INDEX_SUFFIX));
+        disk.deleteIfExists(file(dir, baseOffset, TIME_INDEX_SUFFIX));
         s.txnIndex.deleteIfExists();
-        try (FileChannel ch = FileChannel.open(s.logFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = disk.open(s.logFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.size();
         }
@@ -99,17 +109,23 @@ public final class LogSegment {
      */
     public static LogSegment open(Path dir, long baseOffset, HandleCache cache, int maxIndexSize,
                                   int indexIntervalBytes) throws IOException {
-        LogSegment s = new LogSegment(dir, baseOffset, cache, maxIndexSize, indexIntervalBytes);
-        long length = Files.size(s.logFile);
+        return open(Disk.SYSTEM, dir, baseOffset, cache, maxIndexSize, indexIntervalBytes);
+    }
+
+    /** As {@link #open(Path, long, HandleCache, int, int)}, on {@code disk}. */
+    public static LogSegment open(Disk disk, Path dir, long baseOffset, HandleCache cache, int maxIndexSize,
+                                  int indexIntervalBytes) throws IOException {
+        LogSegment s = new LogSegment(disk, dir, baseOffset, cache, maxIndexSize, indexIntervalBytes);
+        long length = disk.size(s.logFile);
         if (length > Integer.MAX_VALUE) {
             throw new IOException("Segment " + s.logFile + " is larger than 2 GiB");
         }
         s.size = (int) length;
         Path ti = file(dir, baseOffset, TIME_INDEX_SUFFIX);
-        if (Files.exists(ti)) {
-            long tlen = Files.size(ti);
+        if (disk.exists(ti)) {
+            long tlen = disk.size(ti);
             if (tlen >= TimeIndex.ENTRY_SIZE && tlen % TimeIndex.ENTRY_SIZE == 0) {
-                try (FileChannel ch = FileChannel.open(ti, StandardOpenOption.READ)) {
+                try (FileChannel ch = disk.open(ti, StandardOpenOption.READ)) {
                     ByteBuffer last = ByteBuffer.allocate(TimeIndex.ENTRY_SIZE);
                     while (last.hasRemaining() && ch.read(last, tlen - TimeIndex.ENTRY_SIZE + last.position()) > 0) {
                         // Read the last entry.
@@ -165,7 +181,7 @@ public final class LogSegment {
     /** Modification time of the .log, for retention of segments without timestamps. */
     public long lastModifiedMs() {
         try {
-            return Files.getLastModifiedTime(logFile).toMillis();
+            return disk.lastModifiedMillis(logFile);
         } catch (IOException e) {
             return 0;
         }
@@ -177,10 +193,12 @@ public final class LogSegment {
             return;
         }
         cache.invalidate(this);
-        FileChannel ch = FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = disk.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            OffsetIndex oi = new OffsetIndex(file(dir, baseOffset, INDEX_SUFFIX), baseOffset, maxIndexSize, true);
-            TimeIndex ti = new TimeIndex(file(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset, maxIndexSize, true);
+            OffsetIndex oi = new OffsetIndex(disk, file(dir, baseOffset, INDEX_SUFFIX), baseOffset, maxIndexSize,
+                    true);
+            TimeIndex ti = new TimeIndex(disk, file(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset, maxIndexSize,
+                    true);
             pinned = new SegmentHandles(ch, oi, ti, true);
         } catch (IOException | RuntimeException e) {
             ch.close();
@@ -209,14 +227,14 @@ public final class LogSegment {
             throw new UncheckedIOException(new NoSuchFileException(logFile.toString()));
         }
         try {
-            FileChannel ch = FileChannel.open(logFile, StandardOpenOption.READ);
+            FileChannel ch = disk.open(logFile, StandardOpenOption.READ);
             try {
                 Path oif = file(dir, baseOffset, INDEX_SUFFIX);
                 Path tif = file(dir, baseOffset, TIME_INDEX_SUFFIX);
                 ensureExists(oif);
                 ensureExists(tif);
-                OffsetIndex oi = new OffsetIndex(oif, baseOffset, maxIndexSize, false);
-                TimeIndex ti = new TimeIndex(tif, baseOffset, maxIndexSize, false);
+                OffsetIndex oi = new OffsetIndex(disk, oif, baseOffset, maxIndexSize, false);
+                TimeIndex ti = new TimeIndex(disk, tif, baseOffset, maxIndexSize, false);
                 return new SegmentHandles(ch, oi, ti, false);
             } catch (IOException | RuntimeException e) {
                 ch.close();
@@ -227,9 +245,9 @@ public final class LogSegment {
         }
     }
 
-    private static void ensureExists(Path f) throws IOException {
-        if (!Files.exists(f)) {
-            Files.createFile(f);
+    private void ensureExists(Path f) throws IOException {
+        if (!disk.exists(f)) {
+            disk.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         }
     }
 
@@ -338,11 +356,11 @@ public final class LogSegment {
         Path oif = file(dir, baseOffset, INDEX_SUFFIX);
         Path tif = file(dir, baseOffset, TIME_INDEX_SUFFIX);
         try {
-            if (!Files.exists(oif) || !Files.exists(tif)) {
+            if (!disk.exists(oif) || !disk.exists(tif)) {
                 return "an index file is missing";
             }
-            if (AbstractIndex.wholeEntries(Files.size(oif), OffsetIndex.ENTRY_SIZE) < 0
-                    || AbstractIndex.wholeEntries(Files.size(tif), TimeIndex.ENTRY_SIZE) < 0) {
+            if (AbstractIndex.wholeEntries(disk.size(oif), OffsetIndex.ENTRY_SIZE) < 0
+                    || AbstractIndex.wholeEntries(disk.size(tif), TimeIndex.ENTRY_SIZE) < 0) {
                 return "an index file's length is not a whole number of entries";
             }
         } catch (IOException e) {
@@ -663,8 +681,8 @@ public final class LogSegment {
         cache.invalidate(this);
         for (String suffix : new String[] {LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
             Path f = file(dir, baseOffset, suffix);
-            if (Files.exists(f)) {
-                Files.move(f, f.resolveSibling(f.getFileName() + DELETED_SUFFIX));
+            if (disk.exists(f)) {
+                disk.move(f, f.resolveSibling(f.getFileName() + DELETED_SUFFIX));
             }
         }
         txnIndex.renameTo(txnIndex.file().resolveSibling(txnIndex.file().getFileName() + DELETED_SUFFIX));
@@ -674,7 +692,7 @@ public final class LogSegment {
     /** Deletes the renamed files. Background (deleter) thread. */
     public void deleteFiles() throws IOException {
         for (String suffix : new String[] {LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX}) {
-            Files.deleteIfExists(dir.resolve(String.format("%020d", baseOffset) + suffix + DELETED_SUFFIX));
+            disk.deleteIfExists(dir.resolve(String.format("%020d", baseOffset) + suffix + DELETED_SUFFIX));
         }
     }
 
