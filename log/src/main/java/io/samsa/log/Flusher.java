@@ -1,6 +1,9 @@
 package io.samsa.log;
 
 import io.samsa.common.Clock;
+import io.samsa.common.Scheduler;
+import io.samsa.common.SerialExecutor;
+import io.samsa.common.ThreadExecutor;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import org.slf4j.Logger;
@@ -11,38 +14,44 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Forces log files to disk for a {@link LogManager}, with group commit across appends and parallel forces
  * across logs. Each {@link Log} has one {@link Lane}: the futures of the appends waiting for its next fsync and
  * whether a flush is wanted. A request marks the lane and, unless the lane is already queued or running, hands
- * it to a small pool of forcing threads; a forcing thread takes every waiter of the lane at once, forces the
- * log up to its current end ({@link Log#flushFromFlusher}), completes exactly those waiters, writes the log's
- * due checkpoints, and queues the lane again at the back if more appends arrived meanwhile. So one log is
- * forced by one thread at a time, appends that arrive during a force share the next one, and different logs'
- * forces run concurrently: the file system commits concurrent {@code fdatasync}s of many files in one journal
- * commit, where forcing them one after another pays a device round trip each.
+ * it to the forcing executor; the lane's run takes every waiter at once, forces the log up to its current end
+ * ({@link Log#flushFromFlusher}), completes exactly those waiters, writes the log's due checkpoints, and queues
+ * the lane again at the back if more appends arrived meanwhile. So one log is forced by one thread at a time,
+ * appends that arrive during a force share the next one, and different logs' forces run concurrently when the
+ * executor has several threads: the file system commits concurrent {@code fdatasync}s of many files in one
+ * journal commit, where forcing them one after another pays a device round trip each.
  *
- * <p>A timer thread runs the periodic pass every {@code pollMs}: it queues the lanes of logs whose
- * {@code flush.ms} has passed or whose checkpoints are due.
+ * <p>A timer ({@link SerialExecutor}) runs the periodic pass every {@code pollMs}: it queues the lanes of logs
+ * whose {@code flush.ms} has passed or whose checkpoints are due.
  *
- * <p>Threads: {@link #request} and {@link #barrier} from any thread (the partitions' writers, tests); lanes
- * run on the forcing threads; the periodic pass on the timer thread. Owns those threads and the queue of
- * ready lanes; {@link #close()} completes pending requests and stops them.
+ * <p>Threads: by default ({@link #withOwnThreads}) the flusher owns a pool of forcing threads and a timer thread.
+ * A simulation injects its own executors instead ({@link LogManager.Builder#flusherExecutors}), so that appends,
+ * forces and checkpoint writes interleave on one thread in a seeded order. {@link #request} and {@link #barrier}
+ * run on any thread (the partitions' writers, tests); lanes on the forcing executor; the periodic pass and
+ * barriers on the timer. {@link #close()} completes pending requests and stops its own threads; with injected
+ * executors it cannot wait for them, so it fails the waiting futures instead and later lane runs do nothing.
  */
 final class Flusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Flusher.class);
-    private static final Lane STOP = new Lane(null);
-    private static final CompletableFuture<Void> STOP_TIMER = new CompletableFuture<>();
 
     /**
      * One log's flush state: the futures waiting for its next force and what its next run must do. Guarded by
      * its own monitor; run by at most one forcing thread at a time ({@code scheduled} is true from queueing to
-     * the end of the run).
+     * the end of the run). Its {@link #run()} is the task handed to the forcing executor.
      */
-    static final class Lane {
+    static final class Lane implements Runnable {
+        private final Flusher flusher;
         private final Log log;
         private ArrayList<CompletableFuture<Void>> waiting = new ArrayList<>();
         private ArrayList<CompletableFuture<Void>> spare = new ArrayList<>();
@@ -50,41 +59,75 @@ final class Flusher implements AutoCloseable {
         private boolean periodicWanted;
         private boolean scheduled;
 
-        Lane(Log log) {
+        private Lane(Flusher flusher, Log log) {
+            this.flusher = flusher;
             this.log = log;
+        }
+
+        @Override
+        public void run() {
+            flusher.runLane(this);
         }
     }
 
-    private final LinkedBlockingQueue<Lane> ready = new LinkedBlockingQueue<>();
-    /** Barriers' futures, and {@link #STOP_TIMER}. */
-    private final LinkedBlockingQueue<CompletableFuture<Void>> timerQueue = new LinkedBlockingQueue<>();
     private final Set<Log> logs = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> barriers = ConcurrentHashMap.newKeySet();
     private final Object idle = new Object();
+    /** Run on the timer when {@link #busy} drops to 0; guarded by {@link #idle}. */
+    private final List<Runnable> idleWaiters = new ArrayList<>();
     private final Clock clock;
     private final long checkpointIntervalMs;
     private final long pollMs;
-    private final Thread timer;
-    private final Thread[] forcers;
+    private final Executor forcing;
+    private final SerialExecutor timer;
+    private final ExecutorService ownForcing;
+    private final ThreadExecutor ownTimer;
     /** Lanes queued or running; guarded by {@link #idle}. */
     private int busy;
     private volatile boolean stopped;
+    /** Closed without waiting (injected executors): lanes that still run do nothing. */
+    private volatile boolean abandoned;
+    private volatile Scheduler.Cancellable tick;
 
-    Flusher(String name, Clock clock, long checkpointIntervalMs, long pollMs, int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("The flusher needs at least one thread, not " + threads);
-        }
+    /** A flusher on injected executors: lanes run on {@code forcing}, the periodic pass and barriers on {@code timer}. */
+    Flusher(Clock clock, long checkpointIntervalMs, long pollMs, Executor forcing, SerialExecutor timer) {
+        this(clock, checkpointIntervalMs, pollMs, forcing, timer, null, null);
+    }
+
+    private Flusher(Clock clock, long checkpointIntervalMs, long pollMs, Executor forcing, SerialExecutor timer,
+                    ExecutorService ownForcing, ThreadExecutor ownTimer) {
         this.clock = clock;
         this.checkpointIntervalMs = checkpointIntervalMs;
         this.pollMs = pollMs;
-        this.forcers = new Thread[threads];
-        for (int i = 0; i < threads; i++) {
-            forcers[i] = new Thread(this::runForcer, name + "-" + i);
-            forcers[i].setDaemon(true);
-            forcers[i].start();
+        this.forcing = forcing;
+        this.timer = timer;
+        this.ownForcing = ownForcing;
+        this.ownTimer = ownTimer;
+    }
+
+    /** A flusher with its own {@code threads} forcing threads ({@code name-N}) and a timer thread ({@code name-timer}). */
+    static Flusher withOwnThreads(String name, Clock clock, long checkpointIntervalMs, long pollMs, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("The flusher needs at least one thread, not " + threads);
         }
-        this.timer = new Thread(this::runTimer, name + "-timer");
-        this.timer.setDaemon(true);
-        this.timer.start();
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name + "-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        ThreadExecutor timer = new ThreadExecutor(name + "-timer");
+        return new Flusher(clock, checkpointIntervalMs, pollMs, pool, timer, pool, timer);
+    }
+
+    /** A new lane for {@code l} (its constructor calls this). */
+    Lane newLane(Log l) {
+        return new Lane(this, l);
+    }
+
+    /** Starts the periodic pass. */
+    void start() {
+        tick = timer.schedule(this::tick, pollMs);
     }
 
     void register(Log l) {
@@ -102,7 +145,7 @@ final class Flusher implements AutoCloseable {
     void request(Log l, CompletableFuture<Void> future) {
         if (stopped) {
             if (future != null) {
-                future.completeExceptionally(new IllegalStateException("The log manager is closed"));
+                future.completeExceptionally(closed());
             }
             return;
         }
@@ -116,7 +159,7 @@ final class Flusher implements AutoCloseable {
             queue = markScheduled(lane);
         }
         if (queue) {
-            ready.add(lane);
+            queue(lane);
         }
     }
 
@@ -132,6 +175,19 @@ final class Flusher implements AutoCloseable {
         return true;
     }
 
+    private void queue(Lane lane) {
+        try {
+            forcing.execute(lane);
+        } catch (RejectedExecutionException e) {
+            // Closing: the forcing threads are gone.
+            synchronized (lane) {
+                lane.scheduled = false;
+            }
+            failWaiters(lane);
+            finishedOne();
+        }
+    }
+
     /**
      * A future completed after the flusher became idle (every request made before this call handled), then ran
      * one periodic pass ({@code flush.ms} flushes, due checkpoints) at the clock's current time and became idle
@@ -140,31 +196,45 @@ final class Flusher implements AutoCloseable {
     CompletableFuture<Void> barrier() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         if (stopped) {
-            f.completeExceptionally(new IllegalStateException("The log manager is closed"));
-        } else {
-            timerQueue.add(f);
+            f.completeExceptionally(closed());
+            return f;
         }
+        barriers.add(f);
+        whenIdle(() -> {
+            if (stopped) {
+                return;
+            }
+            periodic();
+            whenIdle(() -> {
+                barriers.remove(f);
+                f.complete(null);
+            });
+        });
         return f;
     }
 
-    // ---------------------------------------------------------------- forcing threads
-
-    private void runForcer() {
-        while (true) {
-            Lane lane;
-            try {
-                lane = ready.take();
-            } catch (InterruptedException e) {
+    /** Runs {@code task} on the timer once no lane is queued or running. */
+    private void whenIdle(Runnable task) {
+        synchronized (idle) {
+            if (busy > 0) {
+                idleWaiters.add(task);
                 return;
             }
-            if (lane == STOP) {
-                return;
-            }
-            runLane(lane);
         }
+        timer.execute(task);
     }
 
+    // ---------------------------------------------------------------- forcing executor
+
     private void runLane(Lane lane) {
+        if (abandoned) {
+            synchronized (lane) {
+                lane.scheduled = false;
+            }
+            failWaiters(lane);
+            finishedOne();
+            return;
+        }
         boolean flush;
         boolean periodic;
         ArrayList<CompletableFuture<Void>> batch;
@@ -209,12 +279,27 @@ final class Flusher implements AutoCloseable {
         }
         if (again) {
             // At the back of the queue: a log that is appended to without pause does not starve the others.
-            ready.add(lane);
+            queue(lane);
         } else {
-            synchronized (idle) {
-                if (--busy == 0) {
-                    idle.notifyAll();
+            finishedOne();
+        }
+    }
+
+    /** A queued lane finished: wakes {@link #awaitIdle} and hands the idle waiters to the timer at zero. */
+    private void finishedOne() {
+        List<Runnable> wake = null;
+        synchronized (idle) {
+            if (--busy == 0) {
+                idle.notifyAll();
+                if (!idleWaiters.isEmpty()) {
+                    wake = new ArrayList<>(idleWaiters);
+                    idleWaiters.clear();
                 }
+            }
+        }
+        if (wake != null) {
+            for (Runnable r : wake) {
+                timer.execute(r);
             }
         }
     }
@@ -230,51 +315,17 @@ final class Flusher implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- timer thread
+    // ---------------------------------------------------------------- timer
 
-    private void runTimer() {
-        List<CompletableFuture<Void>> barriers = new ArrayList<>();
-        while (true) {
-            CompletableFuture<Void> first;
-            try {
-                first = timerQueue.poll(pollMs, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (first == STOP_TIMER) {
-                return;
-            }
-            if (first == null) {
-                periodic();
-                continue;
-            }
-            barriers.clear();
-            barriers.add(first);
-            boolean stop = false;
-            for (CompletableFuture<Void> f = timerQueue.poll(); f != null; f = timerQueue.poll()) {
-                if (f == STOP_TIMER) {
-                    stop = true;
-                } else {
-                    barriers.add(f);
-                }
-            }
-            try {
-                awaitIdle();
-                periodic();
-                awaitIdle();
-            } catch (InterruptedException e) {
-                stop = true;
-            }
-            for (CompletableFuture<Void> b : barriers) {
-                b.complete(null);
-            }
-            if (stop) {
-                return;
-            }
+    private void tick() {
+        if (stopped) {
+            return;
         }
+        periodic();
+        tick = timer.schedule(this::tick, pollMs);
     }
 
-    /** Queues the lanes of logs whose {@code flush.ms} has passed or whose checkpoints are due. Timer thread. */
+    /** Queues the lanes of logs whose {@code flush.ms} has passed or whose checkpoints are due. Timer. */
     private void periodic() {
         long now = clock.milliseconds();
         for (Log l : logs) {
@@ -286,7 +337,7 @@ final class Flusher implements AutoCloseable {
                     queue = markScheduled(lane);
                 }
                 if (queue) {
-                    ready.add(lane);
+                    queue(lane);
                 }
             }
         }
@@ -302,45 +353,52 @@ final class Flusher implements AutoCloseable {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** Completes pending requests, then stops the threads. Fails requests that arrive after. */
+    /**
+     * With its own threads: completes pending requests, then stops the threads. With injected executors: fails
+     * the pending requests (the caller closes the logs next; lanes still queued on the executors then do nothing).
+     * Fails requests that arrive after.
+     */
     @Override
     public void close() {
         stopped = true;
-        timerQueue.add(STOP_TIMER);
+        Scheduler.Cancellable t = tick;
+        if (t != null) {
+            t.cancel();
+        }
         boolean interrupted = false;
-        try {
-            timer.join();
-            awaitIdle();
-        } catch (InterruptedException e) {
-            interrupted = true;
-        }
-        for (int i = 0; i < forcers.length; i++) {
-            ready.add(STOP);
-        }
-        for (Thread t : forcers) {
+        if (ownForcing != null) {
             try {
-                t.join();
+                awaitIdle();
             } catch (InterruptedException e) {
                 interrupted = true;
             }
+            ownForcing.shutdown();
+            try {
+                if (!ownForcing.awaitTermination(30, TimeUnit.SECONDS)) {
+                    log.warn("The flusher's forcing threads did not stop within 30 s");
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            ownTimer.close();
+        } else {
+            abandoned = true;
         }
         // A request that raced with close, or a lane left by an interrupted close: fail its waiters.
         for (Log l : logs) {
             failWaiters(l.flushLane());
         }
-        for (Lane lane = ready.poll(); lane != null; lane = ready.poll()) {
-            if (lane != STOP) {
-                failWaiters(lane);
-            }
+        for (CompletableFuture<Void> b : barriers) {
+            b.completeExceptionally(closed());
         }
-        for (CompletableFuture<Void> f = timerQueue.poll(); f != null; f = timerQueue.poll()) {
-            if (f != STOP_TIMER) {
-                f.completeExceptionally(new IllegalStateException("The log manager is closed"));
-            }
-        }
+        barriers.clear();
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static IllegalStateException closed() {
+        return new IllegalStateException("The log manager is closed");
     }
 
     private static void failWaiters(Lane lane) {
@@ -350,7 +408,7 @@ final class Flusher implements AutoCloseable {
             lane.waiting.clear();
         }
         for (CompletableFuture<Void> f : left) {
-            f.completeExceptionally(new IllegalStateException("The log manager is closed"));
+            f.completeExceptionally(closed());
         }
     }
 }

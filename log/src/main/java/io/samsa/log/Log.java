@@ -65,7 +65,7 @@ public final class Log {
     private final ProducerStateManager producers;
     private final RecordBatchView view = new RecordBatchView();
     private final Object recoveryLock = new Object();
-    private final Flusher.Lane flushLane = new Flusher.Lane(this);
+    private final Flusher.Lane flushLane;
 
     private volatile LogConfig config;
     private volatile LogSegment active;
@@ -97,6 +97,7 @@ public final class Log {
         this.forcer = forcer;
         this.deleter = deleter;
         this.producers = new ProducerStateManager(disk, dir);
+        this.flushLane = flusher.newLane(this);
         this.lastFlushMs = clock.milliseconds();
         this.lastCheckpointMs = lastFlushMs;
     }

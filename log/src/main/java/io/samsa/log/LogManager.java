@@ -3,6 +3,7 @@ package io.samsa.log;
 import io.samsa.common.Clock;
 import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
+import io.samsa.common.SerialExecutor;
 import io.samsa.log.segment.HandleCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,7 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -70,8 +72,10 @@ public final class LogManager implements AutoCloseable {
         disk.createDirectories(dataDir);
         Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
         this.cleanStart = disk.exists(marker);
-        this.flusher = new Flusher("samsa-log-flusher", clock, b.checkpointIntervalMs, b.flusherPollMs,
-                b.flusherThreads);
+        this.flusher = b.flusherForcing == null
+                ? Flusher.withOwnThreads("samsa-log-flusher", clock, b.checkpointIntervalMs, b.flusherPollMs,
+                        b.flusherThreads)
+                : new Flusher(clock, b.checkpointIntervalMs, b.flusherPollMs, b.flusherForcing, b.flusherTimer);
         try {
             for (Path p : disk.list(dataDir)) {
                 String n = p.getFileName().toString();
@@ -91,6 +95,7 @@ public final class LogManager implements AutoCloseable {
             flusher.close();
             throw e;
         }
+        flusher.start();
         log.info("Loaded {} logs from {} after a {} shutdown", logs.size(), dataDir, cleanStart ? "clean" : "unclean");
     }
 
@@ -257,6 +262,8 @@ public final class LogManager implements AutoCloseable {
         private Clock clock = Clock.SYSTEM;
         private FileForcer forcer;
         private Scheduler scheduler;
+        private Executor flusherForcing;
+        private SerialExecutor flusherTimer;
         private Function<String, LogConfig> configs = t -> LogConfig.DEFAULTS;
         private long maxOpenColdSegments = 4096;
         private long checkpointIntervalMs = 60_000;
@@ -284,6 +291,18 @@ public final class LogManager implements AutoCloseable {
          */
         public Builder disk(Disk d) {
             this.disk = d;
+            return this;
+        }
+
+        /**
+         * Where the flusher runs instead of its own threads: lanes (forces, group commit, checkpoint writes) on
+         * {@code forcing}, the periodic pass on {@code timer}. A simulation passes its simulated executors so that
+         * everything runs on one thread in a seeded order; the flusher then does not own them ({@link #close}
+         * fails appends still waiting for a force instead of waiting for the executors).
+         */
+        public Builder flusherExecutors(Executor forcing, SerialExecutor timer) {
+            this.flusherForcing = forcing;
+            this.flusherTimer = timer;
             return this;
         }
 

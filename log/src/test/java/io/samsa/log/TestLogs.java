@@ -2,7 +2,9 @@ package io.samsa.log;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.samsa.common.Clock;
 import io.samsa.common.Scheduler;
+import io.samsa.common.SerialExecutor;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -179,6 +182,72 @@ final class TestLogs {
             List<Runnable> copy = new ArrayList<>(tasks);
             tasks.clear();
             copy.forEach(Runnable::run);
+        }
+    }
+
+    /**
+     * A {@link SerialExecutor} whose tasks run only inside {@link #runReady}, on the test's thread: timers fall due
+     * by the given clock. Not thread-safe.
+     */
+    static final class ManualExecutor implements SerialExecutor {
+        private final Clock clock;
+        private final ArrayDeque<Runnable> ready = new ArrayDeque<>();
+        private final List<long[]> dueTimes = new ArrayList<>();
+        private final List<Runnable> timers = new ArrayList<>();
+        private boolean running;
+
+        ManualExecutor(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            ready.add(task);
+        }
+
+        @Override
+        public Cancellable schedule(Runnable task, long delayMs) {
+            dueTimes.add(new long[] {clock.milliseconds() + delayMs});
+            timers.add(task);
+            return () -> {
+                int i = timers.indexOf(task);
+                if (i < 0) {
+                    return false;
+                }
+                timers.remove(i);
+                dueTimes.remove(i);
+                return true;
+            };
+        }
+
+        @Override
+        public boolean inExecutor() {
+            return running;
+        }
+
+        /** Runs every task that is ready, and every timer due by now, until none is left; returns how many ran. */
+        int runReady() {
+            int ran = 0;
+            while (true) {
+                for (int i = 0; i < timers.size(); i++) {
+                    if (dueTimes.get(i)[0] <= clock.milliseconds()) {
+                        ready.add(timers.remove(i));
+                        dueTimes.remove(i);
+                        i--;
+                    }
+                }
+                Runnable task = ready.poll();
+                if (task == null) {
+                    return ran;
+                }
+                running = true;
+                try {
+                    task.run();
+                } finally {
+                    running = false;
+                }
+                ran++;
+            }
         }
     }
 

@@ -1,0 +1,106 @@
+package io.samsa.log;
+
+import io.samsa.common.ManualClock;
+import io.samsa.log.recovery.CheckpointFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The flusher on injected executors ({@link LogManager.Builder#flusherExecutors}): nothing is forced or
+ * checkpointed except when the test runs the executor's tasks on its own thread, which is what lets a simulation
+ * interleave appends, group commits and checkpoint writes in a seeded order.
+ */
+class FlusherExecutorsTest {
+    private static final long T0 = 1_700_000_000_000L;
+
+    @TempDir
+    Path dir;
+    final ManualClock clock = new ManualClock(T0);
+    final TestLogs.ManualExecutor flusher = new TestLogs.ManualExecutor(clock);
+    final TestLogs.CountingForcer forcer = new TestLogs.CountingForcer();
+
+    private LogManager manager() throws Exception {
+        return LogManager.builder(dir).clock(clock).forcer(forcer).scheduler(new TestLogs.ManualScheduler())
+                .flusherExecutors(flusher, flusher).flusherPollMs(100).checkpointIntervalMs(500).build();
+    }
+
+    @Test
+    void appendsWaitingForAForceShareItWhenTheExecutorRuns() throws Exception {
+        try (LogManager m = manager()) {
+            Log log = m.getOrCreate("g", 0, LogConfig.fromMap(Map.of(LogConfig.FLUSH_MESSAGES, "1",
+                    LogConfig.SEGMENT_INDEX_BYTES, "4096")));
+            CompletableFuture<?>[] acks = new CompletableFuture<?>[3];
+            for (int i = 0; i < acks.length; i++) {
+                acks[i] = TestLogs.append(log, TestLogs.batch(T0, 2), 0).durable();
+            }
+            assertFalse(acks[2].isDone());
+            assertEquals(0, forcer.logForces.get(), "nothing runs behind the test's back");
+            assertEquals(0, log.recoveryPoint());
+
+            assertTrue(flusher.runReady() > 0);
+            for (CompletableFuture<?> a : acks) {
+                assertTrue(a.isDone() && !a.isCompletedExceptionally());
+            }
+            assertEquals(1, forcer.logForces.get(), "one group commit for the three appends");
+            assertEquals(6, log.recoveryPoint());
+        }
+    }
+
+    @Test
+    void flushMsAndCheckpointsFollowTheTimerOnTheInjectedClock() throws Exception {
+        try (LogManager m = manager()) {
+            Log log = m.getOrCreate("t", 0, LogConfig.fromMap(Map.of(LogConfig.FLUSH_MS, "1000",
+                    LogConfig.SEGMENT_INDEX_BYTES, "4096")));
+            TestLogs.append(log, TestLogs.batch(T0, 4), 0);
+            flusher.runReady();
+            assertEquals(0, forcer.logForces.get());
+            clock.advance(999);
+            flusher.runReady();
+            assertEquals(0, forcer.logForces.get(), "flush.ms has not passed");
+            // The periodic pass that ran at 999 ms comes back 100 ms later (flusherPollMs) and finds it due.
+            clock.advance(99);
+            flusher.runReady();
+            assertEquals(0, forcer.logForces.get());
+            clock.advance(1);
+            flusher.runReady();
+            assertEquals(1, forcer.logForces.get());
+            assertEquals(4, log.recoveryPoint());
+            // The recovery point is checkpointed by the next periodic pass after the checkpoint interval.
+            clock.advance(500);
+            flusher.runReady();
+            assertEquals(4, CheckpointFile.readSingle(
+                    log.dir().resolve(Log.RECOVERY_POINT_CHECKPOINT), -1));
+            // A barrier completes once the executor has run it.
+            CompletableFuture<Void> barrier = m.flusherBarrier();
+            assertFalse(barrier.isDone());
+            flusher.runReady();
+            assertTrue(barrier.isDone());
+        }
+    }
+
+    @Test
+    void closeFailsTheAppendsItCannotWaitForAndLeftOverLanesDoNothing() throws Exception {
+        LogManager m = manager();
+        Log log = m.getOrCreate("c", 0, LogConfig.fromMap(Map.of(LogConfig.FLUSH_MESSAGES, "1",
+                LogConfig.SEGMENT_INDEX_BYTES, "4096")));
+        CompletableFuture<Void> ack = TestLogs.append(log, TestLogs.batch(T0, 1), 0).durable();
+        m.close();
+        ExecutionException e = assertThrows(ExecutionException.class, ack::get);
+        assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+        int forcedByClose = forcer.logForces.get();
+        assertTrue(forcedByClose >= 1, "a clean close forces the data itself");
+        flusher.runReady();
+        assertEquals(forcedByClose, forcer.logForces.get());
+        assertEquals(1, log.recoveryPoint());
+    }
+}
