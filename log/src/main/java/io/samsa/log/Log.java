@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -61,6 +62,12 @@ public final class Log {
     private final FileForcer forcer;
     private final Scheduler deleter;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    /**
+     * Inactive segments whose indexes were finished (a roll's final time-index entry and trim, or a rebuild during
+     * load) but not forced yet. The recovery point may already be past them, so the flusher forces them on its next
+     * run whatever the recovery point, and until then the checkpointed recovery point stays at or below them.
+     */
+    private final ConcurrentLinkedQueue<LogSegment> indexesToForce = new ConcurrentLinkedQueue<>();
     private final LeaderEpochCache epochs = new LeaderEpochCache();
     private final ProducerStateManager producers;
     private final RecordBatchView view = new RecordBatchView();
@@ -192,6 +199,7 @@ public final class Log {
             log.warn("{}Rebuilding the indexes of {}: {}", prefix, s, problem);
             s.recover(null);
             s.deactivate();
+            indexesToForce.add(s);
         }
     }
 
@@ -221,6 +229,7 @@ public final class Log {
             }
             if (!last) {
                 s.deactivate();
+                indexesToForce.add(s);
             }
         }
         // An empty segment left at the end after cuts stays as the active one.
@@ -465,6 +474,7 @@ public final class Log {
             old.deleteFiles();
         } else {
             old.deactivate();
+            indexesToForce.add(old);
         }
         LogSegment seg = LogSegment.create(disk, dir, newBase, cache, cfg.segmentIndexBytes(),
                 cfg.indexIntervalBytes());
@@ -870,6 +880,7 @@ public final class Log {
             dirDirty = false;
             forcer.forceDirectory(dir);
         }
+        forceFinishedIndexes();
         long rp = recoveryPoint;
         if (target > rp) {
             Long from = segments.floorKey(rp);
@@ -895,6 +906,39 @@ public final class Log {
             // fsync moved it into a later segment (at most once per segment, whatever the flush rate).
             requestCheckpoint();
         }
+    }
+
+    /**
+     * Forces the segments whose indexes were finished since the last force (data and indexes; a deleted one is
+     * skipped). A flusher thread, or the closing thread.
+     */
+    private void forceFinishedIndexes() throws IOException {
+        for (LogSegment s = indexesToForce.peek(); s != null; s = indexesToForce.peek()) {
+            s.flush(forcer);
+            indexesToForce.poll();
+        }
+    }
+
+    /** True when segments wait for {@link #forceFinishedIndexes} (the log manager then asks for a flush). */
+    boolean hasIndexesToForce() {
+        return !indexesToForce.isEmpty();
+    }
+
+    /**
+     * The recovery point a checkpoint may record: recovery trusts the indexes of every segment below the one holding
+     * it, so it stays at or below the active segment (whose indexes are only finished, and then forced, after its
+     * roll) and below every segment in {@link #indexesToForce}.
+     */
+    private long checkpointableRecoveryPoint() {
+        long rp = recoveryPoint;
+        LogSegment a = active;
+        if (a.isActive()) {
+            rp = Math.min(rp, a.baseOffset());
+        }
+        for (LogSegment s : indexesToForce) {
+            rp = Math.min(rp, s.baseOffset());
+        }
+        return rp;
     }
 
     /** The base offset of the segment holding {@code offset}, or -1 when none does. */
@@ -939,7 +983,7 @@ public final class Log {
         if (offline) {
             return;
         }
-        long rp = recoveryPoint;
+        long rp = checkpointableRecoveryPoint();
         if (rp != checkpointedRecoveryPoint) {
             CheckpointFile.write(disk, dir.resolve(RECOVERY_POINT_CHECKPOINT), List.<long[]>of(new long[] {rp}),
                     forcer);
@@ -981,6 +1025,7 @@ public final class Log {
         long end = logEndOffset;
         Path snap = producers.takeSnapshot(end);
         ProducerStateManager.forceSnapshot(disk, snap, forcer);
+        forceFinishedIndexes();
         active.deactivate();
         for (LogSegment s : segments.tailMap(segments.floorKey(recoveryPoint) == null ? segments.firstKey()
                 : segments.floorKey(recoveryPoint), true).values()) {

@@ -128,6 +128,10 @@ public final class LogManager implements AutoCloseable {
         Log l = new Log(name, dataDir.resolve(name), disk, config, clock, cache, flusher, forcer, scheduler);
         l.load(clean);
         flusher.register(l);
+        if (l.hasIndexesToForce()) {
+            // Indexes rebuilt by recovery: forced by the flusher, not on the opening thread.
+            flusher.request(l, null);
+        }
         return l;
     }
 
