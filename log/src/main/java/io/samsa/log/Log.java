@@ -218,8 +218,11 @@ public final class Log {
             s.txnIndex().truncateTo(s.nextOffset());
             boolean last = i == toRecover.size() - 1;
             LogSegment next = last ? null : toRecover.get(i + 1);
-            if (!last && (cut > 0 || s.nextOffset() > next.baseOffset())) {
-                log.warn("{}Deleting {} segments after the corruption in {}", prefix, toRecover.size() - i - 1, s);
+            // A segment that ends below the next one's base lost its tail in the crash while the roll's new file
+            // survived: keeping the later segments would leave a hole of offsets below the log end.
+            if (!last && (cut > 0 || s.nextOffset() != next.baseOffset())) {
+                log.warn("{}Deleting {} segments after {} (it ends at offset {}, the next segment starts at {})",
+                        prefix, toRecover.size() - i - 1, s, s.nextOffset(), next.baseOffset());
                 for (LogSegment later : toRecover.subList(i + 1, toRecover.size())) {
                     segments.remove(later.baseOffset());
                     later.renameForDeletion();
