@@ -136,6 +136,7 @@ public final class Log {
             epochs.load(epochRows);
         }
         LogConfig cfg = config;
+        long rescanned = Long.MAX_VALUE;
         for (long base : bases) {
             segments.put(base, LogSegment.open(disk, dir, base, cache, cfg.segmentIndexBytes(),
                     cfg.indexIntervalBytes()));
@@ -149,7 +150,7 @@ public final class Log {
         } else if (clean) {
             loadClean();
         } else {
-            recoverFrom(rp);
+            rescanned = recoverFrom(rp);
         }
         active = segments.lastEntry().getValue();
         active.activate();
@@ -161,7 +162,9 @@ public final class Log {
         }
         epochs.truncateFromEnd(logEndOffset);
         epochs.truncateFromStart(logStartOffset);
-        rebuildProducerState(logEndOffset);
+        // Replayed from a snapshot at or below the first rescanned segment, so that every abort marker recovery
+        // rescanned gets its transaction-index entry back (the entry may not have reached the disk).
+        rebuildProducerState(logEndOffset, Math.min(rescanned, logEndOffset));
         firstUnstableOffset = producers.firstUnstableOffset();
         log.info("{}Loaded {} segments ({} shutdown): log start {}, log end {}, recovery point {}", prefix,
                 segments.size(), clean ? "clean" : "unclean", logStartOffset, logEndOffset, recoveryPoint);
@@ -203,7 +206,8 @@ public final class Log {
         }
     }
 
-    private void recoverFrom(long rp) throws IOException {
+    /** Rescans every segment from the one holding {@code rp}; returns the first rescanned segment's base. */
+    private long recoverFrom(long rp) throws IOException {
         Long from = segments.floorKey(rp);
         if (from == null) {
             from = segments.firstKey();
@@ -236,11 +240,16 @@ public final class Log {
             }
         }
         // An empty segment left at the end after cuts stays as the active one.
+        return from;
     }
 
-    private void rebuildProducerState(long end) throws IOException {
+    /**
+     * Rebuilds the producer state at {@code end}: the newest snapshot at or below {@code snapshotAtOrBelow}, then
+     * every batch after it (re-adding missing aborted-transaction entries on the way).
+     */
+    private void rebuildProducerState(long end, long snapshotAtOrBelow) throws IOException {
         producers.deleteSnapshotsAbove(end);
-        long snap = producers.loadLatestSnapshot(end);
+        long snap = producers.loadLatestSnapshot(snapshotAtOrBelow);
         long from = snap >= 0 ? snap : segments.firstKey();
         producers.setMapEndOffset(from);
         if (from >= end) {
@@ -277,7 +286,10 @@ public final class Log {
                 }
             }
             long fuo = producers.firstUnstableOffset();
-            seg.txnIndex().append(new AbortedTransaction(pid, first, markerOffset, fuo >= 0 ? fuo : markerOffset + 1));
+            if (seg.txnIndex().append(new AbortedTransaction(pid, first, markerOffset,
+                    fuo >= 0 ? fuo : markerOffset + 1))) {
+                dirDirty = true;
+            }
         } catch (IOException e) {
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot write the transaction index of " + name, e);
         }
@@ -405,12 +417,20 @@ public final class Log {
             view.setBaseOffset(offset);
             view.setPartitionLeaderEpoch(leaderEpoch);
             epochs.assign(leaderEpoch, offset);
-            CompletableFuture<Void> durable = writeBytes(marker, 0, ControlBatch.SIZE, offset, offset, now, now, 1,
-                    false);
+            LogSegment seg;
+            try {
+                seg = maybeRoll(ControlBatch.SIZE, offset, offset, now, now);
+            } catch (IOException e) {
+                markOffline();
+                throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot write to " + name, e);
+            }
             long firstTxnOffset = producers.completeTxn(producerId, producerEpoch, coordinatorEpoch, offset, now);
             if (!commit && firstTxnOffset >= 0) {
-                addAbortedIfMissing(active, producerId, firstTxnOffset, offset);
+                // Before the marker is published: a flush that covers the marker covers its index entry.
+                addAbortedIfMissing(seg, producerId, firstTxnOffset, offset);
             }
+            CompletableFuture<Void> durable = writeBytes(marker, 0, ControlBatch.SIZE, offset, offset, now, now, 1,
+                    false);
             firstUnstableOffset = producers.firstUnstableOffset();
             return new AppendResult(offset, offset, -1, logStartOffset, now, offset, false, durable);
         } finally {
@@ -814,7 +834,7 @@ public final class Log {
                 recoveryPoint = Math.min(recoveryPoint, newEnd);
             }
             epochs.truncateFromEnd(newEnd);
-            rebuildProducerState(newEnd);
+            rebuildProducerState(newEnd, newEnd);
             firstUnstableOffset = producers.firstUnstableOffset();
             log.info("{}Truncated to offset {} (log end now {})", prefix, offset, newEnd);
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package io.samsa.log.index;
 
 import io.samsa.common.Disk;
 import io.samsa.log.AbortedTransaction;
+import io.samsa.log.FileForcer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,14 +25,17 @@ import java.util.List;
  * </pre>
  *
  * <p>Aborts are rare, so the index holds no open file: each append opens, writes and closes, and reads go
- * through the file (all through the segment's {@link Disk}). Appends and truncation run on the writer thread;
- * {@link #collect} on any thread.
+ * through the file (all through the segment's {@link Disk}). The flusher forces it with the segment's data
+ * ({@link #force}): recovery trusts the entries of the segments it does not rescan. Appends and truncation run on the
+ * writer thread; {@link #collect} on any thread; {@link #force} on the flusher.
  */
 public final class TransactionIndex {
     public static final int ENTRY_SIZE = 34;
 
     private final Disk disk;
     private volatile Path file;
+    /** Changed since the last force; set after a change, cleared before a force, so no change is missed. */
+    private volatile boolean dirty;
 
     public TransactionIndex(Path file) {
         this(Disk.SYSTEM, file);
@@ -46,16 +50,37 @@ public final class TransactionIndex {
         return file;
     }
 
-    /** Appends one entry (no fsync: the flusher forces segments, and recovery rebuilds this file). */
-    public void append(AbortedTransaction txn) throws IOException {
+    /**
+     * Appends one entry (no fsync: {@link #force} does, with the segment). Returns true when this created the file,
+     * whose name then needs a directory force.
+     */
+    public boolean append(AbortedTransaction txn) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(ENTRY_SIZE);
         buf.putShort((short) 0).putLong(txn.producerId()).putLong(txn.firstOffset()).putLong(txn.lastOffset())
                 .putLong(txn.lastStableOffset()).flip();
+        boolean created = !disk.exists(file);
         try (FileChannel ch = disk.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
+        }
+        dirty = true;
+        return created;
+    }
+
+    /** Forces the entries written since the last force, if any. The flusher, with the segment's data. */
+    public void force(FileForcer forcer) throws IOException {
+        if (!dirty) {
+            return;
+        }
+        dirty = false;
+        Path f = file;
+        if (!disk.exists(f)) {
+            return;
+        }
+        try (FileChannel ch = disk.open(f, StandardOpenOption.WRITE)) {
+            forcer.force(ch, f);
         }
     }
 
@@ -105,6 +130,7 @@ public final class TransactionIndex {
             try (FileChannel ch = disk.open(f, StandardOpenOption.WRITE)) {
                 ch.truncate(keep);
             }
+            dirty = true;
         }
     }
 

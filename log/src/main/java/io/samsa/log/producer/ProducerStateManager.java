@@ -311,8 +311,9 @@ public final class ProducerStateManager {
     }
 
     /**
-     * Loads the newest valid snapshot at or below {@code maxOffset} (deleting those above it and any that
-     * fail their CRC); returns its offset, or -1 when none is usable (state is then empty).
+     * Loads the newest valid snapshot at or below {@code maxOffset} (skipping newer ones, deleting any that fail
+     * their CRC); returns its offset, or -1 when none is usable (state is then empty). Snapshots above the log end
+     * are the caller's to delete ({@link #deleteSnapshotsAbove}).
      */
     public long loadLatestSnapshot(long maxOffset) throws IOException {
         clear(0);
@@ -320,7 +321,6 @@ public final class ProducerStateManager {
         for (Long off : offsets.descendingSet()) {
             Path f = snapshotFile(off);
             if (off > maxOffset) {
-                disk.deleteIfExists(f);
                 continue;
             }
             if (read(f)) {

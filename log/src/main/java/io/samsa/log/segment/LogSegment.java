@@ -650,7 +650,10 @@ public final class LogSegment {
         }
     }
 
-    /** Forces the data (and, once inactive, the indexes) to disk. Flusher thread. */
+    /**
+     * Forces the data and the transaction index (and, once inactive, the offset and time indexes) to disk. Flusher
+     * thread.
+     */
     public void flush(FileForcer forcer) throws IOException {
         SegmentHandles h = acquire();
         if (h == null) {
@@ -658,6 +661,7 @@ public final class LogSegment {
         }
         try {
             forcer.force(h.channel(), logFile);
+            txnIndex.force(forcer);
             if (!h.writable()) {
                 h.offsetIndex().flush();
                 h.timeIndex().flush();
