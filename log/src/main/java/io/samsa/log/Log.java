@@ -1006,11 +1006,17 @@ public final class Log {
         if (offline) {
             return;
         }
+        // The three files must agree at every crash point. Recovery re-learns leader epochs only from the batches
+        // it rescans (from the segment holding the recovery point), so every epoch starting below the checkpointed
+        // recovery point must reach the disk first; and the epoch file's first start (moved up with the log start)
+        // must not pass the checkpointed log start. Hence: read the recovery point, then the epochs, then the log
+        // start (epochs start at or above the log end when assigned; the log start moves before the epochs are
+        // cut); write the log start, then the epochs, then the recovery point.
         long rp = checkpointableRecoveryPoint();
-        if (rp != checkpointedRecoveryPoint) {
-            CheckpointFile.write(disk, dir.resolve(RECOVERY_POINT_CHECKPOINT), List.<long[]>of(new long[] {rp}),
-                    forcer);
-            checkpointedRecoveryPoint = rp;
+        List<long[]> epochRows = null;
+        if (epochs.isDirty()) {
+            epochs.markClean();
+            epochRows = epochs.snapshot();
         }
         long lso = logStartOffset;
         if (lso != checkpointedLogStart) {
@@ -1018,9 +1024,13 @@ public final class Log {
                     forcer);
             checkpointedLogStart = lso;
         }
-        if (epochs.isDirty()) {
-            epochs.markClean();
-            CheckpointFile.write(disk, dir.resolve(LEADER_EPOCH_CHECKPOINT), epochs.snapshot(), forcer);
+        if (epochRows != null) {
+            CheckpointFile.write(disk, dir.resolve(LEADER_EPOCH_CHECKPOINT), epochRows, forcer);
+        }
+        if (rp != checkpointedRecoveryPoint) {
+            CheckpointFile.write(disk, dir.resolve(RECOVERY_POINT_CHECKPOINT), List.<long[]>of(new long[] {rp}),
+                    forcer);
+            checkpointedRecoveryPoint = rp;
         }
     }
 
