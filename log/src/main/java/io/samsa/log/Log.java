@@ -250,7 +250,17 @@ public final class Log {
     private void rebuildProducerState(long end, long snapshotAtOrBelow) throws IOException {
         producers.deleteSnapshotsAbove(end);
         long snap = producers.loadLatestSnapshot(snapshotAtOrBelow);
-        long from = snap >= 0 ? snap : segments.firstKey();
+        long firstSegment = segments.firstKey();
+        if (snap >= 0 && snap < firstSegment) {
+            // Retention removed the batches between the snapshot and the first segment: replaying across that gap
+            // would miss them (a transaction they ended would stay open forever). Start empty at the first segment,
+            // as Kafka does; producers known only from the removed batches are forgotten.
+            log.info("{}The producer snapshot at {} is older than the first segment {}; rebuilding from there",
+                    prefix, snap, firstSegment);
+            producers.clear(firstSegment);
+            snap = -1;
+        }
+        long from = snap >= 0 ? snap : firstSegment;
         producers.setMapEndOffset(from);
         if (from >= end) {
             return;
