@@ -88,8 +88,7 @@ public final class SimScheduler {
      * (and does nothing) when there is nothing left to run.
      */
     public boolean step() {
-        SimExecutor next;
-        Runnable task;
+        Ready next;
         synchronized (this) {
             moveDueTimers();
             if (ready.isEmpty()) {
@@ -100,13 +99,9 @@ public final class SimScheduler {
                 advanceTo(t.due);
                 moveDueTimers();
             }
-            next = ready.get(ready.size() == 1 ? 0 : random.nextInt(ready.size()));
-            task = next.poll();
-            if (!next.hasReady()) {
-                ready.remove(next);
-            }
+            next = takeReady();
         }
-        run(next, task);
+        run(next);
         return true;
     }
 
@@ -129,8 +124,7 @@ public final class SimScheduler {
     public void runFor(long millis) {
         long end = nowMillis() + millis;
         while (true) {
-            SimExecutor next;
-            Runnable task;
+            Ready next;
             synchronized (this) {
                 moveDueTimers();
                 if (ready.isEmpty()) {
@@ -141,13 +135,9 @@ public final class SimScheduler {
                     advanceTo(t.due);
                     continue;
                 }
-                next = ready.get(ready.size() == 1 ? 0 : random.nextInt(ready.size()));
-                task = next.poll();
-                if (!next.hasReady()) {
-                    ready.remove(next);
-                }
+                next = takeReady();
             }
-            run(next, task);
+            run(next);
         }
         advanceTo(end);
     }
@@ -178,12 +168,26 @@ public final class SimScheduler {
         return current;
     }
 
-    private void run(SimExecutor executor, Runnable task) {
+    /** A task taken off its executor's queue, to run. */
+    private record Ready(SimExecutor executor, Runnable task) {
+    }
+
+    /** Under this monitor, with a task ready: takes the next task of an executor drawn from the seed. */
+    private Ready takeReady() {
+        SimExecutor next = ready.get(ready.size() == 1 ? 0 : random.nextInt(ready.size()));
+        Runnable task = next.poll();
+        if (!next.hasReady()) {
+            ready.remove(next);
+        }
+        return new Ready(next, task);
+    }
+
+    private void run(Ready next) {
         SimExecutor outer = current;
-        current = executor;
+        current = next.executor;
         steps++;
         try {
-            task.run();
+            next.task.run();
         } catch (SimulatedCrash crash) {
             crashedTasks++;
         } finally {
