@@ -1,13 +1,8 @@
 package io.samsa.log;
 
-import io.samsa.testkit.SimDisk;
-import io.samsa.testkit.SimExecutor;
-import io.samsa.testkit.SimScheduler;
-import io.samsa.testkit.Simulation;
 import org.apache.kafka.common.compress.Compression;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -21,18 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Each seed is one crash image.
  */
 class AbortIndexCrashTest {
-    private static final long T0 = 1_700_000_000_000L;
-    private static final Path DATA = Path.of("/data");
+    private static final long T0 = SimNode.T0;
     private static final int SEEDS = 200;
     private static final long PID = 42;
     /** The abort marker's segment fills up after a few batches; the next append rolls (and snapshots). */
     private static final LogConfig CONFIG = LogConfig.fromMap(Map.of(LogConfig.FLUSH_MESSAGES, "1",
             LogConfig.SEGMENT_BYTES, "400", LogConfig.SEGMENT_INDEX_BYTES, "4096"));
-
-    private static LogManager open(SimScheduler s, SimDisk disk, SimExecutor e) throws Exception {
-        return LogManager.builder(DATA).disk(disk).clock(s.clock()).scheduler(e).flusherExecutors(e, e)
-                .checkpointIntervalMs(0).configs(t -> CONFIG).build();
-    }
 
     /** Writes a transaction (two batches) and its abort marker at offset 2, then rolls; returns the marker. */
     private static AppendResult abortThenRoll(Log log) {
@@ -45,8 +34,8 @@ class AbortIndexCrashTest {
         return marker;
     }
 
-    private static void checkAbortListed(SimScheduler s, SimDisk disk, long seed) throws Exception {
-        try (LogManager again = open(s, disk, s.executor("again"))) {
+    private static void checkAbortListed(SimNode node, long seed) throws Exception {
+        try (LogManager again = node.open(CONFIG)) {
             Log r = again.get("t", 0);
             if (r == null || r.logEndOffset() <= 2) {
                 return;
@@ -59,34 +48,25 @@ class AbortIndexCrashTest {
     @Test
     void anAcknowledgedAbortKeepsItsIndexEntryOnceTheRecoveryPointPassedIt() throws Exception {
         for (long seed = 0; seed < SEEDS; seed++) {
-            SimScheduler s = new SimScheduler(Simulation.random(seed), T0);
-            SimDisk disk = new SimDisk(s.random(), s.clock());
-            SimExecutor first = s.executor("first");
-            disk.onCrash(first::kill);
-            Log log = open(s, disk, first).getOrCreate("t", 0, CONFIG);
+            SimNode node = new SimNode(seed);
+            Log log = node.open(CONFIG).getOrCreate("t", 0, CONFIG);
             AppendResult marker = abortThenRoll(log);
-            s.runFor(1_000);
+            node.scheduler.runFor(1_000);
             assertTrue(marker.durable().isDone() && !marker.durable().isCompletedExceptionally());
             assertTrue(log.recoveryPoint() > 2);
-            disk.crash();
-            disk.restart();
-            checkAbortListed(s, disk, seed);
+            node.crashAndRestart();
+            checkAbortListed(node, seed);
         }
     }
 
     @Test
     void anAbortThatSurvivesACrashUnforcedIsIndexedByRecovery() throws Exception {
         for (long seed = 0; seed < SEEDS; seed++) {
-            SimScheduler s = new SimScheduler(Simulation.random(seed), T0);
-            SimDisk disk = new SimDisk(s.random(), s.clock());
-            SimExecutor first = s.executor("first");
-            disk.onCrash(first::kill);
-            Log log = open(s, disk, first).getOrCreate("t", 0, CONFIG);
-            abortThenRoll(log);
+            SimNode node = new SimNode(seed);
+            abortThenRoll(node.open(CONFIG).getOrCreate("t", 0, CONFIG));
             // Nothing forced: the crash keeps whatever prefix it keeps, sometimes the marker and the roll's snapshot.
-            disk.crash();
-            disk.restart();
-            checkAbortListed(s, disk, seed);
+            node.crashAndRestart();
+            checkAbortListed(node, seed);
         }
     }
 }

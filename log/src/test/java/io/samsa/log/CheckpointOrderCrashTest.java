@@ -1,13 +1,8 @@
 package io.samsa.log;
 
-import io.samsa.testkit.SimDisk;
-import io.samsa.testkit.SimExecutor;
-import io.samsa.testkit.SimScheduler;
 import io.samsa.testkit.SimulatedCrash;
-import io.samsa.testkit.Simulation;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -24,29 +19,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the flusher's pass that writes the checkpoints, for several crash images each, and checks the epoch of every batch.
  */
 class CheckpointOrderCrashTest {
-    private static final long T0 = 1_700_000_000_000L;
-    private static final Path DATA = Path.of("/data");
+    private static final long T0 = SimNode.T0;
     private static final int IMAGES = 12;
     private static final LogConfig CONFIG = LogConfig.fromMap(Map.of(LogConfig.SEGMENT_BYTES, "300",
             LogConfig.SEGMENT_INDEX_BYTES, "4096"));
 
-    /** One run up to the flusher's pass; {@code crashAt} (or -1) arms a crash for that pass. */
+    /** One run up to the flusher's pass, which a test may arm a crash for. */
     private static final class Run {
-        final SimScheduler s;
-        final SimDisk disk;
+        final SimNode node;
         final Log log;
         final long passStart;
 
         Run(long seed, Consumer<Log> before) throws Exception {
-            s = new SimScheduler(Simulation.random(seed), T0);
-            disk = new SimDisk(s.random(), s.clock());
-            SimExecutor e = s.executor("node");
-            disk.onCrash(e::kill);
-            LogManager m = LogManager.builder(DATA).disk(disk).clock(s.clock()).scheduler(e).flusherExecutors(e, e)
-                    .checkpointIntervalMs(0).configs(t -> CONFIG).build();
-            log = m.getOrCreate("t", 0, CONFIG);
+            node = new SimNode(seed);
+            log = node.open(CONFIG).getOrCreate("t", 0, CONFIG);
             before.accept(log);
-            passStart = disk.operations();
+            passStart = node.disk.operations();
         }
 
         /**
@@ -54,8 +42,8 @@ class CheckpointOrderCrashTest {
          * operations it made.
          */
         long pass() {
-            s.runFor(10);
-            return disk.operations() - passStart;
+            node.scheduler.runFor(10);
+            return node.disk.operations() - passStart;
         }
     }
 
@@ -83,17 +71,15 @@ class CheckpointOrderCrashTest {
         for (long seed = 0; seed < IMAGES; seed++) {
             for (long at = 1; at <= ops; at++) {
                 Run run = new Run(seed, before);
-                run.disk.crashAtOperation(run.passStart + at);
+                run.node.disk.crashAtOperation(run.passStart + at);
                 try {
                     run.pass();
                 } catch (SimulatedCrash expected) {
                     // The crash unwinds whatever the test itself was running.
                 }
-                assertTrue(run.disk.isCrashed());
-                run.disk.restart();
-                SimExecutor e = run.s.executor("again");
-                try (LogManager again = LogManager.builder(DATA).disk(run.disk).clock(run.s.clock()).scheduler(e)
-                        .flusherExecutors(e, e).configs(t -> CONFIG).build()) {
+                assertTrue(run.node.disk.isCrashed());
+                run.node.restart();
+                try (LogManager again = run.node.open(CONFIG)) {
                     Log r = again.get("t", 0);
                     if (r != null) {
                         checkEpochs(r, seed, at);

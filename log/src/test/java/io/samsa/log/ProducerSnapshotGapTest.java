@@ -1,9 +1,6 @@
 package io.samsa.log;
 
 import io.samsa.testkit.SimDisk;
-import io.samsa.testkit.SimExecutor;
-import io.samsa.testkit.SimScheduler;
-import io.samsa.testkit.Simulation;
 import org.apache.kafka.common.compress.Compression;
 import org.junit.jupiter.api.Test;
 
@@ -22,18 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * first segment in that case, as Kafka does. Found by the crash simulation ({@code LogCrashSimulationTest}).
  */
 class ProducerSnapshotGapTest {
-    private static final long T0 = 1_700_000_000_000L;
-    private static final Path DATA = Path.of("/data");
+    private static final long T0 = SimNode.T0;
     private static final long PID = 7;
     /** Four one-record batches fill a segment. */
     private static final LogConfig CONFIG = LogConfig.fromMap(Map.of(LogConfig.SEGMENT_BYTES, "300",
             LogConfig.SEGMENT_INDEX_BYTES, "4096", LogConfig.FILE_DELETE_DELAY_MS, "0"));
-
-    private static LogManager open(SimScheduler s, SimDisk disk) throws Exception {
-        SimExecutor e = s.executor("node");
-        return LogManager.builder(DATA).disk(disk).clock(s.clock()).scheduler(e).flusherExecutors(e, e)
-                .configs(t -> CONFIG).build();
-    }
 
     /** Deletes the snapshots other than {@code keep} and the clean-shutdown marker: a crash lost them. */
     private static void loseSnapshotsBut(SimDisk disk, Path dir, long keep) throws Exception {
@@ -42,15 +32,15 @@ class ProducerSnapshotGapTest {
                 disk.deleteIfExists(p);
             }
         }
-        disk.deleteIfExists(DATA.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
+        disk.deleteIfExists(SimNode.DATA.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
     }
 
     @Test
     void aSnapshotOlderThanTheFirstSegmentIsNotReplayedAcrossTheGap() throws Exception {
-        SimScheduler s = new SimScheduler(Simulation.random(1), T0);
-        SimDisk disk = new SimDisk(s.random(), s.clock());
+        SimNode node = new SimNode(1);
+        SimDisk disk = node.disk;
         Path dir;
-        try (LogManager m = open(s, disk)) {
+        try (LogManager m = node.open(CONFIG)) {
             Log log = m.getOrCreate("t", 0, CONFIG);
             dir = log.dir();
             // A transaction opens at 0 and stays open over two rolls (snapshots 4 and 8 have it open), then commits.
@@ -65,22 +55,22 @@ class ProducerSnapshotGapTest {
             }
             assertEquals(-1, log.firstUnstableOffset());
             assertEquals(List.of(0L, 4L, 8L, 12L, 16L), log.segmentBaseOffsets());
-            s.runFor(1_000);
+            node.scheduler.runFor(1_000);
         }
         // A crash loses the newer snapshots: recovery replays from the one at 8, across segment 8 (fine), and then
         // retention removes everything below 12, keeping that snapshot as the newest below the first segment.
         loseSnapshotsBut(disk, dir, 8);
-        try (LogManager m = open(s, disk)) {
+        try (LogManager m = node.open(CONFIG)) {
             Log log = m.get("t", 0);
             assertEquals(-1, log.firstUnstableOffset());
             log.increaseLogStartOffset(12);
             log.deleteOldSegments(log.recoveryPoint());
-            s.runFor(1_000);
+            node.scheduler.runFor(1_000);
             assertEquals(List.of(12L, 16L), log.segmentBaseOffsets());
         }
         loseSnapshotsBut(disk, dir, 8);
 
-        try (LogManager m = open(s, disk)) {
+        try (LogManager m = node.open(CONFIG)) {
             Log log = m.get("t", 0);
             assertFalse(m.startedClean());
             assertEquals(12, log.logStartOffset());

@@ -1,12 +1,7 @@
 package io.samsa.log;
 
-import io.samsa.testkit.SimDisk;
-import io.samsa.testkit.SimExecutor;
-import io.samsa.testkit.SimScheduler;
-import io.samsa.testkit.Simulation;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,8 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * for expired. Each seed is one crash image of that window.
  */
 class RolledIndexCrashTest {
-    private static final long T0 = 1_700_000_000_000L;
-    private static final Path DATA = Path.of("/data");
+    private static final long T0 = SimNode.T0;
     private static final int SEEDS = 200;
     /** Three batches of two records fill a segment; the fourth rolls. */
     private static final LogConfig CONFIG = LogConfig.fromMap(Map.of(LogConfig.FLUSH_MESSAGES, "1",
@@ -43,33 +37,22 @@ class RolledIndexCrashTest {
         }
     }
 
-    private static LogManager open(SimScheduler s, SimDisk disk, SimExecutor e) throws Exception {
-        return LogManager.builder(DATA).disk(disk).clock(s.clock()).scheduler(e).flusherExecutors(e, e)
-                .checkpointIntervalMs(0).configs(t -> CONFIG).build();
-    }
-
     private static void crashAfterRoll(long seed, boolean closeFirst) throws Exception {
-        SimScheduler s = new SimScheduler(Simulation.random(seed), T0);
-        SimDisk disk = new SimDisk(s.random(), s.clock());
-        SimExecutor first = s.executor("first");
-        disk.onCrash(first::kill);
-        LogManager m = open(s, disk, first);
+        SimNode node = new SimNode(seed);
+        LogManager m = node.open(CONFIG);
         Log log = m.getOrCreate("t", 0, CONFIG);
         for (int i = 0; i < 3; i++) {
             TestLogs.append(log, TestLogs.batch(T0 + 100 * i, 2), 0);
         }
-        s.runFor(1_000);
+        node.scheduler.runFor(1_000);
         assertEquals(6, log.recoveryPoint(), "the recovery point is at the end of the full segment");
         TestLogs.append(log, TestLogs.batch(T0 + 300, 2), 0);
         assertEquals(2, log.segmentCount(), "the fourth batch rolled");
         if (closeFirst) {
             m.close();
         }
-        disk.crash();
-        disk.restart();
-
-        SimExecutor second = s.executor("second");
-        try (LogManager again = open(s, disk, second)) {
+        node.crashAndRestart();
+        try (LogManager again = node.open(CONFIG)) {
             Log r = again.get("t", 0);
             long ackedEnd = 6;
             for (int i = 0; i < 3; i++) {
@@ -77,7 +60,7 @@ class RolledIndexCrashTest {
                 assertEquals(2L * i + 1, found.offset(), "seed " + seed + ": ListOffsets of batch " + i);
             }
             assertEquals(T0 + 101, r.offsetForTimestamp(T0 + 101).timestamp());
-            s.runFor(1_000);
+            node.scheduler.runFor(1_000);
             assertEquals(0, r.deleteOldSegments(r.logEndOffset()), "seed " + seed + ": nothing is 10 minutes old");
             assertEquals(true, r.logEndOffset() >= ackedEnd, "seed " + seed);
         }

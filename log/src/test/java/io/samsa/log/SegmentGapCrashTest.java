@@ -1,12 +1,7 @@
 package io.samsa.log;
 
-import io.samsa.testkit.SimDisk;
-import io.samsa.testkit.SimExecutor;
-import io.samsa.testkit.SimScheduler;
-import io.samsa.testkit.Simulation;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -21,8 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * crash simulation ({@code LogCrashSimulationTest}). Each seed is one crash image after two rolls, nothing forced.
  */
 class SegmentGapCrashTest {
-    private static final long T0 = 1_700_000_000_000L;
-    private static final Path DATA = Path.of("/data");
+    private static final long T0 = SimNode.T0;
     private static final int SEEDS = 300;
     private static final LogConfig CONFIG = LogConfig.fromMap(Map.of(LogConfig.SEGMENT_BYTES, "300",
             LogConfig.SEGMENT_INDEX_BYTES, "4096"));
@@ -30,21 +24,13 @@ class SegmentGapCrashTest {
     @Test
     void recoveryLeavesNoHoleWhenALostTailPrecedesASurvivingSegment() throws Exception {
         for (long seed = 0; seed < SEEDS; seed++) {
-            SimScheduler s = new SimScheduler(Simulation.random(seed), T0);
-            SimDisk disk = new SimDisk(s.random(), s.clock());
-            SimExecutor first = s.executor("first");
-            disk.onCrash(first::kill);
-            LogManager m = LogManager.builder(DATA).disk(disk).clock(s.clock()).scheduler(first)
-                    .flusherExecutors(first, first).configs(t -> CONFIG).build();
-            Log log = m.getOrCreate("t", 0, CONFIG);
+            SimNode node = new SimNode(seed);
+            Log log = node.open(CONFIG).getOrCreate("t", 0, CONFIG);
             while (log.segmentCount() < 3) {
                 TestLogs.append(log, TestLogs.batch(T0, 1), 0);
             }
-            disk.crash();
-            disk.restart();
-            try (LogManager again = LogManager.builder(DATA).disk(disk).clock(s.clock())
-                    .scheduler(s.executor("second")).flusherExecutors(s.executor("f"), s.executor("t"))
-                    .configs(t -> CONFIG).build()) {
+            node.crashAndRestart();
+            try (LogManager again = node.open(CONFIG)) {
                 Log r = again.get("t", 0);
                 if (r == null) {
                     continue;
