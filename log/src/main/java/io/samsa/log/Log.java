@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -790,7 +791,7 @@ public final class Log {
                 logStartOffset = first;
             }
             epochs.truncateFromStart(logStartOffset);
-            producers.deleteSnapshotsBelow(first);
+            scheduleSnapshotCleanup(first);
         } catch (IOException e) {
             markOffline();
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot delete segments of " + name, e);
@@ -798,6 +799,22 @@ public final class Log {
         log.info("{}Deleted {} segments by retention; log start is now {}", prefix, doomed.size(), logStartOffset);
         requestCheckpoint();
         return doomed.size();
+    }
+
+    /**
+     * Deletes the producer snapshots that retention made useless, on the scheduler's thread like segment files:
+     * finding them lists the directory, file I/O that has no place on the writer thread (a shard).
+     */
+    private void scheduleSnapshotCleanup(long logStart) {
+        deleter.schedule(() -> {
+            try {
+                producers.deleteSnapshotsBelow(logStart);
+            } catch (NoSuchFileException e) {
+                // the partition was deleted meanwhile: nothing left to clean
+            } catch (IOException e) {
+                log.warn("{}Failed to delete producer snapshots below {}", prefix, logStart, e);
+            }
+        }, 0);
     }
 
     private void scheduleDeletion(LogSegment s, LogConfig cfg) throws IOException {
