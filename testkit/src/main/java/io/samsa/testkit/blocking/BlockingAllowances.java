@@ -1,0 +1,27 @@
+package io.samsa.testkit.blocking;
+
+import java.util.List;
+
+/**
+ * The methods inside which an event loop may block: each one a decision, with its reason. See
+ * docs/architecture-gates.md. BlockHound allows blocking calls anywhere inside an allowed method (and the methods it
+ * calls), so each entry is one method, as narrow as the blocking call allows.
+ */
+final class BlockingAllowances {
+
+    /** An allowance: blocking calls inside {@code className.method} are not reported. */
+    record Allowance(String className, String method, String reason) {
+    }
+
+    static final List<Allowance> ALL = List.of(
+            // A known exception (docs/architecture-gates.md): rolling a segment opens the new segment's log and
+            // index files, trims the old segment's index and writes a producer snapshot, on the partition's
+            // writer thread (its shard), from an append or from retention. Moving it off the loop means preparing
+            // the next segment ahead of time on another thread.
+            new Allowance("io.samsa.log.Log", "roll",
+                    "a segment roll opens files on the shard (known exception)")
+    );
+
+    private BlockingAllowances() {
+    }
+}
