@@ -9,13 +9,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.testkit.blocking.BlockingCall;
 import io.samsa.testkit.blocking.BlockingCallError;
 import io.samsa.testkit.blocking.BlockingCalls;
+import io.samsa.testkit.fixture.FixtureLauncher;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,19 +23,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.engine.discovery.DiscoverySelectors;
-import org.junit.platform.engine.support.descriptor.ClassSource;
-import org.junit.platform.launcher.LauncherDiscoveryRequest;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
  * The blocking gate is live in this module's integration tests: BlockHound is installed, the broker's worker
@@ -105,19 +95,7 @@ class BlockingGateIT {
     @Test
     void aClassDuringWhichALoopBlockedFailsNamingTheCallSite() {
         BlockingCalls.collect();
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(DiscoverySelectors.selectClass(SleepingOnALoop.class))
-                .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true")
-                .configurationParameter(FIXTURE_PARAMETER, "true")
-                .build();
-        Map<String, TestExecutionResult> results = new HashMap<>();
-        LauncherFactory.create().execute(request, new TestExecutionListener() {
-            @Override
-            public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-                id.getSource().filter(ClassSource.class::isInstance)
-                        .ifPresent(source -> results.put(((ClassSource) source).getClassName(), result));
-            }
-        });
+        Map<String, TestExecutionResult> results = FixtureLauncher.run(SleepingOnALoop.class);
 
         TestExecutionResult result = results.get(SleepingOnALoop.class.getName());
         assertEquals(TestExecutionResult.Status.FAILED, result.getStatus());
@@ -127,19 +105,7 @@ class BlockingGateIT {
         assertTrue(error.calls().get(0).stack().contains("SleepingOnALoop.lambda$sleepOnALoop"), error.getMessage());
     }
 
-    private static final String FIXTURE_PARAMETER = "samsa.server.blockingGateFixture";
-
-    /** Enables {@link SleepingOnALoop} only inside {@link #aClassDuringWhichALoopBlockedFailsNamingTheCallSite}. */
-    static final class OnlyInsideTheGateTest implements ExecutionCondition {
-        @Override
-        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            return context.getConfigurationParameter(FIXTURE_PARAMETER).isPresent()
-                    ? ConditionEvaluationResult.enabled("run by BlockingGateIT")
-                    : ConditionEvaluationResult.disabled("a fixture of BlockingGateIT");
-        }
-    }
-
-    @ExtendWith(OnlyInsideTheGateTest.class)
+    @ExtendWith(FixtureLauncher.OnlyWhenLaunched.class)
     static final class SleepingOnALoop {
         @Test
         void sleepOnALoop() throws Exception {

@@ -19,7 +19,16 @@ final class BlockingAllowances {
             // writer thread (its shard), from an append or from retention. Moving it off the loop means preparing
             // the next segment ahead of time on another thread.
             new Allowance("io.samsa.log.Log", "roll",
-                    "a segment roll opens files on the shard (known exception)")
+                    "a segment roll opens files on the shard (known exception)"),
+            // Handing a task to another thread through a JDK queue takes the queue's lock for the enqueue only
+            // (contended for microseconds when the consumer thread holds it); the work runs on the other thread.
+            // Reactor's own BlockHound integration allows the same. The event loops hand work this way to the
+            // flusher, the controller, the group coordinator, the background thread and common's ThreadExecutor.
+            // A lock-free MPSC hand-off (STYLE.md) would make these two unnecessary.
+            new Allowance("java.util.concurrent.LinkedBlockingQueue", "offer",
+                    "enqueueing to an executor or a worker thread (the lock is held for the enqueue only)"),
+            new Allowance("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "offer",
+                    "enqueueing to a scheduled executor (the lock is held for the enqueue only)")
     );
 
     private BlockingAllowances() {

@@ -21,7 +21,20 @@ final class EventLoopThreads {
             "io.netty.channel.SingleThreadIoEventLoop",
             "io.netty.util.concurrent.DefaultEventExecutor");
 
+    /** Per thread, once known: a thread runs one loop for its whole life. */
+    private static final ThreadLocal<Boolean> CURRENT_IS_EVENT_LOOP = new ThreadLocal<>();
+
     private EventLoopThreads() {
+    }
+
+    /** {@link #runsAnEventLoop} for the current thread, remembered after the first call on each thread. */
+    static boolean currentThreadRunsAnEventLoop() {
+        Boolean known = CURRENT_IS_EVENT_LOOP.get();
+        if (known == null) {
+            known = runsAnEventLoop(Thread.currentThread());
+            CURRENT_IS_EVENT_LOOP.set(known);
+        }
+        return known;
     }
 
     static boolean runsAnEventLoop(Thread thread) {

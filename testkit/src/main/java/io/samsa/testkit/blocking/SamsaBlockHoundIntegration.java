@@ -5,8 +5,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
  * The blocking gate's BlockHound configuration, loaded by BlockHound through META-INF/services when a module's
- * integration tests install it (blockhound-junit-platform on the failsafe class path). Applied last (highest
- * priority), so that it decides:
+ * integration tests install it (blockhound-junit-platform on the failsafe class path). It decides:
  *
  * <ul>
  *   <li>which threads must not block: Netty's event loops, and nothing else ({@link EventLoopThreads});</li>
@@ -53,7 +52,13 @@ public final class SamsaBlockHoundIntegration implements BlockHoundIntegration {
         for (BlockingAllowances.Allowance allowance : BlockingAllowances.ALL) {
             builder.allowBlockingCallsInside(allowance.className(), allowance.method());
         }
-        builder.blockingMethodCallback(method -> BlockingCalls.record(method.toString()));
+        // Netty's integration compares equal to every other one, so it may be applied after this one and widen
+        // the predicate to every FastThreadLocalThread: the callback checks the thread again.
+        builder.blockingMethodCallback(method -> {
+            if (EventLoopThreads.currentThreadRunsAnEventLoop()) {
+                BlockingCalls.record(method.toString());
+            }
+        });
         BlockingCalls.markInstalled();
     }
 }
