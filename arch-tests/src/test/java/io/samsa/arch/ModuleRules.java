@@ -59,6 +59,8 @@ final class ModuleRules {
      */
     static final Map<String, List<String>> API_PACKAGES = Map.of(
             "wire", List.of("message", "record", "protocol", "frame"),
+            // the generated metadata records, which the controller writes (the metadata branch)
+            "metadata", List.of("record"),
             "server", List.of("config"));
 
     /** Single classes outside the API packages that other modules may use (relative to the root), with why. */
