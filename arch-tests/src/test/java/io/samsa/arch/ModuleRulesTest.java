@@ -2,7 +2,6 @@ package io.samsa.arch;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
-import com.tngtech.archunit.junit.ArchIgnore;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
@@ -47,9 +46,6 @@ class ModuleRulesTest {
     @ArchTest
     static final ArchRule internalsArePackagePrivateToTheirModule = RULES.internalsStayInside();
 
-    @ArchIgnore(reason = "issue 10: on main, the admin handlers, BrokerServices, SamsaBroker and ImageTopicMetadata"
-            + " still take QuorumController; enable once the metadata/raft/controller branch (a controller client"
-            + " interface) is merged")
     @ArchTest
     static final ArchRule serverNamesNoConcreteController = RULES.serverNamesNoConcreteController();
 }
