@@ -19,14 +19,16 @@ import java.util.Map;
  * (appending the markers and section when absent).
  *
  * <p>Input lines, tab-separated: {@code machine KEY VALUE}, {@code note TEXT}, or
- * {@code SYSTEM ROUND WORKLOAD METRIC VALUE} where SYSTEM is samsa, kafka or ceiling. Single-threaded.
+ * {@code SYSTEM ROUND WORKLOAD METRIC VALUE} where SYSTEM is samsa, kafka, ceiling or baseline (an earlier
+ * Samsa build measured in the same run, {@code scripts/bench --baseline DIR}: the table then gains a "before"
+ * column and the Samsa/before ratio). Single-threaded.
  *
  * <p>Run: {@code java -cp bench/target/benchmarks.jar io.samsa.bench.harness.Report results.tsv [doc.md]}
  */
 public final class Report {
     static final String BEGIN = "<!-- scripts/bench:begin -->";
     static final String END = "<!-- scripts/bench:end -->";
-    private static final String[] SYSTEMS = {"samsa", "kafka", "ceiling"};
+    private static final String[] SYSTEMS = {"samsa", "kafka", "ceiling", "baseline"};
 
     private Report() {
     }
@@ -78,11 +80,16 @@ public final class Report {
         for (String n : notes) {
             sb.append("- ").append(n).append('\n');
         }
+        boolean before = values.values().stream().anyMatch(v -> v.containsKey("baseline"));
         sb.append("\nMedians over rounds (n = rounds with a result). Ratios: Samsa/Kafka, and each broker as a fraction"
-                + " of the do-nothing broker (the client's ceiling). For latency, memory, start-up and CPU s/GB lower"
-                + " is better.\n\n");
-        sb.append("| workload | metric | Samsa | Kafka | ceiling | Samsa/Kafka | Samsa/ceiling | Kafka/ceiling |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+                + " of the do-nothing broker (the client's ceiling)"
+                + (before ? "; \"before\" is the baseline build measured in the same rounds, and Samsa/before compares"
+                + " this build with it" : "")
+                + ". For latency, memory, start-up and CPU s/GB lower is better.\n\n");
+        sb.append("| workload | metric | Samsa | Kafka | ceiling | Samsa/Kafka | Samsa/ceiling | Kafka/ceiling |")
+                .append(before ? " before | Samsa/before |" : "").append('\n');
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|").append(before ? "---:|---:|" : "").append('\n');
+        int shown = before ? SYSTEMS.length : SYSTEMS.length - 1;
         for (Map.Entry<String, Map<String, List<Double>>> e : values.entrySet()) {
             String[] wm = e.getKey().split("\t");
             double[] med = new double[SYSTEMS.length];
@@ -90,11 +97,17 @@ public final class Report {
             for (int i = 0; i < SYSTEMS.length; i++) {
                 List<Double> vs = e.getValue().get(SYSTEMS[i]);
                 med[i] = median(vs);
-                sb.append(' ').append(Double.isNaN(med[i]) ? "n/a" : fmt(med[i]) + " (n=" + vs.size() + ")")
-                        .append(" |");
+                if (i < 3) {
+                    sb.append(' ').append(cell(med[i], vs)).append(" |");
+                }
             }
             sb.append(' ').append(ratio(med[0], med[1])).append(" | ").append(ratio(med[0], med[2])).append(" | ")
-                    .append(ratio(med[1], med[2])).append(" |\n");
+                    .append(ratio(med[1], med[2])).append(" |");
+            if (shown == SYSTEMS.length) {
+                sb.append(' ').append(cell(med[3], e.getValue().get("baseline"))).append(" | ")
+                        .append(ratio(med[0], med[3])).append(" |");
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }
@@ -107,6 +120,10 @@ public final class Report {
         Arrays.sort(a);
         int n = a.length;
         return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+
+    private static String cell(double median, List<Double> vs) {
+        return Double.isNaN(median) ? "n/a" : fmt(median) + " (n=" + vs.size() + ")";
     }
 
     private static String ratio(double a, double b) {

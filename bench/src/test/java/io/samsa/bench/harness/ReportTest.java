@@ -37,6 +37,19 @@ class ReportTest {
     }
 
     @Test
+    void aBaselineBuildGetsItsOwnColumnAndRatio() {
+        String table = Report.render(List.of(
+                "samsa\t1\tproduce\tMB/s\t120",
+                "baseline\t1\tproduce\tMB/s\t100",
+                "kafka\t1\tproduce\tMB/s\t60"));
+        assertTrue(table.contains("| Samsa/ceiling | Kafka/ceiling | before | Samsa/before |"), table);
+        assertTrue(table.contains("| produce | MB/s | 120 (n=1) | 60.0 (n=1) | n/a | 2.00 | n/a | n/a | 100 (n=1) | 1.20 |"),
+                table);
+        String without = Report.render(List.of("samsa\t1\tproduce\tMB/s\t120"));
+        assertFalse(without.contains("before"), without);
+    }
+
+    @Test
     void medianOfEvenCountIsTheMeanOfTheMiddleTwo() {
         assertEquals(2.5, Report.median(List.of(4.0, 1.0, 3.0, 2.0)));
         assertTrue(Double.isNaN(Report.median(List.of())));
