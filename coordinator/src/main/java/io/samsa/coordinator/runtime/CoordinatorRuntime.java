@@ -95,21 +95,34 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             cancel(key);
             Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
             self[0] = scheduler.schedule(() -> events.submit(() -> {
-                if (!current() || status != Status.ACTIVE || timers.get(key) != self[0]) {
+                if (timers.get(key) != self[0]) {
                     return;
                 }
                 timers.remove(key);
-                WriteContext ctx = new WriteContext(this, clock.milliseconds());
-                try {
-                    task.accept(ctx);
-                } catch (RuntimeException e) {
-                    log.error("[{} partition={}] Timer {} failed", name, partition, key, e);
-                    abort(this, ctx);
-                    return;
-                }
-                commit(this, ctx);
+                runEvent("Timer " + key, task);
             }), Math.max(0, delayMs));
             timers.put(key, self[0]);
+        }
+
+        <T> void whenComplete(CompletableFuture<T> future, String opName, WriteContext.CompletionHandler<T> handler) {
+            future.whenComplete((value, error) -> events.submit(() -> runEvent(opName,
+                    ctx -> handler.handle(ctx, value, error == null ? null : unwrap(error)))));
+        }
+
+        /** Runs {@code task} as a write event of this load, if it is still the partition's active load. */
+        void runEvent(String opName, Consumer<WriteContext> task) {
+            if (!current() || status != Status.ACTIVE) {
+                return;
+            }
+            WriteContext ctx = new WriteContext(this, clock.milliseconds());
+            try {
+                task.accept(ctx);
+            } catch (RuntimeException e) {
+                log.error("[{} partition={}] {} failed", name, partition, opName, e);
+                abort(this, ctx);
+                return;
+            }
+            commit(this, ctx);
         }
 
         void cancel(String key) {
@@ -131,11 +144,51 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             return bytes;
         }
 
+        /** Serializes {@code record} and replays it as producer {@code pid}'s (WriteContext.appendTransactional). */
+        CoordinatorRecord applyTransactional(WriteContext ctx, long pid, short epoch, TypedRecord record) {
+            CoordinatorRecord bytes = serde.serialize(record);
+            ctx.replayed = true;
+            shard.replayTransactional(pid, epoch, record);
+            return bytes;
+        }
+
+        /** Replays a transaction marker (WriteContext.appendEndTransaction). */
+        void applyEndTransaction(WriteContext ctx, long pid, short epoch, boolean commit) {
+            ctx.replayed = true;
+            shard.replayEndTransaction(pid, epoch, commit);
+        }
+
         void cancelAllTimers() {
             for (Scheduler.Cancellable c : timers.values()) {
                 c.cancel();
             }
             timers.clear();
+        }
+    }
+
+    /** What a load reads, kept until it completes and replayed on the event thread. Loader's thread only. */
+    private static final class LoadBuffer implements CoordinatorLoader.RecordSink {
+        /** A record (producerId -1 unless transactional) or a marker. */
+        record Entry(long offset, long producerId, short producerEpoch, boolean marker, boolean commit, byte[] key,
+                     byte[] value) {
+        }
+
+        final List<Entry> entries = new ArrayList<>();
+
+        @Override
+        public void accept(long offset, byte[] key, byte[] value) {
+            entries.add(new Entry(offset, -1, (short) -1, false, false, key, value));
+        }
+
+        @Override
+        public void acceptTransactional(long offset, long producerId, short producerEpoch, byte[] key,
+                                        byte[] value) {
+            entries.add(new Entry(offset, producerId, producerEpoch, false, false, key, value));
+        }
+
+        @Override
+        public void acceptEndTransaction(long offset, long producerId, short producerEpoch, boolean commit) {
+            entries.add(new Entry(offset, producerId, producerEpoch, true, commit, null, null));
         }
     }
 
@@ -169,10 +222,10 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
         partitions.put(partition, st);
         log.info("[{} partition={}] Loading in epoch {}", name, partition, epoch);
         long start = clock.milliseconds();
-        List<Object[]> buffered = new ArrayList<>();
+        LoadBuffer buffered = new LoadBuffer();
         CompletableFuture<Long> loaded;
         try {
-            loaded = loader.load(partition, (offset, key, value) -> buffered.add(new Object[]{offset, key, value}));
+            loaded = loader.load(partition, buffered);
         } catch (RuntimeException e) {
             loaded = CompletableFuture.failedFuture(e);
         }
@@ -186,29 +239,39 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                 return;
             }
             int applied = 0;
-            for (Object[] r : buffered) {
+            for (LoadBuffer.Entry r : buffered.entries) {
+                if (r.marker()) {
+                    st.shard.replayEndTransaction(r.producerId(), r.producerEpoch(), r.commit());
+                    applied++;
+                    continue;
+                }
                 TypedRecord record;
                 try {
-                    record = serde.deserialize((byte[]) r[1], (byte[]) r[2]);
+                    record = serde.deserialize(r.key(), r.value());
                 } catch (RecordSerde.UnknownTypeException e) {
-                    log.warn("[{} partition={}] Skipping record at offset {}: {}", name, partition, r[0],
+                    log.warn("[{} partition={}] Skipping record at offset {}: {}", name, partition, r.offset(),
                             e.getMessage());
                     continue;
                 } catch (RecordSerde.IncompatibleFormatException e) {
                     log.error("[{} partition={}] Refusing to load the partition (record at offset {}): {}", name,
-                            partition, r[0], e.getMessage());
+                            partition, r.offset(), e.getMessage());
                     partitions.remove(partition);
                     return;
                 } catch (RuntimeException e) {
-                    log.error("[{} partition={}] Skipping unreadable record at offset {}", name, partition, r[0], e);
+                    log.error("[{} partition={}] Skipping unreadable record at offset {}", name, partition,
+                            r.offset(), e);
                     continue;
                 }
                 try {
-                    st.shard.replay(record);
+                    if (r.producerId() >= 0) {
+                        st.shard.replayTransactional(r.producerId(), r.producerEpoch(), record);
+                    } else {
+                        st.shard.replay(record);
+                    }
                     applied++;
                 } catch (RuntimeException e) {
                     log.error("[{} partition={}] Skipping record at offset {} that does not apply", name, partition,
-                            r[0], e);
+                            r.offset(), e);
                 }
             }
             st.status = Status.ACTIVE;
@@ -348,7 +411,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
 
     private void commit(PartitionState st, WriteContext ctx) {
         List<WriteContext.Completion<?>> completions = ctx.completions;
-        if (ctx.records.isEmpty()) {
+        if (!ctx.writes()) {
             if (completions.isEmpty()) {
                 return;
             }
@@ -362,7 +425,13 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
         List<CoordinatorRecord> records = List.copyOf(ctx.records);
         CompletableFuture<Long> append;
         try {
-            append = writer.append(st.partition, records);
+            append = switch (ctx.kind) {
+                case TRANSACTIONAL -> writer.appendTransactional(st.partition, ctx.producerId, ctx.producerEpoch,
+                        records);
+                case MARKER -> writer.appendEndTransaction(st.partition, ctx.producerId, ctx.producerEpoch,
+                        ctx.markerCoordinatorEpoch, ctx.markerCommit);
+                default -> writer.append(st.partition, records);
+            };
         } catch (RuntimeException e) {
             append = CompletableFuture.failedFuture(e);
         }
@@ -421,6 +490,9 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             case NOT_LEADER_OR_FOLLOWER, NOT_COORDINATOR, UNKNOWN_TOPIC_OR_PARTITION, KAFKA_STORAGE_ERROR ->
                     ErrorCode.NOT_COORDINATOR;
             case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> ErrorCode.UNKNOWN_SERVER_ERROR;
+            // A transactional batch or a marker the partition refused for its producer: the client's answer.
+            case INVALID_PRODUCER_EPOCH, PRODUCER_FENCED, INVALID_PRODUCER_ID_MAPPING, INVALID_TXN_STATE,
+                 TRANSACTION_ABORTABLE, TRANSACTION_COORDINATOR_FENCED -> code;
             default -> ErrorCode.COORDINATOR_NOT_AVAILABLE;
         };
         return new SamsaException(out, "Write to coordinator partition " + partition + " failed: " + code.name());

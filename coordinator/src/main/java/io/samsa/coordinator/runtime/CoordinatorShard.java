@@ -5,13 +5,13 @@ package io.samsa.coordinator.runtime;
  * {@code __consumer_offsets} partition). Not thread-safe: the {@link CoordinatorRuntime} calls every
  * method on its one event thread.
  *
- * <p>Durable state changes only in {@link #replay}: an operation decides what records to write and appends them
+ * <p>Durable state changes only in the replay methods: an operation decides what records to write and appends them
  * through its {@link WriteContext}, which replays each one at once; loading replays the partition's records
- * through the same method. State that Kafka keeps in memory only (parked requests, timers, a classic group's
+ * through the same methods. State that Kafka keeps in memory only (parked requests, timers, a classic group's
  * rebalance in progress) is changed by the operations themselves.
  *
- * <p>Lifecycle: created when the partition starts loading, fed every record of the partition through
- * {@link #replay}, told {@link #onLoaded} once, then serves operations until {@link #onUnloaded}.
+ * <p>Lifecycle: created when the partition starts loading, fed every record of the partition through the replay
+ * methods, told {@link #onLoaded} once, then serves operations until {@link #onUnloaded}.
  */
 public interface CoordinatorShard {
 
@@ -22,6 +22,19 @@ public interface CoordinatorShard {
      * @throws RuntimeException when the record contradicts the state (a bug, or a corrupt partition)
      */
     void replay(TypedRecord record);
+
+    /**
+     * Applies one record written inside producer {@code producerId}'s transaction: it must not take effect before
+     * the producer's commit marker ({@link #replayEndTransaction}). By default a shard writes no such records.
+     */
+    default void replayTransactional(long producerId, short producerEpoch, TypedRecord record) {
+        throw new IllegalStateException("This coordinator has no transactional records (producer " + producerId
+                + ", record type " + record.type() + ")");
+    }
+
+    /** Applies the commit ({@code commit}) or abort marker of producer {@code producerId}'s transaction. */
+    default void replayEndTransaction(long producerId, short producerEpoch, boolean commit) {
+    }
 
     /** Loading is complete: start timers (session expiry, offset expiry) through {@code ctx}. */
     void onLoaded(WriteContext ctx);
