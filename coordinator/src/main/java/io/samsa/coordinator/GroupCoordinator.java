@@ -1,5 +1,8 @@
 package io.samsa.coordinator;
 
+import static io.samsa.coordinator.Futures.all;
+import static io.samsa.coordinator.Futures.code;
+
 import io.samsa.common.Clock;
 import io.samsa.common.Scheduler;
 import io.samsa.coordinator.group.GroupShard;
@@ -7,7 +10,6 @@ import io.samsa.coordinator.group.OffsetProtocol;
 import io.samsa.coordinator.record.GroupRecordSerde;
 import io.samsa.coordinator.runtime.CoordinatorRuntime;
 import io.samsa.wire.ErrorCode;
-import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.ConsumerGroupDescribeRequest;
 import io.samsa.wire.message.ConsumerGroupDescribeResponse;
 import io.samsa.wire.message.ConsumerGroupHeartbeatRequest;
@@ -38,7 +40,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 
@@ -299,23 +300,5 @@ public final class GroupCoordinator implements AutoCloseable {
     @Override
     public void close() {
         runtime.close();
-    }
-
-    private static <T> CompletableFuture<List<T>> all(List<CompletableFuture<T>> parts) {
-        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-            List<T> out = new ArrayList<>(parts.size());
-            for (CompletableFuture<T> f : parts) {
-                out.add(f.join());
-            }
-            return out;
-        });
-    }
-
-    /** The error code for a failed coordinator operation (typed errors keep their code). */
-    static short code(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t instanceof SamsaException s ? s.errorCode().code() : ErrorCode.UNKNOWN_SERVER_ERROR.code();
     }
 }

@@ -1,5 +1,8 @@
 package io.samsa.coordinator;
 
+import static io.samsa.coordinator.ConfigProps.intProp;
+import static io.samsa.coordinator.ConfigProps.longProp;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -79,16 +82,6 @@ public record GroupCoordinatorConfig(int numPartitions, int initialRebalanceDela
                 intProp(props, "group.consumer.session.timeout.ms", 45_000),
                 intProp(props, "group.consumer.heartbeat.interval.ms", 5_000),
                 assignors, consumer, intProp(props, "message.max.bytes", 1024 * 1024 + 12));
-    }
-
-    private static int intProp(Map<String, String> props, String name, int dflt) {
-        String v = props.get(name);
-        return v == null ? dflt : Integer.parseInt(v.trim());
-    }
-
-    private static long longProp(Map<String, String> props, String name, long dflt) {
-        String v = props.get(name);
-        return v == null ? dflt : Long.parseLong(v.trim());
     }
 
     /** A copy with a different partition count (tests). */

@@ -180,14 +180,9 @@ final class GroupRecords {
         return list;
     }
 
-    /**
-     * An upper bound of the bytes {@code r} takes as the only record of a v2 batch: the 61-byte batch header,
-     * the record's varint fields (at most 5 bytes each, 7 of them), its key and value with their 2-byte prefixes.
-     */
+    /** An upper bound of the bytes {@code r} takes as the only record of a v2 batch (61-byte header). */
     static int sizeInBatch(TypedRecord r) {
-        long size = 61L + 7 * 5 + 2 + r.key().size((short) 0)
-                + (r.value() == null ? 0 : 2 + r.value().size(r.valueVersion()));
-        return (int) Math.min(Integer.MAX_VALUE, size);
+        return (int) Math.min(Integer.MAX_VALUE, 61L + r.sizeInBatch());
     }
 
     private static String nz(String s) {

@@ -23,4 +23,13 @@ public record TypedRecord(Message key, Message value, short valueVersion) {
     public short type() {
         return key.apiKey();
     }
+
+    /**
+     * An upper bound of the bytes this record takes inside a v2 batch, beside the batch's 61-byte header: its varint
+     * fields (at most 5 bytes each, 7 of them), its key and value with their 2-byte prefixes.
+     */
+    public int sizeInBatch() {
+        long size = 7 * 5 + 2 + key.size((short) 0) + (value == null ? 0 : 2 + value.size(valueVersion));
+        return (int) Math.min(Integer.MAX_VALUE, size);
+    }
 }
