@@ -34,6 +34,8 @@ import io.samsa.wire.message.OffsetFetchRequest;
 import io.samsa.wire.message.OffsetFetchResponse;
 import io.samsa.wire.message.SyncGroupRequest;
 import io.samsa.wire.message.SyncGroupResponse;
+import io.samsa.wire.message.TxnOffsetCommitRequest;
+import io.samsa.wire.message.TxnOffsetCommitResponse;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -188,7 +190,8 @@ public final class GroupCoordinator implements AutoCloseable {
                         topics.add(new OffsetProtocol.FetchTopic(t.name(), t.topicId(), t.partitionIndexes()));
                     }
                 }
-                parts.add(fetchGroup(g.groupId(), topics, v >= 9 ? g.memberId() : null, g.memberEpoch(), v));
+                parts.add(fetchGroup(g.groupId(), topics, v >= 9 ? g.memberId() : null, g.memberEpoch(), v,
+                        req.requireStable()));
             }
             return all(parts).thenApply(list -> new OffsetFetchResponse().setGroups(list));
         }
@@ -199,17 +202,19 @@ public final class GroupCoordinator implements AutoCloseable {
                 topics.add(new OffsetProtocol.FetchTopic(t.name(), null, t.partitionIndexes()));
             }
         }
-        return fetchGroup(req.groupId(), topics, null, -1, v).thenApply(g -> toLegacy(g, v));
+        return fetchGroup(req.groupId(), topics, null, -1, v, v >= 7 && req.requireStable())
+                .thenApply(g -> toLegacy(g, v));
     }
 
     private CompletableFuture<OffsetFetchResponse.OffsetFetchResponseGroup> fetchGroup(
-            String groupId, List<OffsetProtocol.FetchTopic> topics, String memberId, int memberEpoch, short v) {
+            String groupId, List<OffsetProtocol.FetchTopic> topics, String memberId, int memberEpoch, short v,
+            boolean requireStable) {
         if (groupId == null || groupId.isEmpty()) {
             return CompletableFuture.completedFuture(new OffsetFetchResponse.OffsetFetchResponseGroup()
                     .setGroupId(groupId == null ? "" : groupId).setErrorCode(ErrorCode.INVALID_GROUP_ID.code()));
         }
         return runtime.scheduleRead(partitionFor(groupId), "OffsetFetch",
-                        s -> s.offsets().fetch(groupId, topics, memberId, memberEpoch, v))
+                        s -> s.offsets().fetch(groupId, topics, memberId, memberEpoch, v, requireStable))
                 .exceptionally(t -> new OffsetFetchResponse.OffsetFetchResponseGroup().setGroupId(groupId)
                         .setErrorCode(code(t)));
     }
@@ -232,6 +237,50 @@ public final class GroupCoordinator implements AutoCloseable {
             resp.topics().add(rt);
         }
         return resp;
+    }
+
+    // ---- transactional offsets
+
+    /**
+     * TxnOffsetCommit v0-6: offsets committed in a producer's transaction, pending until the transaction's marker
+     * reaches the group's partition ({@link #completeTransaction}). The server has already added the partition to the
+     * transaction (AddOffsetsToTxn for V1 producers; for v5+ V2 producers, the handler's own AddPartitionsToTxn).
+     */
+    public CompletableFuture<TxnOffsetCommitResponse> txnCommitOffsets(RequestMeta meta, TxnOffsetCommitRequest req) {
+        return runtime.scheduleWrite(partitionFor(req.groupId()), "TxnOffsetCommit",
+                        (s, ctx) -> s.txnCommitOffsets(ctx, meta, req))
+                .exceptionally(t -> txnCommitError(req, Futures.error(t)));
+    }
+
+    private static TxnOffsetCommitResponse txnCommitError(TxnOffsetCommitRequest req, ErrorCode code) {
+        TxnOffsetCommitResponse resp = new TxnOffsetCommitResponse();
+        for (TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic t : req.topics()) {
+            TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic rt =
+                    new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
+            for (TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition p : t.partitions()) {
+                rt.partitions().add(new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(code.code()));
+            }
+            resp.topics().add(rt);
+        }
+        return resp;
+    }
+
+    /**
+     * The transaction coordinator's commit ({@code commit}) or abort marker for producer {@code producerId} at
+     * {@code producerEpoch}, from coordinator epoch {@code coordinatorEpoch}, to {@code __consumer_offsets} partition
+     * {@code partition}: the server calls it instead of appending the marker itself (WriteTxnMarkers for a partition
+     * of this topic), so that the group coordinator writes the marker and replays it in one step: the producer's
+     * pending offsets take effect or are dropped. Completes with NONE once the marker is committed, or with the
+     * error for the marker's partition (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, the write's error). Never
+     * fails.
+     */
+    public CompletableFuture<ErrorCode> completeTransaction(int partition, long producerId, short producerEpoch,
+                                                           int coordinatorEpoch, boolean commit) {
+        return runtime.scheduleWrite(partition, "CompleteTransaction",
+                        (s, ctx) -> s.completeTransaction(ctx, producerId, producerEpoch, coordinatorEpoch, commit))
+                .thenApply(v -> ErrorCode.NONE)
+                .exceptionally(Futures::error);
     }
 
     public CompletableFuture<OffsetDeleteResponse> deleteOffsets(RequestMeta meta, OffsetDeleteRequest req) {

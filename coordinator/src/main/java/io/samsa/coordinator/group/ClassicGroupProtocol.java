@@ -668,7 +668,8 @@ final class ClassicGroupProtocol {
      */
     private void dropIfUnused(WriteContext ctx, ClassicGroup group) {
         if (group.isEmpty() && group.generationId == 0 && group.is(ClassicGroupState.EMPTY)
-                && !shard.offsets.hasOffsets(group.groupId) && shard.groups.get(group.groupId) == group) {
+                && !shard.offsets.hasOffsets(group.groupId) && !shard.offsets.hasPending(group.groupId)
+                && shard.groups.get(group.groupId) == group) {
             if (group.stored) {
                 ctx.append(GroupRecords.classicGroupTombstone(group.groupId));
             } else {

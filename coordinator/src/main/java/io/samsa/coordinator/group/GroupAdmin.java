@@ -129,12 +129,12 @@ public final class GroupAdmin {
             return out.setErrorCode(ErrorCode.NON_EMPTY_GROUP.code())
                     .setErrorMessage("Group " + groupId + " is not empty.");
         }
-        for (Map.Entry<String, TreeMap<Integer, OffsetStore.Committed>> t
-                : new TreeMap<>(shard.offsets.group(groupId)).entrySet()) {
-            for (int p : new ArrayList<>(t.getValue().keySet())) {
-                ctx.append(GroupRecords.offsetTombstone(groupId, t.getKey(), p));
-            }
-        }
+        // Offsets pending in a transaction go too (Kafka writes their tombstones as well).
+        Map<String, TreeSet<Integer>> partitions = shard.offsets.pendingPartitions(groupId);
+        shard.offsets.group(groupId).forEach((topic, parts) -> partitions.computeIfAbsent(topic, t -> new TreeSet<>())
+                .addAll(parts.keySet()));
+        partitions.forEach((topic, parts) -> parts.forEach(p -> ctx.append(GroupRecords.offsetTombstone(groupId,
+                topic, p))));
         GroupRecords.groupTombstones(g).forEach(ctx::append);
         return out;
     }

@@ -33,6 +33,8 @@ import java.util.UUID;
  */
 final class GroupReplay {
     private final GroupShard shard;
+    /** Records replayed so far, in the partition's order: the order of offsets (see OffsetStore.Committed). */
+    private long replayed;
 
     GroupReplay(GroupShard shard) {
         this.shard = shard;
@@ -42,6 +44,7 @@ final class GroupReplay {
      * @throws IllegalStateException when the record contradicts the state (e.g. a partition given to two members)
      */
     void replay(TypedRecord r) {
+        replayed++;
         CoordinatorRecordType type = CoordinatorRecordType.fromId(r.type());
         if (type == null) {
             throw new IllegalStateException("The group coordinator has no replay for record type " + r.type());
@@ -76,12 +79,45 @@ final class GroupReplay {
             shard.offsets.remove(k.group(), k.topic(), k.partition());
             return;
         }
-        shard.offsets.put(k.group(), k.topic(), k.partition(), new OffsetStore.Committed(v.offset(),
-                v.leaderEpoch(), v.metadata(), v.commitTimestamp(), v.expireTimestamp()));
-        if (shard.groups.computeIfAbsent(k.group(), g -> new ClassicGroup(g, v.commitTimestamp()))
-                instanceof ClassicGroup cg) {
+        shard.offsets.put(k.group(), k.topic(), k.partition(), committed(v));
+        simpleGroup(k.group(), v.commitTimestamp());
+    }
+
+    private OffsetStore.Committed committed(OffsetCommitValue v) {
+        return new OffsetStore.Committed(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp(),
+                v.expireTimestamp(), replayed);
+    }
+
+    /** An offset for a group that does not exist creates an empty classic group (a "simple" group), as in Kafka. */
+    private void simpleGroup(String groupId, long now) {
+        if (shard.groups.computeIfAbsent(groupId, g -> new ClassicGroup(g, now)) instanceof ClassicGroup cg) {
             cg.stored = true;
         }
+    }
+
+    /**
+     * A record of producer {@code producerId}'s transaction (TxnOffsetCommit): an offset that stays pending, invisible
+     * to OffsetFetch, until the producer's marker.
+     */
+    void replayTransactional(long producerId, TypedRecord r) {
+        replayed++;
+        if (CoordinatorRecordType.fromId(r.type()) != CoordinatorRecordType.OFFSET_COMMIT || r.value() == null) {
+            throw new IllegalStateException("A transaction of producer " + producerId + " can only commit offsets, not "
+                    + "record type " + r.type() + (r.value() == null ? " tombstones" : ""));
+        }
+        OffsetCommitKey k = (OffsetCommitKey) r.key();
+        OffsetCommitValue v = (OffsetCommitValue) r.value();
+        shard.offsets.putPending(producerId, k.group(), k.topic(), k.partition(), committed(v));
+        simpleGroup(k.group(), v.commitTimestamp());
+    }
+
+    /**
+     * Producer {@code producerId}'s transaction ended: on commit its offsets take effect (each unless the partition
+     * got a later offset meanwhile), on abort they are dropped.
+     */
+    void replayEndTransaction(long producerId, boolean commit) {
+        replayed++;
+        shard.offsets.endTransaction(producerId, commit).forEach(this::simpleGroup);
     }
 
     // ---- classic groups

@@ -20,6 +20,8 @@ import io.samsa.wire.message.OffsetDeleteRequest;
 import io.samsa.wire.message.OffsetDeleteResponse;
 import io.samsa.wire.message.SyncGroupRequest;
 import io.samsa.wire.message.SyncGroupResponse;
+import io.samsa.wire.message.TxnOffsetCommitRequest;
+import io.samsa.wire.message.TxnOffsetCommitResponse;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +49,7 @@ public final class GroupShard implements CoordinatorShard {
     final ClassicGroupProtocol classic;
     final ConsumerGroupProtocol consumer;
     final OffsetProtocol offsetProtocol;
+    final TxnOffsetProtocol txnOffsetProtocol;
     final GroupAdmin admin;
     private final GroupReplay replay = new GroupReplay(this);
     private final String prefix;
@@ -59,6 +62,7 @@ public final class GroupShard implements CoordinatorShard {
         this.classic = new ClassicGroupProtocol(this, config);
         this.consumer = new ConsumerGroupProtocol(this, config, topics);
         this.offsetProtocol = new OffsetProtocol(this, config, topics);
+        this.txnOffsetProtocol = new TxnOffsetProtocol(this, config, topics);
         this.admin = new GroupAdmin(this);
     }
 
@@ -79,6 +83,16 @@ public final class GroupShard implements CoordinatorShard {
     @Override
     public void replay(TypedRecord record) {
         replay.replay(record);
+    }
+
+    @Override
+    public void replayTransactional(long producerId, short producerEpoch, TypedRecord record) {
+        replay.replayTransactional(producerId, record);
+    }
+
+    @Override
+    public void replayEndTransaction(long producerId, short producerEpoch, boolean commit) {
+        replay.replayEndTransaction(producerId, commit);
     }
 
     @Override
@@ -147,6 +161,20 @@ public final class GroupShard implements CoordinatorShard {
         return offsetProtocol.delete(ctx, req);
     }
 
+    public TxnOffsetCommitResponse txnCommitOffsets(WriteContext ctx, RequestMeta meta, TxnOffsetCommitRequest req) {
+        return txnOffsetProtocol.commit(ctx, meta, req);
+    }
+
+    /**
+     * Writes the commit or abort marker of producer {@code producerId}'s transaction to this partition (the
+     * transaction coordinator's WriteTxnMarkers, through the server): its pending offsets take effect or go.
+     */
+    public Void completeTransaction(WriteContext ctx, long producerId, short producerEpoch, int coordinatorEpoch,
+                                    boolean commit) {
+        ctx.appendEndTransaction(producerId, producerEpoch, coordinatorEpoch, commit);
+        return null;
+    }
+
     /** Runs offset expiry now (tests; the timer does it every offsets.retention.check.interval.ms). */
     public int expireOffsets(WriteContext ctx) {
         return offsetProtocol.expire(ctx);
@@ -202,6 +230,7 @@ public final class GroupShard implements CoordinatorShard {
         for (String group : offsets.groups()) {
             sb.append("offsets ").append(group).append(' ').append(offsets.group(group)).append('\n');
         }
+        sb.append(offsets.describePending());
         return sb.toString();
     }
 

@@ -127,6 +127,17 @@ public final class OffsetProtocol {
      */
     public OffsetFetchResponse.OffsetFetchResponseGroup fetch(String groupId, List<FetchTopic> requested,
                                                               String memberId, int memberEpoch, short version) {
+        return fetch(groupId, requested, memberId, memberEpoch, version, false);
+    }
+
+    /**
+     * As {@link #fetch(String, List, String, int, short)}; with {@code requireStable} (v7+, KIP-447) a partition
+     * whose offset is pending in a transaction answers UNSTABLE_OFFSET_COMMIT, so that the consumer waits for the
+     * transaction to end.
+     */
+    public OffsetFetchResponse.OffsetFetchResponseGroup fetch(String groupId, List<FetchTopic> requested,
+                                                              String memberId, int memberEpoch, short version,
+                                                              boolean requireStable) {
         OffsetFetchResponse.OffsetFetchResponseGroup out = new OffsetFetchResponse.OffsetFetchResponseGroup()
                 .setGroupId(groupId);
         if (groupId == null) {
@@ -167,11 +178,13 @@ public final class OffsetProtocol {
             OffsetFetchResponse.OffsetFetchResponseTopics rt = new OffsetFetchResponse.OffsetFetchResponseTopics()
                     .setName(ft.name() == null ? "" : ft.name()).setTopicId(ft.id() == null ? rt0() : ft.id());
             for (int p : ft.partitions()) {
-                OffsetStore.Committed c = topicError == ErrorCode.NONE ? shard.offsets.get(groupId, name, p) : null;
+                ErrorCode error = topicError == ErrorCode.NONE && requireStable
+                        && shard.offsets.hasPending(groupId, name, p) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : topicError;
+                OffsetStore.Committed c = error == ErrorCode.NONE ? shard.offsets.get(groupId, name, p) : null;
                 rt.partitions().add(new OffsetFetchResponse.OffsetFetchResponsePartitions().setPartitionIndex(p)
                         .setCommittedOffset(c == null ? -1 : c.offset())
                         .setCommittedLeaderEpoch(c == null ? -1 : c.leaderEpoch())
-                        .setMetadata(c == null ? "" : c.metadata()).setErrorCode(topicError.code()));
+                        .setMetadata(c == null ? "" : c.metadata()).setErrorCode(error.code()));
             }
             out.topics().add(rt);
         }
@@ -204,7 +217,8 @@ public final class OffsetProtocol {
                 ErrorCode error = ErrorCode.NONE;
                 if (subscribed.contains(t.name())) {
                     error = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
-                } else if (shard.offsets.get(groupId, t.name(), p.partitionIndex()) != null) {
+                } else if (shard.offsets.get(groupId, t.name(), p.partitionIndex()) != null
+                        || shard.offsets.hasPending(groupId, t.name(), p.partitionIndex())) {
                     ctx.append(GroupRecords.offsetTombstone(groupId, t.name(), p.partitionIndex()));
                 }
                 rt.partitions().add(new OffsetDeleteResponse.OffsetDeleteResponsePartition()
@@ -233,6 +247,10 @@ public final class OffsetProtocol {
                     continue;
                 }
                 for (Map.Entry<Integer, OffsetStore.Committed> p : new TreeMap<>(t.getValue()).entrySet()) {
+                    if (shard.offsets.hasPending(groupId, t.getKey(), p.getKey())) {
+                        // A transaction will set it: expiring it now would drop the transaction's offset too.
+                        continue;
+                    }
                     OffsetStore.Committed c = p.getValue();
                     boolean dead = c.expireTimestamp() >= 0 ? now >= c.expireTimestamp()
                             : now - Math.max(c.commitTimestamp(), emptySince) >= config.offsetsRetentionMs();
@@ -242,7 +260,7 @@ public final class OffsetProtocol {
                     }
                 }
             }
-            if (empty && !shard.offsets.hasOffsets(groupId) && g != null) {
+            if (empty && !shard.offsets.hasOffsets(groupId) && !shard.offsets.hasPending(groupId) && g != null) {
                 GroupRecords.groupTombstones(g).forEach(ctx::append);
                 log.info("{}Group {} removed: empty and all its offsets expired", shard.prefix(), groupId);
             }
@@ -250,7 +268,7 @@ public final class OffsetProtocol {
         // Kafka's cleanup also forgets empty groups that hold no offsets at all (never committed, or their
         // offsets were deleted): nothing else would ever remove them.
         for (Group g : new ArrayList<>(shard.groups.values())) {
-            if (g.isEmpty() && !shard.offsets.hasOffsets(g.groupId())) {
+            if (g.isEmpty() && !shard.offsets.hasOffsets(g.groupId()) && !shard.offsets.hasPending(g.groupId())) {
                 GroupRecords.groupTombstones(g).forEach(ctx::append);
                 log.info("{}Group {} removed: empty and without committed offsets", shard.prefix(), g.groupId());
             }
