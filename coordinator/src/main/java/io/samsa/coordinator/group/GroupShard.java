@@ -62,7 +62,7 @@ public final class GroupShard implements CoordinatorShard {
         this.classic = new ClassicGroupProtocol(this, config);
         this.consumer = new ConsumerGroupProtocol(this, config, topics);
         this.offsetProtocol = new OffsetProtocol(this, config, topics);
-        this.txnOffsetProtocol = new TxnOffsetProtocol(this, config, topics);
+        this.txnOffsetProtocol = new TxnOffsetProtocol(this);
         this.admin = new GroupAdmin(this);
     }
 

@@ -52,22 +52,11 @@ public final class OffsetProtocol {
         for (OffsetCommitRequest.OffsetCommitRequestTopic t : req.topics()) {
             OffsetCommitResponse.OffsetCommitResponseTopic rt = new OffsetCommitResponse.OffsetCommitResponseTopic()
                     .setName(t.name()).setTopicId(t.topicId());
-            String name = t.name();
-            ErrorCode topicError = groupError;
-            if (topicError == ErrorCode.NONE && v >= 10) {
-                TopicMetadata.Topic topic = topics.topic(t.topicId());
-                if (topic == null) {
-                    topicError = ErrorCode.UNKNOWN_TOPIC_ID;
-                } else {
-                    name = topic.name();
-                }
-            }
+            Target target = target(groupError, v >= 10, t.name(), t.topicId());
+            String name = target.name();
             for (OffsetCommitRequest.OffsetCommitRequestPartition p : t.partitions()) {
-                ErrorCode error = topicError;
                 String md = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (error == ErrorCode.NONE && md.length() > config.offsetMetadataMaxBytes()) {
-                    error = ErrorCode.OFFSET_METADATA_TOO_LARGE;
-                }
+                ErrorCode error = partitionError(target.error(), md);
                 if (error == ErrorCode.NONE) {
                     OffsetStore.Committed c = new OffsetStore.Committed(p.committedOffset(),
                             p.committedLeaderEpoch(), md, ctx.now(), expire);
@@ -79,6 +68,25 @@ public final class OffsetProtocol {
             resp.topics().add(rt);
         }
         return resp;
+    }
+
+    /** The topic of a commit and its error: an earlier (group) error stands, else an id unknown here. */
+    record Target(String name, ErrorCode error) {
+    }
+
+    /** The topic a commit names, by name, or by id when {@code byId} (OffsetCommit v10+, TxnOffsetCommit v6+). */
+    Target target(ErrorCode groupError, boolean byId, String name, UUID id) {
+        if (groupError != ErrorCode.NONE || !byId) {
+            return new Target(name, groupError);
+        }
+        TopicMetadata.Topic topic = topics.topic(id);
+        return topic == null ? new Target(name, ErrorCode.UNKNOWN_TOPIC_ID) : new Target(topic.name(), ErrorCode.NONE);
+    }
+
+    /** A partition's error: its topic's, else OFFSET_METADATA_TOO_LARGE over offset.metadata.max.bytes. */
+    ErrorCode partitionError(ErrorCode topicError, String metadata) {
+        return topicError == ErrorCode.NONE && metadata.length() > config.offsetMetadataMaxBytes()
+                ? ErrorCode.OFFSET_METADATA_TOO_LARGE : topicError;
     }
 
     private ErrorCode validateCommit(String groupId, String memberId, String instanceId, int generationOrEpoch) {

@@ -1,8 +1,6 @@
 package io.samsa.coordinator.group;
 
-import io.samsa.coordinator.GroupCoordinatorConfig;
 import io.samsa.coordinator.RequestMeta;
-import io.samsa.coordinator.TopicMetadata;
 import io.samsa.coordinator.runtime.WriteContext;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.TxnOffsetCommitRequest;
@@ -17,13 +15,9 @@ import io.samsa.wire.message.TxnOffsetCommitResponse;
  */
 final class TxnOffsetProtocol {
     private final GroupShard shard;
-    private final GroupCoordinatorConfig config;
-    private final TopicMetadata topics;
 
-    TxnOffsetProtocol(GroupShard shard, GroupCoordinatorConfig config, TopicMetadata topics) {
+    TxnOffsetProtocol(GroupShard shard) {
         this.shard = shard;
-        this.config = config;
-        this.topics = topics;
     }
 
     TxnOffsetCommitResponse commit(WriteContext ctx, RequestMeta meta, TxnOffsetCommitRequest req) {
@@ -36,28 +30,16 @@ final class TxnOffsetProtocol {
         for (TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic t : req.topics()) {
             TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic rt =
                     new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
-            String name = t.name();
-            ErrorCode topicError = groupError;
-            if (topicError == ErrorCode.NONE && v >= 6) {
-                // v6+ (KIP-1319): topics by id.
-                TopicMetadata.Topic topic = topics.topic(t.topicId());
-                if (topic == null) {
-                    topicError = ErrorCode.UNKNOWN_TOPIC_ID;
-                } else {
-                    name = topic.name();
-                }
-            }
+            // v6+ (KIP-1319): topics by id.
+            OffsetProtocol.Target target = shard.offsetProtocol.target(groupError, v >= 6, t.name(), t.topicId());
             for (TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition p : t.partitions()) {
-                ErrorCode error = topicError;
                 String md = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (error == ErrorCode.NONE && md.length() > config.offsetMetadataMaxBytes()) {
-                    error = ErrorCode.OFFSET_METADATA_TOO_LARGE;
-                }
+                ErrorCode error = shard.offsetProtocol.partitionError(target.error(), md);
                 if (error == ErrorCode.NONE) {
                     OffsetStore.Committed c = new OffsetStore.Committed(p.committedOffset(),
                             v >= 2 ? p.committedLeaderEpoch() : -1, md, ctx.now(), -1);
                     ctx.appendTransactional(req.producerId(), req.producerEpoch(),
-                            GroupRecords.offset(groupId, name, p.partitionIndex(), c));
+                            GroupRecords.offset(groupId, target.name(), p.partitionIndex(), c));
                 }
                 rt.partitions().add(new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
