@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.samsa.coordinator.runtime.TypedRecord;
 import io.samsa.coordinator.txn.TxnState;
 import io.samsa.coordinator.txn.record.TransactionLogKey;
 import io.samsa.coordinator.txn.record.TransactionLogValue;
 import io.samsa.coordinator.txn.record.TransactionRecordSerde;
-import io.samsa.coordinator.runtime.TypedRecord;
+import io.samsa.testkit.Simulation;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.EndTxnResponse;
 import io.samsa.wire.message.InitProducerIdResponse;
@@ -31,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * changing; and coordinator failovers in whatever state the transactions are. After every step a fresh load of the
  * written records finds the same state. At the end, once markers are answered and time passes, no transaction is left
  * half-completed, and the log shows that every marker matched the PrepareCommit/PrepareAbort of its transaction and
- * that a transaction completed only after every one of its partitions had its marker. A failure names its seed;
- * {@code -Dreplay.seed=N} runs only that one, {@code -Dreplay.seeds=N} runs seeds 1 to N (25 by default).
+ * that a transaction completed only after every one of its partitions had its marker. 25 seeds by default; a failure
+ * names its seed, {@code -Dsim.seed=N} replays it, {@code -Dsim.seeds=K} runs K seeds (testkit's {@link Simulation}).
  */
 class TransactionReplayPropertyTest {
     private static final String[] IDS = {"a", "b", "c", "d"};
@@ -53,19 +54,11 @@ class TransactionReplayPropertyTest {
 
     @Test
     void aFreshLoadFindsTheSameStateAndTransactionsEndEverywhereAlike() {
-        Long only = Long.getLong("replay.seed");
-        long seeds = Long.getLong("replay.seeds", 25);
-        for (long seed = only == null ? 1 : only; seed <= (only == null ? seeds : only); seed++) {
-            try {
-                run(seed);
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError("seed " + seed + " (-Dreplay.seed=" + seed + "): " + e.getMessage(), e);
-            }
-        }
+        Simulation.forEachSeed("TransactionReplayPropertyTest", 25, this::run);
     }
 
     private void run(long seed) {
-        Random rnd = new Random(seed);
+        Random rnd = Simulation.random(seed);
         TxnHarness h = new TxnHarness(Map.of("transactional.id.expiration.ms", "120000",
                 "transaction.remove.expired.transaction.cleanup.interval.ms", "7000",
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000",

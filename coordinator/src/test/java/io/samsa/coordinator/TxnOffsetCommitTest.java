@@ -4,6 +4,7 @@ import static io.samsa.coordinator.Harness.done;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.samsa.testkit.Simulation;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.ConsumerGroupHeartbeatRequest;
 import io.samsa.wire.message.ConsumerGroupHeartbeatResponse;
@@ -204,7 +205,11 @@ class TxnOffsetCommitTest {
 
     @Test
     void aFreshLoadFindsTheSamePendingAndCommittedOffsets() {
-        Random rnd = new Random(Long.getLong("replay.seed", 7));
+        Simulation.forEachSeed("TxnOffsetCommitTest", 5, this::randomSteps);
+    }
+
+    private void randomSteps(long seed) {
+        Random rnd = Simulation.random(seed);
         Harness live = new Harness();
         for (int step = 0; step < 400; step++) {
             long pid = 1 + rnd.nextInt(3);
