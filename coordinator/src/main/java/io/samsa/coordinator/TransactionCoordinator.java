@@ -108,8 +108,14 @@ public final class TransactionCoordinator implements AutoCloseable {
         short v = meta.apiVersion();
         String id = req.transactionalId();
         if (id == null) {
-            return producerIds.nextProducerId().handle((pid, t) -> t == null
-                    ? new InitProducerIdResponse().setProducerId(pid).setProducerEpoch((short) 0)
+            CompletableFuture<Long> pid;
+            try {
+                pid = producerIds.nextProducerId();
+            } catch (RuntimeException e) {
+                pid = CompletableFuture.failedFuture(e);
+            }
+            return pid.handle((p, t) -> t == null
+                    ? new InitProducerIdResponse().setProducerId(p).setProducerEpoch((short) 0)
                     : initError(error(t), v));
         }
         ErrorCode refused = id.isEmpty() ? ErrorCode.INVALID_REQUEST

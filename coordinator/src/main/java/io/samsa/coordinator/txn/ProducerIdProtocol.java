@@ -44,7 +44,7 @@ final class ProducerIdProtocol {
             return;
         }
         if (a.hasExpected() && !recognises(m, a)) {
-            log.info("{}Fencing a producer of {} that names producer {} epoch {}: the id holds producer {} epoch {}",
+            log.debug("{}Fencing a producer of {} that names producer {} epoch {}: the id holds producer {} epoch {}",
                     shard.prefix(), a.transactionalId(), a.expectedProducerId(), a.expectedEpoch(), m.producerId,
                     m.producerEpoch);
             answer(ctx, out, ErrorCode.PRODUCER_FENCED);
@@ -102,7 +102,7 @@ final class ProducerIdProtocol {
             bump = false;
             last = m.lastProducerEpoch;
         } else {
-            log.info("{}Fencing a producer of {} at epoch {}: the id is at epoch {} (previously {})", shard.prefix(),
+            log.debug("{}Fencing a producer of {} at epoch {}: the id is at epoch {} (previously {})", shard.prefix(),
                     m.transactionalId, a.expectedEpoch(), m.producerEpoch, m.lastProducerEpoch);
             answer(ctx, out, ErrorCode.PRODUCER_FENCED);
             return;
