@@ -97,6 +97,17 @@ class InitProducerIdTest {
     }
 
     @Test
+    void aV2TransactionIsFencedPastTheEpochOfAnEndTxnRetryWhateverTheFinalizedVersion() {
+        h.transactionVersion.set(1);
+        InitProducerIdResponse p = h.init("app");
+        h.addFromBroker(5, false, "app", p.producerId(), p.producerEpoch(), tp("t", 0));
+        assertEquals(ErrorCode.CONCURRENT_TRANSACTIONS.code(), code(h.init("app")));
+        assertEquals(List.of("abort 1000 2 t-0"), h.markers.log());
+        assertEquals(ErrorCode.PRODUCER_FENCED.code(), h.end(5, "app", p.producerId(), p.producerEpoch(), false)
+                .errorCode(), "the fenced producer's abort is not taken for a retry of an EndTxn that bumped once");
+    }
+
+    @Test
     void whileMarkersAreBeingWrittenInitAnswersConcurrentTransactions() {
         InitProducerIdResponse p = h.init("app");
         h.add("app", p.producerId(), p.producerEpoch(), tp("t", 0));

@@ -222,10 +222,11 @@ final class TxnProtocol {
      * Aborts {@code m}'s ongoing transaction under a bumped epoch that its producer never gets, so that the producer's
      * further requests are fenced and the markers reject its late writes. Under the finalized V2 protocol the abort
      * bumps once more, as any V2 EndTxn does (Kafka's PrepareEpochFence then PrepareAbort); never past
-     * Short.MAX_VALUE.
+     * Short.MAX_VALUE. Also when the transaction itself is V2 (Kafka looks at the finalized version only): a single
+     * bump would let the fenced V2 producer's EndTxn pass for a retry (its epoch one below) and hand it the new epoch.
      */
     void fenceAndAbort(WriteContext ctx, TxnMetadata m, String why) {
-        short tv = shard.serverTransactionVersion();
+        short tv = (short) Math.max(shard.serverTransactionVersion(), m.clientTransactionVersion);
         short fenced = bumped(m.producerEpoch);
         TxnMetadata.Transition t = m.to(TxnState.PREPARE_ABORT);
         t.producerEpoch = tv >= TV2 ? bumped(fenced) : fenced;
