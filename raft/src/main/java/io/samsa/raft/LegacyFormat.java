@@ -1,5 +1,6 @@
 package io.samsa.raft;
 
+import io.samsa.common.Disk;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.record.RecordBatchView;
@@ -7,7 +8,6 @@ import io.samsa.wire.record.RecordBatchView;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -25,24 +25,24 @@ final class LegacyFormat {
     }
 
     /** Throws {@code KAFKA_STORAGE_ERROR} saying what to do when {@code dir} holds a log of the earlier format. */
-    static void refuseIfPresent(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
+    static void refuseIfPresent(Disk disk, Path dir) throws IOException {
+        if (!disk.isDirectory(dir)) {
             return;
         }
-        for (Path p : SegmentedRaftLog.list(dir)) {
+        for (Path p : disk.list(dir)) {
             String name = p.getFileName().toString();
-            if (name.matches("\\d{20}\\.log") && !isRecordBatchSegment(p, Long.parseLong(name.substring(0, 20)))) {
+            if (name.matches("\\d{20}\\.log") && !isRecordBatchSegment(disk, p, Long.parseLong(name.substring(0, 20)))) {
                 throw refused(dir, p, "is not a segment of record batches");
             }
-            if (name.endsWith(SnapshotId.SUFFIX) && startsWithInt(p, SNAPSHOT_MAGIC)) {
+            if (name.endsWith(SnapshotId.SUFFIX) && startsWithInt(disk, p, SNAPSHOT_MAGIC)) {
                 throw refused(dir, p, "is a snapshot in the earlier format");
             }
         }
     }
 
     /** A segment's first batch starts with the segment's base offset and has magic 2 (an empty file passes). */
-    private static boolean isRecordBatchSegment(Path segment, long baseOffset) throws IOException {
-        ByteBuffer head = readHead(segment, RecordBatchView.MAGIC_OFFSET + 1);
+    private static boolean isRecordBatchSegment(Disk disk, Path segment, long baseOffset) throws IOException {
+        ByteBuffer head = readHead(disk, segment, RecordBatchView.MAGIC_OFFSET + 1);
         if (head.limit() <= RecordBatchView.MAGIC_OFFSET) {
             // Too short to tell: a new log's first batch torn by a crash, which recovery cuts.
             return head.limit() < 8 || head.getLong(0) == baseOffset;
@@ -50,14 +50,14 @@ final class LegacyFormat {
         return head.getLong(0) == baseOffset && head.get(RecordBatchView.MAGIC_OFFSET) == RecordBatchView.MAGIC_V2;
     }
 
-    private static boolean startsWithInt(Path file, int value) throws IOException {
-        ByteBuffer head = readHead(file, 4);
+    private static boolean startsWithInt(Disk disk, Path file, int value) throws IOException {
+        ByteBuffer head = readHead(disk, file, 4);
         return head.limit() == 4 && head.getInt(0) == value;
     }
 
-    private static ByteBuffer readHead(Path file, int bytes) throws IOException {
+    private static ByteBuffer readHead(Disk disk, Path file, int bytes) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(bytes);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = disk.open(file, StandardOpenOption.READ)) {
             while (buf.hasRemaining() && ch.read(buf) > 0) {
                 // keep reading
             }

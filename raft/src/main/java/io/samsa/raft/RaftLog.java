@@ -2,13 +2,16 @@ package io.samsa.raft;
 
 import io.netty.buffer.ByteBuf;
 import io.samsa.common.Clock;
+import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
+import io.samsa.common.SerialExecutor;
 import io.samsa.log.EpochEndOffset;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The durable store of one Raft replica: the log of record batches (v2, CRC32C, the leader epoch in each batch's
@@ -17,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>{@link #open} implements it over the {@code log} module ({@code io.samsa.log.Log}: segments, indexes,
  * recovery that cuts a torn tail, truncation, the leader-epoch cache, group commit on its flusher) in
- * {@code <dataDir>/__cluster_metadata-0/}.
+ * {@code <dataDir>/__cluster_metadata-0/}, every file operation through a {@link Disk}.
  *
  * <p>Not thread-safe: one thread (the replica's executor) calls it, except the futures, which complete on the
  * log's flushing thread.
@@ -98,9 +101,21 @@ public interface RaftLog extends AutoCloseable {
      * Opens (creating it when absent) the log in {@code <dataDir>/__cluster_metadata-0}, recovering it after an
      * unclean stop and forcing the recovered tail to disk before returning. Refuses a directory written in the
      * format of earlier Samsa versions with {@code KAFKA_STORAGE_ERROR} and a message saying what to do. Deletes
-     * snapshot files left half-written. {@code scheduler} runs delayed file deletions.
+     * snapshot files left half-written. {@code scheduler} runs delayed file deletions. The files are the real
+     * file system's, and the log module's flusher runs on a thread of its own.
      */
     static RaftLog open(Path dataDir, RaftLogConfig config, Clock clock, Scheduler scheduler) throws IOException {
-        return SegmentedRaftLog.open(dataDir, config, clock, scheduler);
+        return SegmentedRaftLog.open(dataDir, config, clock, scheduler, Disk.SYSTEM, null, null);
+    }
+
+    /**
+     * {@link #open(Path, RaftLogConfig, Clock, Scheduler)} with every file operation through {@code disk} and the
+     * log module's flusher on the given executors ({@code LogManager.Builder.flusherExecutors}): forces and group
+     * commits on {@code flusherForcing}, its periodic pass on {@code flusherTimer}. A simulation passes testkit's
+     * simulated disk and executors, so that a crash loses what was not forced and a run replays from its seed.
+     */
+    static RaftLog open(Path dataDir, RaftLogConfig config, Clock clock, Scheduler scheduler, Disk disk,
+                        Executor flusherForcing, SerialExecutor flusherTimer) throws IOException {
+        return SegmentedRaftLog.open(dataDir, config, clock, scheduler, disk, flusherForcing, flusherTimer);
     }
 }

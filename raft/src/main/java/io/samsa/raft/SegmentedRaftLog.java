@@ -3,10 +3,11 @@ package io.samsa.raft;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.samsa.common.Clock;
+import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
+import io.samsa.common.SerialExecutor;
 import io.samsa.log.AppendResult;
 import io.samsa.log.EpochEndOffset;
-import io.samsa.log.FileForcer;
 import io.samsa.log.FileSlice;
 import io.samsa.log.Log;
 import io.samsa.log.LogConfig;
@@ -21,8 +22,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -30,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * {@link RaftLog} over the log module: the records live in an {@link Log} of its own {@link LogManager} (in
@@ -37,7 +37,8 @@ import java.util.Map;
  * metadata log: every append asks for a force ({@code flush.messages=1}: its future completes after the
  * flusher's group commit), no time or size retention (only {@link #trimToSnapshots} deletes segments, through
  * {@code retention.bytes=0} and the snapshot's end as the bound), no timestamp checks. Snapshots and the
- * election state ({@code quorum-state}) are files beside the segments.
+ * election state ({@code quorum-state}) are files beside the segments. Every file operation goes through the
+ * {@link Disk} it was opened with (testkit's simulated disk in simulations).
  *
  * <p>Not thread-safe: the replica's executor calls it.
  */
@@ -47,14 +48,17 @@ final class SegmentedRaftLog implements RaftLog {
     static final String ELECTION_STATE_FILE = "quorum-state";
 
     private final Path dir;
+    private final Disk disk;
     private final RaftLogConfig config;
     private final LogManager logs;
     private final Log records;
     private final String prefix;
     private ElectionState electionState;
 
-    private SegmentedRaftLog(Path dir, RaftLogConfig config, LogManager logs, Log records, ElectionState state) {
+    private SegmentedRaftLog(Path dir, Disk disk, RaftLogConfig config, LogManager logs, Log records,
+                             ElectionState state) {
         this.dir = dir;
+        this.disk = disk;
         this.config = config;
         this.logs = logs;
         this.records = records;
@@ -62,39 +66,53 @@ final class SegmentedRaftLog implements RaftLog {
         this.prefix = "[raft-log " + dir + "] ";
     }
 
-    static SegmentedRaftLog open(Path dataDir, RaftLogConfig config, Clock clock, Scheduler scheduler)
-            throws IOException {
+    /**
+     * Opens the log in {@code <dataDir>/__cluster_metadata-0} on {@code disk}; the log module's flusher runs on
+     * {@code flusherForcing} and {@code flusherTimer}, or on a thread of its own when they are null.
+     */
+    static SegmentedRaftLog open(Path dataDir, RaftLogConfig config, Clock clock, Scheduler scheduler, Disk disk,
+                                 Executor flusherForcing, SerialExecutor flusherTimer) throws IOException {
         Path dir = dataDir.resolve(DIR_NAME);
-        LegacyFormat.refuseIfPresent(dir);
-        if (Files.isDirectory(dir)) {
-            for (Path p : list(dir)) {
+        LegacyFormat.refuseIfPresent(disk, dir);
+        if (disk.isDirectory(dir)) {
+            for (Path p : disk.list(dir)) {
                 if (p.getFileName().toString().endsWith(SnapshotId.PARTIAL_SUFFIX)) {
-                    Files.delete(p);
+                    disk.deleteIfExists(p);
                 }
             }
         }
         LogConfig logConfig = logConfig(config);
-        LogManager logs = manager(dataDir, logConfig, clock, scheduler, config);
+        IoSupplier<LogManager> manager = () -> {
+            LogManager.Builder b = LogManager.builder(dataDir).disk(disk).clock(clock).scheduler(scheduler)
+                .configs(t -> logConfig).flusherPollMs(config.flusherPollMs());
+            if (flusherForcing != null) {
+                b.flusherExecutors(flusherForcing, flusherTimer);
+            } else {
+                b.flusherThreads(1);
+            }
+            return b.build();
+        };
+        LogManager logs = manager.get();
         try {
             if (!logs.startedClean() && logs.get(TOPIC, 0) != null) {
                 // Recovery kept what it found on disk, but what lay past the recovery point may not have been
                 // forced: close (which forces it) and open again before any of it counts as committed.
                 logs.close();
-                logs = manager(dataDir, logConfig, clock, scheduler, config);
+                logs = manager.get();
             }
             Log records = logs.getOrCreate(TOPIC, 0, logConfig);
-            ElectionState state = readElectionState(dir.resolve(ELECTION_STATE_FILE));
-            return new SegmentedRaftLog(dir, config, logs, records, state);
+            ElectionState state = readElectionState(disk, dir.resolve(ELECTION_STATE_FILE));
+            return new SegmentedRaftLog(dir, disk, config, logs, records, state);
         } catch (IOException | RuntimeException e) {
             logs.close();
             throw e;
         }
     }
 
-    private static LogManager manager(Path dataDir, LogConfig logConfig, Clock clock, Scheduler scheduler,
-                                      RaftLogConfig config) throws IOException {
-        return LogManager.builder(dataDir).clock(clock).scheduler(scheduler).configs(t -> logConfig)
-            .flusherThreads(1).flusherPollMs(config.flusherPollMs()).build();
+    /** Opens something, or fails with an {@link IOException}. */
+    @FunctionalInterface
+    private interface IoSupplier<T> {
+        T get() throws IOException;
     }
 
     static LogConfig logConfig(RaftLogConfig config) {
@@ -188,7 +206,7 @@ final class SegmentedRaftLog implements RaftLog {
     @Override
     public List<SnapshotId> snapshots() throws IOException {
         List<SnapshotId> out = new ArrayList<>();
-        for (Path p : list(dir)) {
+        for (Path p : disk.list(dir)) {
             SnapshotId id = SnapshotId.parse(p.getFileName().toString());
             if (id != null) {
                 out.add(id);
@@ -200,7 +218,7 @@ final class SegmentedRaftLog implements RaftLog {
 
     @Override
     public ByteBuf readSnapshot(SnapshotId id) throws IOException {
-        return Unpooled.wrappedBuffer(Files.readAllBytes(dir.resolve(id.fileName())));
+        return Unpooled.wrappedBuffer(disk.readAllBytes(dir.resolve(id.fileName())));
     }
 
     @Override
@@ -218,10 +236,10 @@ final class SegmentedRaftLog implements RaftLog {
         }
         int kept = Math.min(config.snapshotsRetained(), snapshots.size());
         for (SnapshotId old : snapshots.subList(kept, snapshots.size())) {
-            Files.deleteIfExists(dir.resolve(old.fileName()));
+            disk.deleteIfExists(dir.resolve(old.fileName()));
         }
         if (kept < snapshots.size()) {
-            FileForcer.SYSTEM.forceDirectory(dir);
+            disk.forceDirectory(dir);
         }
         // retention.bytes=0: every segment that ends at or below the bound goes (the active one is rolled
         // first when it does too).
@@ -257,11 +275,11 @@ final class SegmentedRaftLog implements RaftLog {
     }
 
     /** version 0, then "epoch leaderId votedId". */
-    private static ElectionState readElectionState(Path file) throws IOException {
-        if (!Files.exists(file)) {
+    private static ElectionState readElectionState(Disk disk, Path file) throws IOException {
+        if (!disk.exists(file)) {
             return ElectionState.NONE;
         }
-        String[] lines = Files.readString(file, StandardCharsets.US_ASCII).split("\n");
+        String[] lines = new String(disk.readAllBytes(file), StandardCharsets.US_ASCII).split("\n");
         try {
             String[] f = lines.length == 2 && lines[0].equals("0") ? lines[1].trim().split(" ") : new String[0];
             if (f.length != 3) {
@@ -274,27 +292,16 @@ final class SegmentedRaftLog implements RaftLog {
     }
 
     /** Writes {@code temp}, forces it, renames it to {@code target} atomically and forces the directory. */
-    private static void writeDurably(Path temp, Path target, ByteBuffer bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+    private void writeDurably(Path temp, Path target, ByteBuffer bytes) throws IOException {
+        try (FileChannel ch = disk.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             while (bytes.hasRemaining()) {
                 ch.write(bytes);
             }
-            FileForcer.SYSTEM.force(ch, temp);
+            disk.force(ch);
         }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        FileForcer.SYSTEM.forceDirectory(target.getParent());
-    }
-
-    static List<Path> list(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                out.add(p);
-            }
-        }
-        out.sort(null);
-        return out;
+        disk.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        disk.forceDirectory(target.getParent());
     }
 
     @Override
