@@ -270,8 +270,9 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
         long last = -1;
         int i = 0;
         try {
-            for (; i < batches.size() && failureNow() == null; i++) {
-                Pending<T> p = batches.get(i);
+            while (i < batches.size() && failureNow() == null) {
+                // Counted before the write: an Error thrown by it must not make the finally below release p twice.
+                Pending<T> p = batches.get(i++);
                 try {
                     RaftLog.Appended a = raftLog.appendAsLeader(p.bytes(), p.batch().epoch());
                     if (a.firstOffset() != p.batch().baseOffset()) {
