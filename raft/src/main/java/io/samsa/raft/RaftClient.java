@@ -5,6 +5,7 @@ import io.samsa.common.SerialExecutor;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,9 +15,10 @@ import java.util.concurrent.CompletableFuture;
  * load, and about leader changes. A snapshot holds the whole state below an offset, after which the log before it
  * may be trimmed.
  *
- * <p>Today's implementation is a single voter ({@link #singleVoter}): it is always the leader, and "committed"
- * means "fsynced". A Raft quorum (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot over a
- * {@link RaftChannel}) will implement the same interface.
+ * <p>Two implementations: the single voter of a one-node broker ({@link #singleVoter}), always the leader, for
+ * which "committed" means "fsynced"; and a replica of a Raft quorum ({@link #quorum}: Vote with pre-vote,
+ * BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot over a {@link RaftChannel}), for which it means "on
+ * disk on a majority of the voters".
  *
  * <p>Threads: every method is thread-safe. Listeners are called on the log's {@link SerialExecutor}, one call at
  * a time and in order; they must be quick and must not block (hand work over to their own executor).
@@ -74,6 +76,12 @@ public interface RaftClient<T> extends AutoCloseable {
     /** The newest snapshot, or null when there is none. */
     SnapshotId latestSnapshot();
 
+    /**
+     * What DescribeQuorum answers, taken on the leader: fails with {@code NOT_LEADER_OR_FOLLOWER} on a replica that
+     * does not lead. Completes on the log's executor.
+     */
+    CompletableFuture<QuorumInfo> describeQuorum();
+
     /** Stops: appends fail from now on; the log is closed. Blocks until it is (never call it on an event loop). */
     @Override
     void close();
@@ -89,5 +97,18 @@ public interface RaftClient<T> extends AutoCloseable {
     static <T> RaftClient<T> singleVoter(int nodeId, RaftLog log, RecordSerde<T> serde, SerialExecutor executor,
                                          Clock clock, int maxBatchBytes) throws IOException {
         return SingleVoterRaft.open(nodeId, log, serde, executor, clock, maxBatchBytes);
+    }
+
+    /**
+     * A replica of a Raft quorum (KIP-595, KIP-996, KIP-630) over {@code log} (which it then owns): a voter when
+     * {@code config.voters()} names it, else an observer. It talks to the other replicas through {@code channel}
+     * (it sets the channel's inbound handler), runs on {@code executor} with {@code clock}, and draws its random
+     * election timeouts from {@code random}. Opening reads the latest readable snapshot and the election state;
+     * blocking file I/O on the caller's thread. With {@code config.voters()} only this node it elects itself at
+     * once, writing a LeaderChange record first (unlike {@link #singleVoter}, whose log holds only data).
+     */
+    static <T> RaftClient<T> quorum(RaftConfig config, RaftLog log, RecordSerde<T> serde, RaftChannel channel,
+                                    SerialExecutor executor, Clock clock, Random random) throws IOException {
+        return RaftReplica.open(config, log, serde, channel, executor, clock, random);
     }
 }

@@ -66,6 +66,9 @@ public interface RaftLog extends AutoCloseable {
      */
     EpochEndOffset endOffsetForEpoch(int epoch);
 
+    /** The epoch of the batch holding {@code offset}, from the leader-epoch cache; -1 when none is known. */
+    int epochForOffset(long offset);
+
     /** Removes every batch at or above {@code offset}. */
     void truncateTo(long offset);
 

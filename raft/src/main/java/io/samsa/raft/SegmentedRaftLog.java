@@ -194,13 +194,36 @@ final class SegmentedRaftLog implements RaftLog {
     }
 
     @Override
+    public int epochForOffset(long offset) {
+        return records.epochForOffset(offset);
+    }
+
+    /**
+     * Truncates, and makes the removal of whole segments durable at once: the log module renames them for deletion
+     * without forcing the directory, so after a crash they could come back behind the entries appended in their
+     * place and make a log of two leaders' epochs that no leader wrote.
+     */
+    @Override
     public void truncateTo(long offset) {
+        int segments = records.segmentCount();
         records.truncateTo(offset);
+        if (records.segmentCount() != segments) {
+            forceDirectory();
+        }
     }
 
     @Override
     public void truncateFullyAndStartAt(long offset) {
         records.truncateFullyAndStartAt(offset);
+        forceDirectory();
+    }
+
+    private void forceDirectory() {
+        try {
+            disk.forceDirectory(dir);
+        } catch (IOException e) {
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot force " + dir, e);
+        }
     }
 
     @Override

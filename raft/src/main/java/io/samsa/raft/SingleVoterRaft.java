@@ -89,24 +89,12 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
         ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
         SnapshotId snapshot = null;
         for (SnapshotId id : raftLog.snapshots()) {
-            if (readSnapshot(raftLog, id, serde, alloc, prefix) != null) {
+            if (Snapshots.read(raftLog, id, serde, alloc, prefix) != null) {
                 snapshot = id;
                 break;
             }
         }
-        if (snapshot == null) {
-            if (raftLog.startOffset() > 0) {
-                throw storageError(prefix, "The log starts at offset " + raftLog.startOffset()
-                    + " and there is no readable snapshot before it");
-            }
-        } else if (raftLog.endOffset() < snapshot.endOffset()) {
-            log.info("{}The log ends at {}, before snapshot {}: restarting it at the snapshot's end", prefix,
-                raftLog.endOffset(), snapshot.fileName());
-            raftLog.truncateFullyAndStartAt(snapshot.endOffset());
-        } else if (raftLog.startOffset() > snapshot.endOffset()) {
-            throw storageError(prefix, "The log starts at offset " + raftLog.startOffset()
-                + ", after the end of snapshot " + snapshot.fileName());
-        }
+        Snapshots.checkLog(raftLog, snapshot, prefix);
         int known = Math.max(raftLog.electionState().epoch(), raftLog.lastEpoch());
         if (snapshot != null) {
             known = Math.max(known, snapshot.epoch());
@@ -116,24 +104,6 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
         log.info("{}Elected itself, the only voter, in epoch {}: log {}..{}, snapshot {}", prefix, epoch,
             raftLog.startOffset(), raftLog.endOffset(), snapshot == null ? "none" : snapshot.fileName());
         return new SingleVoterRaft<>(nodeId, raftLog, serde, executor, clock, maxBatchBytes, epoch, snapshot);
-    }
-
-    private static <T> Snapshot<T> readSnapshot(RaftLog raftLog, SnapshotId id, RecordSerde<T> serde,
-                                                ByteBufAllocator alloc, String prefix) throws IOException {
-        ByteBuf file = raftLog.readSnapshot(id);
-        try {
-            return SnapshotCodec.decode(id, file, serde, alloc);
-        } catch (DecodeException e) {
-            log.warn("{}Skipping unreadable snapshot {}: {}", prefix, id.fileName(), e.getMessage());
-            return null;
-        } finally {
-            file.release();
-        }
-    }
-
-    private static SamsaException storageError(String prefix, String message) {
-        log.error("{}{}", prefix, message);
-        return new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, message);
     }
 
     // ---------------------------------------------------------------- any thread
@@ -151,6 +121,19 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
     @Override
     public SnapshotId latestSnapshot() {
         return latestSnapshot;
+    }
+
+    @Override
+    public CompletableFuture<QuorumInfo> describeQuorum() {
+        long end = highWatermark;
+        long now = clock.milliseconds();
+        LeaderAndEpoch l = leader;
+        if (!l.hasLeader()) {
+            return CompletableFuture.failedFuture(new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+                "The log failed: node " + nodeId + " leads no more"));
+        }
+        return CompletableFuture.completedFuture(new QuorumInfo(nodeId, l.epoch(), end,
+            List.of(new QuorumInfo.ReplicaState(nodeId, end, now, now)), List.of()));
     }
 
     @Override
@@ -359,9 +342,9 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
         SnapshotId snapshotId = latestSnapshot;
         long from = raftLog.startOffset();
         if (snapshotId != null) {
-            Snapshot<T> snapshot = readSnapshot(raftLog, snapshotId, serde, alloc, prefix);
+            Snapshot<T> snapshot = Snapshots.read(raftLog, snapshotId, serde, alloc, prefix);
             if (snapshot == null) {
-                throw storageError(prefix, "Snapshot " + snapshotId.fileName() + " became unreadable");
+                throw Snapshots.storageError(prefix, "Snapshot " + snapshotId.fileName() + " became unreadable");
             }
             listener.handleLoadSnapshot(snapshot);
             from = snapshotId.endOffset();
@@ -372,7 +355,7 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
             ByteBuf buf = raftLog.read(from, hw, READ_BYTES);
             try {
                 if (!buf.isReadable()) {
-                    throw storageError(prefix, "The log returned nothing at offset " + from + " below " + hw);
+                    throw Snapshots.storageError(prefix, "The log returned nothing at offset " + from + " below " + hw);
                 }
                 for (int pos = buf.readerIndex(); pos < buf.writerIndex(); pos += view.sizeInBytes()) {
                     view.wrap(buf, pos);
@@ -385,7 +368,7 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
                         continue;
                     }
                     if (view.baseOffset() < from) {
-                        throw storageError(prefix, "The batch at offset " + view.baseOffset()
+                        throw Snapshots.storageError(prefix, "The batch at offset " + view.baseOffset()
                             + " straddles offset " + from);
                     }
                     Batch<T> batch;

@@ -1,0 +1,322 @@
+package io.samsa.raft;
+
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.message.BeginQuorumEpochRequest;
+import io.samsa.wire.message.BeginQuorumEpochResponse;
+import io.samsa.wire.message.EndQuorumEpochRequest;
+import io.samsa.wire.message.EndQuorumEpochResponse;
+import io.samsa.wire.message.VoteRequest;
+import io.samsa.wire.message.VoteResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The elections of a {@link RaftReplica} (KIP-595 with pre-vote, KIP-996): both sides of Vote, BeginQuorumEpoch and
+ * EndQuorumEpoch, and the timers that start elections.
+ *
+ * <ul>
+ *   <li>A voter without a live leader waits a random election timeout ({@code [t, 2t)}), then asks for pre-votes
+ *       in its epoch. A voter grants a pre-vote when the candidate's log is at least as up to date as its own, it
+ *       could vote for it one epoch later, and it has not heard from a leader within the fetch timeout; granting
+ *       changes nothing on its side.</li>
+ *   <li>With a majority of pre-votes the voter becomes a candidate one epoch later, votes for itself (durably)
+ *       and asks for votes. A voter grants at most one vote per epoch (written durably before it answers), only
+ *       to a candidate whose log is at least as up to date as its own; a request of a higher epoch first moves
+ *       it to that epoch.</li>
+ *   <li>The winner tells the voters with BeginQuorumEpoch (again until they answer or fetch). A leader that
+ *       resigns sends EndQuorumEpoch with its preferred successors, most caught-up first: the first starts its
+ *       election at once, the others after a backoff that grows with their position.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: the replica's executor.
+ */
+final class Elections<T> {
+    private static final Logger log = LoggerFactory.getLogger(Elections.class);
+
+    private final RaftReplica<T> r;
+    private final int self;
+    private final RaftConfig config;
+
+    Elections(RaftReplica<T> replica) {
+        this.r = replica;
+        this.self = replica.nodeId;
+        this.config = replica.config;
+    }
+
+    private boolean onlyVoter() {
+        return config.voters().size() == 1 && config.isVoter();
+    }
+
+    /** A random election timeout in {@code [t, 2t)}; none for the only voter, which has nobody to wait for. */
+    long electionTimeoutMs() {
+        if (onlyVoter()) {
+            return 0;
+        }
+        return config.electionTimeoutMs() + (long) (r.random.nextDouble() * config.electionTimeoutMs());
+    }
+
+    private long backoffMs() {
+        return onlyVoter() ? 0 : (long) (r.random.nextDouble() * config.electionBackoffMaxMs());
+    }
+
+    /** The election timer fired (unattached, following a dead leader, resigned, or a pre-vote undecided). */
+    void electionTimeout() {
+        EpochState s = r.state();
+        if (!config.isVoter() || s instanceof LeaderState || s instanceof CandidateState) {
+            return;
+        }
+        int leaderId = s instanceof FollowerState || s instanceof ProspectiveState ? s.leaderId()
+            : LeaderAndEpoch.NO_LEADER;
+        if (leaderId == self) {
+            leaderId = LeaderAndEpoch.NO_LEADER;
+        }
+        r.transition(new ProspectiveState(s.epoch(), leaderId, s.votedId(), self));
+    }
+
+    // ---------------------------------------------------------------- asking for votes
+
+    void startPreVote(ProspectiveState p) {
+        r.armTimer(electionTimeoutMs(), this::electionTimeout);
+        if (p.grant(self) >= config.majority()) {
+            r.transition(new CandidateState(p.epoch() + 1, self));
+            return;
+        }
+        for (int v : config.voters()) {
+            if (v != self) {
+                sendVote(p, v, true);
+            }
+        }
+    }
+
+    void startElection(CandidateState c) {
+        r.armTimer(electionTimeoutMs(), () -> r.transition(new ProspectiveState(c.epoch(), LeaderAndEpoch.NO_LEADER,
+            self, self)));
+        if (c.granted().size() >= config.majority()) {
+            becomeLeader(c);
+            return;
+        }
+        for (int v : config.voters()) {
+            if (v != self) {
+                sendVote(c, v, false);
+            }
+        }
+    }
+
+    private void sendVote(EpochState in, int voter, boolean preVote) {
+        VoteRequest req = RaftMessages.voteRequest(in.epoch(), self, voter, r.lastEpoch(), r.raftLog.endOffset(),
+            preVote);
+        r.send(voter, req, RaftMessages.VOTE_VERSION, VoteResponse.class,
+            (resp, err) -> onVoteResponse(in, voter, preVote, resp, err));
+    }
+
+    private void retryVote(EpochState in, int voter, boolean preVote) {
+        r.later(config.retryBackoffMs(), in, () -> {
+            boolean answered = in instanceof ProspectiveState p ? p.hasAnswered(voter)
+                : ((CandidateState) in).hasAnswered(voter);
+            if (!answered) {
+                sendVote(in, voter, preVote);
+            }
+        });
+    }
+
+    private void onVoteResponse(EpochState in, int voter, boolean preVote, VoteResponse resp, Throwable err) {
+        if (err != null || resp.errorCode() != ErrorCode.NONE.code()) {
+            retryVote(in, voter, preVote);
+            return;
+        }
+        VoteResponse.PartitionData p;
+        try {
+            p = RaftMessages.partition(resp);
+        } catch (RuntimeException e) {
+            retryVote(in, voter, preVote);
+            return;
+        }
+        if (r.learn(p.leaderId(), p.leaderEpoch()) || r.state() != in) {
+            return;
+        }
+        if (p.errorCode() != ErrorCode.NONE.code()) {
+            retryVote(in, voter, preVote);
+            return;
+        }
+        int refusalsToLose = config.voters().size() - config.majority() + 1;
+        if (in instanceof ProspectiveState ps) {
+            if (p.voteGranted()) {
+                if (ps.grant(voter) >= config.majority()) {
+                    r.transition(new CandidateState(ps.epoch() + 1, self));
+                }
+            } else if (ps.refuse(voter) >= refusalsToLose) {
+                // A majority still hears from a leader or has a longer log: back to what it was.
+                r.transition(ps.leaderId() >= 0 ? new FollowerState(ps.epoch(), ps.leaderId(), ps.votedId(), r.now())
+                    : new UnattachedState(ps.epoch(), ps.votedId()));
+            }
+        } else if (in instanceof CandidateState c) {
+            if (p.voteGranted()) {
+                if (c.grant(voter) >= config.majority()) {
+                    becomeLeader(c);
+                }
+            } else if (c.refuse(voter) >= refusalsToLose && !c.lost()) {
+                c.markLost();
+                r.armTimer(backoffMs(), () -> r.transition(new ProspectiveState(c.epoch(), LeaderAndEpoch.NO_LEADER,
+                    self, self)));
+            }
+        }
+    }
+
+    private void becomeLeader(CandidateState c) {
+        r.transition(new LeaderState(c.epoch(), self, config.voters(), c.granted(), r.raftLog.endOffset(),
+            r.now()));
+    }
+
+    // ---------------------------------------------------------------- answering votes
+
+    VoteResponse handleVote(VoteRequest req) {
+        VoteRequest.PartitionData p = RaftMessages.partition(req);
+        int candidate = p.replicaId();
+        int epoch = p.replicaEpoch();
+        EpochState s = r.state();
+        if (!config.isVoter() || !config.voters().contains(candidate) || candidate == self) {
+            return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), false);
+        }
+        boolean upToDate = r.isUpToDate(p.lastOffsetEpoch(), p.lastOffset());
+        if (p.preVote()) {
+            // Would this voter vote for the candidate one epoch later? Nothing changes here either way.
+            int target = epoch + 1;
+            boolean grant = target > s.epoch() ? upToDate && !hasLiveLeader(s)
+                : target == s.epoch() && canVoteFor(s, candidate) && upToDate && !hasLiveLeader(s);
+            return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), grant);
+        }
+        if (epoch < s.epoch()) {
+            return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), false);
+        }
+        if (epoch > s.epoch()) {
+            r.transition(new UnattachedState(epoch, -1));
+            s = r.state();
+            if (s.epoch() != epoch) {
+                return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), false);
+            }
+        }
+        boolean grant = canVoteFor(s, candidate) && upToDate;
+        if (grant) {
+            if (s instanceof UnattachedState u && u.votedId() == candidate) {
+                r.armTimer(electionTimeoutMs(), this::electionTimeout);
+            } else {
+                r.transition(new UnattachedState(epoch, candidate));
+                grant = r.state() instanceof UnattachedState u && u.votedId() == candidate;
+            }
+        }
+        return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), grant);
+    }
+
+    /** Whether a vote for {@code candidate} in the current epoch is still free (or already its). */
+    private static boolean canVoteFor(EpochState s, int candidate) {
+        if (s instanceof UnattachedState u) {
+            return !u.hasVoted() || u.votedId() == candidate;
+        }
+        if (s instanceof ProspectiveState p) {
+            return p.leaderId() == LeaderAndEpoch.NO_LEADER && (p.votedId() < 0 || p.votedId() == candidate);
+        }
+        return false;
+    }
+
+    /** KIP-996: a voter that heard from its leader within the fetch timeout refuses pre-votes. */
+    private boolean hasLiveLeader(EpochState s) {
+        if (s instanceof LeaderState) {
+            return true;
+        }
+        return s instanceof FollowerState f && f.hasLiveLeader(r.now(), config.fetchTimeoutMs());
+    }
+
+    // ---------------------------------------------------------------- BeginQuorumEpoch
+
+    /** Tells the voters that have not shown they know it that this replica leads. */
+    void beginQuorumEpoch(LeaderState l) {
+        for (int v : l.votersNotKnowingLeader()) {
+            r.send(v, RaftMessages.beginQuorumEpochRequest(l.epoch(), self, v),
+                RaftMessages.BEGIN_QUORUM_EPOCH_VERSION, BeginQuorumEpochResponse.class, (resp, err) -> {
+                    if (err != null || resp.errorCode() != ErrorCode.NONE.code()) {
+                        return;
+                    }
+                    BeginQuorumEpochResponse.PartitionData p = RaftMessages.partition(resp);
+                    if (!r.learn(p.leaderId(), p.leaderEpoch()) && r.state() == l
+                            && p.errorCode() == ErrorCode.NONE.code()) {
+                        l.beganEpoch(v);
+                    }
+                });
+        }
+    }
+
+    BeginQuorumEpochResponse handleBeginQuorumEpoch(BeginQuorumEpochRequest req) {
+        BeginQuorumEpochRequest.PartitionData p = RaftMessages.partition(req);
+        int epoch = p.leaderEpoch();
+        int leaderId = p.leaderId();
+        EpochState s = r.state();
+        if (epoch < s.epoch()) {
+            return RaftMessages.beginQuorumEpochResponse(ErrorCode.FENCED_LEADER_EPOCH, r.leaderForOthers());
+        }
+        if (leaderId == self || leaderId < 0) {
+            return RaftMessages.beginQuorumEpochResponse(ErrorCode.INVALID_REQUEST, r.leaderForOthers());
+        }
+        if (epoch == s.epoch() && s.leaderId() != LeaderAndEpoch.NO_LEADER && s.leaderId() != leaderId) {
+            log.error("{}Node {} claims epoch {}, which node {} leads", r.prefix, leaderId, epoch, s.leaderId());
+            return RaftMessages.beginQuorumEpochResponse(ErrorCode.INVALID_REQUEST, r.leaderForOthers());
+        }
+        if (epoch > s.epoch() || s.leaderId() == LeaderAndEpoch.NO_LEADER || s instanceof ProspectiveState) {
+            r.transition(new FollowerState(epoch, leaderId, epoch == s.epoch() ? s.votedId() : -1, r.now()));
+        }
+        if (r.state() instanceof FollowerState f && f.leaderId() == leaderId && f.epoch() == epoch) {
+            f.heardFromLeader(r.now());
+        }
+        return RaftMessages.beginQuorumEpochResponse(ErrorCode.NONE, r.leaderForOthers());
+    }
+
+    // ---------------------------------------------------------------- EndQuorumEpoch
+
+    /** A resigned leader tells the voters, then waits for a successor or its own election timeout. */
+    void resigned(ResignedState s) {
+        for (int v : config.voters()) {
+            if (v != self) {
+                r.send(v, RaftMessages.endQuorumEpochRequest(s.epoch(), self, s.preferredSuccessors()),
+                    RaftMessages.END_QUORUM_EPOCH_VERSION, EndQuorumEpochResponse.class, (resp, err) -> {
+                        if (err == null && resp.errorCode() == ErrorCode.NONE.code() && !resp.topics().isEmpty()
+                                && !resp.topics().get(0).partitions().isEmpty()) {
+                            EndQuorumEpochResponse.PartitionData p = resp.topics().get(0).partitions().get(0);
+                            r.learn(p.leaderId(), p.leaderEpoch());
+                        }
+                    });
+            }
+        }
+        r.armTimer(electionTimeoutMs(), this::electionTimeout);
+    }
+
+    EndQuorumEpochResponse handleEndQuorumEpoch(EndQuorumEpochRequest req) {
+        EndQuorumEpochRequest.PartitionData p = RaftMessages.partition(req);
+        int epoch = p.leaderEpoch();
+        EpochState s = r.state();
+        if (epoch < s.epoch()) {
+            return RaftMessages.endQuorumEpochResponse(ErrorCode.FENCED_LEADER_EPOCH, r.leaderForOthers());
+        }
+        List<Integer> successors = RaftMessages.successors(p);
+        if (epoch > s.epoch()) {
+            r.transition(new UnattachedState(epoch, -1));
+            electAfterResignation(successors);
+        } else if (s instanceof FollowerState f && f.leaderId() == p.leaderId()) {
+            r.transition(new UnattachedState(epoch, f.votedId()));
+            electAfterResignation(successors);
+        }
+        return RaftMessages.endQuorumEpochResponse(ErrorCode.NONE, r.leaderForOthers());
+    }
+
+    /** The first preferred successor starts at once; the n-th after a backoff growing with n; others as usual. */
+    private void electAfterResignation(List<Integer> successors) {
+        if (!config.isVoter() || !(r.state() instanceof UnattachedState)) {
+            return;
+        }
+        int position = successors.indexOf(self);
+        long delay = position < 0 ? electionTimeoutMs() : position == 0 ? 0
+            : Math.min(config.electionBackoffMaxMs(), config.retryBackoffMs() << Math.min(position, 20))
+                + (long) (r.random.nextDouble() * config.retryBackoffMs());
+        r.armTimer(delay, this::electionTimeout);
+    }
+}

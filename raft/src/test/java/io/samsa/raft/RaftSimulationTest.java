@@ -1,0 +1,392 @@
+package io.samsa.raft;
+
+import io.netty.buffer.ByteBuf;
+import io.samsa.testkit.SimNetwork;
+import io.samsa.testkit.SimScheduler;
+import io.samsa.testkit.Simulation;
+import io.samsa.wire.record.RecordBatchView;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The Raft quorum in the deterministic simulation: 3 or 5 voters and up to two observers, each with its own
+ * simulated disk, on one simulated network that delays, drops, duplicates and reorders messages, with partitions,
+ * cut links, crashes (between operations or at a seeded disk operation: mid-append, mid-force, mid-snapshot,
+ * mid-truncation, mid-quorum-state write), graceful shutdowns and restarts. Clients append at whoever leads;
+ * replicas take snapshots, which trim their logs (so lagging replicas fetch snapshots).
+ *
+ * <p>Invariants after every event: at most one leader per epoch; a committed entry is never lost or changed (every
+ * replica, in every incarnation, is told the same batch at each offset: the {@link CommitModel}), so every
+ * replica's committed log is a prefix of the one log; a new leader's log holds the last committed batch; the high
+ * watermark never goes back within an incarnation; listeners are told each committed batch once, in order, with
+ * only control batches between two consecutive ones, and their state equals the log's at every batch and snapshot.
+ * Liveness: after each stormy phase the network heals and every replica restarts; within {@value #LIVENESS_MS} ms
+ * (simulated) a leader followed by every voter must exist and commit a new batch on every replica.
+ *
+ * <p>{@code mvn verify} runs {@value #CI_SEEDS} seeds; {@code -Dsim.seeds=N} more, {@code -Dsim.seed=S} replays one;
+ * {@code scripts/simulate} runs them from the command line. See docs/simulation.md.
+ */
+class RaftSimulationTest {
+    static final int CI_SEEDS = 200;
+    static final long LIVENESS_MS = 30_000;
+    private static final long T0 = 1_700_000_000_000L;
+
+    @Test
+    void quorumKeepsItsInvariantsUnderFaults() {
+        Stats stats = new Stats();
+        long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        Simulation.Summary summary = Simulation.forEachSeed("RaftSimulationTest", CI_SEEDS,
+            seed -> new Run(seed, stats).run());
+        cpu = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu) / 1_000_000;
+        System.out.println("RaftSimulationTest: " + summary.seeds() + " seeds from " + summary.firstSeed() + " in "
+            + summary.elapsedMs() + " ms (" + cpu + " ms of CPU); " + stats);
+    }
+
+    /** What the runs did, over all seeds. */
+    static final class Stats {
+        long elections;
+        long committedBatches;
+        long crashes;
+        long diskCrashes;
+        long snapshotsLoaded;
+        long truncations;
+        long messages;
+        long dropped;
+        long calmPhases;
+
+        @Override
+        public String toString() {
+            return elections + " leaders elected, " + committedBatches + " batches committed, " + crashes
+                + " crashes (" + diskCrashes + " at a disk operation), " + snapshotsLoaded
+                + " snapshots fetched by followers, " + truncations + " truncations, " + messages + " messages ("
+                + dropped + " dropped), " + calmPhases + " liveness checks";
+        }
+    }
+
+    /** One seed's run. */
+    static final class Run {
+        final Stats stats;
+        final Random random;
+        final SimScheduler scheduler;
+        final SimNetwork<SimRaftChannel.Envelope> network;
+        final CommitModel model = new CommitModel();
+        final Map<Integer, SimRaftNode> nodes = new TreeMap<>();
+        final Set<Integer> voters = new TreeSet<>();
+        /** The leader of each epoch seen. */
+        final Map<Integer, Integer> leaders = new HashMap<>();
+        final long electionTimeoutMs;
+        final long fetchTimeoutMs;
+        int appended;
+
+        Run(long seed, Stats stats) {
+            this.stats = stats;
+            this.random = Simulation.random(seed);
+            this.scheduler = new SimScheduler(random, T0);
+            long maxDelay = pick(2, 10, 50);
+            this.network = new SimNetwork<>(scheduler, new SimNetwork.Config(1, maxDelay,
+                pick(0, 1, 5) / 100.0, pick(0, 1, 3) / 100.0, random.nextBoolean()));
+            int voterCount = random.nextBoolean() ? 3 : 5;
+            int observers = random.nextInt(3);
+            for (int i = 1; i <= voterCount; i++) {
+                voters.add(i);
+            }
+            this.electionTimeoutMs = pick(100, 300);
+            this.fetchTimeoutMs = electionTimeoutMs * 2 + 4 * maxDelay;
+            long fetchMaxWait = pick((int) electionTimeoutMs / 4, (int) electionTimeoutMs / 2);
+            long requestTimeout = fetchMaxWait + 4 * maxDelay + 50;
+            int segment = pick(512, 2048, 65536);
+            RaftLogConfig logConfig = new RaftLogConfig(segment, segment, 1 + random.nextInt(2), pick(20, 100));
+            boolean strict = random.nextInt(4) == 0;
+            for (int id = 1; id <= voterCount + observers; id++) {
+                RaftConfig config = RaftConfig.of(id, voters).withTimeouts(electionTimeoutMs, electionTimeoutMs,
+                    fetchTimeoutMs, fetchMaxWait, pick(5, 20)).withMaxFetchBytes(pick(300, 4096, 1 << 20))
+                    .withMaxBatchBytes(segment);
+                nodes.put(id, new SimRaftNode(id, config, scheduler, network, model, logConfig, requestTimeout,
+                    strict));
+            }
+            scheduler.addInvariant(this::invariants);
+        }
+
+        private int pick(int... options) {
+            return options[random.nextInt(options.length)];
+        }
+
+        void run() throws Exception {
+            for (SimRaftNode n : nodes.values()) {
+                n.start();
+            }
+            int phases = 2 + random.nextInt(3);
+            for (int phase = 0; phase < phases; phase++) {
+                storm(60 + random.nextInt(150));
+                calm();
+            }
+            stats.messages += network.sent();
+            stats.dropped += network.dropped();
+            for (SimRaftNode n : nodes.values()) {
+                stats.snapshotsLoaded += n.snapshotsLoaded;
+                stats.truncations += n.truncations + (n.raft != null ? n.raft.truncations() : 0);
+            }
+            stats.committedBatches += model.size();
+        }
+
+        // ---------------------------------------------------------------- invariants (after every task)
+
+        private void invariants() {
+            for (SimRaftNode n : nodes.values()) {
+                if (!n.up || n.raft == null) {
+                    continue;
+                }
+                long hw = n.raft.highWatermark();
+                if (hw < n.lastHighWatermark) {
+                    throw new AssertionError("Node " + n.id + "'s high watermark went back from " + n.lastHighWatermark
+                        + " to " + hw);
+                }
+                n.lastHighWatermark = hw;
+                LeaderAndEpoch l = n.raft.leaderAndEpoch();
+                if (l.isLeader(n.id)) {
+                    Integer before = leaders.putIfAbsent(l.epoch(), n.id);
+                    if (before == null) {
+                        stats.elections++;
+                        checkLeaderHoldsCommitted(n);
+                    } else if (before != n.id) {
+                        throw new AssertionError("Two leaders in epoch " + l.epoch() + ": " + before + " and "
+                            + n.id);
+                    }
+                    if (!n.isVoter()) {
+                        throw new AssertionError("Observer " + n.id + " leads epoch " + l.epoch());
+                    }
+                }
+            }
+        }
+
+        /** A new leader's log holds the last committed batch, at its offset, in its epoch, with its records. */
+        private void checkLeaderHoldsCommitted(SimRaftNode n) {
+            Batch<String> last = model.last();
+            RaftLog log = n.raft.raftLog;
+            if (last == null || last.baseOffset() < log.startOffset()) {
+                return;
+            }
+            ByteBuf buf = log.read(last.baseOffset(), log.endOffset(), 1 << 20);
+            try {
+                RecordBatchView view = new RecordBatchView();
+                for (int pos = 0; pos < buf.writerIndex(); pos += view.sizeInBytes()) {
+                    view.wrap(buf, pos);
+                    if (view.baseOffset() == last.baseOffset()) {
+                        Batch<String> b = BatchCodec.decode(view, StringSerde.INSTANCE,
+                            io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+                        if (b.epoch() != last.epoch() || !b.records().equals(last.records())) {
+                            throw new AssertionError("New leader " + n.id + " holds " + CommitModel.describe(b)
+                                + " where " + CommitModel.describe(last) + " was committed");
+                        }
+                        return;
+                    }
+                }
+            } finally {
+                buf.release();
+            }
+            throw new AssertionError("New leader " + n.id + " in epoch " + n.raft.leaderAndEpoch().epoch()
+                + " lacks the committed " + CommitModel.describe(last) + " (log " + log.startOffset() + ".."
+                + log.endOffset() + ")");
+        }
+
+        // ---------------------------------------------------------------- faults
+
+        private void storm(int steps) throws Exception {
+            for (int i = 0; i < steps; i++) {
+                int r = random.nextInt(100);
+                if (r < 30) {
+                    append();
+                } else if (r < 34) {
+                    crashSomeNode();
+                } else if (r < 40) {
+                    restartSomeNode();
+                } else if (r < 43) {
+                    partition();
+                } else if (r < 46) {
+                    cutLink();
+                } else if (r < 50) {
+                    network.heal();
+                } else if (r < 55) {
+                    snapshot();
+                } else if (r < 57) {
+                    stopSomeNode();
+                }
+                scheduler.runFor(random.nextInt((int) electionTimeoutMs));
+            }
+        }
+
+        private SimRaftNode anyNode() {
+            List<SimRaftNode> all = new ArrayList<>(nodes.values());
+            return all.get(random.nextInt(all.size()));
+        }
+
+        private void crashSomeNode() {
+            SimRaftNode n = anyNode();
+            if (!n.up) {
+                return;
+            }
+            stats.crashes++;
+            if (random.nextBoolean()) {
+                n.crash();
+            } else {
+                // At one of its next disk operations: inside an append, a force, a snapshot, a truncation, a
+                // quorum-state write.
+                n.disk.crashAtOperation(n.disk.operations() + 1 + random.nextInt(pick(3, 20, 100)));
+                stats.diskCrashes++;
+            }
+        }
+
+        private void restartSomeNode() throws Exception {
+            SimRaftNode n = anyNode();
+            if (n.up) {
+                return;
+            }
+            n.disk.crashAtOperation(-1);
+            n.start();
+        }
+
+        private void stopSomeNode() {
+            SimRaftNode n = anyNode();
+            if (n.up) {
+                n.stop();
+                scheduler.runFor(random.nextInt(50));
+                n.crash();
+                stats.crashes++;
+            }
+        }
+
+        private void partition() {
+            List<Integer> ids = new ArrayList<>(nodes.keySet());
+            Set<Integer> a = new LinkedHashSet<>();
+            Set<Integer> b = new LinkedHashSet<>();
+            for (int id : ids) {
+                (random.nextBoolean() ? a : b).add(id);
+            }
+            network.heal();
+            network.partition(a, b);
+        }
+
+        private void cutLink() {
+            int a = anyNode().id;
+            int b = anyNode().id;
+            if (a != b) {
+                network.cut(a, b);
+            }
+        }
+
+        private void append() {
+            for (SimRaftNode n : nodes.values()) {
+                if (n.isLeader()) {
+                    int count = 1 + random.nextInt(3);
+                    List<String> records = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        records.add("r" + appended++ + "-n" + n.id);
+                    }
+                    try {
+                        n.raft.append(n.raft.leaderAndEpoch().epoch(), records);
+                    } catch (RuntimeException e) {
+                        // Not leading any more (the state moved between the check and the append): fine.
+                    }
+                }
+            }
+        }
+
+        private void snapshot() {
+            SimRaftNode n = anyNode();
+            if (!n.up || n.machine == null || n.machine.next <= 0) {
+                return;
+            }
+            SnapshotId latest = n.raft.latestSnapshot();
+            SimRaftNode.StateMachine m = n.machine;
+            if (latest != null && latest.endOffset() >= m.next) {
+                return;
+            }
+            n.raft.createSnapshot(new Snapshot<>(new SnapshotId(m.next, m.lastEpoch), scheduler.nowMillis(),
+                m.state.toRecords()));
+        }
+
+        // ---------------------------------------------------------------- liveness
+
+        /** Heals the network, restarts every node, and expects a leader that commits on every replica. */
+        private void calm() throws Exception {
+            stats.calmPhases++;
+            network.heal();
+            for (SimRaftNode n : nodes.values()) {
+                n.disk.crashAtOperation(-1);
+                if (!n.up) {
+                    n.start();
+                }
+            }
+            long deadline = scheduler.nowMillis() + LIVENESS_MS;
+            while (scheduler.nowMillis() < deadline) {
+                SimRaftNode leader = stableLeader();
+                if (leader == null) {
+                    scheduler.runFor(10);
+                    continue;
+                }
+                // A batch appended now is committed everywhere, unless the leadership moves first (then it may be
+                // lost, which Raft allows: try again with the next leader).
+                LeaderAndEpoch l = leader.raft.leaderAndEpoch();
+                String marker = "marker-" + appended++;
+                long last = leader.raft.append(l.epoch(), List.of(marker));
+                while (scheduler.nowMillis() < deadline && leader.raft.leaderAndEpoch().equals(l) && leader.up) {
+                    scheduler.runFor(10);
+                    if (allApplied(last, marker)) {
+                        return;
+                    }
+                }
+            }
+            throw new AssertionError("No leader followed by every voter committed a batch on every replica within "
+                + LIVENESS_MS + " ms: " + describeNodes());
+        }
+
+        private SimRaftNode stableLeader() {
+            for (SimRaftNode n : nodes.values()) {
+                if (n.isLeader()) {
+                    LeaderAndEpoch l = n.raft.leaderAndEpoch();
+                    for (SimRaftNode other : nodes.values()) {
+                        if (!other.up || !other.raft.leaderAndEpoch().equals(l)) {
+                            return null;
+                        }
+                    }
+                    return n;
+                }
+            }
+            return null;
+        }
+
+        private boolean allApplied(long offset, String marker) {
+            Batch<String> b = model.between(offset, offset + 1).get(offset);
+            if (b == null || !b.records().contains(marker)) {
+                return false;
+            }
+            for (SimRaftNode n : nodes.values()) {
+                if (!n.up || n.machine == null || n.machine.next <= offset) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private String describeNodes() {
+            StringBuilder sb = new StringBuilder();
+            for (SimRaftNode n : nodes.values()) {
+                sb.append("\n  node ").append(n.id).append(n.isVoter() ? " voter" : " observer").append(n.up ? " up "
+                    : " down ").append(n.raft).append(" log ").append(n.raft == null ? "-" : n.raft.raftLog
+                    .startOffset() + ".." + n.raft.raftLog.endOffset()).append(" applied ")
+                    .append(n.machine == null ? -1 : n.machine.next);
+            }
+            return sb.toString();
+        }
+    }
+}
