@@ -13,8 +13,11 @@ import java.util.SplittableRandom;
  * </ul>
  *
  * <p>A failure stops the run and is rethrown as an {@link AssertionError} whose message names the simulation, the
- * seed and the command line property that replays it, with the original failure as its cause. Every source of
- * choice in a run must come from the seed (the {@link SimScheduler}'s random): no wall clock, no other threads.
+ * seed and the command line property that replays it, with the original failure as its cause. With
+ * {@code -Dsim.keepGoing=true} ({@code scripts/simulate}) every seed runs: each failure is printed with its seed
+ * as it happens, and the end of the run prints {@code <name>: N passed, M failed} and throws when any failed.
+ * Every source of choice in a run must come from the seed (the {@link SimScheduler}'s random): no wall clock, no
+ * other threads.
  */
 public final class Simulation {
     private Simulation() {
@@ -46,14 +49,31 @@ public final class Simulation {
             first = Long.getLong("sim.firstSeed", 1);
             count = Long.getLong("sim.seeds", defaultSeeds);
         }
+        boolean keepGoing = Boolean.getBoolean("sim.keepGoing");
         long started = System.nanoTime();
+        long failed = 0;
+        AssertionError firstFailure = null;
         for (long seed = first; seed < first + count; seed++) {
             try {
                 run.run(seed);
             } catch (Throwable t) {
                 String msg = name + " failed with seed " + seed + "; replay exactly this run with -Dsim.seed=" + seed;
                 System.err.println(msg);
-                throw new AssertionError(msg + ": " + t, t);
+                AssertionError e = new AssertionError(msg + ": " + t, t);
+                if (!keepGoing) {
+                    throw e;
+                }
+                System.err.println(msg + ": " + t);
+                failed++;
+                if (firstFailure == null) {
+                    firstFailure = e;
+                }
+            }
+        }
+        if (keepGoing) {
+            System.out.println(name + ": " + (count - failed) + " passed, " + failed + " failed");
+            if (firstFailure != null) {
+                throw firstFailure;
             }
         }
         return new Summary(first, count, (System.nanoTime() - started) / 1_000_000);
