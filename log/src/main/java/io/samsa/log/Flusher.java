@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,7 +71,12 @@ final class Flusher implements AutoCloseable {
         }
     }
 
-    private final Set<Log> logs = ConcurrentHashMap.newKeySet();
+    /**
+     * The registered logs by name: the periodic pass visits them in name order, so that a simulation's run does not
+     * depend on identity hash codes (the order in which lanes are queued decides the order of forces and checkpoint
+     * writes).
+     */
+    private final ConcurrentSkipListMap<String, Log> logs = new ConcurrentSkipListMap<>();
     private final Set<CompletableFuture<Void>> barriers = ConcurrentHashMap.newKeySet();
     private final Object idle = new Object();
     /** Run on the timer when {@link #busy} drops to 0; guarded by {@link #idle}. */
@@ -131,11 +137,11 @@ final class Flusher implements AutoCloseable {
     }
 
     void register(Log l) {
-        logs.add(l);
+        logs.put(l.name(), l);
     }
 
     void unregister(Log l) {
-        logs.remove(l);
+        logs.remove(l.name(), l);
     }
 
     /**
@@ -328,7 +334,7 @@ final class Flusher implements AutoCloseable {
     /** Queues the lanes of logs whose {@code flush.ms} has passed or whose checkpoints are due. Timer. */
     private void periodic() {
         long now = clock.milliseconds();
-        for (Log l : logs) {
+        for (Log l : logs.values()) {
             if (l.flushMsDue(now) || l.checkpointDue(now, checkpointIntervalMs)) {
                 Lane lane = l.flushLane();
                 boolean queue;
@@ -385,7 +391,7 @@ final class Flusher implements AutoCloseable {
             abandoned = true;
         }
         // A request that raced with close, or a lane left by an interrupted close: fail its waiters.
-        for (Log l : logs) {
+        for (Log l : logs.values()) {
             failWaiters(l.flushLane());
         }
         for (CompletableFuture<Void> b : barriers) {
