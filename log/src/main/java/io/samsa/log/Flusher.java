@@ -241,6 +241,19 @@ final class Flusher implements AutoCloseable {
             finishedOne();
             return;
         }
+        if (logs.get(lane.log.name()) != lane.log) {
+            // Deleted since the lane was queued (its directory is renamed, its segments closed): nothing to force or
+            // checkpoint, and no reason to call the log offline. Appends still waiting were never made durable.
+            synchronized (lane) {
+                lane.scheduled = false;
+                lane.flushWanted = false;
+                lane.periodicWanted = false;
+            }
+            failWaiters(lane, new SamsaException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "The log of "
+                    + lane.log.name() + " was deleted before it was forced"));
+            finishedOne();
+            return;
+        }
         boolean flush;
         boolean periodic;
         ArrayList<CompletableFuture<Void>> batch;
@@ -408,13 +421,17 @@ final class Flusher implements AutoCloseable {
     }
 
     private static void failWaiters(Lane lane) {
+        failWaiters(lane, closed());
+    }
+
+    private static void failWaiters(Lane lane, RuntimeException error) {
         List<CompletableFuture<Void>> left;
         synchronized (lane) {
             left = new ArrayList<>(lane.waiting);
             lane.waiting.clear();
         }
         for (CompletableFuture<Void> f : left) {
-            f.completeExceptionally(closed());
+            f.completeExceptionally(error);
         }
     }
 }

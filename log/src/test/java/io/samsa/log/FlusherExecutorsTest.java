@@ -2,6 +2,8 @@ package io.samsa.log;
 
 import io.samsa.common.ManualClock;
 import io.samsa.log.recovery.CheckpointFile;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -132,6 +135,23 @@ class FlusherExecutorsTest {
             List<String> sorted = new ArrayList<>(names);
             Collections.sort(sorted);
             assertEquals(sorted, written);
+        }
+    }
+
+    @Test
+    void aLaneQueuedForALogDeletedMeanwhileNeitherForcesNorTakesItOffline() throws Exception {
+        // Found by replication's simulation: an orphan log deleted at start-up, whose rebuilt indexes had asked
+        // for a force, was reported offline at ERROR ("Flush failed") once its directory was gone.
+        try (LogManager m = manager()) {
+            Log log = m.getOrCreate("d", 0, LogConfig.fromMap(Map.of(LogConfig.FLUSH_MESSAGES, "1",
+                    LogConfig.SEGMENT_INDEX_BYTES, "4096")));
+            CompletableFuture<Void> ack = TestLogs.append(log, TestLogs.batch(T0, 1), 0).durable();
+            m.delete("d", 0);
+            flusher.runReady();
+            assertEquals(0, forcer.logForces.get(), "nothing is forced in a deleted directory");
+            ExecutionException e = assertThrows(ExecutionException.class, ack::get);
+            SamsaException cause = assertInstanceOf(SamsaException.class, e.getCause());
+            assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, cause.errorCode(), cause.getMessage());
         }
     }
 
