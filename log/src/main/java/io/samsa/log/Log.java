@@ -662,6 +662,19 @@ public final class Log {
         return recoveryPoint;
     }
 
+    /**
+     * Asks the flusher to force the log up to its current end offset. The future completes, on a flusher thread, once
+     * the recovery point has reached that offset, or exceptionally when the force failed (the log is then offline).
+     * After an unclean start the bytes recovery kept above the recovery point may still sit in the page cache only
+     * (a killed process leaves them there); a caller that must not expose them before they are durable forces them
+     * with this. Any thread.
+     */
+    public CompletableFuture<Void> flush() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        flusher.request(this, f);
+        return f;
+    }
+
     /** The first offset of the oldest ongoing transaction, or -1; the LSO is min(this, high watermark). */
     public long firstUnstableOffset() {
         return firstUnstableOffset;

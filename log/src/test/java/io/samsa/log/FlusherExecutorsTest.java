@@ -102,6 +102,22 @@ class FlusherExecutorsTest {
     }
 
     @Test
+    void flushForcesTheLogToItsEndOnRequest() throws Exception {
+        try (LogManager m = manager()) {
+            Log log = m.getOrCreate("f", 0, LogConfig.fromMap(Map.of(LogConfig.SEGMENT_INDEX_BYTES, "4096")));
+            TestLogs.append(log, TestLogs.batch(T0, 3), 0);
+            flusher.runReady();
+            assertEquals(0, log.recoveryPoint(), "the default mode forces nothing by itself");
+            CompletableFuture<Void> forced = log.flush();
+            assertFalse(forced.isDone());
+            flusher.runReady();
+            assertTrue(forced.isDone() && !forced.isCompletedExceptionally());
+            assertEquals(3, log.recoveryPoint());
+            assertEquals(1, forcer.logForces.get());
+        }
+    }
+
+    @Test
     void thePeriodicPassVisitsLogsInNameOrder() throws Exception {
         // A simulation replays a seed only if the flusher's choices do not depend on identity hash codes: the
         // order in which the periodic pass queues lanes is the order of the forces and checkpoint writes.
