@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>hosting: stop publishing the deleted topics; shards: mark their partitions deleted (no append can follow);
- *   <li>hosting: delete their logs (before a topic of the same name can be created again), create the logs and
- *       partitions of newly hosted ones and publish them; shards: apply leadership, ISR, {@code min.insync.replicas}
- *       and log config changes to the partitions hosted before;
+ *   <li>hosting: delete their logs (before a topic of the same name can be created again); flusher: force what
+ *       durable-mode logs about to be hosted hold above their recovery point (recovered after an unclean stop);
+ *   <li>hosting: create the logs and partitions of newly hosted ones and publish them; shards: apply leadership, ISR,
+ *       {@code min.insync.replicas} and log config changes to the partitions hosted before;
  *   <li>hosting: after the first whole-image change, delete orphan logs; complete the change's future, start the
  *       next change.
  * </ol>
@@ -57,7 +58,7 @@ final class HostingRun {
         }
         onShards(stopping, () -> {
             deleteLogs(stopping);
-            hostTopics();
+            forceRecoveredLogs();
         });
     }
 
@@ -71,6 +72,40 @@ final class HostingRun {
                 fail("delete the log of " + p.name(), e);
             }
         }
+    }
+
+    /**
+     * Before a durable-mode partition ({@code flush.messages=1}) is created on a log that holds bytes above its
+     * recovery point, forces them: after an unclean stop recovery keeps what it finds, and when only the process died
+     * that may be in the page cache alone. The partition then starts with its high watermark at a log end that is on
+     * disk, so no consumer reads, and no later high watermark falls below, what a power loss could take back. The
+     * forces run on the log's flusher (many logs at once); the change goes on once all are done.
+     */
+    private void forceRecoveredLogs() {
+        List<CompletableFuture<Void>> forces = new ArrayList<>();
+        for (HostingChange.Topic t : change.topics()) {
+            if (t.logConfig().flushMessages() != 1) {
+                continue;
+            }
+            Partition[] current = rm.partitionsOf(t.name());
+            for (PartitionAssignment a : t.changedPartitions()) {
+                int idx = a.partition();
+                boolean hosted = idx >= 0 && idx < current.length && current[idx] != null
+                        && current[idx].topicId().equals(t.id());
+                Log l = hosted || !a.hostedBy(rm.nodeId()) ? null : rm.logs().get(t.name(), idx);
+                if (l != null && l.recoveryPoint() < l.logEndOffset()) {
+                    forces.add(l.flush());
+                }
+            }
+        }
+        if (forces.isEmpty()) {
+            hostTopics();
+            return;
+        }
+        // A failed force took its log offline; the partition is still created (its high watermark stays at the
+        // durable end) and the error is the flusher's to report.
+        CompletableFuture.allOf(forces.toArray(new CompletableFuture<?>[0]))
+                .whenComplete((v, e) -> rm.hostingExecutor().execute(this::hostTopics));
     }
 
     private void hostTopics() {

@@ -61,7 +61,11 @@ public final class Partition {
 
     /**
      * A partition of {@code partitionLog}, written only on {@code shard}. Everything the log holds when the partition
-     * is created was recovered from disk, so the high watermark starts at the log end offset.
+     * is created was recovered from disk, so the high watermark starts at the log end offset; in durable mode only at
+     * what the log knows to be durable (its recovery point, or its log start when higher: nothing below it is read),
+     * because after a crash of the process alone the recovered tail may sit in the page cache only, and a later power
+     * loss would take back what consumers had read. The log is then forced and the high watermark follows on the
+     * shard, as it does after an append.
      */
     public Partition(String topic, int index, UUID topicId, Log partitionLog, int localNodeId, PartitionState state,
                      int minInsyncReplicas, SerialExecutor shard) {
@@ -75,7 +79,16 @@ public final class Partition {
         this.prefix = "[node=" + localNodeId + " partition=" + name + "] ";
         this.state = state;
         this.minInsyncReplicas = minInsyncReplicas;
-        this.highWatermark = partitionLog.logEndOffset();
+        long end = partitionLog.logEndOffset();
+        if (isDurableMode()) {
+            long durable = Math.min(end, Math.max(partitionLog.logStartOffset(), partitionLog.recoveryPoint()));
+            this.highWatermark = durable;
+            if (durable < end) {
+                partitionLog.flush().whenComplete(onDurable);
+            }
+        } else {
+            this.highWatermark = end;
+        }
     }
 
     // ---------------------------------------------------------------- metadata (owning shard)
