@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>hosting: stop publishing the deleted topics; shards: mark their partitions deleted (no append can follow);
- *   <li>hosting: delete their logs (before a topic of the same name can be created again); flusher: force what
- *       durable-mode logs about to be hosted hold above their recovery point (recovered after an unclean stop);
+ *   <li>hosting: delete their logs, hosted here or not (before a topic of the same name can be created again);
+ *       flusher: force what durable-mode logs about to be hosted hold above their recovery point (recovered after
+ *       an unclean stop);
  *   <li>hosting: create the logs and partitions of newly hosted ones and publish them; shards: apply leadership, ISR,
  *       {@code min.insync.replicas} and log config changes to the partitions hosted before;
  *   <li>hosting: after the first whole-image change, delete orphan logs; complete the change's future, start the
@@ -57,19 +58,35 @@ final class HostingRun {
             }
         }
         onShards(stopping, () -> {
-            deleteLogs(stopping);
+            deleteLogs();
             forceRecoveredLogs();
         });
     }
 
-    private void deleteLogs(List<Step> stopped) {
-        for (Step s : stopped) {
-            Partition p = s.partition();
+    /**
+     * Deletes every log of the deleted topics: those of the partitions just stopped, and those of partitions this
+     * broker keeps a log of without hosting them (reassigned away, or led and replicated elsewhere), which would
+     * otherwise stay on disk and be taken over by a new topic of the same name.
+     */
+    private void deleteLogs() {
+        if (change.deleted().isEmpty()) {
+            return;
+        }
+        Set<String> deleted = new HashSet<>();
+        for (HostingChange.Deleted d : change.deleted()) {
+            deleted.add(d.name());
+        }
+        for (Log l : rm.logs().logs()) {
+            String n = l.name();
+            int dash = n.lastIndexOf('-');
+            if (!deleted.contains(n.substring(0, dash))) {
+                continue;
+            }
             try {
-                rm.logs().delete(p.topic(), p.index());
-                log.info("{}Deleted the log of {}", prefix, p.name());
+                rm.logs().delete(n.substring(0, dash), Integer.parseInt(n.substring(dash + 1)));
+                log.info("{}Deleted the log of {}", prefix, n);
             } catch (IOException | RuntimeException e) {
-                fail("delete the log of " + p.name(), e);
+                fail("delete the log of " + n, e);
             }
         }
     }

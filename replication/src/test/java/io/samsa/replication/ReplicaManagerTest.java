@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.samsa.common.ManualClock;
+import io.samsa.log.Log;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
 import java.io.IOException;
@@ -156,6 +157,38 @@ class ReplicaManagerTest {
         runAll();
         assertTrue(again.isDone());
         assertEquals(0, rm.partition("orders", 0).logEndOffset(), "a topic of the same name starts empty");
+    }
+
+    /** Appends {@code records} records to {@code l} directly (no partition hosts it). */
+    private static void appendTo(Log l, int records) {
+        ByteBuf b = PartitionTest.batch(records, -1, -1, false);
+        try {
+            l.appendAsLeader(b, 0);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void aDeletedTopicTakesTheLogsThisBrokerNoLongerHostsWithIt() {
+        // Found by ReplicationSimulationTest: orders-3 is led and replicated elsewhere now, but this broker still
+        // holds its log from when it was a replica; deleting the topic left it, and a new "orders" took it over.
+        Log stale = logs.getOrCreate("orders", 3, LogConfig.DEFAULTS);
+        appendTo(stale, 4);
+        hostOrders();
+        assertNull(rm.partition("orders", 3));
+        CompletableFuture<Void> f = rm.apply(new HostingChange(List.of(new HostingChange.Deleted("orders", ORDERS)),
+                List.of(), false));
+        runAll();
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        assertNull(logs.get("orders", 3), "the log of a partition not hosted went with its topic");
+
+        UUID again = UUID.nameUUIDFromBytes("orders again".getBytes());
+        CompletableFuture<Void> g = rm.apply(change(new HostingChange.Topic("orders", again, 4, LogConfig.DEFAULTS, 1,
+                List.of(led(3, NODE, 0, List.of(NODE))))));
+        runAll();
+        assertTrue(g.isDone() && !g.isCompletedExceptionally());
+        assertEquals(0, rm.partition("orders", 3).logEndOffset(), "a topic of the same name starts empty");
     }
 
     @Test
