@@ -7,6 +7,7 @@ import io.samsa.common.Scheduler;
 import io.samsa.log.producer.ProducerStateManager;
 import io.samsa.log.recovery.CheckpointFile;
 import io.samsa.log.recovery.LeaderEpochCache;
+import io.samsa.log.recovery.PartitionMetadataFile;
 import io.samsa.log.segment.ControlBatch;
 import io.samsa.log.segment.HandleCache;
 import io.samsa.log.segment.LogSegment;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -52,6 +54,8 @@ public final class Log {
     public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
     public static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
     public static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
+    /** The id of the topic the directory holds a partition of (KIP-516). */
+    public static final String PARTITION_METADATA = "partition.metadata";
 
     private final String name;
     private final String prefix;
@@ -81,6 +85,7 @@ public final class Log {
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
     private volatile long firstUnstableOffset = -1;
+    private volatile UUID topicId;
     private volatile boolean offline;
     private volatile boolean dirDirty;
     private volatile boolean checkpointRequested;
@@ -130,6 +135,7 @@ public final class Log {
             }
         }
         bases.sort(null);
+        topicId = PartitionMetadataFile.read(disk, dir.resolve(PARTITION_METADATA));
         long rp = CheckpointFile.readSingle(disk, dir.resolve(RECOVERY_POINT_CHECKPOINT), 0);
         long lsoCk = CheckpointFile.readSingle(disk, dir.resolve(LOG_START_OFFSET_CHECKPOINT), -1);
         List<long[]> epochRows = CheckpointFile.read(disk, dir.resolve(LEADER_EPOCH_CHECKPOINT), 2);
@@ -673,6 +679,25 @@ public final class Log {
         CompletableFuture<Void> f = new CompletableFuture<>();
         flusher.request(this, f);
         return f;
+    }
+
+    /**
+     * The id of the topic this directory was claimed for ({@link #recordTopicId}), or null when it never was (a new
+     * log, or one written before topic ids were recorded). Any thread.
+     */
+    public UUID topicId() {
+        return topicId;
+    }
+
+    /**
+     * Claims the directory for topic {@code id}: writes {@code partition.metadata} atomically and forces it, so that
+     * once a topic of this name is deleted no later topic of the same name mistakes the directory, should it survive
+     * (not deleted yet, or brought back by a crash), for its own. Before the log's writer starts; file I/O, never on an
+     * event loop.
+     */
+    public synchronized void recordTopicId(UUID id) throws IOException {
+        PartitionMetadataFile.write(disk, dir.resolve(PARTITION_METADATA), id, forcer);
+        topicId = id;
     }
 
     /** The first offset of the oldest ongoing transaction, or -1; the LSO is min(this, high watermark). */
