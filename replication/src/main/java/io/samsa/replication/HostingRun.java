@@ -4,11 +4,15 @@ import io.samsa.log.Log;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +26,11 @@ import org.slf4j.LoggerFactory;
  *   <li>hosting: delete their logs, hosted here or not (before a topic of the same name can be created again);
  *       flusher: force what durable-mode logs about to be hosted hold above their recovery point (recovered after
  *       an unclean stop);
- *   <li>hosting: create the logs and partitions of newly hosted ones and publish them; shards: apply leadership, ISR,
- *       {@code min.insync.replicas} and log config changes to the partitions hosted before;
- *   <li>hosting: after the first whole-image change, delete orphan logs; complete the change's future, start the
- *       next change.
+ *   <li>hosting: create the logs and partitions of newly hosted ones (a log on disk is claimed for the topic's id:
+ *       one claimed for another id, a deleted topic's, is deleted and replaced) and publish them; shards: apply
+ *       leadership, ISR, {@code min.insync.replicas} and log config changes to the partitions hosted before;
+ *   <li>hosting: after the first whole-image change, delete orphan logs (and those of another topic id); complete
+ *       the change's future, start the next change.
  * </ol>
  *
  * A failure of one partition is logged and collected and does not stop the others; the future then fails with the
@@ -110,7 +115,8 @@ final class HostingRun {
                 boolean hosted = idx >= 0 && idx < current.length && current[idx] != null
                         && current[idx].topicId().equals(t.id());
                 Log l = hosted || !a.hostedBy(rm.nodeId()) ? null : rm.logs().get(t.name(), idx);
-                if (l != null && l.recoveryPoint() < l.logEndOffset()) {
+                if (l != null && l.recoveryPoint() < l.logEndOffset()
+                        && (l.topicId() == null || l.topicId().equals(t.id()))) {
                     forces.add(l.flush());
                 }
             }
@@ -160,7 +166,7 @@ final class HostingRun {
                 continue;
             }
             try {
-                Log l = rm.logs().getOrCreate(t.name(), idx, cfg);
+                Log l = claimLog(t, idx);
                 Partition np = new Partition(t.name(), idx, t.id(), l, nodeId, a.state(), minIsr,
                         rm.shards().shardOf(t.name(), idx));
                 next[idx] = np;
@@ -192,6 +198,30 @@ final class HostingRun {
         }
     }
 
+    /**
+     * The log of {@code t}'s partition {@code idx}, claimed for the topic's id: a log on disk recorded for another
+     * id is a deleted topic's, left by a crash before its deletion reached the disk (or before this broker applied
+     * it); it is deleted and the partition starts empty, as a new topic's must. A log with no id (new, or from before
+     * ids were recorded) is claimed for this one.
+     */
+    private Log claimLog(HostingChange.Topic t, int idx) {
+        Log l = rm.logs().getOrCreate(t.name(), idx, t.logConfig());
+        try {
+            if (l.topicId() != null && !l.topicId().equals(t.id())) {
+                log.warn("{}Deleting the log of {}: it belongs to topic id {}, a deleted topic of that name, not {}",
+                        prefix, l.name(), l.topicId(), t.id());
+                rm.logs().delete(t.name(), idx);
+                l = rm.logs().getOrCreate(t.name(), idx, t.logConfig());
+            }
+            if (l.topicId() == null) {
+                l.recordTopicId(t.id());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot claim the log of " + l.name() + " for topic id " + t.id(), e);
+        }
+        return l;
+    }
+
     private void finish() {
         if (change.wholeImage() && rm.takeOrphanCheck()) {
             deleteOrphanLogs();
@@ -208,21 +238,30 @@ final class HostingRun {
         rm.applyNext();
     }
 
-    /** Deletes the logs on disk whose partition the whole image no longer has. */
+    /**
+     * Deletes the logs on disk whose partition the whole image no longer has, or that were claimed for another topic
+     * id than the image's topic of that name (a deleted topic's).
+     */
     private void deleteOrphanLogs() {
-        Set<String> existing = new HashSet<>();
+        Map<String, UUID> existing = new HashMap<>();
         for (HostingChange.Topic t : change.topics()) {
             for (PartitionAssignment a : t.changedPartitions()) {
-                existing.add(LogManager.dirName(t.name(), a.partition()));
+                existing.put(LogManager.dirName(t.name(), a.partition()), t.id());
             }
         }
         for (Log l : rm.logs().logs()) {
             String n = l.name();
-            if (existing.contains(n)) {
+            UUID id = existing.get(n);
+            if (id != null && (l.topicId() == null || l.topicId().equals(id))) {
                 continue;
             }
             int dash = n.lastIndexOf('-');
-            log.warn("{}Deleting the log of {}: its topic or partition no longer exists", prefix, n);
+            if (id == null) {
+                log.warn("{}Deleting the log of {}: its topic or partition no longer exists", prefix, n);
+            } else {
+                log.warn("{}Deleting the log of {}: it belongs to topic id {}, a deleted topic of that name, not {}",
+                        prefix, n, l.topicId(), id);
+            }
             try {
                 rm.logs().delete(n.substring(0, dash), Integer.parseInt(n.substring(dash + 1)));
             } catch (IOException | RuntimeException e) {

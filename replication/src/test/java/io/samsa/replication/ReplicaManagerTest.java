@@ -192,6 +192,37 @@ class ReplicaManagerTest {
     }
 
     @Test
+    void aLogClaimedByADeletedTopicIsNotTakenByANewTopicOfTheSameName() throws IOException {
+        // Found by ReplicationSimulationTest: the broker went down before it applied the deletion of "orders", and
+        // the topic was created again meanwhile; the first image after the restart names the new one.
+        UUID deleted = UUID.nameUUIDFromBytes("the old orders".getBytes());
+        Log stray = logs.getOrCreate("orders", 0, LogConfig.DEFAULTS);
+        stray.recordTopicId(deleted);
+        appendTo(stray, 3);
+        Log straySomewhereElse = logs.getOrCreate("orders", 3, LogConfig.DEFAULTS);
+        straySomewhereElse.recordTopicId(deleted);
+        Log own = logs.getOrCreate("orders", 1, LogConfig.DEFAULTS);
+        own.recordTopicId(ORDERS);
+        appendTo(own, 2);
+        Log unclaimed = logs.getOrCreate("orders", 2, LogConfig.DEFAULTS);
+        appendTo(unclaimed, 5);
+
+        CompletableFuture<Void> f = rm.apply(new HostingChange(List.of(), List.of(orders(LogConfig.DEFAULTS, 1,
+                led(0, NODE, 0, List.of(NODE)), led(1, NODE, 0, List.of(NODE)), led(2, NODE, 0, List.of(NODE)),
+                led(3, 2, 0, List.of(2)))), true));
+        runAll();
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        Partition p0 = rm.partition("orders", 0);
+        assertEquals(0, p0.logEndOffset(), "the deleted topic's data is not the new topic's");
+        assertEquals(ORDERS, p0.log().topicId());
+        assertEquals(2, rm.partition("orders", 1).logEndOffset(), "its own log is kept");
+        Partition p2 = rm.partition("orders", 2);
+        assertEquals(5, p2.logEndOffset(), "a log from before topic ids were recorded is adopted");
+        assertEquals(ORDERS, p2.log().topicId(), "and claimed");
+        assertNull(logs.get("orders", 3), "a deleted topic's log of a partition not hosted goes too");
+    }
+
+    @Test
     void aFailedChangeIsReportedInItsFutureAndCanBeAppliedAgain() throws Exception {
         Path blocker = dir.resolve(LogManager.dirName("bad", 0));
         Files.writeString(blocker, "not a directory");
