@@ -185,7 +185,7 @@ final class PartitionModel {
     }
 
     /** The highest offset in {@code slice} (whole batches). */
-    private static long lastOffsetOf(FileSlice slice) {
+    static long lastOffsetOf(FileSlice slice) {
         ByteBuf buf = Unpooled.wrappedBuffer(bytes(slice));
         RecordBatchView v = new RecordBatchView();
         long last = -1;

@@ -1,0 +1,129 @@
+package io.samsa.replication;
+
+import io.netty.buffer.Unpooled;
+import io.samsa.log.FileSlice;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import io.samsa.wire.message.FetchRequest;
+import io.samsa.wire.message.FetchResponse;
+import io.samsa.wire.protocol.ByteBufRecords;
+import io.samsa.wire.protocol.Message;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ObjLongConsumer;
+
+/**
+ * The leader's side of the two-broker simulation: the part of a Fetch handler that follower fetches need, as a
+ * {@link SimBrokerNetwork.RequestHandler} on one broker. It resolves each partition (by name before v13, by topic id
+ * from v13, KIP-516), long-polls through {@link DelayedFetch} with the request's replica id (v0-14
+ * {@code replica_id}, v15+ {@code replica_state}, KIP-903): a replica id >= 0 reads to the log end and goes through
+ * the follower-fetch seam ({@link Partition#checkFollower}, {@link Partition#recordFollowerFetch}); and answers with
+ * the records copied off the log (the production handler sends them by sendfile). No sessions, no throttling, no
+ * diverging epochs: what issue 12 adds. Runs on the broker's network executor. Not thread-safe.
+ */
+final class SimFetchServer implements SimBrokerNetwork.RequestHandler {
+    private final SimBroker broker;
+    private final ObjLongConsumer<Partition> onFetchOffset;
+
+    /** {@code onFetchOffset}: told each follower fetch offset the leader is asked for (the test's record). */
+    SimFetchServer(SimBroker broker, ObjLongConsumer<Partition> onFetchOffset) {
+        this.broker = broker;
+        this.onFetchOffset = onFetchOffset;
+    }
+
+    /** One partition of the request. */
+    private static final class Wanted extends DelayedFetch.PartitionFetch {
+        final FetchRequest.FetchTopic topic;
+        final int index;
+        final ErrorCode unknown;
+
+        Wanted(FetchRequest.FetchTopic topic, int index, Partition p, ErrorCode unknown, long offset, int maxBytes,
+               int epoch) {
+            super(p, offset, maxBytes, epoch);
+            this.topic = topic;
+            this.index = index;
+            this.unknown = unknown;
+        }
+    }
+
+    @Override
+    public void handle(int from, Message request, short version, SimBrokerNetwork.Responder responder) {
+        FetchRequest req = (FetchRequest) request;
+        int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
+        List<Wanted> wanted = new ArrayList<>();
+        for (FetchRequest.FetchTopic t : req.topics()) {
+            String name = version >= 13 ? broker.replicas.topicName(t.topicId()) : t.topic();
+            for (FetchRequest.FetchPartition fp : t.partitions()) {
+                Partition p = name == null ? null : broker.replicas.partition(name, fp.partition());
+                ErrorCode unknown = name == null && version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID
+                        : p == null ? ErrorCode.NOT_LEADER_OR_FOLLOWER : null;
+                if (p != null && replicaId >= 0) {
+                    onFetchOffset.accept(p, fp.fetchOffset());
+                }
+                wanted.add(new Wanted(t, fp.partition(), p, unknown, fp.fetchOffset(), fp.partitionMaxBytes(),
+                        fp.currentLeaderEpoch()));
+            }
+        }
+        FetchParams params = new FetchParams(replicaId, req.maxWaitMs(), req.minBytes(), req.maxBytes(),
+                FetchIsolation.of(replicaId, req.isolationLevel() == 1));
+        new DelayedFetch<Wanted>(broker.shards.get(0), params, wanted) {
+            @Override
+            protected void onFetchComplete(boolean expired) {
+                try {
+                    responder.respond(response(partitions(), version));
+                } finally {
+                    for (Wanted w : partitions()) {
+                        if (w.read() != null) {
+                            w.read().records().release();
+                        }
+                    }
+                }
+            }
+        }.start();
+    }
+
+    private static FetchResponse response(List<Wanted> parts, short version) {
+        FetchResponse resp = new FetchResponse();
+        FetchResponse.FetchableTopicResponse current = null;
+        FetchRequest.FetchTopic currentTopic = null;
+        for (Wanted w : parts) {
+            if (w.topic != currentTopic) {
+                currentTopic = w.topic;
+                current = new FetchResponse.FetchableTopicResponse().setTopic(w.topic.topic())
+                        .setTopicId(w.topic.topicId());
+                resp.responses().add(current);
+            }
+            FetchResponse.PartitionData pd = new FetchResponse.PartitionData().setPartitionIndex(w.index)
+                    .setAbortedTransactions(null).setRecords(new ByteBufRecords(Unpooled.EMPTY_BUFFER));
+            ErrorCode error = w.unknown != null ? w.unknown
+                    : w.error() == null ? null
+                    : w.error() instanceof SamsaException s ? s.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR;
+            if (error != null) {
+                pd.setErrorCode(error.code());
+            } else {
+                PartitionRead r = w.read();
+                pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())
+                        .setLogStartOffset(r.logStartOffset()).setRecords(ByteBufRecords.wrap(bytes(r.records())));
+            }
+            current.partitions().add(pd);
+        }
+        return resp;
+    }
+
+    /** The slice's bytes, copied (what sendfile would send). */
+    private static byte[] bytes(FileSlice slice) {
+        ByteBuffer b = ByteBuffer.allocate(slice.length());
+        try {
+            while (b.hasRemaining()) {
+                if (slice.channel().read(b, slice.position() + b.position()) < 0) {
+                    throw new AssertionError("A short read of " + slice);
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("Cannot read " + slice, e);
+        }
+        return b.array();
+    }
+}
