@@ -18,7 +18,6 @@ import io.samsa.wire.SamsaException;
 import io.samsa.wire.frame.FrameDecoder;
 import io.samsa.wire.message.ApiMessageType;
 import io.samsa.wire.message.RequestHeader;
-import io.samsa.wire.message.ResponseHeader;
 import io.samsa.wire.protocol.Message;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -87,10 +86,9 @@ public final class NettyBrokerChannel implements BrokerChannel {
     @Override
     public CompletableFuture<BrokerResponse> send(int nodeId, Message request, short version) {
         CompletableFuture<BrokerResponse> future = new CompletableFuture<>();
-        ApiMessageType type = ApiMessageType.fromId(request.apiKey());
-        if (type == null || !type.isVersionSupported(version)) {
-            future.completeExceptionally(new SamsaException(ErrorCode.UNSUPPORTED_VERSION, "Cannot send "
-                    + request.getClass().getSimpleName() + " at version " + version));
+        ApiMessageType type = BrokerFraming.api(request, version);
+        if (type == null) {
+            future.completeExceptionally(BrokerFraming.unsupported(request, version));
             return future;
         }
         if (closed) {
@@ -248,8 +246,7 @@ public final class NettyBrokerChannel implements BrokerChannel {
         private void write(Pending p) {
             int correlationId = nextCorrelationId;
             nextCorrelationId = nextCorrelationId == Integer.MAX_VALUE ? 0 : nextCorrelationId + 1;
-            RequestHeader header = new RequestHeader().setRequestApiKey(p.type.id()).setRequestApiVersion(p.version)
-                    .setCorrelationId(correlationId).setClientId(settings.clientId());
+            RequestHeader header = BrokerFraming.requestHeader(p.type, p.version, correlationId, settings.clientId());
             short headerVersion = p.type.requestHeaderVersion(p.version);
             ByteBuf buf = null;
             try {
@@ -283,10 +280,7 @@ public final class NettyBrokerChannel implements BrokerChannel {
             }
             BrokerResponse response;
             try {
-                new ResponseHeader().read(frame, p.type.responseHeaderVersion(p.version));
-                Message body = p.type.newResponse();
-                body.read(frame, p.version);
-                response = new BrokerResponse(body, frame::release);
+                response = new BrokerResponse(BrokerFraming.readResponse(p.type, p.version, frame), frame::release);
             } catch (RuntimeException e) {
                 frame.release();
                 p.future.completeExceptionally(new SamsaException(ErrorCode.NETWORK_EXCEPTION, "Cannot read the "

@@ -8,7 +8,6 @@ import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.ApiMessageType;
 import io.samsa.wire.message.RequestHeader;
-import io.samsa.wire.message.ResponseHeader;
 import io.samsa.wire.protocol.Message;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,10 +58,9 @@ final class SimBrokerChannel implements BrokerChannel {
     @Override
     public CompletableFuture<BrokerResponse> send(int nodeId, Message request, short version) {
         CompletableFuture<BrokerResponse> future = new CompletableFuture<>();
-        ApiMessageType type = ApiMessageType.fromId(request.apiKey());
-        if (type == null || !type.isVersionSupported(version)) {
-            future.completeExceptionally(new SamsaException(ErrorCode.UNSUPPORTED_VERSION, "Cannot send "
-                    + request.getClass().getSimpleName() + " at version " + version));
+        ApiMessageType type = BrokerFraming.api(request, version);
+        if (type == null) {
+            future.completeExceptionally(BrokerFraming.unsupported(request, version));
             return future;
         }
         if (closed) {
@@ -173,8 +171,7 @@ final class SimBrokerChannel implements BrokerChannel {
             }
             p.correlationId = nextCorrelationId;
             nextCorrelationId = nextCorrelationId == Integer.MAX_VALUE ? 0 : nextCorrelationId + 1;
-            RequestHeader header = new RequestHeader().setRequestApiKey(p.type.id()).setRequestApiVersion(p.version)
-                    .setCorrelationId(p.correlationId).setClientId("broker-" + self);
+            RequestHeader header = BrokerFraming.requestHeader(p.type, p.version, p.correlationId, "broker-" + self);
             short headerVersion = p.type.requestHeaderVersion(p.version);
             byte[] frame = new byte[header.size(headerVersion) + p.body.length];
             ByteBuf out = Unpooled.wrappedBuffer(frame).writerIndex(0);
@@ -196,9 +193,7 @@ final class SimBrokerChannel implements BrokerChannel {
             ByteBuf owned = Unpooled.buffer(bytes.length).writeBytes(bytes);
             BrokerResponse response;
             try {
-                new ResponseHeader().read(owned, p.type.responseHeaderVersion(p.version));
-                Message body = p.type.newResponse();
-                body.read(owned, p.version);
+                Message body = BrokerFraming.readResponse(p.type, p.version, owned);
                 openResponses.incrementAndGet();
                 response = new BrokerResponse(body, () -> {
                     openResponses.decrementAndGet();
