@@ -269,33 +269,41 @@ final class ReplicationRun {
         }
     }
 
-    private void produce() {
+    /** One to {@code most} distinct hosted partitions, or none when nothing is hosted. */
+    private List<Partition> choose(int most) {
         List<Partition> hosted = broker.replicas.partitions();
-        if (hosted.isEmpty()) {
+        List<Partition> chosen = new ArrayList<>();
+        int n = Math.min(hosted.size(), 1 + random.nextInt(most));
+        while (chosen.size() < n) {
+            Partition p = ReplicationSimulationTest.pick(random, hosted);
+            if (!chosen.contains(p)) {
+                chosen.add(p);
+            }
+        }
+        return chosen;
+    }
+
+    private void produce() {
+        List<Partition> chosen = choose(2);
+        if (chosen.isEmpty()) {
             return;
         }
         SimExecutor home = broker.shard(random);
         int acks = new int[] {0, 1, -1}[random.nextInt(3)];
         long timeout = new long[] {0, 30, 300, MAX_PRODUCE_TIMEOUT_MS}[random.nextInt(4)];
-        int n = Math.min(hosted.size(), 1 + random.nextInt(2));
         ReplicationSimulationTest.SimProduce op = new ReplicationSimulationTest.SimProduce(this, broker, home, acks,
-                timeout, n);
-        List<Partition> chosen = new ArrayList<>();
-        while (chosen.size() < n) {
-            Partition p = ReplicationSimulationTest.pick(random, hosted);
-            if (!chosen.contains(p)) {
-                chosen.add(p);
-                ByteBuf batch = SimBatches.random(random, scheduler.nowMillis());
-                op.add(new ReplicationSimulationTest.SimAppend(p, batch, model(p), broker));
-            }
+                timeout, chosen.size());
+        for (Partition p : chosen) {
+            ByteBuf batch = SimBatches.random(random, scheduler.nowMillis());
+            op.add(new ReplicationSimulationTest.SimAppend(p, batch, model(p), broker));
         }
         produces.add(op);
         home.execute(op::begin);
     }
 
     private void fetch() {
-        List<Partition> hosted = broker.replicas.partitions();
-        if (hosted.isEmpty()) {
+        List<Partition> chosen = choose(3);
+        if (chosen.isEmpty()) {
             return;
         }
         SimExecutor home = broker.shard(random);
@@ -308,14 +316,7 @@ final class ReplicationRun {
         FetchParams params = new FetchParams(replicaId, maxWait, minBytes, maxBytes,
                 FetchIsolation.of(replicaId, readCommitted));
         List<ReplicationSimulationTest.SimPartitionFetch> parts = new ArrayList<>();
-        int n = Math.min(hosted.size(), 1 + random.nextInt(3));
-        List<Partition> chosen = new ArrayList<>();
-        while (chosen.size() < n) {
-            Partition p = ReplicationSimulationTest.pick(random, hosted);
-            if (chosen.contains(p)) {
-                continue;
-            }
-            chosen.add(p);
+        for (Partition p : chosen) {
             long start = p.logStartOffset();
             long end = follower ? p.logEndOffset() : p.highWatermark();
             int r = random.nextInt(10);
@@ -333,11 +334,11 @@ final class ReplicationRun {
 
     /** DeleteRecords of one partition, as the handler does it: on the partition's shard, answered on the home loop. */
     private void deleteRecords() {
-        List<Partition> hosted = broker.replicas.partitions();
-        if (hosted.isEmpty()) {
+        List<Partition> chosen = choose(1);
+        if (chosen.isEmpty()) {
             return;
         }
-        Partition p = ReplicationSimulationTest.pick(random, hosted);
+        Partition p = chosen.get(0);
         PartitionModel m = model(p);
         long hw = p.highWatermark();
         long start = p.logStartOffset();

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dsim.seed=N} replays it, {@code -Psim} runs thousands. See docs/simulation.md.
  */
 class ReplicationSimulationTest {
-    static final int CI_SEEDS = 300;
+    static final int CI_SEEDS = 200;
     static final long T0 = 1_700_000_000_000L;
     static final Path DATA = Path.of("/sim/node-1");
     static final int NODE = 1;
