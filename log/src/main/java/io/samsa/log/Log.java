@@ -495,7 +495,7 @@ public final class Log {
             roll = a.baseOffset() != first;
         } else {
             roll = (long) a.size() + len > cfg.segmentBytes()
-                    || a.timeWaitedForRoll(now, maxTs, activeCreatedMs) > cfg.segmentMs() - cfg.segmentJitterMs()
+                    || a.timeWaitedForRoll(now, maxTs, activeCreatedMs) > cfg.effectiveSegmentMs() - cfg.segmentJitterMs()
                     || a.indexFull()
                     || !a.offsetFits(last);
         }
@@ -784,8 +784,9 @@ public final class Log {
     }
 
     /**
-     * Deletes whole segments that are wholly below {@code highWatermark} and below the log start offset,
-     * older than {@code retention.ms} (by their largest timestamp) or beyond {@code retention.bytes}, oldest
+     * Deletes whole segments that are wholly below {@code highWatermark} and below the log start offset, or (with
+     * {@code cleanup.policy} delete) older than {@code retention.ms} (by their largest timestamp) or beyond
+     * {@code retention.bytes}, oldest
      * first; an expired active segment is first rolled. Files are renamed to {@code .deleted} now and deleted
      * after {@code file.delete.delay.ms} on the scheduler's thread. Returns the number deleted. Writer thread.
      */
@@ -803,8 +804,9 @@ public final class Log {
             }
             boolean startBreach = next != null && next.getKey() <= logStartOffset;
             long ts = s.maxTimestamp() >= 0 ? s.maxTimestamp() : s.lastModifiedMs();
-            boolean expired = cfg.retentionMs() >= 0 && now - ts > cfg.retentionMs();
-            boolean tooBig = excess >= 0 && excess - s.size() >= 0;
+            // Time and size retention belong to cleanup.policy=delete; a compact-only log loses data to the cleaner only.
+            boolean expired = cfg.delete() && cfg.retentionMs() >= 0 && now - ts > cfg.retentionMs();
+            boolean tooBig = cfg.delete() && excess >= 0 && excess - s.size() >= 0;
             if (!startBreach && !expired && !tooBig) {
                 break;
             }

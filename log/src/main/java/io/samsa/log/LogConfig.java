@@ -29,6 +29,11 @@ public final class LogConfig {
     public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+    public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
 
     /** Kafka's defaults. */
     public static final LogConfig DEFAULTS = new LogConfig(Map.of());
@@ -48,6 +53,12 @@ public final class LogConfig {
     private final long timestampAfterMaxMs;
     private final long producerIdExpirationMs;
     private final long fileDeleteDelayMs;
+    private final boolean compact;
+    private final boolean delete;
+    private final double minCleanableDirtyRatio;
+    private final long minCompactionLagMs;
+    private final long maxCompactionLagMs;
+    private final long deleteRetentionMs;
 
     private LogConfig(Map<String, String> props) {
         segmentBytes = (int) longValue(props, SEGMENT_BYTES, 1024L * 1024 * 1024, 14, Integer.MAX_VALUE);
@@ -70,6 +81,25 @@ public final class LogConfig {
         timestampAfterMaxMs = longValue(props, MESSAGE_TIMESTAMP_AFTER_MAX_MS, 60L * 60 * 1000, 0, Long.MAX_VALUE);
         producerIdExpirationMs = longValue(props, PRODUCER_ID_EXPIRATION_MS, 24L * 60 * 60 * 1000, 1, Long.MAX_VALUE);
         fileDeleteDelayMs = longValue(props, FILE_DELETE_DELAY_MS, 60_000, 0, Long.MAX_VALUE);
+        String policy = props.getOrDefault(CLEANUP_POLICY, "delete");
+        boolean c = false;
+        boolean d = false;
+        for (String item : policy.replace("[", "").replace("]", "").split(",")) {
+            String p = item.trim();
+            if ("compact".equals(p)) {
+                c = true;
+            } else if ("delete".equals(p)) {
+                d = true;
+            } else {
+                throw invalid(CLEANUP_POLICY, policy);
+            }
+        }
+        compact = c;
+        delete = d;
+        minCleanableDirtyRatio = doubleValue(props, MIN_CLEANABLE_DIRTY_RATIO, 0.5);
+        minCompactionLagMs = longValue(props, MIN_COMPACTION_LAG_MS, 0, 0, Long.MAX_VALUE);
+        maxCompactionLagMs = longValue(props, MAX_COMPACTION_LAG_MS, Long.MAX_VALUE, 1, Long.MAX_VALUE);
+        deleteRetentionMs = longValue(props, DELETE_RETENTION_MS, 24L * 60 * 60 * 1000, 0, Long.MAX_VALUE);
     }
 
     /**
@@ -92,6 +122,23 @@ public final class LogConfig {
             throw invalid(key, s);
         }
         if (v < min || v > max) {
+            throw invalid(key, s);
+        }
+        return v;
+    }
+
+    private static double doubleValue(Map<String, String> props, String key, double dflt) {
+        String s = props.get(key);
+        if (s == null) {
+            return dflt;
+        }
+        double v;
+        try {
+            v = Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+            throw invalid(key, s);
+        }
+        if (!(v >= 0 && v <= 1)) {
             throw invalid(key, s);
         }
         return v;
@@ -164,6 +211,50 @@ public final class LogConfig {
         return fileDeleteDelayMs;
     }
 
+    /** {@code cleanup.policy} holds {@code compact}: the cleaner keeps the latest record of each key. */
+    public boolean compact() {
+        return compact;
+    }
+
+    /**
+     * {@code cleanup.policy} holds {@code delete}: segments are deleted by {@code retention.ms} and
+     * {@code retention.bytes}. Without it only segments below the log start offset are (DeleteRecords).
+     */
+    public boolean delete() {
+        return delete;
+    }
+
+    /** The dirty share of a compacted log above which the cleaner takes it (0..1). */
+    public double minCleanableDirtyRatio() {
+        return minCleanableDirtyRatio;
+    }
+
+    /** How long a record stays out of the cleaner's reach after it was written (by its segment's timestamps). */
+    public long minCompactionLagMs() {
+        return minCompactionLagMs;
+    }
+
+    /**
+     * How long a record may stay uncleaned: older dirty data makes the log cleanable whatever its dirty ratio, and the
+     * active segment of a compacted log rolls after this long (KIP-354). {@code Long.MAX_VALUE}: no limit.
+     */
+    public long maxCompactionLagMs() {
+        return maxCompactionLagMs;
+    }
+
+    /** How long tombstones and removable transaction markers stay after the cleaner first saw them (KIP-534). */
+    public long deleteRetentionMs() {
+        return deleteRetentionMs;
+    }
+
+    /**
+     * The age at which the active segment rolls: {@code segment.ms}, or for a compacted log the smaller
+     * {@code max.compaction.lag.ms}, so that the cleaner can reach the data within that lag (KIP-354).
+     */
+    public long effectiveSegmentMs() {
+        return compact ? Math.min(segmentMs, maxCompactionLagMs) : segmentMs;
+    }
+
     /** Equal when every setting is: a metadata change that leaves a topic's log settings alone is a no-op. */
     @Override
     public boolean equals(Object o) {
@@ -179,14 +270,18 @@ public final class LogConfig {
                 && flushMessages == c.flushMessages && flushMs == c.flushMs && maxMessageBytes == c.maxMessageBytes
                 && logAppendTime == c.logAppendTime && timestampBeforeMaxMs == c.timestampBeforeMaxMs
                 && timestampAfterMaxMs == c.timestampAfterMaxMs && producerIdExpirationMs == c.producerIdExpirationMs
-                && fileDeleteDelayMs == c.fileDeleteDelayMs;
+                && fileDeleteDelayMs == c.fileDeleteDelayMs && compact == c.compact && delete == c.delete
+                && Double.compare(minCleanableDirtyRatio, c.minCleanableDirtyRatio) == 0
+                && minCompactionLagMs == c.minCompactionLagMs && maxCompactionLagMs == c.maxCompactionLagMs
+                && deleteRetentionMs == c.deleteRetentionMs;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(segmentBytes, segmentMs, segmentJitterMs, segmentIndexBytes, indexIntervalBytes,
                 retentionMs, retentionBytes, flushMessages, flushMs, maxMessageBytes, logAppendTime,
-                timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, fileDeleteDelayMs);
+                timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, fileDeleteDelayMs, compact, delete,
+                minCleanableDirtyRatio, minCompactionLagMs, maxCompactionLagMs, deleteRetentionMs);
     }
 
     @Override
@@ -194,6 +289,12 @@ public final class LogConfig {
         return "LogConfig(segment.bytes=" + segmentBytes + ", segment.ms=" + segmentMs + ", retention.ms=" + retentionMs
                 + ", retention.bytes=" + retentionBytes + ", flush.messages=" + flushMessages + ", flush.ms=" + flushMs
                 + ", max.message.bytes=" + maxMessageBytes + ", timestamp.type="
-                + (logAppendTime ? "LogAppendTime" : "CreateTime") + ")";
+                + (logAppendTime ? "LogAppendTime" : "CreateTime") + ", cleanup.policy=" + policyName()
+                + (compact ? ", min.cleanable.dirty.ratio=" + minCleanableDirtyRatio + ", min.compaction.lag.ms="
+                + minCompactionLagMs + ", delete.retention.ms=" + deleteRetentionMs : "") + ")";
+    }
+
+    private String policyName() {
+        return compact && delete ? "compact,delete" : compact ? "compact" : delete ? "delete" : "";
     }
 }
