@@ -12,7 +12,8 @@ import io.samsa.wire.record.RecordBatchView;
  * ({@code MESSAGE_TOO_LARGE}), record count against the offset range and control batches from clients
  * ({@code INVALID_RECORD}), CreateTime timestamps against {@code message.timestamp.before/after.max.ms}
  * ({@code INVALID_TIMESTAMP}, checked on the batch's base and max timestamps, not every record), and the whole
- * request against {@code segment.bytes} ({@code RECORD_LIST_TOO_LARGE}).
+ * request against {@code segment.bytes} ({@code RECORD_LIST_TOO_LARGE}); on a compacted topic, a key on every record
+ * ({@code INVALID_RECORD} with one record error per keyless record: {@link InvalidRecordException}).
  *
  * <p>Stateless; called on the partition's writer thread with that thread's view.
  */
@@ -52,7 +53,10 @@ final class BatchValidator {
                         + view.compressionId() + " in a batch for " + name);
             }
             int delta = view.lastOffsetDelta();
-            if (delta < 0 || view.recordCount() <= 0 || (long) view.recordCount() != (long) delta + 1) {
+            // A client's batch holds one record per offset; a replicated batch may have been compacted (fewer records
+            // than offsets, even none: the cleaner keeps an idempotent producer's last batch empty).
+            if (delta < 0 || view.recordCount() < 0 || (long) view.recordCount() > (long) delta + 1
+                    || fromClient && (view.recordCount() == 0 || view.recordCount() != delta + 1)) {
                 throw new SamsaException(ErrorCode.INVALID_RECORD, "Batch for " + name + " has " + view.recordCount()
                         + " records but lastOffsetDelta " + delta);
             }
@@ -66,6 +70,9 @@ final class BatchValidator {
             }
             pos += size;
             batches++;
+        }
+        if (fromClient && cfg.compact()) {
+            KeyCheck.requireKeys(buf, start, end, view, name);
         }
         return batches;
     }

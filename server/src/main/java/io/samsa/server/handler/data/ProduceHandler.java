@@ -3,6 +3,8 @@ package io.samsa.server.handler.data;
 import io.netty.buffer.ByteBuf;
 import io.samsa.metadata.TopicNames;
 import io.samsa.log.AppendResult;
+import io.samsa.log.InvalidRecordException;
+import io.samsa.log.RecordError;
 import io.samsa.replication.DelayedProduce;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;
@@ -15,6 +17,8 @@ import io.samsa.wire.protocol.ByteBufRecords;
 import io.samsa.wire.protocol.Message;
 import io.samsa.wire.protocol.Records;
 import io.samsa.wire.record.RecordBatchView;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Produce (key 0), v3-13 (v0-2 cannot carry RecordBatch v2). Checks each partition (topic known, this node
@@ -178,6 +182,15 @@ final class ProduceHandler implements ApiHandler {
                 AppendResult r = a.result();
                 if (r == null) {
                     fail(a.response, DataErrors.code(a.error(), ctx.logPrefix()), DataErrors.message(a.error()));
+                    if (a.error() instanceof InvalidRecordException e && ctx.apiVersion() >= 8) {
+                        // v8+ (KIP-467): name the rejected records.
+                        List<ProduceResponse.BatchIndexAndErrorMessage> errors = new ArrayList<>();
+                        for (RecordError re : e.recordErrors()) {
+                            errors.add(new ProduceResponse.BatchIndexAndErrorMessage().setBatchIndex(re.batchIndex())
+                                    .setBatchIndexErrorMessage(re.message()));
+                        }
+                        a.response.setRecordErrors(errors);
+                    }
                 } else {
                     a.response.setBaseOffset(r.firstOffset()).setLogAppendTimeMs(r.logAppendTime())
                             .setLogStartOffset(r.logStartOffset());
