@@ -41,6 +41,9 @@ public final class RecordBatchBuilder implements AutoCloseable {
     private boolean logAppendTime;
     private long logAppendTimestamp = RecordBatchView.NO_TIMESTAMP;
     private CompressionType compression = CompressionType.NONE;
+    private long deleteHorizon = RecordBatchView.NO_TIMESTAMP;
+    private long lastOffset = -1;
+    private long emptyTimestamp = RecordBatchView.NO_TIMESTAMP;
 
     private ByteBuf records;
     private boolean built;
@@ -93,6 +96,41 @@ public final class RecordBatchBuilder implements AutoCloseable {
     public RecordBatchBuilder compression(CompressionType compression) {
         checkNoRecords();
         this.compression = compression;
+        return this;
+    }
+
+    /**
+     * Marks the batch with a delete horizon (attribute bit 6, KIP-534): the base timestamp field holds
+     * {@code horizonMs} instead of the first record's timestamp, and record timestamps are deltas from it.
+     * The log cleaner sets it on batches holding tombstones or removable transaction markers.
+     */
+    public RecordBatchBuilder deleteHorizon(long horizonMs) {
+        checkNoRecords();
+        if (horizonMs < 0) {
+            throw new IllegalArgumentException("A delete horizon is a time, not " + horizonMs);
+        }
+        this.deleteHorizon = horizonMs;
+        return this;
+    }
+
+    /**
+     * Keeps the batch's offset range up to {@code lastOffset} whatever records it holds, as the log
+     * cleaner does for a batch whose last records it removed (the producer's last sequence is then
+     * still base sequence + last offset delta). With no record appended, {@link #build} writes an
+     * empty batch (header only, uncompressed) whose timestamps are {@link #emptyBatchTimestamp}.
+     */
+    public RecordBatchBuilder lastOffset(long lastOffset) {
+        if (lastOffset < baseOffset || lastOffset - baseOffset > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Last offset " + lastOffset + " must be within 2^31 above the base "
+                    + "offset " + baseOffset);
+        }
+        this.lastOffset = lastOffset;
+        return this;
+    }
+
+    /** The base and max timestamp of an empty batch (see {@link #lastOffset}); default -1. */
+    public RecordBatchBuilder emptyBatchTimestamp(long timestamp) {
+        this.emptyTimestamp = timestamp;
         return this;
     }
 
@@ -149,6 +187,26 @@ public final class RecordBatchBuilder implements AutoCloseable {
     }
 
     /**
+     * Appends at {@code offset} a record copied from another batch: the key, value and encoded headers
+     * are byte ranges of {@code src} ({@code keyLength}/{@code valueLength} -1 for null), the headers
+     * as {@link RecordCursor} exposes them ({@code headerCount} headers in {@code headersLength} bytes).
+     * Borrows {@code src}; allocates nothing per record beyond buffer growth. The log cleaner's way of
+     * rewriting the records it keeps.
+     */
+    public RecordBatchBuilder appendCopy(long offset, long timestamp, ByteBuf src, int keyIndex, int keyLength,
+                                         int valueIndex, int valueLength, int headersIndex, int headersLength,
+                                         int headerCount) {
+        int bodySize = sizeOfBytes(keyLength) + sizeOfBytes(valueLength) + Varints.sizeOfVarint(headerCount)
+                + headersLength;
+        ByteBuf out = beginRecord(offset, timestamp, bodySize);
+        writeRange(out, src, keyIndex, keyLength);
+        writeRange(out, src, valueIndex, valueLength);
+        Varints.writeVarint(out, headerCount);
+        out.writeBytes(src, headersIndex, headersLength);
+        return this;
+    }
+
+    /**
      * Appends a control record (key: version 0 and {@code type}) with {@code value} at the next
      * offset; the batch must be a {@link #control} batch.
      */
@@ -179,12 +237,23 @@ public final class RecordBatchBuilder implements AutoCloseable {
         if (built) {
             throw new IllegalStateException("The batch was already built");
         }
-        if (count == 0) {
+        if (count == 0 && lastOffset < 0) {
             throw new IllegalStateException("A record batch needs at least one record");
+        }
+        if (lastOffset >= 0 && lastOffset - baseOffset < lastOffsetDelta) {
+            throw new IllegalStateException("Last offset " + lastOffset + " is below the last record's "
+                    + (baseOffset + lastOffsetDelta));
         }
         built = true;
         ByteBuf batch;
-        if (compression == CompressionType.NONE) {
+        if (count == 0) {
+            // An empty batch keeps only its header (offsets, producer fields), uncompressed.
+            batch = alloc.buffer(RecordBatchView.HEADER_SIZE);
+            batch.writeZero(RecordBatchView.HEADER_SIZE);
+            compression = CompressionType.NONE;
+            baseTimestamp = emptyTimestamp;
+            maxTimestamp = emptyTimestamp;
+        } else if (compression == CompressionType.NONE) {
             batch = records;
         } else {
             ByteBuf compressed = alloc.buffer(RecordBatchView.HEADER_SIZE + records.readableBytes() / 2 + 64);
@@ -204,13 +273,15 @@ public final class RecordBatchBuilder implements AutoCloseable {
         int attributes = compression.id()
                 | (logAppendTime ? RecordBatchView.TIMESTAMP_TYPE_MASK : 0)
                 | (transactional ? RecordBatchView.TRANSACTIONAL_MASK : 0)
-                | (control ? RecordBatchView.CONTROL_MASK : 0);
+                | (control ? RecordBatchView.CONTROL_MASK : 0)
+                | (deleteHorizon >= 0 && count > 0 ? RecordBatchView.DELETE_HORIZON_MASK : 0);
         batch.setLong(start + RecordBatchView.BASE_OFFSET_OFFSET, baseOffset);
         batch.setInt(start + RecordBatchView.BATCH_LENGTH_OFFSET, batch.readableBytes() - RecordBatchView.LOG_OVERHEAD);
         batch.setInt(start + RecordBatchView.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
         batch.setByte(start + RecordBatchView.MAGIC_OFFSET, RecordBatchView.MAGIC_V2);
         batch.setShort(start + RecordBatchView.ATTRIBUTES_OFFSET, attributes);
-        batch.setInt(start + RecordBatchView.LAST_OFFSET_DELTA_OFFSET, lastOffsetDelta);
+        batch.setInt(start + RecordBatchView.LAST_OFFSET_DELTA_OFFSET,
+                lastOffset >= 0 ? (int) (lastOffset - baseOffset) : lastOffsetDelta);
         batch.setLong(start + RecordBatchView.BASE_TIMESTAMP_OFFSET, baseTimestamp);
         batch.setLong(start + RecordBatchView.MAX_TIMESTAMP_OFFSET, logAppendTime ? logAppendTimestamp : maxTimestamp);
         batch.setLong(start + RecordBatchView.PRODUCER_ID_OFFSET, producerId);
@@ -288,6 +359,13 @@ public final class RecordBatchBuilder implements AutoCloseable {
         }
     }
 
+    private static void writeRange(ByteBuf out, ByteBuf src, int index, int length) {
+        Varints.writeVarint(out, length);
+        if (length > 0) {
+            out.writeBytes(src, index, length);
+        }
+    }
+
     /**
      * Checks the offset, then writes a record's length, attributes, timestamp delta and offset delta.
      * {@code restSize} is the size of the fields after the offset delta (key, value, headers).
@@ -306,7 +384,7 @@ public final class RecordBatchBuilder implements AutoCloseable {
             if (compression == CompressionType.NONE) {
                 records.writeZero(RecordBatchView.HEADER_SIZE);
             }
-            baseTimestamp = timestamp;
+            baseTimestamp = deleteHorizon >= 0 ? deleteHorizon : timestamp;
         }
         int offsetDelta = (int) delta;
         long timestampDelta = timestamp - baseTimestamp;

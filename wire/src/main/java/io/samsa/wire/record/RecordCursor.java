@@ -254,6 +254,16 @@ public final class RecordCursor implements AutoCloseable {
         return headerCount;
     }
 
+    /** Where the current record's encoded headers start in {@link #buffer()} (after the header count). */
+    public int headersIndex() {
+        return headersIndex;
+    }
+
+    /** The length of the current record's encoded headers (0 without headers). */
+    public int headersLength() {
+        return recordEnd - headersIndex;
+    }
+
     public int headerKeyIndex() {
         return headerKeyIndex;
     }
