@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.samsa.common.Clock;
 import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
+import io.samsa.log.cleaner.CleaningSnapshot;
+import io.samsa.log.cleaner.SwapManifest;
 import io.samsa.log.producer.ProducerStateManager;
 import io.samsa.log.recovery.CheckpointFile;
 import io.samsa.log.recovery.LeaderEpochCache;
@@ -29,6 +31,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One partition's durable log: a directory of segments, appends with offset assignment, zero-copy reads,
@@ -96,6 +101,12 @@ public final class Log {
     private long checkpointedRecoveryPoint = -1;
     private long checkpointedLogStart = -1;
     private volatile long lastCheckpointMs;
+    // The log cleaner's hooks (see the section at the end).
+    private volatile Executor cleanerWriter;
+    private volatile LongSupplier cleanerHighWatermark;
+    private final AtomicLong cleanerTruncationMark = new AtomicLong(Long.MAX_VALUE);
+    /** Bumped by every cleaner swap: a reader that walked the segments meanwhile walks them again. */
+    private volatile long swaps;
 
     Log(String name, Path dir, Disk disk, LogConfig config, Clock clock, HandleCache cache, Flusher flusher,
         FileForcer forcer, Scheduler deleter) {
@@ -125,6 +136,7 @@ public final class Log {
      */
     void load(boolean clean) throws IOException {
         disk.createDirectories(dir);
+        SwapManifest.recover(disk, dir, forcer);
         List<Long> bases = new ArrayList<>();
         for (Path p : disk.list(dir)) {
             String f = p.getFileName().toString();
@@ -557,9 +569,19 @@ public final class Log {
         }
         try {
             while (e != null) {
-                FileSlice slice = e.getValue().read(startOffset, maxBytes, bound, minOneMessage);
+                LogSegment seg = e.getValue();
+                FileSlice slice = seg.read(startOffset, maxBytes, bound, minOneMessage);
                 if (slice != null) {
                     return new ReadResult(slice, lso, leo);
+                }
+                if (seg.isDeleted()) {
+                    // Replaced by the cleaner (or deleted by retention) while we looked: look the offset up again.
+                    e = segments.floorEntry(startOffset);
+                    if (e == null) {
+                        throw new SamsaException(ErrorCode.OFFSET_OUT_OF_RANGE, "Offset " + startOffset
+                                + " is no longer in " + name + " (log start " + logStartOffset + ")");
+                    }
+                    continue;
                 }
                 e = segments.higherEntry(e.getKey());
             }
@@ -577,16 +599,22 @@ public final class Log {
     public TimestampOffset offsetForTimestamp(long timestamp) {
         long lso = logStartOffset;
         try {
-            for (LogSegment s : segments.values()) {
-                TimestampOffset found = s.findOffsetByTimestamp(timestamp, lso);
-                if (found != null) {
-                    return withEpoch(found);
+            while (true) {
+                long seen = swaps;
+                TimestampOffset found = null;
+                for (LogSegment s : segments.values()) {
+                    found = s.findOffsetByTimestamp(timestamp, lso);
+                    if (found != null) {
+                        break;
+                    }
+                }
+                if (seen == swaps) {
+                    return found == null ? TimestampOffset.NONE : withEpoch(found);
                 }
             }
         } catch (IOException e) {
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot search " + name, e);
         }
-        return TimestampOffset.NONE;
     }
 
     /**
@@ -595,6 +623,16 @@ public final class Log {
      * MAX_TIMESTAMP, KIP-734). Any thread.
      */
     public TimestampOffset maxTimestampAndOffset() {
+        while (true) {
+            long seen = swaps;
+            TimestampOffset found = maxTimestampOnce();
+            if (seen == swaps) {
+                return found;
+            }
+        }
+    }
+
+    private TimestampOffset maxTimestampOnce() {
         LogSegment best = null;
         for (LogSegment s : segments.values()) {
             if (s.maxTimestamp() >= 0 && (best == null || s.maxTimestamp() > best.maxTimestamp())) {
@@ -628,6 +666,16 @@ public final class Log {
 
     /** Aborted transactions overlapping [fetchOffset, upperBound), for a READ_COMMITTED fetch. Any thread. */
     public List<AbortedTransaction> collectAbortedTransactions(long fetchOffset, long upperBound) {
+        while (true) {
+            long seen = swaps;
+            List<AbortedTransaction> out = collectAborted(fetchOffset, upperBound);
+            if (seen == swaps) {
+                return out;
+            }
+        }
+    }
+
+    private List<AbortedTransaction> collectAborted(long fetchOffset, long upperBound) {
         List<AbortedTransaction> out = new ArrayList<>();
         Long from = segments.floorKey(fetchOffset);
         NavigableMap<Long, LogSegment> tail = from == null ? segments : segments.tailMap(from, true);
@@ -883,6 +931,7 @@ public final class Log {
         synchronized (recoveryLock) {
             truncations++;
         }
+        cleanerTruncationMark.accumulateAndGet(offset, Math::min);
         LogConfig cfg = config;
         try {
             for (LogSegment s : new ArrayList<>(segments.tailMap(offset, false).values())) {
@@ -916,6 +965,7 @@ public final class Log {
         synchronized (recoveryLock) {
             truncations++;
         }
+        cleanerTruncationMark.accumulateAndGet(offset, Math::min);
         LogConfig cfg = config;
         try {
             for (LogSegment s : new ArrayList<>(segments.values())) {
@@ -1116,6 +1166,7 @@ public final class Log {
      * closes the segments. The writer must have stopped; the flusher must be stopped. Caller's thread.
      */
     void close() throws IOException {
+        cleanerWriter = null;
         if (offline) {
             for (LogSegment s : segments.values()) {
                 s.close();
@@ -1145,9 +1196,131 @@ public final class Log {
 
     /** Closes the segments without flushing or checkpoints (a deleted partition). */
     void closeForDeletion() throws IOException {
+        cleanerWriter = null;
         offline = true;
         for (LogSegment s : segments.values()) {
             s.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- log cleaner hooks (io.samsa.log.cleaner)
+
+    /**
+     * Lets the log cleaner work on this log (when its {@code cleanup.policy} includes {@code compact}): {@code writer}
+     * runs tasks on this log's writer thread (the cleaner takes its snapshot and swaps segments there), and
+     * {@code highWatermark} tells how far the log is replicated (the cleaner stays below it). Until this is called the
+     * cleaner leaves the log alone. The partition's owner calls it when it hosts the partition. Any thread.
+     */
+    public void attachWriter(Executor writer, LongSupplier highWatermark) {
+        this.cleanerHighWatermark = highWatermark;
+        this.cleanerWriter = writer;
+    }
+
+    /** The writer the owner attached, or null. Any thread. */
+    public Executor cleanerWriter() {
+        return cleanerWriter;
+    }
+
+    /** The high watermark the owner reports (the log end offset when it reports none). Any thread. */
+    public long cleanerHighWatermark() {
+        LongSupplier hw = cleanerHighWatermark;
+        return hw == null ? logEndOffset : Math.min(hw.getAsLong(), logEndOffset);
+    }
+
+    /** The lowest offset a truncation cut to since the cleaner last looked, or Long.MAX_VALUE. Any thread. */
+    public long cleanerTruncationMark() {
+        return cleanerTruncationMark.get();
+    }
+
+    /** The cleaner took {@code seen} into account; a lower mark set since stays. Any thread. */
+    public void clearCleanerTruncationMark(long seen) {
+        cleanerTruncationMark.compareAndSet(seen, Long.MAX_VALUE);
+    }
+
+    /** Every segment, ascending; the last is the active one. Any thread. */
+    public List<LogSegment> segmentsForCleaning() {
+        return new ArrayList<>(segments.values());
+    }
+
+    /** What a cleaning pass needs to start (see {@link CleaningSnapshot}). Writer thread. */
+    public CleaningSnapshot snapshotForCleaning() {
+        LogSegment a = active;
+        List<LogSegment> inactive = new ArrayList<>(segments.headMap(a.baseOffset(), false).values());
+        long truncationCount;
+        synchronized (recoveryLock) {
+            truncationCount = truncations;
+        }
+        return new CleaningSnapshot(inactive, a.baseOffset(), logStartOffset, firstUnstableOffset,
+                cleanerHighWatermark(), truncationCount, producers.lastBatches(), config);
+    }
+
+    /**
+     * The cleaner's swap: replaces {@code group} (consecutive inactive segments, ascending) by the cleaned segment
+     * {@code swap} describes, whose files the cleaner wrote and forced. Refuses (false, nothing done) when the log
+     * changed since {@code truncationsSeen} was read: a truncation, a segment of the group deleted or replaced, the
+     * log offline. Otherwise commits the swap's manifest, renames the cleaned files into place, puts the new segment
+     * in the list and retires the old ones (the others renamed to {@code .deleted}, deleted after
+     * {@code file.delete.delay.ms}); readers holding old handles finish on the old files. Only name operations, no
+     * fsync: the flusher forces the directory later, and a crash in between is finished by {@link SwapManifest#recover}
+     * at load. Writer thread.
+     *
+     * @throws SamsaException KAFKA_STORAGE_ERROR when a file operation fails after the commit (the log goes offline;
+     *                        the next load finishes the swap)
+     */
+    public boolean replaceSegments(List<LogSegment> group, SwapManifest swap, long truncationsSeen) {
+        if (offline || cleanerWriter == null) {
+            return false;
+        }
+        synchronized (recoveryLock) {
+            if (truncations != truncationsSeen) {
+                return false;
+            }
+        }
+        for (LogSegment s : group) {
+            if (segments.get(s.baseOffset()) != s || s == active || s.isDeleted()) {
+                return false;
+            }
+        }
+        LogConfig cfg = config;
+        try {
+            swap.commit();
+            for (LogSegment s : group) {
+                s.holdOpen();
+            }
+            swap.moveIntoPlace();
+            LogSegment fresh = LogSegment.open(disk, dir, swap.newBase(), cache, cfg.segmentIndexBytes(),
+                    cfg.indexIntervalBytes());
+            segments.put(fresh.baseOffset(), fresh);
+            swaps++;
+            group.get(0).markReplaced();
+            for (LogSegment s : group.subList(1, group.size())) {
+                segments.remove(s.baseOffset());
+                scheduleDeletion(s, cfg);
+            }
+            swap.finish();
+            dirDirty = true;
+        } catch (IOException e) {
+            markOffline();
+            throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot swap cleaned segments into " + name, e);
+        }
+        log.debug("{}Swapped a cleaned segment in for {} segments at {}", prefix, group.size(), swap.newBase());
+        flusher.request(this, null);
+        return true;
+    }
+
+    /**
+     * Deletes the producer state snapshots below {@code offset} (after a cleaning pass up to it: a snapshot taken
+     * before a marker the cleaner removed could revive that transaction). Files only; any thread.
+     */
+    public void deleteProducerSnapshotsBelow(long offset) {
+        try {
+            for (long off : producers.snapshotOffsets()) {
+                if (off < offset) {
+                    disk.deleteIfExists(producers.snapshotFile(off));
+                }
+            }
+        } catch (IOException e) {
+            log.warn("{}Cannot delete producer snapshots below {}: {}", prefix, offset, e.toString());
         }
     }
 

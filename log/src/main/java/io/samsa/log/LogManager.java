@@ -4,6 +4,8 @@ import io.samsa.common.Clock;
 import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
 import io.samsa.common.SerialExecutor;
+import io.samsa.log.cleaner.CleanerConfig;
+import io.samsa.log.cleaner.LogCleaner;
 import io.samsa.log.segment.HandleCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -57,6 +60,7 @@ public final class LogManager implements AutoCloseable {
     private final Function<String, LogConfig> configs;
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     private final boolean cleanStart;
+    private final LogCleaner cleaner;
     private volatile boolean closed;
 
     private LogManager(Builder b) throws IOException {
@@ -96,6 +100,11 @@ public final class LogManager implements AutoCloseable {
             throw e;
         }
         flusher.start();
+        this.cleaner = b.cleaner.enabled() ? new LogCleaner(b.cleaner, dataDir, disk, forcer, clock, this::logs,
+                b.cleanerExecutors) : null;
+        if (cleaner != null) {
+            cleaner.start();
+        }
         log.info("Loaded {} logs from {} after a {} shutdown", logs.size(), dataDir, cleanStart ? "clean" : "unclean");
     }
 
@@ -178,6 +187,9 @@ public final class LogManager implements AutoCloseable {
         }
         flusher.unregister(l);
         l.closeForDeletion();
+        if (cleaner != null) {
+            cleaner.forget(name);
+        }
         Path target = dataDir.resolve(name + "." + uniqueSuffix() + DELETE_SUFFIX);
         disk.move(l.dir(), target);
         forcer.forceDirectory(dataDir);
@@ -211,6 +223,11 @@ public final class LogManager implements AutoCloseable {
         return flusher.barrier();
     }
 
+    /** The log cleaner of this directory, or null when {@code log.cleaner.enable} is false. */
+    public LogCleaner cleaner() {
+        return cleaner;
+    }
+
     /** The shared cache of cold segments' handles (tests and metrics). */
     public HandleCache handleCache() {
         return cache;
@@ -232,6 +249,9 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         closed = true;
+        if (cleaner != null) {
+            cleaner.close();
+        }
         flusher.close();
         boolean allClean = true;
         for (Log l : logs.values()) {
@@ -273,6 +293,8 @@ public final class LogManager implements AutoCloseable {
         private long checkpointIntervalMs = 60_000;
         private long flusherPollMs = 100;
         private int flusherThreads = 8;
+        private CleanerConfig cleaner = CleanerConfig.DISABLED;
+        private List<? extends SerialExecutor> cleanerExecutors;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -356,6 +378,24 @@ public final class LogManager implements AutoCloseable {
          */
         public Builder flusherThreads(int n) {
             this.flusherThreads = n;
+            return this;
+        }
+
+        /**
+         * The log cleaner's settings ({@code log.cleaner.*}); default {@link CleanerConfig#DISABLED}. The cleaner
+         * compacts logs whose owner attached their writer ({@link Log#attachWriter}).
+         */
+        public Builder cleaner(CleanerConfig c) {
+            this.cleaner = c;
+            return this;
+        }
+
+        /**
+         * Where the cleaner's workers run instead of {@code log.cleaner.threads} threads of its own: one worker per
+         * executor (a simulation passes its simulated executors; the manager does not own them).
+         */
+        public Builder cleanerExecutors(List<? extends SerialExecutor> executors) {
+            this.cleanerExecutors = List.copyOf(executors);
             return this;
         }
 

@@ -393,4 +393,17 @@ public final class ProducerStateManager {
             }
         }
     }
+
+    /**
+     * For the log cleaner: per producer id, {@code {last data offset (-1 when no batch is remembered), epoch}}. The
+     * cleaner keeps the batch holding that offset (or, without one, the producer's last marker) so that sequence and
+     * epoch checks still work after cleaning.
+     */
+    public Map<Long, long[]> lastBatches() {
+        Map<Long, long[]> out = new HashMap<>(producers.size() * 2);
+        for (ProducerEntry e : producers.values()) {
+            out.put(e.producerId, new long[] {e.lastOffset(), e.epoch});
+        }
+        return out;
+    }
 }

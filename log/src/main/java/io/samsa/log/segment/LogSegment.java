@@ -700,6 +700,39 @@ public final class LogSegment {
         }
     }
 
+    // ---------------------------------------------------------------- the cleaner's swap (writer thread)
+
+    /**
+     * Pins this inactive segment's open handles (opening them if needed), so that readers keep reading these files'
+     * contents while the cleaner's swap renames new files over their names. Released by {@link #markReplaced} or
+     * {@link #renameForDeletion}. Writer thread.
+     */
+    public void holdOpen() {
+        if (pinned == null && !deleted) {
+            pinned = cache.acquire(this);
+        }
+    }
+
+    /**
+     * Retires this segment after the cleaner's swap put a new segment under its names: nothing is renamed or deleted
+     * (the files are the new segment's now); readers that still hold its handles finish on the old contents, later
+     * {@link #acquire} calls get null. Writer thread.
+     */
+    public void markReplaced() {
+        deleted = true;
+        SegmentHandles h = pinned;
+        pinned = null;
+        if (h != null) {
+            h.release();
+        }
+        cache.invalidate(this);
+    }
+
+    /** True once the segment was deleted or replaced: a reader that got null from it looks the offset up again. */
+    public boolean isDeleted() {
+        return deleted;
+    }
+
     /** Closes without deleting (clean shutdown): deactivates if active. Writer thread. */
     public void close() throws IOException {
         deactivate();

@@ -1,0 +1,90 @@
+package io.samsa.log.cleaner;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The cleaner's counters, for the server to publish as metrics (Kafka's {@code kafka.log:type=LogCleaner} and
+ * {@code LogCleanerManager} metrics answer the same questions): passes, bytes read and written, records removed, time
+ * spent, and each compacted log's cleanable (dirty) ratio as last measured.
+ *
+ * <p>Thread-safe: cleaner threads update it, anyone reads {@link #snapshot()}.
+ */
+public final class CleanerStats {
+    private final AtomicLong passes = new AtomicLong();
+    private final AtomicLong abortedPasses = new AtomicLong();
+    private final AtomicLong bytesRead = new AtomicLong();
+    private final AtomicLong bytesWritten = new AtomicLong();
+    private final AtomicLong recordsRead = new AtomicLong();
+    private final AtomicLong recordsRemoved = new AtomicLong();
+    private final AtomicLong cleaningMs = new AtomicLong();
+    private final AtomicLong lastPassMs = new AtomicLong();
+    private final AtomicLong lastPassEndedAt = new AtomicLong(-1);
+    private final AtomicLong lastBufferUtilizationPercent = new AtomicLong();
+    private final Map<String, Double> dirtyRatios = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> uncleanable = new ConcurrentHashMap<>();
+
+    /**
+     * The counters now.
+     *
+     * @param passes                   cleaning passes completed
+     * @param abortedPasses            passes given up (the log changed under them, or an error)
+     * @param bytesRead                bytes read, offset maps and rewrites together
+     * @param bytesWritten             bytes written into cleaned segments
+     * @param recordsRead              records read while rewriting
+     * @param recordsRemoved           records the rewrites dropped
+     * @param cleaningMs               time spent in completed passes
+     * @param lastPassMs               duration of the last completed pass
+     * @param lastPassEndedAt          when it ended (clock ms), -1 before the first
+     * @param maxDirtyRatio            the largest cleanable ratio of a compacted log at the last look (0..1)
+     * @param bufferUtilizationPercent how full the last pass's offset map got
+     * @param dirtyRatios              each compacted log's cleanable ratio at the last look
+     * @param uncleanableLogs          logs the cleaner gave up on until restart (corrupt data)
+     */
+    public record Snapshot(long passes, long abortedPasses, long bytesRead, long bytesWritten, long recordsRead,
+                           long recordsRemoved, long cleaningMs, long lastPassMs, long lastPassEndedAt,
+                           double maxDirtyRatio, long bufferUtilizationPercent, Map<String, Double> dirtyRatios,
+                           int uncleanableLogs) {
+    }
+
+    public Snapshot snapshot() {
+        Map<String, Double> ratios = new TreeMap<>(dirtyRatios);
+        double max = 0;
+        for (double r : ratios.values()) {
+            max = Math.max(max, r);
+        }
+        return new Snapshot(passes.get(), abortedPasses.get(), bytesRead.get(), bytesWritten.get(), recordsRead.get(),
+                recordsRemoved.get(), cleaningMs.get(), lastPassMs.get(), lastPassEndedAt.get(), max,
+                lastBufferUtilizationPercent.get(), ratios, uncleanable.size());
+    }
+
+    void passDone(long read, long written, long records, long removed, long ms, long endedAt, double utilization) {
+        passes.incrementAndGet();
+        bytesRead.addAndGet(read);
+        bytesWritten.addAndGet(written);
+        recordsRead.addAndGet(records);
+        recordsRemoved.addAndGet(removed);
+        cleaningMs.addAndGet(ms);
+        lastPassMs.set(ms);
+        lastPassEndedAt.set(endedAt);
+        lastBufferUtilizationPercent.set(Math.round(utilization * 100));
+    }
+
+    void passAborted() {
+        abortedPasses.incrementAndGet();
+    }
+
+    void dirtyRatio(String log, double ratio) {
+        dirtyRatios.put(log, ratio);
+    }
+
+    void forget(String log) {
+        dirtyRatios.remove(log);
+    }
+
+    void uncleanable(String log) {
+        uncleanable.put(log, Boolean.TRUE);
+    }
+}

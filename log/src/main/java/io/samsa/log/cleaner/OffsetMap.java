@@ -1,0 +1,153 @@
+package io.samsa.log.cleaner;
+
+import io.netty.buffer.ByteBuf;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The cleaner's map from key to the latest offset written with it, in bounded memory: a key is stored as its 128-bit
+ * MD5 hash (as Kafka's cleaner does), so every key costs {@value #BYTES_PER_ENTRY} bytes whatever its length, and two
+ * keys are taken for one only if their hashes collide. Open addressing with linear probing in one {@code long[]}
+ * (hash high, hash low, offset per slot); an offset of -1 marks an empty slot.
+ *
+ * <p>The table is sized per cleaning pass ({@link #reset}) to what the pass can need (at most one key per offset of
+ * the dirty range), up to the thread's share of {@code log.cleaner.dedupe.buffer.size}, and reused by later passes.
+ *
+ * <p>Not thread-safe: one cleaner thread owns it.
+ */
+final class OffsetMap {
+    /** Bytes per slot: a 16-byte hash and an 8-byte offset. */
+    static final int BYTES_PER_ENTRY = 24;
+    /** The largest table a {@code long[]} holds. */
+    static final int MAX_SLOTS = (Integer.MAX_VALUE - 8) / 3;
+
+    private final MessageDigest md5;
+    private final byte[] digest = new byte[16];
+    private final double loadFactor;
+    private long[] table = new long[0];
+    private int slots;
+    private int size;
+    private int maxSize;
+    private long probes;
+    private long lookups;
+
+    OffsetMap(double loadFactor) {
+        this.loadFactor = loadFactor;
+        try {
+            this.md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("The JDK has no MD5", e);
+        }
+    }
+
+    /**
+     * Empties the map and sizes it for up to {@code maxKeys} keys (at the load factor), reusing the table when it is
+     * large enough.
+     */
+    void reset(int maxKeys) {
+        long wanted = (long) Math.ceil(Math.max(1, maxKeys) / loadFactor) + 1;
+        int n = (int) Math.min(wanted, MAX_SLOTS);
+        if ((long) n * 3 > table.length) {
+            table = new long[n * 3];
+        } else {
+            n = table.length / 3;
+        }
+        slots = n;
+        for (int i = 0; i < n; i++) {
+            table[i * 3 + 2] = -1;
+        }
+        size = 0;
+        maxSize = (int) Math.max(1, Math.min((long) (n * loadFactor), maxKeys));
+        probes = 0;
+        lookups = 0;
+    }
+
+    /** Keys stored. */
+    int size() {
+        return size;
+    }
+
+    /** The keys this pass may store: {@link #put} beyond it is refused. */
+    int maxSize() {
+        return maxSize;
+    }
+
+    /** How full the map may still get, as a share of {@link #maxSize()}. */
+    double utilization() {
+        return maxSize == 0 ? 0 : (double) size / maxSize;
+    }
+
+    /** Average slots probed per operation since the last reset (tests, diagnostics). */
+    double averageProbes() {
+        return lookups == 0 ? 0 : (double) probes / lookups;
+    }
+
+    /**
+     * Records {@code offset} for the key in {@code buf[index, index + length)} (borrowed); a later offset replaces an
+     * earlier one. Returns false, storing nothing, when the key is new and the map holds {@link #maxSize()} keys.
+     */
+    boolean put(ByteBuf buf, int index, int length, long offset) {
+        hash(buf, index, length);
+        long hi = longAt(0);
+        long lo = longAt(8);
+        int slot = find(hi, lo);
+        int at = slot * 3;
+        if (table[at + 2] < 0) {
+            if (size >= maxSize) {
+                return false;
+            }
+            table[at] = hi;
+            table[at + 1] = lo;
+            size++;
+        }
+        table[at + 2] = offset;
+        return true;
+    }
+
+    /** The latest offset recorded for the key, or -1. */
+    long get(ByteBuf buf, int index, int length) {
+        if (size == 0) {
+            return -1;
+        }
+        hash(buf, index, length);
+        return table[find(longAt(0), longAt(8)) * 3 + 2];
+    }
+
+    /** The slot holding the hash, or the empty slot where it would go. */
+    private int find(long hi, long lo) {
+        int slot = (int) (((hi >>> 32) * slots) >>> 32);
+        lookups++;
+        while (true) {
+            probes++;
+            int at = slot * 3;
+            if (table[at + 2] < 0 || table[at] == hi && table[at + 1] == lo) {
+                return slot;
+            }
+            slot = slot + 1 == slots ? 0 : slot + 1;
+        }
+    }
+
+    private void hash(ByteBuf buf, int index, int length) {
+        if (buf.hasArray()) {
+            md5.update(buf.array(), buf.arrayOffset() + index, length);
+        } else {
+            for (int i = 0; i < length; i++) {
+                md5.update(buf.getByte(index + i));
+            }
+        }
+        try {
+            md5.digest(digest, 0, 16);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long longAt(int from) {
+        long v = 0;
+        for (int i = from; i < from + 8; i++) {
+            v = v << 8 | (digest[i] & 0xff);
+        }
+        return v;
+    }
+}
