@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.samsa.server.config.BrokerConfig;
+import io.samsa.server.config.CleanerSettings;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
@@ -91,6 +92,7 @@ public final class SamsaBroker implements AutoCloseable {
             LogManager logs = LogManager.builder(dataDir)
                     .clock(clock)
                     .configs(topic -> topicConfigs.logConfig(metadata.loadedImage(), topic))
+                    .cleaner(CleanerSettings.from(config))
                     .build();
             opened.add(logs);
             int threads = Math.max(1, Math.min(config.getInt(BrokerConfig.NUM_NETWORK_THREADS),

@@ -124,6 +124,17 @@ public final class BrokerConfig {
         add(of("log.cleaner.enable", ConfigType.BOOLEAN, "true", "Run the log cleaner"));
         add(atLeast("log.cleaner.delete.retention.ms", ConfigType.LONG, "86400000", 0, "Tombstone retention"));
         add(between("log.cleaner.min.cleanable.ratio", ConfigType.DOUBLE, "0.5", 0, 1, "Cleanable ratio"));
+        add(atLeast("log.cleaner.threads", ConfigType.INT, "1", 0, "Log cleaner threads"));
+        add(atLeast("log.cleaner.dedupe.buffer.size", ConfigType.LONG, "134217728", 0,
+                "Memory of the cleaners' offset maps"));
+        add(atLeast("log.cleaner.io.buffer.size", ConfigType.INT, "524288", 0, "Cleaner read and write buffers"));
+        add(between("log.cleaner.io.buffer.load.factor", ConfigType.DOUBLE, "0.9", 0, 1, "Offset map load factor"));
+        add(of("log.cleaner.io.max.bytes.per.second", ConfigType.DOUBLE, "1.7976931348623157E308",
+                "Cleaner I/O throttle"));
+        add(atLeast("log.cleaner.backoff.ms", ConfigType.LONG, "15000", 0, "Cleaner pause when idle"));
+        add(atLeast("log.cleaner.min.compaction.lag.ms", ConfigType.LONG, "0", 0, "Minimum compaction lag"));
+        add(atLeast("log.cleaner.max.compaction.lag.ms", ConfigType.LONG, "9223372036854775807", 1,
+                "Maximum compaction lag"));
         add(atLeast("log.segment.delete.delay.ms", ConfigType.LONG, "60000", 0, "Delay before deleting files"));
         add(oneOf("log.message.timestamp.type", "CreateTime", Set.of(timestampTypes), "Timestamp type"));
         add(atLeast("log.message.timestamp.before.max.ms", ConfigType.LONG, String.valueOf(Long.MAX_VALUE), 0,
