@@ -50,29 +50,16 @@ final class Keyed {
     /** Every batch and record from the log start to the log end, through the official client's parser. */
     static List<Rec> readAll(Log log) throws IOException {
         List<Rec> out = new ArrayList<>();
-        long next = log.logStartOffset();
-        while (next < log.logEndOffset()) {
-            ReadResult r = log.read(next, 1 << 20, Long.MAX_VALUE, true);
-            try {
-                if (r.records().isEmpty()) {
-                    break;
+        for (RecordBatch b : batches(log)) {
+            b.ensureValid();
+            for (Record rec : b) {
+                String key = rec.hasKey() ? StandardCharsets.UTF_8.decode(rec.key()).toString() : null;
+                String value = rec.hasValue() ? StandardCharsets.UTF_8.decode(rec.value()).toString() : null;
+                if (b.isControlBatch()) {
+                    value = ControlRecordType.parse(rec.key()).name();
                 }
-                MemoryRecords mr = MemoryRecords.readableRecords(TestLogs.bytes(r.records()));
-                for (RecordBatch b : mr.batches()) {
-                    b.ensureValid();
-                    for (Record rec : b) {
-                        String key = rec.hasKey() ? StandardCharsets.UTF_8.decode(rec.key()).toString() : null;
-                        String value = rec.hasValue() ? StandardCharsets.UTF_8.decode(rec.value()).toString() : null;
-                        if (b.isControlBatch()) {
-                            value = ControlRecordType.parse(rec.key()).name();
-                        }
-                        out.add(new Rec(rec.offset(), key, value, rec.timestamp(), b.producerId(), b.isControlBatch(),
-                                b.isTransactional()));
-                    }
-                    next = b.nextOffset();
-                }
-            } finally {
-                r.release();
+                out.add(new Rec(rec.offset(), key, value, rec.timestamp(), b.producerId(), b.isControlBatch(),
+                        b.isTransactional()));
             }
         }
         return out;

@@ -2,16 +2,13 @@ package io.samsa.log.cleaner;
 
 import io.samsa.common.Disk;
 import io.samsa.log.FileForcer;
+import io.samsa.log.recovery.CheckpointFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -82,16 +79,6 @@ final class CleanerCheckpoint {
             sb.append(name, 0, dash).append(' ').append(name.substring(dash + 1)).append(' ').append(e.getValue())
                     .append('\n');
         }
-        Path tmp = file.resolveSibling(FILE + ".tmp");
-        try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            forcer.force(ch, tmp);
-        }
-        disk.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forcer.forceDirectory(file.getParent());
+        CheckpointFile.replace(disk, file, sb.toString().getBytes(StandardCharsets.UTF_8), forcer);
     }
 }

@@ -49,10 +49,18 @@ public final class CheckpointFile {
             }
             sb.append('\n');
         }
+        replace(disk, file, sb.toString().getBytes(StandardCharsets.US_ASCII), forcer);
+    }
+
+    /**
+     * Atomically replaces {@code file} on {@code disk} with {@code content}: writes {@code name.tmp}, forces it,
+     * renames it over the file and forces the directory.
+     */
+    public static void replace(Disk disk, Path file, byte[] content, FileForcer forcer) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.US_ASCII));
+            ByteBuffer b = ByteBuffer.wrap(content);
             while (b.hasRemaining()) {
                 ch.write(b);
             }

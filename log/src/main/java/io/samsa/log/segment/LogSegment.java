@@ -676,13 +676,7 @@ public final class LogSegment {
      * step of asynchronous deletion. Writer thread.
      */
     public void renameForDeletion() throws IOException {
-        deleted = true;
-        SegmentHandles h = pinned;
-        pinned = null;
-        if (h != null) {
-            h.release();
-        }
-        cache.invalidate(this);
+        markReplaced();
         for (String suffix : new String[] {LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
             Path f = file(dir, baseOffset, suffix);
             if (disk.exists(f)) {
