@@ -4,7 +4,7 @@ import io.samsa.common.Clock;
 import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
 import io.samsa.common.SerialExecutor;
-import io.samsa.log.cleaner.CleanerConfig;
+import io.samsa.log.CleanerConfig;
 import io.samsa.log.cleaner.LogCleaner;
 import io.samsa.log.segment.HandleCache;
 import org.slf4j.Logger;
@@ -47,6 +47,7 @@ public final class LogManager implements AutoCloseable {
 
     public static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
     private static final String DELETE_SUFFIX = "-delete";
+    private static final CleanerStats NO_CLEANER = new CleanerStats();
 
     private final Path dataDir;
     private final Disk disk;
@@ -221,6 +222,11 @@ public final class LogManager implements AutoCloseable {
     /** Completes after the flusher handled everything queued before and ran one periodic pass (tests). */
     CompletableFuture<Void> flusherBarrier() {
         return flusher.barrier();
+    }
+
+    /** The log cleaner's counters (zero when the cleaner is off), for metrics. */
+    public CleanerStats cleanerStats() {
+        return cleaner == null ? NO_CLEANER : cleaner.stats();
     }
 
     /** The log cleaner of this directory, or null when {@code log.cleaner.enable} is false. */

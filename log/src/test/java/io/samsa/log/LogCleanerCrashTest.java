@@ -1,6 +1,5 @@
 package io.samsa.log;
 
-import io.samsa.log.cleaner.CleanerConfig;
 import io.samsa.log.cleaner.SwapManifest;
 import io.samsa.testkit.SimDisk;
 import io.samsa.testkit.SimExecutor;

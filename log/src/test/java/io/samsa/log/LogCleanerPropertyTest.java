@@ -1,7 +1,6 @@
 package io.samsa.log;
 
 import io.netty.buffer.ByteBuf;
-import io.samsa.log.cleaner.CleanerConfig;
 import io.samsa.testkit.SimDisk;
 import io.samsa.testkit.SimExecutor;
 import io.samsa.testkit.SimScheduler;

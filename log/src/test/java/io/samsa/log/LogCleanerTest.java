@@ -1,7 +1,5 @@
 package io.samsa.log;
 
-import io.samsa.log.cleaner.CleanerConfig;
-import io.samsa.log.cleaner.CleanerStats;
 import io.samsa.testkit.SimDisk;
 import io.samsa.testkit.SimExecutor;
 import io.samsa.testkit.SimScheduler;

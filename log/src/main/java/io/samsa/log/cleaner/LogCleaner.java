@@ -7,6 +7,8 @@ import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
 import io.samsa.common.SerialExecutor;
 import io.samsa.common.ThreadExecutor;
+import io.samsa.log.CleanerConfig;
+import io.samsa.log.CleanerStats;
 import io.samsa.log.FileForcer;
 import io.samsa.log.Log;
 import io.samsa.log.LogConfig;

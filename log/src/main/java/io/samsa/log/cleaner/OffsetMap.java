@@ -1,13 +1,14 @@
 package io.samsa.log.cleaner;
 
 import io.netty.buffer.ByteBuf;
+import io.samsa.log.CleanerConfig;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
  * The cleaner's map from key to the latest offset written with it, in bounded memory: a key is stored as its 128-bit
- * MD5 hash (as Kafka's cleaner does), so every key costs {@value #BYTES_PER_ENTRY} bytes whatever its length, and two
+ * MD5 hash (as Kafka's cleaner does), so every key costs {@value CleanerConfig#BYTES_PER_KEY} bytes whatever its length, and two
  * keys are taken for one only if their hashes collide. Open addressing with linear probing in one {@code long[]}
  * (hash high, hash low, offset per slot); an offset of -1 marks an empty slot.
  *
@@ -17,10 +18,8 @@ import java.security.NoSuchAlgorithmException;
  * <p>Not thread-safe: one cleaner thread owns it.
  */
 final class OffsetMap {
-    /** Bytes per slot: a 16-byte hash and an 8-byte offset. */
-    static final int BYTES_PER_ENTRY = 24;
     /** The largest table a {@code long[]} holds. */
-    static final int MAX_SLOTS = (Integer.MAX_VALUE - 8) / 3;
+    static final int MAX_SLOTS = CleanerConfig.MAX_SLOTS;
 
     private final MessageDigest md5;
     private final byte[] digest = new byte[16];

@@ -1,6 +1,6 @@
 package io.samsa.server.config;
 
-import io.samsa.log.cleaner.CleanerConfig;
+import io.samsa.log.CleanerConfig;
 
 /**
  * The log cleaner's settings from the broker configuration ({@code log.cleaner.*}, Kafka's names and defaults).

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.log.Log;
-import io.samsa.log.cleaner.CleanerStats;
+import io.samsa.log.CleanerStats;
 import io.samsa.server.EmbeddedBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -121,7 +121,7 @@ class CompactionIT {
     }
 
     private static CleanerStats.Snapshot stats(EmbeddedBroker broker) {
-        return broker.broker().services().logs().cleaner().stats().snapshot();
+        return broker.broker().services().logs().cleanerStats().snapshot();
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -124,7 +124,7 @@ class OffsetsTopicCompactionIT {
                     }
                 }
                 long written = offsets.logEndOffset();
-                long passes = broker.broker().services().logs().cleaner().stats().snapshot().passes();
+                long passes = broker.broker().services().logs().cleanerStats().snapshot().passes();
                 long bytesPerRecord = 120;
                 assertTrue(round > 100, "rounds of commits: " + round);
                 assertTrue(passes > 0, "the cleaner cleaned __consumer_offsets");

@@ -1,8 +1,9 @@
-package io.samsa.log.cleaner;
+package io.samsa.log;
 
 /**
  * The broker-wide settings of the log cleaner, with Kafka's names and defaults ({@code log.cleaner.*}). Per-topic
- * settings (policy, dirty ratio, lags, tombstone retention) live in {@link io.samsa.log.LogConfig}.
+ * settings (policy, dirty ratio, lags, tombstone retention) live in {@link LogConfig}. The cleaner itself is
+ * {@code io.samsa.log.cleaner.LogCleaner}, which {@link LogManager} runs.
  *
  * @param enabled               {@code log.cleaner.enable}: run the cleaner at all
  * @param threads               {@code log.cleaner.threads}: logs cleaned at once, one thread each
@@ -15,6 +16,11 @@ package io.samsa.log.cleaner;
  */
 public record CleanerConfig(boolean enabled, int threads, long dedupeBufferBytes, int ioBufferBytes, double loadFactor,
                             double maxIoBytesPerSecond, long backoffMs) {
+    /** Bytes an offset map spends per key: its 16-byte hash and its 8-byte offset. */
+    public static final int BYTES_PER_KEY = 24;
+    /** The most slots one offset map holds (a {@code long[]} of three longs per slot). */
+    public static final int MAX_SLOTS = (Integer.MAX_VALUE - 8) / 3;
+
     /** Kafka's defaults. */
     public static final CleanerConfig DEFAULTS = new CleanerConfig(true, 1, 128L * 1024 * 1024, 512 * 1024, 0.9,
             Double.MAX_VALUE, 15_000);
@@ -26,7 +32,7 @@ public record CleanerConfig(boolean enabled, int threads, long dedupeBufferBytes
         if (threads < 1) {
             throw new IllegalArgumentException("log.cleaner.threads must be at least 1, not " + threads);
         }
-        if (dedupeBufferBytes / threads < OffsetMap.BYTES_PER_ENTRY * 2L) {
+        if (dedupeBufferBytes / threads < BYTES_PER_KEY * 2L) {
             throw new IllegalArgumentException("log.cleaner.dedupe.buffer.size " + dedupeBufferBytes
                     + " leaves too little for " + threads + " threads");
         }
@@ -48,7 +54,7 @@ public record CleanerConfig(boolean enabled, int threads, long dedupeBufferBytes
 
     /** The keys one thread's offset map may hold at most: its share of the buffer, at the load factor. */
     public int maxKeysPerThread() {
-        long slots = Math.min(dedupeBufferBytes / threads / OffsetMap.BYTES_PER_ENTRY, OffsetMap.MAX_SLOTS);
+        long slots = Math.min(dedupeBufferBytes / threads / BYTES_PER_KEY, MAX_SLOTS);
         return (int) Math.max(1, (long) (slots * loadFactor));
     }
 

@@ -1,4 +1,4 @@
-package io.samsa.log.cleaner;
+package io.samsa.log;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code LogCleanerManager} metrics answer the same questions): passes, bytes read and written, records removed, time
  * spent, and each compacted log's cleanable (dirty) ratio as last measured.
  *
- * <p>Thread-safe: cleaner threads update it, anyone reads {@link #snapshot()}.
+ * <p>Thread-safe: the cleaner's threads update it (the mutators are for {@code io.samsa.log.cleaner} only), anyone
+ * reads {@link #snapshot()}; {@link LogManager#cleanerStats()} hands it out.
  */
 public final class CleanerStats {
     private final AtomicLong passes = new AtomicLong();
@@ -60,7 +61,9 @@ public final class CleanerStats {
                 lastBufferUtilizationPercent.get(), ratios, uncleanable.size());
     }
 
-    void passDone(long read, long written, long records, long removed, long ms, long endedAt, double utilization) {
+    /** A pass completed (the cleaner). */
+    public void passDone(long read, long written, long records, long removed, long ms, long endedAt,
+                         double utilization) {
         passes.incrementAndGet();
         bytesRead.addAndGet(read);
         bytesWritten.addAndGet(written);
@@ -72,19 +75,23 @@ public final class CleanerStats {
         lastBufferUtilizationPercent.set(Math.round(utilization * 100));
     }
 
-    void passAborted() {
+    /** A pass was given up (the cleaner). */
+    public void passAborted() {
         abortedPasses.incrementAndGet();
     }
 
-    void dirtyRatio(String log, double ratio) {
+    /** A log's dirty ratio as just measured (the cleaner). */
+    public void dirtyRatio(String log, double ratio) {
         dirtyRatios.put(log, ratio);
     }
 
-    void forget(String log) {
+    /** A log is no longer compacted or gone (the cleaner). */
+    public void forget(String log) {
         dirtyRatios.remove(log);
     }
 
-    void uncleanable(String log) {
+    /** A log the cleaner gave up on until restart (the cleaner). */
+    public void uncleanable(String log) {
         uncleanable.put(log, Boolean.TRUE);
     }
 }
