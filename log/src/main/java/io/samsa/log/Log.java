@@ -14,6 +14,7 @@ import io.samsa.log.segment.ControlBatch;
 import io.samsa.log.segment.HandleCache;
 import io.samsa.log.segment.LogSegment;
 import io.samsa.log.segment.RecordWalker;
+import io.samsa.log.segment.SegmentHandles;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.record.RecordBatchView;
@@ -1256,40 +1257,35 @@ public final class Log {
 
     /**
      * The cleaner's swap: replaces {@code group} (consecutive inactive segments, ascending) by the cleaned segment
-     * {@code swap} describes, whose files the cleaner wrote and forced. Refuses (false, nothing done) when the log
-     * changed since {@code truncationsSeen} was read: a truncation, a segment of the group deleted or replaced, the
-     * log offline. Otherwise commits the swap's manifest, renames the cleaned files into place, puts the new segment
-     * in the list and retires the old ones (the others renamed to {@code .deleted}, deleted after
-     * {@code file.delete.delay.ms}); readers holding old handles finish on the old files. Only name operations, no
-     * fsync: the flusher forces the directory later, and a crash in between is finished by {@link SwapManifest#recover}
-     * at load. Writer thread.
+     * {@code swap} describes, whose files the cleaner wrote and forced; {@code held} are the group's open handles,
+     * acquired by the cleaner (one reference each, handed over). Refuses (false, nothing done, the handles released)
+     * when the log changed since {@code truncationsSeen} was read: a truncation, a segment of the group deleted or
+     * replaced, the log offline. Otherwise commits the swap's manifest, renames the cleaned files into place, puts the
+     * new segment in the list and retires the old ones (the others renamed to {@code .deleted}, deleted after
+     * {@code file.delete.delay.ms}); readers holding old handles finish on the old files. Only name operations: no
+     * file is opened and nothing forced on the writer (a shard); the flusher forces the directory later, and a crash
+     * in between is finished by {@link SwapManifest#recover} at load. Writer thread.
      *
      * @throws SamsaException KAFKA_STORAGE_ERROR when a file operation fails after the commit (the log goes offline;
      *                        the next load finishes the swap)
      */
-    public boolean replaceSegments(List<LogSegment> group, SwapManifest swap, long truncationsSeen) {
-        if (offline || cleanerWriter == null) {
+    public boolean replaceSegments(List<LogSegment> group, List<SegmentHandles> held, SwapManifest swap,
+                                   long truncationsSeen) {
+        if (!swappable(group, truncationsSeen)) {
+            for (SegmentHandles h : held) {
+                h.release();
+            }
             return false;
-        }
-        synchronized (recoveryLock) {
-            if (truncations != truncationsSeen) {
-                return false;
-            }
-        }
-        for (LogSegment s : group) {
-            if (segments.get(s.baseOffset()) != s || s == active || s.isDeleted()) {
-                return false;
-            }
         }
         LogConfig cfg = config;
         try {
             swap.commit();
-            for (LogSegment s : group) {
-                s.holdOpen();
+            for (int i = 0; i < group.size(); i++) {
+                group.get(i).holdOpen(held.get(i));
             }
             swap.moveIntoPlace();
-            LogSegment fresh = LogSegment.open(disk, dir, swap.newBase(), cache, cfg.segmentIndexBytes(),
-                    cfg.indexIntervalBytes());
+            LogSegment fresh = LogSegment.openCleaned(disk, dir, swap.newBase(), cache, cfg.segmentIndexBytes(),
+                    cfg.indexIntervalBytes(), swap.size(), swap.maxTimestamp(), swap.offsetOfMaxTimestamp());
             segments.put(fresh.baseOffset(), fresh);
             swaps++;
             group.get(0).markReplaced();
@@ -1305,6 +1301,24 @@ public final class Log {
         }
         log.debug("{}Swapped a cleaned segment in for {} segments at {}", prefix, group.size(), swap.newBase());
         flusher.request(this, null);
+        return true;
+    }
+
+    /** Whether the group may still be swapped: no truncation since the pass's snapshot, every segment in place. */
+    private boolean swappable(List<LogSegment> group, long truncationsSeen) {
+        if (offline || cleanerWriter == null) {
+            return false;
+        }
+        synchronized (recoveryLock) {
+            if (truncations != truncationsSeen) {
+                return false;
+            }
+        }
+        for (LogSegment s : group) {
+            if (segments.get(s.baseOffset()) != s || s == active || s.isDeleted()) {
+                return false;
+            }
+        }
         return true;
     }
 

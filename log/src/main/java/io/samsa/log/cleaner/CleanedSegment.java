@@ -81,6 +81,16 @@ final class CleanedSegment implements AutoCloseable {
         return position;
     }
 
+    /** The largest timestamp of the batches appended, or -1. */
+    long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    /** The base offset of the batch holding {@link #maxTimestamp()}, or -1. */
+    long offsetOfMaxTimestamp() {
+        return offsetOfMaxTimestamp;
+    }
+
     /** The offset after the last batch appended ({@code base} while empty). */
     long nextOffset() {
         return nextOffset;

@@ -395,8 +395,20 @@ final class CleaningPass {
         for (int i = 0; i < bases.length; i++) {
             bases[i] = group.get(i).baseOffset();
         }
-        SwapManifest manifest = SwapManifest.prepare(cleaner.disk(), target.dir(), base, present, bases,
+        SwapManifest manifest = SwapManifest.prepare(cleaner.disk(), target.dir(), out, present, bases,
                 cleaner.forcer());
+        // The old segments' handles, opened here rather than on the writer: the swap pins them for their readers.
+        List<SegmentHandles> held = new ArrayList<>();
+        for (LogSegment s : group) {
+            SegmentHandles h = s.acquire();
+            if (h == null) {
+                for (SegmentHandles taken : held) {
+                    taken.release();
+                }
+                throw new SegmentGoneException(s + " was deleted before its swap");
+            }
+            held.add(h);
+        }
         phase = Phase.SWAP;
         Executor writer = target.cleanerWriter();
         try {
@@ -404,7 +416,7 @@ final class CleaningPass {
                 boolean swapped = false;
                 RuntimeException error = null;
                 try {
-                    swapped = target.replaceSegments(group, manifest, snap.truncations());
+                    swapped = target.replaceSegments(group, held, manifest, snap.truncations());
                 } catch (RuntimeException e) {
                     error = e;
                 }
@@ -413,6 +425,9 @@ final class CleaningPass {
                 worker.executor().execute(() -> swapped(done, failed, manifest, written, group.size()));
             });
         } catch (RejectedExecutionException e) {
+            for (SegmentHandles h : held) {
+                h.release();
+            }
             SwapManifest.discard(cleaner.disk(), target.dir(), base);
             out = null;
             end(false, null);
@@ -435,6 +450,7 @@ final class CleaningPass {
         }
         bytesWritten += written;
         segmentsCleaned += segments;
+        warm(manifest.newBase());
         groupIndex++;
         if (groupIndex < groups.size() && !stopped()) {
             phase = Phase.REWRITE;
@@ -447,6 +463,22 @@ final class CleaningPass {
             end(false, null);
         } else {
             end(true, null);
+        }
+    }
+
+    /**
+     * Opens the swapped-in segment's handles here, so that they wait in the handle cache: its first reader (a fetch,
+     * on a shard) then finds them open instead of opening the files on its event loop.
+     */
+    private void warm(long base) {
+        for (LogSegment s : target.segmentsForCleaning()) {
+            if (s.baseOffset() == base) {
+                SegmentHandles h = s.acquire();
+                if (h != null) {
+                    h.release();
+                }
+                return;
+            }
         }
     }
 

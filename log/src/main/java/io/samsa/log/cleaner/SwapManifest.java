@@ -50,13 +50,20 @@ public final class SwapManifest {
     private final long newBase;
     private final int present;
     private final long[] oldBases;
+    private final int size;
+    private final long maxTimestamp;
+    private final long offsetOfMaxTimestamp;
 
-    private SwapManifest(Disk disk, Path dir, long newBase, int present, long[] oldBases) {
+    private SwapManifest(Disk disk, Path dir, long newBase, int present, long[] oldBases, int size, long maxTimestamp,
+                         long offsetOfMaxTimestamp) {
         this.disk = disk;
         this.dir = dir;
         this.newBase = newBase;
         this.present = present;
         this.oldBases = oldBases.clone();
+        this.size = size;
+        this.maxTimestamp = maxTimestamp;
+        this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
     }
 
     /** {@code dir/BASE<suffix>.cleaned}. */
@@ -68,10 +75,13 @@ public final class SwapManifest {
     /**
      * Writes and forces {@code cleaner-swap.prepared} for replacing the segments at {@code oldBases} (ascending; the
      * first is {@code newBase}) by the cleaned files of {@code newBase} whose suffixes have their bit in
-     * {@code present} (bit i for {@link #SUFFIXES}[i]). Cleaner thread, after forcing the cleaned files.
+     * {@code present} (bit i for {@link #SUFFIXES}[i]). The cleaned segment's size and largest timestamp (and the
+     * base offset of the batch holding it) go with the swap, not in the file: the writer builds the new segment
+     * from them without opening it. Cleaner thread, after forcing the cleaned files.
      */
-    static SwapManifest prepare(Disk disk, Path dir, long newBase, int present, long[] oldBases, FileForcer forcer)
-            throws IOException {
+    static SwapManifest prepare(Disk disk, Path dir, CleanedSegment cleaned, int present, long[] oldBases,
+                                FileForcer forcer) throws IOException {
+        long newBase = cleaned.base();
         if (oldBases.length == 0 || oldBases[0] != newBase || (present & 1) == 0) {
             throw new IllegalArgumentException("A swap replaces segments starting at its own base, with a .log");
         }
@@ -81,11 +91,27 @@ public final class SwapManifest {
             rows.add(new long[] {b, 0});
         }
         CheckpointFile.write(disk, dir.resolve(PREPARED), rows, forcer);
-        return new SwapManifest(disk, dir, newBase, present, oldBases);
+        return new SwapManifest(disk, dir, newBase, present, oldBases, (int) cleaned.size(), cleaned.maxTimestamp(),
+                cleaned.offsetOfMaxTimestamp());
     }
 
     public long newBase() {
         return newBase;
+    }
+
+    /** The cleaned segment's size in bytes. */
+    public int size() {
+        return size;
+    }
+
+    /** The cleaned segment's largest timestamp, or -1. */
+    public long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    /** The base offset of the batch holding {@link #maxTimestamp()}, or -1. */
+    public long offsetOfMaxTimestamp() {
+        return offsetOfMaxTimestamp;
     }
 
     /** The base offsets of the segments replaced, ascending. */

@@ -215,9 +215,11 @@ public final class LogSegment {
         if (h == null) {
             return;
         }
-        h.timeIndex().appendFinal(maxTimestamp, offsetOfMaxTimestamp);
-        h.offsetIndex().trimToValidSize();
-        h.timeIndex().trimToValidSize();
+        if (h.writable()) {
+            h.timeIndex().appendFinal(maxTimestamp, offsetOfMaxTimestamp);
+            h.offsetIndex().trimToValidSize();
+            h.timeIndex().trimToValidSize();
+        }
         pinned = null;
         h.release();
     }
@@ -697,14 +699,32 @@ public final class LogSegment {
     // ---------------------------------------------------------------- the cleaner's swap (writer thread)
 
     /**
-     * Pins this inactive segment's open handles (opening them if needed), so that readers keep reading these files'
-     * contents while the cleaner's swap renames new files over their names. Released by {@link #markReplaced} or
+     * Pins {@code handles} (this inactive segment's, acquired beforehand by the cleaner, off the writer thread: opening
+     * files has no place on a shard) so that readers keep reading these files' contents while the cleaner's swap
+     * renames new files over their names. Takes over the caller's reference; released by {@link #markReplaced} or
      * {@link #renameForDeletion}. Writer thread.
      */
-    public void holdOpen() {
+    public void holdOpen(SegmentHandles handles) {
         if (pinned == null && !deleted) {
-            pinned = cache.acquire(this);
+            pinned = handles;
+        } else {
+            handles.release();
         }
+    }
+
+    /**
+     * The segment the cleaner just swapped in under {@code baseOffset}'s names, from what the cleaner knows of it (its
+     * size and largest timestamp), without touching the files: the swap runs on the writer thread. No handle is open;
+     * reads open them through the cache.
+     */
+    public static LogSegment openCleaned(Disk disk, Path dir, long baseOffset, HandleCache cache, int maxIndexSize,
+                                         int indexIntervalBytes, int size, long maxTimestamp,
+                                         long offsetOfMaxTimestamp) {
+        LogSegment s = new LogSegment(disk, dir, baseOffset, cache, maxIndexSize, indexIntervalBytes);
+        s.size = size;
+        s.maxTimestamp = maxTimestamp;
+        s.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+        return s;
     }
 
     /**

@@ -20,6 +20,13 @@ final class BlockingAllowances {
             // the next segment ahead of time on another thread.
             new Allowance("io.samsa.log.Log", "roll",
                     "a segment roll opens files on the shard (known exception)"),
+            // A known exception (docs/architecture-gates.md): a cold segment (rolled since, or not read since start-up,
+            // or evicted from the handle cache) opens its log and index files on its first read, which a fetch does
+            // on a shard. Compacted topics made it common: consumers and Kafka Streams read them from the beginning.
+            // The cleaner pre-opens the segments it swaps in; moving the open off the loop means a fetch that waits
+            // for another thread to open the handles.
+            new Allowance("io.samsa.log.segment.LogSegment", "openColdHandles",
+                    "a cold segment's first read opens its files, possibly on a shard (known exception)"),
             // Handing a task to another thread through a JDK queue takes the queue's lock for the enqueue only
             // (contended for microseconds when the consumer thread holds it); the work runs on the other thread.
             // Reactor's own BlockHound integration allows the same. The event loops hand work this way to the
