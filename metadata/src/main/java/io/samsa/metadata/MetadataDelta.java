@@ -118,7 +118,8 @@ public final class MetadataDelta {
                 throw error(offset, "negative partition " + r.partitionId());
             }
             t.partitions.put(r.partitionId(), new PartitionRegistration(r.partitionId(), r.replicas(), r.isr(),
-                r.leader(), r.leaderEpoch(), r.partitionEpoch()));
+                r.leader(), r.leaderEpoch(), r.partitionEpoch(), r.removingReplicas(), r.addingReplicas(),
+                r.leaderRecoveryState()));
         } else if (record instanceof PartitionChangeRecord r) {
             replayPartitionChange(r, offset);
         } else if (record instanceof RemoveTopicRecord r) {
@@ -146,8 +147,12 @@ public final class MetadataDelta {
         } else if (record instanceof BrokerRegistrationChangeRecord r) {
             BrokerRegistration b = registered(r.brokerId(), r.brokerEpoch(), offset);
             if (r.fenced() != 0) {
-                brokers.put(r.brokerId(), b.withFenced(r.fenced() > 0));
+                b = b.withFenced(r.fenced() > 0);
             }
+            if (r.inControlledShutdown() == 1) {
+                b = b.withInControlledShutdown(true);
+            }
+            brokers.put(r.brokerId(), b);
         } else if (record instanceof ProducerIdsRecord r) {
             if (r.nextProducerId() <= nextProducerId) {
                 throw error(offset, "next producer id " + r.nextProducerId() + " is not above " + nextProducerId);
@@ -191,7 +196,10 @@ public final class MetadataDelta {
             r.isr() != null ? r.isr() : p.isr(),
             leaderChanged ? r.leader() : p.leader(),
             leaderChanged ? p.leaderEpoch() + 1 : p.leaderEpoch(),
-            p.partitionEpoch() + 1));
+            p.partitionEpoch() + 1,
+            r.removingReplicas() != null ? r.removingReplicas() : p.removingReplicas(),
+            r.addingReplicas() != null ? r.addingReplicas() : p.addingReplicas(),
+            r.leaderRecoveryState() >= 0 ? r.leaderRecoveryState() : p.leaderRecoveryState()));
     }
 
     private void replayConfig(ConfigRecord r, long offset) {

@@ -37,11 +37,16 @@ public final class MetadataRecordSerde {
     }
 
     /**
-     * The version Samsa writes {@code record} at. Version 0 for every type today: later versions only add
-     * fields Samsa does not set yet (log directories, eligible leader replicas, controlled shutdown).
+     * The version Samsa writes {@code record} at: version 1 of RegisterBrokerRecord and
+     * BrokerRegistrationChangeRecord (the first with InControlledShutdown), version 0 of every other type (later
+     * versions only add fields Samsa does not set yet: log directories, eligible leader replicas).
      */
     public static short writeVersion(Message record) {
-        return type(record).lowestVersion();
+        MetadataRecordType type = type(record);
+        if (type == MetadataRecordType.REGISTER_BROKER || type == MetadataRecordType.BROKER_REGISTRATION_CHANGE) {
+            return 1;
+        }
+        return type.lowestVersion();
     }
 
     /** The framed size of {@code record}. */
