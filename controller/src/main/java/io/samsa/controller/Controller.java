@@ -3,7 +3,6 @@ package io.samsa.controller;
 import io.samsa.common.SerialExecutor;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
-import io.samsa.metadata.Endpoint;
 import io.samsa.raft.RaftClient;
 import io.samsa.wire.protocol.Message;
 
@@ -24,9 +23,42 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Controller extends AutoCloseable {
 
-    /** Registers (or re-registers) broker {@code nodeId}; its broker epoch is the offset of the registration. */
-    CompletableFuture<Committed<BrokerRegistration>> registerBroker(int nodeId, List<Endpoint> endpoints,
-                                                                    String rack);
+    /**
+     * BrokerRegistration (KIP-631): registers (or re-registers) a broker, fenced; its broker epoch is the offset of
+     * the registration. {@code DUPLICATE_BROKER_REGISTRATION} while another process with that id heartbeats,
+     * {@code INCONSISTENT_CLUSTER_ID} for another cluster's broker, {@code UNSUPPORTED_VERSION} when it does not
+     * support a finalized feature level.
+     */
+    CompletableFuture<Committed<BrokerRegistration>> registerBroker(BrokerRegistrationRequest request);
+
+    /**
+     * BrokerHeartbeat (KIP-631): keeps the broker's session, unfences it once it has caught up and does not ask to
+     * stay fenced, and runs its controlled shutdown when it asks to shut down. {@code STALE_BROKER_EPOCH} when it
+     * is not registered with that epoch.
+     */
+    CompletableFuture<Committed<BrokerHeartbeatReply>> brokerHeartbeat(BrokerHeartbeatRequest request);
+
+    /** UnregisterBroker (KIP-631): removes a broker; {@code BROKER_ID_NOT_REGISTERED} when it is not registered. */
+    CompletableFuture<Committed<Void>> unregisterBroker(int brokerId);
+
+    /**
+     * ElectLeaders (KIP-460): one result per partition (null: every partition, answering only those that needed an
+     * election); {@code ELECTION_NOT_NEEDED}, {@code PREFERRED_LEADER_NOT_AVAILABLE},
+     * {@code ELIGIBLE_LEADERS_NOT_AVAILABLE}, {@code UNKNOWN_TOPIC_OR_PARTITION} per partition.
+     */
+    CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> electLeaders(ElectionType type,
+                                                                              List<TopicPartition> partitions);
+
+    /** AlterPartitionReassignments (KIP-455): one result per partition, in request order. */
+    CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> alterPartitionReassignments(
+        List<Reassignment> reassignments);
+
+    /**
+     * ListPartitionReassignments (KIP-455): the reassignments in progress among {@code partitions} (null: all);
+     * fails with {@code UNKNOWN_TOPIC_OR_PARTITION} for an unknown topic.
+     */
+    CompletableFuture<Committed<List<OngoingReassignment>>> listPartitionReassignments(
+        List<TopicPartition> partitions);
 
     /** CreateTopics: one result per requested topic, in request order. */
     CompletableFuture<Committed<List<CreateTopicResult>>> createTopics(List<CreateTopicRequest> topics,

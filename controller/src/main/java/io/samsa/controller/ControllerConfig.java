@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 public record ControllerConfig(int nodeId, String clusterId, Map<String, String> staticProps,
                                Map<String, Short> bootstrapFeatures, long snapshotMaxRecords,
                                long snapshotMaxBytes, int maxPartitionsPerTopic,
-                               Clock clock, Supplier<UUID> uuids) {
+                               Clock clock, Supplier<UUID> uuids, long sessionCheckIntervalMs) {
     public ControllerConfig {
         staticProps = Map.copyOf(staticProps);
         bootstrapFeatures = Map.copyOf(bootstrapFeatures);
@@ -36,6 +36,26 @@ public record ControllerConfig(int nodeId, String clusterId, Map<String, String>
     /** {@code default.replication.factor}: replicas of a topic created with -1 (default 1). */
     public int defaultReplicationFactor() {
         return intProp("default.replication.factor", 1);
+    }
+
+    /** {@code broker.session.timeout.ms}: a broker without a heartbeat this long is fenced (default 9000). */
+    public long brokerSessionTimeoutMs() {
+        return intProp("broker.session.timeout.ms", 9000);
+    }
+
+    /** How often the active controller looks for expired broker sessions: an eighth of the timeout by default. */
+    public long sessionCheckIntervalMs() {
+        return sessionCheckIntervalMs > 0 ? sessionCheckIntervalMs : Math.max(10, brokerSessionTimeoutMs() / 8);
+    }
+
+    /** {@code auto.leader.rebalance.enable}: move leadership back to preferred replicas periodically (true). */
+    public boolean autoLeaderRebalanceEnable() {
+        return !"false".equalsIgnoreCase(staticProps.getOrDefault("auto.leader.rebalance.enable", "true").trim());
+    }
+
+    /** {@code leader.imbalance.check.interval.seconds} in milliseconds (default 300 s). */
+    public long leaderImbalanceCheckIntervalMs() {
+        return intProp("leader.imbalance.check.interval.seconds", 300) * 1000L;
     }
 
     /** {@code delete.topic.enable} (default true). */
@@ -77,6 +97,7 @@ public record ControllerConfig(int nodeId, String clusterId, Map<String, String>
         private int maxPartitionsPerTopic = 100_000;
         private Clock clock = Clock.SYSTEM;
         private Supplier<UUID> uuids = ControllerConfig::randomTopicId;
+        private long sessionCheckIntervalMs = -1;
 
         private Builder(int nodeId) {
             this.nodeId = nodeId;
@@ -124,9 +145,18 @@ public record ControllerConfig(int nodeId, String clusterId, Map<String, String>
             return this;
         }
 
+        /**
+         * How often the active controller checks broker sessions (default: an eighth of
+         * {@code broker.session.timeout.ms}); tests with a manual clock set it very long and check on demand.
+         */
+        public Builder sessionCheckIntervalMs(long v) {
+            sessionCheckIntervalMs = v;
+            return this;
+        }
+
         public ControllerConfig build() {
             return new ControllerConfig(nodeId, clusterId, staticProps, bootstrapFeatures,
-                snapshotMaxRecords, snapshotMaxBytes, maxPartitionsPerTopic, clock, uuids);
+                snapshotMaxRecords, snapshotMaxBytes, maxPartitionsPerTopic, clock, uuids, sessionCheckIntervalMs);
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.samsa.controller;
 
+import io.samsa.common.Scheduler;
 import io.samsa.common.SerialExecutor;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigDescription;
-import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.ConfigResource;
@@ -57,6 +57,8 @@ final class QuorumController implements Controller {
     private final SerialExecutor executor;
     private final TopicControl topicControl;
     private final ConfigControl configControl = new ConfigControl();
+    private final ClusterControl clusterControl;
+    private final PartitionControl partitionControl;
     private final RaftListener raftListener = new RaftListener();
     private final CompletableFuture<QuorumController> ready = new CompletableFuture<>();
     private volatile MetadataImage published = MetadataImage.EMPTY;
@@ -71,6 +73,9 @@ final class QuorumController implements Controller {
     private long lastCommitTimestamp;
     private long recordsSinceSnapshot;
     private long bytesSinceSnapshot;
+    /** The periodic checks of the active controller: broker sessions, preferred leaders. Null when inactive. */
+    private Scheduler.Cancellable sessionTimer;
+    private Scheduler.Cancellable rebalanceTimer;
 
     /** An operation waiting until the record at {@code offset} is committed. */
     private record Pending(long offset, Runnable complete, CompletableFuture<?> future) {
@@ -87,6 +92,10 @@ final class QuorumController implements Controller {
         this.raft = raft;
         this.executor = executor;
         this.topicControl = new TopicControl(config);
+        LeaderMoves moves = new LeaderMoves(config.staticProps());
+        this.clusterControl = new ClusterControl(prefix, new BrokerHeartbeats(config.brokerSessionTimeoutMs()),
+            moves);
+        this.partitionControl = new PartitionControl(moves);
     }
 
     /**
@@ -119,17 +128,40 @@ final class QuorumController implements Controller {
     }
 
     @Override
-    public CompletableFuture<Committed<BrokerRegistration>> registerBroker(int nodeId, List<Endpoint> endpoints,
-                                                                           String rack) {
-        return submit(image -> {
-            if (nodeId < 0) {
-                throw new SamsaException(ErrorCode.INVALID_REQUEST, "Invalid node id " + nodeId);
-            }
-            long brokerEpoch = image.offset() + 1;
-            BrokerRegistration registration = new BrokerRegistration(nodeId, brokerEpoch, config.uuids().get(), rack,
-                endpoints);
-            return new ControllerResult<>(List.of(registration.toRecord()), registration);
-        });
+    public CompletableFuture<Committed<BrokerRegistration>> registerBroker(BrokerRegistrationRequest request) {
+        return submit(image -> clusterControl.register(image, request, config.clock().milliseconds()));
+    }
+
+    @Override
+    public CompletableFuture<Committed<BrokerHeartbeatReply>> brokerHeartbeat(BrokerHeartbeatRequest request) {
+        return submit(image -> clusterControl.heartbeat(image, request, config.clock().milliseconds(),
+            published.offset()));
+    }
+
+    @Override
+    public CompletableFuture<Committed<Void>> unregisterBroker(int brokerId) {
+        return submit(image -> clusterControl.unregister(image, brokerId));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> electLeaders(
+            ElectionType type, List<TopicPartition> partitions) {
+        List<TopicPartition> copy = partitions == null ? null : List.copyOf(partitions);
+        return submit(image -> partitionControl.electLeaders(image, type, copy));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> alterPartitionReassignments(
+            List<Reassignment> reassignments) {
+        List<Reassignment> copy = List.copyOf(reassignments);
+        return submit(image -> partitionControl.alterReassignments(image, copy));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<OngoingReassignment>>> listPartitionReassignments(
+            List<TopicPartition> partitions) {
+        List<TopicPartition> copy = partitions == null ? null : List.copyOf(partitions);
+        return submit(image -> partitionControl.listReassignments(image, copy));
     }
 
     @Override
@@ -169,12 +201,7 @@ final class QuorumController implements Controller {
     @Override
     public CompletableFuture<Committed<ProducerIdBlock>> allocateProducerIds(int brokerId, long brokerEpoch) {
         return submit(image -> {
-            BrokerRegistration broker = image.broker(brokerId);
-            if (broker == null || broker.brokerEpoch() != brokerEpoch) {
-                throw new SamsaException(ErrorCode.STALE_BROKER_EPOCH, "Broker " + brokerId + " is not registered"
-                    + " with epoch " + brokerEpoch + (broker == null ? "" : " (its epoch is " + broker.brokerEpoch()
-                    + ")"));
-            }
+            ClusterControl.registered(image, brokerId, brokerEpoch);
             long first = image.nextProducerId();
             if (first > Long.MAX_VALUE - ProducerIdBlock.SIZE) {
                 throw new SamsaException(ErrorCode.UNKNOWN_SERVER_ERROR, "The producer ids are exhausted");
@@ -214,6 +241,76 @@ final class QuorumController implements Controller {
             }
         });
         return f;
+    }
+
+    /**
+     * Fences the brokers whose session has expired, one operation each (the periodic check, on demand for tests
+     * with a manual clock); completes with the fenced brokers' ids once their fencing is committed.
+     */
+    CompletableFuture<List<Integer>> checkSessions() {
+        CompletableFuture<List<Integer>> f = new CompletableFuture<>();
+        execute(f, () -> fenceExpired(new ArrayList<>(), f));
+        return f;
+    }
+
+    private void fenceExpired(List<Integer> fenced, CompletableFuture<List<Integer>> done) {
+        CompletableFuture<Committed<Integer>> one = new CompletableFuture<>();
+        run(image -> clusterControl.fenceOneExpired(image, config.clock().milliseconds()), one);
+        one.whenComplete((c, e) -> {
+            if (e != null) {
+                done.completeExceptionally(e);
+            } else if (c.value() == null) {
+                done.complete(fenced);
+            } else {
+                fenced.add(c.value());
+                executor.execute(() -> fenceExpired(fenced, done));
+            }
+        });
+    }
+
+    /** Elects the preferred leader wherever it could lead and does not (the periodic rebalance, or on demand). */
+    CompletableFuture<Integer> rebalanceLeaders() {
+        return submit(partitionControl::rebalance).thenApply(Committed::value);
+    }
+
+    private void startTimers() {
+        sessionTimer = executor.schedule(this::sessionTick, config.sessionCheckIntervalMs());
+        if (config.autoLeaderRebalanceEnable()) {
+            rebalanceTimer = executor.schedule(this::rebalanceTick, config.leaderImbalanceCheckIntervalMs());
+        }
+    }
+
+    private void stopTimers() {
+        if (sessionTimer != null) {
+            sessionTimer.cancel();
+            sessionTimer = null;
+        }
+        if (rebalanceTimer != null) {
+            rebalanceTimer.cancel();
+            rebalanceTimer = null;
+        }
+    }
+
+    private void sessionTick() {
+        if (!active || closed) {
+            return;
+        }
+        fenceExpired(new ArrayList<>(), new CompletableFuture<>());
+        sessionTimer = executor.schedule(this::sessionTick, config.sessionCheckIntervalMs());
+    }
+
+    private void rebalanceTick() {
+        if (!active || closed) {
+            return;
+        }
+        CompletableFuture<Committed<Integer>> f = new CompletableFuture<>();
+        run(partitionControl::rebalance, f);
+        f.thenAccept(c -> {
+            if (c.value() > 0) {
+                log.info("{}Moved leadership of {} partition(s) back to their preferred replica", prefix, c.value());
+            }
+        });
+        rebalanceTimer = executor.schedule(this::rebalanceTick, config.leaderImbalanceCheckIntervalMs());
     }
 
     // ---------------------------------------------------------------- operations (controller executor)
@@ -270,6 +367,12 @@ final class QuorumController implements Controller {
             return;
         }
         long base = last - result.records().size() + 1;
+        if (base != working.offset() + 1) {
+            // Records the controller does not see (a new epoch's control records) lie between: broker epochs and
+            // controlled-shutdown offsets, computed from the working state, are off by that much this once.
+            log.warn("{}The log appended at offset {}, not right after the working state's {}", prefix, base,
+                working.offset());
+        }
         try {
             working = MetadataDelta.replayAll(working, result.records(), base, epoch);
         } catch (RuntimeException e) {
@@ -383,6 +486,7 @@ final class QuorumController implements Controller {
         epoch = newEpoch;
         active = true;
         working = published;
+        clusterControl.heartbeats().activate(published, config.clock().milliseconds());
         MetadataImage image = published;
         if (image.clusterId() == null) {
             String clusterId = config.clusterId() != null ? config.clusterId() : newClusterId();
@@ -413,6 +517,7 @@ final class QuorumController implements Controller {
         MetadataImage image = published;
         log.info("{}Active in epoch {} at offset {} ({} topic(s), {} broker(s))", prefix, epoch, image.offset(),
             image.topicsByName().size(), image.brokers().size());
+        startTimers();
         ready.complete(this);
     }
 
@@ -422,6 +527,7 @@ final class QuorumController implements Controller {
             return;
         }
         active = false;
+        stopTimers();
         working = published;
         SamsaException error = cause != null || raftFailed()
             ? new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "The metadata log is unavailable", cause)
@@ -452,6 +558,7 @@ final class QuorumController implements Controller {
             }
             pending.clear();
             active = false;
+            stopTimers();
         });
         log.info("{}Stopped at offset {}", prefix, published.offset());
     }

@@ -1,5 +1,6 @@
 package io.samsa.controller;
 
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigDescription;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.MetadataImage;
@@ -99,13 +100,15 @@ final class TopicControl {
             TopicConfigs.validate(c.getKey(), c.getValue());
         }
         UUID id = validateOnly ? null : newTopicId(image);
+        List<Message> partitionRecords = new ArrayList<>(assignment.size());
+        for (int p = 0; p < assignment.size(); p++) {
+            partitionRecords.add(newPartition(image, id, p, assignment.get(p)));
+        }
         if (!validateOnly) {
             records.add(new TopicRecord().setName(name).setTopicId(id));
             new TreeMap<>(t.configs()).forEach((k, v) ->
                 records.add(MetadataImage.configRecord(ConfigResource.Type.TOPIC, name, k, v)));
-            for (int p = 0; p < assignment.size(); p++) {
-                records.add(newPartition(id, p, assignment.get(p)));
-            }
+            records.addAll(partitionRecords);
         }
         if (TopicNames.hasCollisionChars(name)) {
             createdUnified.put(TopicNames.unifyCollisionChars(name), name);
@@ -132,10 +135,23 @@ final class TopicControl {
         }
     }
 
-    /** A partition led by its first replica with every replica in sync, at epoch 0. */
-    private static PartitionRecord newPartition(UUID id, int partition, List<Integer> replicas) {
-        return new PartitionRecord().setTopicId(id).setPartitionId(partition).setReplicas(replicas).setIsr(replicas)
-            .setLeader(replicas.get(0)).setLeaderEpoch(0).setPartitionEpoch(0);
+    /**
+     * A new partition at epoch 0: its usable replicas are in sync and the first of them leads (every replica, led by
+     * the first, when placed by the controller; a manual assignment may name fenced brokers).
+     */
+    private static PartitionRecord newPartition(MetadataImage image, UUID id, int partition, List<Integer> replicas) {
+        List<Integer> isr = new ArrayList<>(replicas.size());
+        for (int r : replicas) {
+            if (LeaderMoves.usable(image, r)) {
+                isr.add(r);
+            }
+        }
+        if (isr.isEmpty()) {
+            throw new SamsaException(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "All brokers specified in the partition"
+                + " assignment of partition " + partition + " " + replicas + " are currently fenced.");
+        }
+        return new PartitionRecord().setTopicId(id).setPartitionId(partition).setReplicas(replicas).setIsr(isr)
+            .setLeader(isr.get(0)).setLeaderEpoch(0).setPartitionEpoch(0);
     }
 
     /** Validates manual assignments: partitions 0..n-1, non-empty, same size, no duplicates, known brokers. */
@@ -178,28 +194,15 @@ final class TopicControl {
         }
     }
 
-    /**
-     * Places {@code count} partitions from index {@code first}: round-robin over the registered
-     * brokers, starting at a broker chosen from the topic name, replicas on consecutive brokers.
-     */
+    /** Places {@code count} partitions from index {@code first} on the usable brokers ({@link ReplicaPlacer}). */
     private static List<List<Integer>> place(MetadataImage image, String topic, int first, int count, int rf) {
-        List<Integer> brokers = new ArrayList<>(image.brokers().keySet());
-        if (rf > brokers.size()) {
-            throw new SamsaException(ErrorCode.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition " + rf
-                + " time(s): The target replication factor of " + rf + " cannot be reached because only "
-                + brokers.size() + " broker(s) are registered.");
-        }
-        int n = brokers.size();
-        int start = Math.floorMod(topic.hashCode(), n);
-        List<List<Integer>> out = new ArrayList<>(count);
-        for (int p = first; p < first + count; p++) {
-            List<Integer> replicas = new ArrayList<>(rf);
-            for (int r = 0; r < rf; r++) {
-                replicas.add(brokers.get((start + p + r) % n));
+        List<BrokerRegistration> usable = new ArrayList<>();
+        for (BrokerRegistration b : image.brokers().values()) {
+            if (b.usable()) {
+                usable.add(b);
             }
-            out.add(replicas);
         }
-        return out;
+        return ReplicaPlacer.place(usable, topic, first, count, rf);
     }
 
     ControllerResult<List<DeleteTopicResult>> deleteTopics(MetadataImage image, List<TopicRef> topics) {
@@ -318,7 +321,7 @@ final class TopicControl {
         }
         List<Message> records = new ArrayList<>(added);
         for (int i = 0; i < added; i++) {
-            records.add(newPartition(topic.id(), current + i, assignment.get(i)));
+            records.add(newPartition(image, topic.id(), current + i, assignment.get(i)));
         }
         return records;
     }

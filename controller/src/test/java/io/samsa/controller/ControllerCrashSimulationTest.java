@@ -505,7 +505,9 @@ class ControllerCrashSimulationTest {
 
         private void registerBroker(World w) {
             int id = 1 + random.nextInt(3);
-            answered(w, w.controller.registerBroker(id, ENDPOINTS, random.nextBoolean() ? null : "rack-" + id), c -> {
+            java.util.UUID incarnation = new java.util.UUID(random.nextLong(), random.nextLong());
+            answered(w, w.controller.registerBroker(new BrokerRegistrationRequest(id, null, incarnation, ENDPOINTS,
+                java.util.Map.of(), random.nextBoolean() ? null : "rack-" + id)), c -> {
                 BrokerRegistration reg = c.value();
                 Batch<Message> b = history.floorEntry(c.offset()).getValue();
                 if (b.lastOffset() != c.offset() || !(b.records().get(0) instanceof RegisterBrokerRecord r)

@@ -36,6 +36,7 @@ final class ControllerTestSupport {
         return ControllerConfig.builder(1)
             .clock(new ManualClock(1_700_000_000_000L))
             .staticProps(staticProps)
+            .sessionCheckIntervalMs(Long.MAX_VALUE / 4)
             .uuids(() -> new UUID(0x5a5a_0000_0000_0000L, next.getAndIncrement()));
     }
 

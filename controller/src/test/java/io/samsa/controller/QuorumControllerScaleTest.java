@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import static io.samsa.controller.ControllerTestSupport.ENDPOINTS;
 import static io.samsa.controller.ControllerTestSupport.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,7 +40,7 @@ class QuorumControllerScaleTest {
     void manyTopicsCreateAndReload() throws IOException {
         MetadataImage created;
         try (TestController c = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).build())) {
-            get(c.registerBroker(1, ENDPOINTS, null));
+            c.registerUnfenced(1, null);
             // Half in requests of 100 topics, half one topic per request (pipelined, group-committed).
             for (int batch = 0; batch < TOPICS / 200; batch++) {
                 List<CreateTopicRequest> topics = new ArrayList<>();

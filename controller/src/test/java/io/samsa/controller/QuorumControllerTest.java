@@ -56,7 +56,7 @@ class QuorumControllerTest {
 
     private TestController startWithBroker() throws IOException {
         start(Map.of());
-        get(controller.registerBroker(1, ENDPOINTS, null));
+        controller.registerUnfenced(1, null);
         return controller;
     }
 
@@ -145,7 +145,7 @@ class QuorumControllerTest {
     @Test
     void defaultsComeFromStaticProperties() throws IOException {
         start(Map.of("num.partitions", "4", "default.replication.factor", "1"));
-        get(controller.registerBroker(1, ENDPOINTS, null));
+        controller.registerUnfenced(1, null);
         CreateTopicResult r = get(controller.createTopics(List.of(CreateTopicRequest.of("d", -1, -1)), false)).get(0);
         assertEquals(ErrorCode.NONE, r.error());
         assertEquals(4, r.numPartitions());
@@ -218,7 +218,7 @@ class QuorumControllerTest {
     @Test
     void inconsistentAssignmentSizesNeedTwoBrokers() throws IOException {
         startWithBroker();
-        get(controller.registerBroker(2, ENDPOINTS, null));
+        controller.registerUnfenced(2, null);
         CreateTopicResult bad = create(new CreateTopicRequest("t", -1, -1,
             Map.of(0, List.of(1, 2), 1, List.of(2)), Map.of()));
         assertEquals(ErrorCode.INVALID_REPLICA_ASSIGNMENT, bad.error());
@@ -328,7 +328,7 @@ class QuorumControllerTest {
     @Test
     void deletionCanBeDisabled() throws IOException {
         start(Map.of("delete.topic.enable", "false"));
-        get(controller.registerBroker(1, ENDPOINTS, null));
+        controller.registerUnfenced(1, null);
         create(CreateTopicRequest.of("keep", 1, 1));
         assertEquals(ErrorCode.TOPIC_DELETION_DISABLED,
             get(controller.deleteTopics(List.of(TopicRef.byName("keep")))).get(0).error());
@@ -429,7 +429,7 @@ class QuorumControllerTest {
     @Test
     void dynamicBrokerConfigsFeedTopicDescriptions() throws IOException {
         start(Map.of("log.retention.hours", "24"));
-        get(controller.registerBroker(1, ENDPOINTS, null));
+        controller.registerUnfenced(1, null);
         create(CreateTopicRequest.of("t", 1, 1));
         ConfigDescription retention = describe("t", "retention.ms");
         assertEquals("86400000", retention.value());
@@ -466,7 +466,7 @@ class QuorumControllerTest {
     }
 
     private void populate() {
-        get(controller.registerBroker(1, ENDPOINTS, "r1"));
+        controller.registerUnfenced(1, "r1");
         create(new CreateTopicRequest("keep", 3, 1, Map.of(), Map.of("retention.ms", "1234")));
         create(CreateTopicRequest.of("gone", 2, 1));
         create(CreateTopicRequest.of("grow", 1, 1));
@@ -519,7 +519,7 @@ class QuorumControllerTest {
     void automaticSnapshotsEveryNRecords() throws IOException {
         controller = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).snapshotMaxRecords(10)
             .build());
-        get(controller.registerBroker(1, ENDPOINTS, null));
+        controller.registerUnfenced(1, null);
         for (int i = 0; i < 10; i++) {
             create(CreateTopicRequest.of("t" + i, 2, 1));
         }

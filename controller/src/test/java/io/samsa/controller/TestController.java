@@ -16,6 +16,8 @@ import io.samsa.wire.protocol.Message;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -89,8 +91,64 @@ final class TestController implements AutoCloseable {
         return loader.addListener("test", listener);
     }
 
+    /** Registers broker {@code nodeId} (fenced) as a new process: a fresh incarnation id. */
     CompletableFuture<BrokerRegistration> registerBroker(int nodeId, List<Endpoint> endpoints, String rack) {
-        return published(controller.registerBroker(nodeId, endpoints, rack));
+        return published(controller.registerBroker(new BrokerRegistrationRequest(nodeId, null, UUID.randomUUID(),
+            endpoints, Map.of(), rack)));
+    }
+
+    CompletableFuture<BrokerRegistration> register(BrokerRegistrationRequest request) {
+        return published(controller.registerBroker(request));
+    }
+
+    CompletableFuture<BrokerHeartbeatReply> heartbeat(BrokerHeartbeatRequest request) {
+        return published(controller.brokerHeartbeat(request));
+    }
+
+    /**
+     * Registers broker {@code nodeId} and unfences it with a heartbeat that reports the metadata this side has
+     * loaded, as a starting broker does; returns its registration as unfenced.
+     */
+    BrokerRegistration registerUnfenced(int nodeId, String rack) {
+        BrokerRegistration reg = ControllerTestSupport.get(registerBroker(nodeId, ControllerTestSupport.ENDPOINTS,
+            rack));
+        BrokerHeartbeatReply reply = ControllerTestSupport.get(heartbeat(new BrokerHeartbeatRequest(nodeId,
+            reg.brokerEpoch(), loader.image().offset(), false, false)));
+        if (reply.isFenced()) {
+            throw new AssertionError("Broker " + nodeId + " was not unfenced: " + reply);
+        }
+        return image().broker(nodeId);
+    }
+
+    CompletableFuture<Void> unregisterBroker(int brokerId) {
+        return published(controller.unregisterBroker(brokerId));
+    }
+
+    CompletableFuture<List<ApiResult<TopicPartition>>> electLeaders(ElectionType type,
+                                                                    List<TopicPartition> partitions) {
+        return published(controller.electLeaders(type, partitions));
+    }
+
+    CompletableFuture<List<ApiResult<TopicPartition>>> alterPartitionReassignments(List<Reassignment> r) {
+        return published(controller.alterPartitionReassignments(r));
+    }
+
+    CompletableFuture<List<OngoingReassignment>> listPartitionReassignments(List<TopicPartition> partitions) {
+        return published(controller.listPartitionReassignments(partitions));
+    }
+
+    /** Fences the brokers whose session expired; returns their ids once this side has published it. */
+    List<Integer> checkSessions() {
+        List<Integer> fenced = ControllerTestSupport.get(controller.checkSessions());
+        ControllerTestSupport.get(loader.awaitPublished(controller.image().offset()));
+        return fenced;
+    }
+
+    /** Runs the preferred-leader rebalance; returns how many partitions moved, once published here. */
+    int rebalanceLeaders() {
+        int moved = ControllerTestSupport.get(controller.rebalanceLeaders());
+        ControllerTestSupport.get(loader.awaitPublished(controller.image().offset()));
+        return moved;
     }
 
     CompletableFuture<List<CreateTopicResult>> createTopics(List<CreateTopicRequest> topics, boolean validateOnly) {

@@ -16,6 +16,7 @@ import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
 import io.samsa.replication.ReplicaManager;
 import io.samsa.replication.ShardProxy;
+import io.samsa.server.metadata.BrokerLifecycleManager;
 import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.network.EventLoopExecutor;
 import io.samsa.server.partition.HostingPublisher;
@@ -34,6 +35,8 @@ import io.samsa.server.network.FaultInjector;
 import io.samsa.server.network.RequestDecoder;
 import io.samsa.server.network.SamsaServer;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -49,6 +52,11 @@ public final class SamsaBroker implements AutoCloseable {
 
     /** The metadata log's directory under the data directory (not a TOPIC-PARTITION name). */
     public static final String METADATA_DIR = "metadata";
+    private static final long START_TIMEOUT_S = 60;
+    private static final long CONTROLLED_SHUTDOWN_TIMEOUT_S = 30;
+    /** Heartbeat period while the broker awaits something (catch-up, unfencing, its controlled shutdown). */
+    private static final long LIFECYCLE_FAST_MS = 10;
+    private static final long LIFECYCLE_RETRY_MS = 100;
 
     private final BrokerConfig config;
     private final BrokerServices services;
@@ -56,11 +64,13 @@ public final class SamsaBroker implements AutoCloseable {
     private final List<Endpoint> bound;
     private final List<AutoCloseable> opened;
     private final FaultInjector faults;
+    private final BrokerLifecycleManager lifecycle;
     private volatile boolean closed;
 
     private SamsaBroker(BrokerConfig config, BrokerServices services, SamsaServer server, List<Endpoint> bound,
-                        List<AutoCloseable> opened, FaultInjector faults) {
+                        List<AutoCloseable> opened, FaultInjector faults, BrokerLifecycleManager lifecycle) {
         this.config = config;
+        this.lifecycle = lifecycle;
         this.faults = faults;
         this.services = services;
         this.server = server;
@@ -139,10 +149,19 @@ public final class SamsaBroker implements AutoCloseable {
                     config.getInt("socket.receive.buffer.bytes"));
             List<Endpoint> bound = server.start(config.listeners(), settings, faults.wrap(apis),
                     new RequestDecoder());
-            BrokerRegistration registration = metadata.whenPublished(metadata.controller().registerBroker(
-                    config.nodeId(), advertised(config, bound), config.getString("broker.rack"))).get();
-            metadata.producerIds().registered(registration.brokerEpoch());
-            return new SamsaBroker(config, services, server, bound, opened, faults);
+            ThreadExecutor lifecycleThread = new ThreadExecutor("samsa-lifecycle-" + config.nodeId());
+            opened.add(lifecycleThread);
+            BrokerLifecycleManager lifecycle = new BrokerLifecycleManager(new BrokerLifecycleManager.Settings(
+                    config.nodeId(), config.getString("cluster.id"), UUID.randomUUID(), advertised(config, bound),
+                    config.getString("broker.rack"), Map.of(), config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS),
+                    LIFECYCLE_FAST_MS, LIFECYCLE_RETRY_MS), metadata.controller(),
+                    () -> metadata.loader().publishedOffset(), offset -> metadata.loader().awaitPublished(offset),
+                    lifecycleThread, epoch -> metadata.producerIds().registered(epoch));
+            opened.add(lifecycle);
+            lifecycle.start();
+            lifecycle.readyToUnfence();
+            lifecycle.unfenced().get(START_TIMEOUT_S, TimeUnit.SECONDS);
+            return new SamsaBroker(config, services, server, bound, opened, faults, lifecycle);
         } catch (Exception | Error e) {
             closeAll(opened);
             throw e;
@@ -226,6 +245,13 @@ public final class SamsaBroker implements AutoCloseable {
         }
         closed = true;
         log.info("Stopping broker node {}", config.nodeId());
+        try {
+            // Leadership moves off this broker before it stops serving (controlled shutdown).
+            lifecycle.controlledShutdown().get(CONTROLLED_SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("Broker node {} stops without a completed controlled shutdown: {}", config.nodeId(),
+                    e.toString());
+        }
         closeAll(opened);
         log.info("Broker node {} stopped", config.nodeId());
     }

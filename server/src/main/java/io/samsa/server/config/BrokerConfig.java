@@ -62,6 +62,8 @@ public final class BrokerConfig {
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
     public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
     public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
 
     private static final String PLAINTEXT = "PLAINTEXT";
     /** Kafka's security protocols other than PLAINTEXT: known, not served yet (TLS and SASL are not built). */
@@ -173,6 +175,14 @@ public final class BrokerConfig {
         add(of("sasl.enabled.mechanisms", ConfigType.LIST, "GSSAPI", "Enabled SASL mechanisms"));
         add(of("authorizer.class.name", ConfigType.STRING, "", "Authorizer class"));
         add(of("broker.rack", ConfigType.STRING, null, "Rack of this broker"));
+        add(atLeast(BROKER_HEARTBEAT_INTERVAL_MS, ConfigType.LONG, "2000", 1, "Broker heartbeat period"));
+        add(atLeast(BROKER_SESSION_TIMEOUT_MS, ConfigType.INT, "9000", 1,
+                "A broker without a heartbeat this long is fenced (controller)"));
+        add(of("auto.leader.rebalance.enable", ConfigType.BOOLEAN, "true", "Move leaders back to preferred replicas"));
+        add(atLeast("leader.imbalance.check.interval.seconds", ConfigType.LONG, "300", 1,
+                "Period of the preferred leader check"));
+        add(between("leader.imbalance.per.broker.percentage", ConfigType.INT, "10", 0, 100,
+                "Accepted for compatibility; the controller elects every imbalanced partition"));
     }
 
     private static void add(ConfigKey key) {

@@ -13,6 +13,7 @@ import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.metadata.Endpoint;
 import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.TestBrokers;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.LogManager;
 import io.samsa.replication.ReplicaManager;
@@ -68,8 +69,8 @@ class PartitionCoordinatorIoTest {
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs, new ShardProxy(List.of(shard)), hosting,
                 config.getLong("log.retention.check.interval.ms"));
         metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get(10, TimeUnit.SECONDS);
-        metadata.whenPublished(metadata.controller().registerBroker(config.nodeId(),
-                List.of(new Endpoint("PLAINTEXT", "127.0.0.1", 9092, "PLAINTEXT")), null)).get(10, TimeUnit.SECONDS);
+        TestBrokers.registerUnfenced(metadata, config.nodeId(),
+                List.of(new Endpoint("PLAINTEXT", "127.0.0.1", 9092, "PLAINTEXT")));
         metadata.whenPublished(metadata.controller().createTopics(
                 List.of(new CreateTopicRequest(TOPIC, 1, 1, Map.of(), Map.of())), false)).get(10, TimeUnit.SECONDS);
         io = new PartitionCoordinatorIo(TOPIC, replicas, clock, Runnable::run, UnpooledByteBufAllocator.DEFAULT);

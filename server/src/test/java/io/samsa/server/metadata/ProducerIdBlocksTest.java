@@ -6,7 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.ApiResult;
+import io.samsa.controller.BrokerHeartbeatReply;
+import io.samsa.controller.BrokerHeartbeatRequest;
+import io.samsa.controller.BrokerRegistrationRequest;
 import io.samsa.controller.Committed;
+import io.samsa.controller.ElectionType;
+import io.samsa.controller.OngoingReassignment;
+import io.samsa.controller.Reassignment;
+import io.samsa.controller.TopicPartition;
 import io.samsa.controller.Controller;
 import io.samsa.controller.CreatePartitionsRequest;
 import io.samsa.controller.CreateTopicRequest;
@@ -51,8 +58,35 @@ class ProducerIdBlocksTest {
         }
 
         @Override
-        public CompletableFuture<Committed<BrokerRegistration>> registerBroker(int nodeId, List<Endpoint> endpoints,
-                                                                               String rack) {
+        public CompletableFuture<Committed<BrokerRegistration>> registerBroker(BrokerRegistrationRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<Committed<BrokerHeartbeatReply>> brokerHeartbeat(BrokerHeartbeatRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<Committed<Void>> unregisterBroker(int brokerId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> electLeaders(ElectionType type,
+                List<TopicPartition> partitions) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> alterPartitionReassignments(
+                List<Reassignment> reassignments) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<Committed<List<OngoingReassignment>>> listPartitionReassignments(
+                List<TopicPartition> partitions) {
             throw new UnsupportedOperationException();
         }
 

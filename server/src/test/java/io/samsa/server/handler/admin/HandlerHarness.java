@@ -6,6 +6,7 @@ import io.samsa.controller.CreateTopicRequest;
 import io.samsa.metadata.Endpoint;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.TestBrokers;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -31,8 +32,7 @@ final class HandlerHarness implements AutoCloseable {
         metadata = BrokerMetadata.start(ControllerConfig.builder(1).staticProps(staticProps).clock(clock).build(), dir,
                 clock);
         metadata.publishToHandlers();
-        metadata.whenPublished(metadata.controller().registerBroker(1,
-                List.of(new Endpoint(LISTENER, "broker1", 9092, "PLAINTEXT")), null)).get(10, TimeUnit.SECONDS);
+        TestBrokers.registerUnfenced(metadata, 1, List.of(new Endpoint(LISTENER, "broker1", 9092, "PLAINTEXT")));
     }
 
     void createTopic(String name, int partitions) throws Exception {
