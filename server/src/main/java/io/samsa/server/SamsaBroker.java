@@ -28,6 +28,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.CleanerSettings;
+import io.samsa.server.config.ConfigException;
+import io.samsa.server.config.QuorumPlan;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
@@ -85,6 +87,13 @@ public final class SamsaBroker implements AutoCloseable {
 
     /** Starts a broker reading time from {@code clock}; returns when it answers requests. */
     public static SamsaBroker start(BrokerConfig config, Clock clock) throws Exception {
+        QuorumPlan plan = QuorumPlan.of(config);
+        if (plan.kind() != QuorumPlan.Kind.SINGLE_VOTER || !config.isBroker()) {
+            throw new ConfigException(BrokerConfig.PROCESS_ROLES, "Node " + config.nodeId() + " ("
+                    + BrokerConfig.PROCESS_ROLES + "=" + String.join(",", config.getList(BrokerConfig.PROCESS_ROLES)) + ", "
+                    + plan.describe() + ") is not the only voter of a one-node cluster, and this build of Samsa "
+                    + "runs only one-node clusters");
+        }
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             Path dataDir = config.dataDir();

@@ -35,6 +35,9 @@ public final class BrokerConfig {
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String QUORUM_BOOTSTRAP_SERVERS = "controller.quorum.bootstrap.servers";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
     public static final String NODE_ID = "node.id";
     public static final String BROKER_ID = "broker.id";
@@ -80,10 +83,10 @@ public final class BrokerConfig {
         add(of(LISTENER_SECURITY_PROTOCOL_MAP, ConfigType.STRING,
                 "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
                 "Listener name to security protocol"));
-        add(of("inter.broker.listener.name", ConfigType.STRING, null, "Listener used between brokers"));
+        add(of(INTER_BROKER_LISTENER_NAME, ConfigType.STRING, null, "Listener used between brokers"));
         add(of(CONTROLLER_LISTENER_NAMES, ConfigType.LIST, null, "Listeners used by the controller"));
-        add(of("controller.quorum.voters", ConfigType.LIST, "", "Voters of the metadata quorum"));
-        add(of("controller.quorum.bootstrap.servers", ConfigType.LIST, "", "Bootstrap servers of the quorum"));
+        add(of(QUORUM_VOTERS, ConfigType.LIST, "", "Voters of the metadata quorum: id@host:port,..."));
+        add(of(QUORUM_BOOTSTRAP_SERVERS, ConfigType.LIST, "", "Bootstrap servers of the quorum: host:port,..."));
         add(atLeast(NODE_ID, ConfigType.INT, "1", 0, "This node's id"));
         add(atLeast(BROKER_ID, ConfigType.INT, null, -1, "Alias of node.id"));
         add(of(PROCESS_ROLES, ConfigType.LIST, "broker,controller", "Roles of this process"));
@@ -246,6 +249,9 @@ public final class BrokerConfig {
     }
 
     private void checkCrossKeyRules() {
+        processRoles();
+        quorumVoters();
+        quorumBootstrapServers();
         Integer brokerId = (Integer) values.get(BROKER_ID);
         if (brokerId != null && brokerId >= 0 && originals.containsKey(NODE_ID) && brokerId != getInt(NODE_ID)) {
             throw new ConfigException(BROKER_ID, "broker.id " + brokerId + " differs from node.id " + getInt(NODE_ID));
@@ -265,6 +271,110 @@ public final class BrokerConfig {
             throw new ConfigException(SECURITY_INTER_BROKER_PROTOCOL, SECURITY_INTER_BROKER_PROTOCOL + " is "
                     + interBroker + ", but Samsa serves only PLAINTEXT so far (" + UNSERVED_HINT + ")");
         }
+        ClusterRules.check(this);
+    }
+
+    /** A role of this process ({@code process.roles}). */
+    public enum Role {
+        BROKER, CONTROLLER
+    }
+
+    /** {@code process.roles}: broker, controller, or both (Samsa's default). */
+    public Set<Role> processRoles() {
+        List<String> names = getList(PROCESS_ROLES);
+        Set<Role> roles = java.util.EnumSet.noneOf(Role.class);
+        for (String n : names) {
+            Role r = switch (n.trim().toLowerCase(Locale.ROOT)) {
+                case "broker" -> Role.BROKER;
+                case "controller" -> Role.CONTROLLER;
+                default -> throw new ConfigException(PROCESS_ROLES, "Unknown process role '" + n.trim()
+                        + "' (must be one of 'broker' or 'controller')");
+            };
+            if (!roles.add(r)) {
+                throw new ConfigException(PROCESS_ROLES, "Duplicate role names found in " + PROCESS_ROLES + ": "
+                        + names);
+            }
+        }
+        if (roles.isEmpty()) {
+            throw new ConfigException(PROCESS_ROLES, PROCESS_ROLES + " must name the roles of this node: broker, "
+                    + "controller, or broker,controller");
+        }
+        return roles;
+    }
+
+    public boolean isBroker() {
+        return processRoles().contains(Role.BROKER);
+    }
+
+    public boolean isController() {
+        return processRoles().contains(Role.CONTROLLER);
+    }
+
+    /**
+     * Samsa's one-node mode: both roles and neither voters nor bootstrap servers; the node is the only voter of its
+     * metadata log, as {@code scripts/samsa start} runs it. Any other configuration is a KRaft cluster node.
+     */
+    public boolean standalone() {
+        return isBroker() && isController() && quorumVoters().isEmpty() && quorumBootstrapServers().isEmpty();
+    }
+
+    /** {@code controller.listener.names}, upper-cased as listener names are. */
+    public List<String> controllerListenerNames() {
+        return getList(CONTROLLER_LISTENER_NAMES).stream().map(n -> n.trim().toUpperCase(Locale.ROOT)).toList();
+    }
+
+    /** {@code controller.quorum.voters} by id, in the order given. */
+    public Map<Integer, QuorumVoter> quorumVoters() {
+        return QuorumVoter.parseVoters(getList(QUORUM_VOTERS).stream().filter(v -> !v.isBlank()).toList());
+    }
+
+    /** {@code controller.quorum.bootstrap.servers} (KIP-853), ids -1. */
+    public List<QuorumVoter> quorumBootstrapServers() {
+        return QuorumVoter.parseBootstrapServers(getList(QUORUM_BOOTSTRAP_SERVERS).stream()
+                .filter(v -> !v.isBlank()).toList());
+    }
+
+    /** The listener brokers reach each other on: inter.broker.listener.name, else the inter-broker protocol's. */
+    public String interBrokerListenerName() {
+        String name = getString(INTER_BROKER_LISTENER_NAME);
+        return (name != null ? name : getString(SECURITY_INTER_BROKER_PROTOCOL)).trim().toUpperCase(Locale.ROOT);
+    }
+
+    /** The bound listeners that serve clients and brokers: {@code listeners} without the controller listeners. */
+    public List<Endpoint> brokerListeners() {
+        List<String> controllerNames = controllerListenerNames();
+        return listeners().stream().filter(e -> !controllerNames.contains(e.listenerName())).toList();
+    }
+
+    /** The bound controller listeners, in the order of {@code controller.listener.names}. */
+    public List<Endpoint> controllerListeners() {
+        List<Endpoint> bound = listeners();
+        List<Endpoint> out = new java.util.ArrayList<>();
+        for (String name : controllerListenerNames()) {
+            bound.stream().filter(e -> e.listenerName().equals(name)).findFirst().ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** {@code advertised.listeners} as given (controller listeners included), empty when unset. */
+    public List<Endpoint> explicitAdvertisedListeners() {
+        return Endpoint.parseAll(getList(ADVERTISED_LISTENERS), securityProtocolMap());
+    }
+
+    /**
+     * Where this controller is reached, per controller listener (Kafka's effective advertised controller listeners):
+     * its entry in {@code advertised.listeners}, else its bound listener ({@code 0.0.0.0} as an empty host).
+     */
+    public List<Endpoint> advertisedControllerListeners() {
+        List<Endpoint> advertised = explicitAdvertisedListeners();
+        List<Endpoint> out = new java.util.ArrayList<>();
+        for (Endpoint bound : controllerListeners()) {
+            Endpoint e = advertised.stream().filter(a -> a.listenerName().equals(bound.listenerName())).findFirst()
+                    .orElse("0.0.0.0".equals(bound.host()) ? new Endpoint(bound.listenerName(), "", bound.port(),
+                            bound.securityProtocol()) : bound);
+            out.add(e);
+        }
+        return out;
     }
 
     /**
@@ -355,7 +465,7 @@ public final class BrokerConfig {
     public List<Endpoint> advertisedListeners() {
         List<String> adv = getList(ADVERTISED_LISTENERS);
         List<Endpoint> eps = adv.isEmpty() ? listeners() : Endpoint.parseAll(adv, securityProtocolMap());
-        List<String> controllerNames = getList(CONTROLLER_LISTENER_NAMES);
+        List<String> controllerNames = controllerListenerNames();
         return eps.stream().filter(e -> !controllerNames.contains(e.listenerName())).toList();
     }
 
