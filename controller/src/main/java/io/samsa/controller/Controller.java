@@ -49,9 +49,13 @@ public interface Controller extends AutoCloseable {
     CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> electLeaders(ElectionType type,
                                                                               List<TopicPartition> partitions);
 
-    /** AlterPartitionReassignments (KIP-455): one result per partition, in request order. */
+    /**
+     * AlterPartitionReassignments (KIP-455): one result per partition, in request order. Without
+     * {@code allowReplicationFactorChange} (v1+, KIP-860) a target of another size than the partition's replicas is
+     * {@code INVALID_REPLICATION_FACTOR}.
+     */
     CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> alterPartitionReassignments(
-        List<Reassignment> reassignments);
+        List<Reassignment> reassignments, boolean allowReplicationFactorChange);
 
     /**
      * ListPartitionReassignments (KIP-455): the reassignments in progress among {@code partitions} (null: all);
@@ -86,6 +90,14 @@ public interface Controller extends AutoCloseable {
      */
     CompletableFuture<Committed<ProducerIdBlock>> allocateProducerIds(int brokerId, long brokerEpoch);
 
+    /**
+     * The cluster id of the metadata log as this controller knows it: null before the log is formatted, or when
+     * it is not known here (a remote controller).
+     */
+    default String clusterId() {
+        return null;
+    }
+
     /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */
     @Override
     void close();
@@ -98,5 +110,14 @@ public interface Controller extends AutoCloseable {
     static CompletableFuture<Controller> start(ControllerConfig config, RaftClient<Message> raft,
                                                SerialExecutor executor) {
         return QuorumController.start(config, raft, executor).thenApply(c -> c);
+    }
+
+    /**
+     * Opens the controller of the metadata log {@code raft} on {@code executor} and returns it at once: a voter of a
+     * quorum, it becomes the active controller whenever the log makes this node leader (formatting an empty log
+     * then), and its operations fail with {@code NOT_CONTROLLER} while another node leads.
+     */
+    static Controller open(ControllerConfig config, RaftClient<Message> raft, SerialExecutor executor) {
+        return QuorumController.open(config, raft, executor);
     }
 }

@@ -122,7 +122,8 @@ final class PartitionControl {
     }
 
     ControllerResult<List<ApiResult<TopicPartition>>> alterReassignments(MetadataImage image,
-                                                                        List<Reassignment> reassignments) {
+                                                                        List<Reassignment> reassignments,
+                                                                        boolean allowRfChange) {
         List<Message> records = new ArrayList<>();
         List<ApiResult<TopicPartition>> results = new ArrayList<>(reassignments.size());
         Set<TopicPartition> seen = new HashSet<>();
@@ -134,7 +135,7 @@ final class PartitionControl {
                 continue;
             }
             try {
-                PartitionChangeRecord rec = reassign(image, r);
+                PartitionChangeRecord rec = reassign(image, r, allowRfChange);
                 if (rec != null) {
                     records.add(rec);
                 }
@@ -146,7 +147,7 @@ final class PartitionControl {
         return new ControllerResult<>(records, results);
     }
 
-    private PartitionChangeRecord reassign(MetadataImage image, Reassignment r) {
+    private PartitionChangeRecord reassign(MetadataImage image, Reassignment r, boolean allowRfChange) {
         TopicPartition tp = r.partition();
         TopicImage t = image.topic(tp.topic());
         PartitionRegistration p = t == null ? null : t.partition(tp.partition());
@@ -165,6 +166,11 @@ final class PartitionControl {
         }
         List<Integer> target = r.replicas();
         checkTarget(image, tp, target);
+        if (!allowRfChange && target.size() != original.size()) {
+            throw new SamsaException(ErrorCode.INVALID_REPLICATION_FACTOR, "The replication factor of " + tp
+                + " would change from " + original.size() + " to " + target.size() + ", which the request does "
+                + "not allow.");
+        }
         if (target.equals(original)) {
             return p.reassigning() ? change(image, t, p, original, List.of(), List.of()) : null;
         }

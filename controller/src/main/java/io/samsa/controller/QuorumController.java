@@ -105,9 +105,14 @@ final class QuorumController implements Controller {
      */
     static CompletableFuture<QuorumController> start(ControllerConfig config, RaftClient<Message> raft,
                                                      SerialExecutor executor) {
+        return open(config, raft, executor).ready;
+    }
+
+    /** Registers a controller with {@code raft} and returns it: it becomes active whenever the log makes it leader. */
+    static QuorumController open(ControllerConfig config, RaftClient<Message> raft, SerialExecutor executor) {
         QuorumController c = new QuorumController(config, raft, executor);
         raft.register(c.raftListener);
-        return c.ready;
+        return c;
     }
 
     /** A new cluster id: a random UUID as 22 characters of URL-safe base64, like Kafka's. */
@@ -115,6 +120,11 @@ final class QuorumController implements Controller {
         UUID id = UUID.randomUUID();
         ByteBuffer b = ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    @Override
+    public String clusterId() {
+        return published.clusterId();
     }
 
     /** The last committed image. Any thread. */
@@ -152,9 +162,9 @@ final class QuorumController implements Controller {
 
     @Override
     public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> alterPartitionReassignments(
-            List<Reassignment> reassignments) {
+            List<Reassignment> reassignments, boolean allowReplicationFactorChange) {
         List<Reassignment> copy = List.copyOf(reassignments);
-        return submit(image -> partitionControl.alterReassignments(image, copy));
+        return submit(image -> partitionControl.alterReassignments(image, copy, allowReplicationFactorChange));
     }
 
     @Override

@@ -126,6 +126,11 @@ class ReassignmentTest {
             ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REQUEST),
             results.stream().map(ApiResult::error).toList());
         assertEquals(ErrorCode.INVALID_REPLICA_ASSIGNMENT, reassign(1, 3, 7));
+        // Without allowing a change of the replication factor (AlterPartitionReassignments v1, KIP-860).
+        assertEquals(ErrorCode.INVALID_REPLICATION_FACTOR, get(controller.controller.alterPartitionReassignments(
+            List.of(new Reassignment(tp(1), List.of(1, 2, 3))), false)).value().get(0).error());
+        assertEquals(ErrorCode.NONE, get(controller.controller.alterPartitionReassignments(
+            List.of(new Reassignment(tp(1), List.of(3, 1))), false)).value().get(0).error());
         SamsaException e = assertThrows(SamsaException.class, () -> get(controller.listPartitionReassignments(
             List.of(new TopicPartition("nope", 0)))));
         assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, e.errorCode());

@@ -130,7 +130,7 @@ final class TestController implements AutoCloseable {
     }
 
     CompletableFuture<List<ApiResult<TopicPartition>>> alterPartitionReassignments(List<Reassignment> r) {
-        return published(controller.alterPartitionReassignments(r));
+        return published(controller.alterPartitionReassignments(r, true));
     }
 
     CompletableFuture<List<OngoingReassignment>> listPartitionReassignments(List<TopicPartition> partitions) {

@@ -83,6 +83,23 @@ public final class MetadataImage {
         return brokers.get(nodeId);
     }
 
+    /** Whether broker {@code nodeId} is registered and unfenced: what clients are told of. */
+    public boolean isLive(int nodeId) {
+        BrokerRegistration b = brokers.get(nodeId);
+        return b != null && !b.fenced();
+    }
+
+    /** The number of registered, unfenced brokers. */
+    public int liveBrokerCount() {
+        int n = 0;
+        for (BrokerRegistration b : brokers.values()) {
+            if (!b.fenced()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public Map<String, TopicImage> topicsByName() {
         return topicsByName;
     }

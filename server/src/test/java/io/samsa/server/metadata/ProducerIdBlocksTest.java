@@ -80,7 +80,7 @@ class ProducerIdBlocksTest {
 
         @Override
         public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> alterPartitionReassignments(
-                List<Reassignment> reassignments) {
+                List<Reassignment> reassignments, boolean allowReplicationFactorChange) {
             throw new UnsupportedOperationException();
         }
 
