@@ -16,8 +16,19 @@ import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
 import io.samsa.replication.ReplicaManager;
 import io.samsa.replication.ShardProxy;
+import io.samsa.controller.Controller;
+import io.samsa.server.cluster.ControllerEndpoints;
+import io.samsa.server.cluster.ForwardingController;
+import io.samsa.server.cluster.NetworkRaftChannel;
+import io.samsa.server.cluster.RemoteController;
+import io.samsa.server.config.QuorumVoter;
+import io.samsa.server.handler.controller.ControllerApis;
 import io.samsa.server.metadata.BrokerLifecycleManager;
 import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.ControllerNode;
+import io.samsa.server.metadata.MetadataQuorum;
+import io.samsa.server.metadata.RaftFactory;
+import java.util.concurrent.atomic.AtomicReference;
 import io.samsa.server.network.EventLoopExecutor;
 import io.samsa.server.partition.HostingPublisher;
 import io.samsa.server.partition.TopicConfigResolver;
@@ -28,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.CleanerSettings;
-import io.samsa.server.config.ConfigException;
 import io.samsa.server.config.QuorumPlan;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
@@ -45,9 +55,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running broker: the one place that wires the modules together (network, handlers, metadata, logs).
- * {@link #start} returns once every listener is bound and requests are answered; {@link #close} stops
- * it cleanly. Used by {@code Main} and embedded in tests.
+ * A running node, in the roles {@code process.roles} gives it: the one place that wires the modules together. Every
+ * node has a replica of the metadata log ({@link MetadataQuorum}); a controller runs the metadata controller over it
+ * and serves the controller's APIs on its controller listeners (their own Netty server); a broker loads the log
+ * into its images, hosts partitions, serves clients on its other listeners, and registers and heartbeats with the
+ * active controller ({@link BrokerLifecycleManager}): its own when it leads, another through
+ * {@link ForwardingController} and {@link RemoteController}. Samsa's one-node mode is both roles and the only voter,
+ * with no network between them.
+ *
+ * <p>{@link #start} returns once every listener is bound and requests are answered (a broker: once it is
+ * unfenced); {@link #close} stops it cleanly (a broker first completes its controlled shutdown). Used by
+ * {@code Main} and embedded in tests.
  */
 public final class SamsaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SamsaBroker.class);
@@ -59,122 +77,227 @@ public final class SamsaBroker implements AutoCloseable {
     /** Heartbeat period while the broker awaits something (catch-up, unfencing, its controlled shutdown). */
     private static final long LIFECYCLE_FAST_MS = 10;
     private static final long LIFECYCLE_RETRY_MS = 100;
+    private static final long CONTROLLER_RETRY_MS = 100;
 
     private final BrokerConfig config;
     private final BrokerServices services;
-    private final SamsaServer server;
     private final List<Endpoint> bound;
+    private final List<Endpoint> controllerBound;
     private final List<AutoCloseable> opened;
     private final FaultInjector faults;
     private final BrokerLifecycleManager lifecycle;
+    private final MetadataQuorum quorum;
     private volatile boolean closed;
 
-    private SamsaBroker(BrokerConfig config, BrokerServices services, SamsaServer server, List<Endpoint> bound,
-                        List<AutoCloseable> opened, FaultInjector faults, BrokerLifecycleManager lifecycle) {
+    private SamsaBroker(BrokerConfig config, Node node) {
         this.config = config;
-        this.lifecycle = lifecycle;
-        this.faults = faults;
-        this.services = services;
-        this.server = server;
-        this.bound = bound;
-        this.opened = opened;
+        this.services = node.services;
+        this.bound = node.bound;
+        this.controllerBound = node.controllerBound;
+        this.opened = node.opened;
+        this.faults = node.faults;
+        this.lifecycle = node.lifecycle;
+        this.quorum = node.quorum;
     }
 
-    /** Starts a broker with {@code config}; returns when it answers requests. */
+    /** What {@link #start} builds, part by part. */
+    private static final class Node {
+        final List<AutoCloseable> opened = new ArrayList<>();
+        BrokerServices services;
+        List<Endpoint> bound = List.of();
+        List<Endpoint> controllerBound = List.of();
+        FaultInjector faults = new FaultInjector();
+        BrokerLifecycleManager lifecycle;
+        MetadataQuorum quorum;
+        ControllerNode controller;
+        BrokerChannel controllerChannel;
+        NetworkRaftChannel raftChannel;
+    }
+
+    /** Starts a node with {@code config}; returns when it answers requests. */
     public static SamsaBroker start(BrokerConfig config) throws Exception {
         return start(config, Clock.SYSTEM);
     }
 
-    /** Starts a broker reading time from {@code clock}; returns when it answers requests. */
+    /** Starts a node reading time from {@code clock}; returns when it answers requests. */
     public static SamsaBroker start(BrokerConfig config, Clock clock) throws Exception {
+        return start(config, clock, RaftFactory.SINGLE_VOTER);
+    }
+
+    /**
+     * Starts a node whose replica of the metadata log comes from {@code raftFactory} (the Raft quorum's seam; the
+     * single voter by default); returns when it answers requests.
+     */
+    public static SamsaBroker start(BrokerConfig config, Clock clock, RaftFactory raftFactory) throws Exception {
         QuorumPlan plan = QuorumPlan.of(config);
-        if (plan.kind() != QuorumPlan.Kind.SINGLE_VOTER || !config.isBroker()) {
-            throw new ConfigException(BrokerConfig.PROCESS_ROLES, "Node " + config.nodeId() + " ("
-                    + BrokerConfig.PROCESS_ROLES + "=" + String.join(",", config.getList(BrokerConfig.PROCESS_ROLES)) + ", "
-                    + plan.describe() + ") is not the only voter of a one-node cluster, and this build of Samsa "
-                    + "runs only one-node clusters");
-        }
-        List<AutoCloseable> opened = new ArrayList<>();
+        Node node = new Node();
+        List<AutoCloseable> opened = node.opened;
         try {
             Path dataDir = config.dataDir();
             Files.createDirectories(dataDir);
-            ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
-                    new DefaultThreadFactory("samsa-background", true));
-            opened.add(background::shutdownNow);
-            BrokerMetadata metadata = BrokerMetadata.start(ControllerConfig.builder(config.nodeId())
-                    .clusterId(config.getString("cluster.id"))
-                    .staticProps(config.originals())
-                    .clock(clock)
-                    .build(), dataDir.resolve(METADATA_DIR), clock);
-            opened.add(metadata);
-            TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
-            LogManager logs = LogManager.builder(dataDir)
-                    .clock(clock)
-                    .configs(topic -> topicConfigs.logConfig(metadata.loadedImage(), topic))
-                    .cleaner(CleanerSettings.from(config))
-                    .build();
-            opened.add(logs);
             int threads = Math.max(1, Math.min(config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
                     Runtime.getRuntime().availableProcessors()));
             EventLoopGroup workers = SamsaServer.newWorkerGroup(threads);
             opened.add(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
-            // Partition hosting: log creation and deletion on their own thread, partition state on the shards
-            // (the worker loops), fed by the metadata loader through the hosting publisher.
-            ThreadExecutor hostingThread = new ThreadExecutor("samsa-replica-manager");
-            opened.add(hostingThread);
-            ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs,
-                    new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
-                    config.getLong("log.retention.check.interval.ms"));
-            opened.add(replicas);
-            BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
-                    interBrokerEndpoints(config, metadata),
-                    NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()));
-            opened.add(brokerChannel);
-            BrokerServices services = new BrokerServices(config, clock, metadata, logs, replicas, brokerChannel,
-                    workers, background);
-            // Partitions are hosted before the image that names them reaches the handlers.
-            metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get();
-            metadata.publishToHandlers();
-            replicas.start();
-
-            ApiVersionsHandler apiVersions = new ApiVersionsHandler();
-            SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
-            DataApis.register(builder, services);
-            AdminApis.register(builder, services);
-            opened.add(GroupApis.register(builder, services));
-            SupportedApis apis = builder.build();
-            apiVersions.setApis(apis);
-            FaultInjector faults = new FaultInjector();
-
-            SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
-                    config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
-            opened.add(server);
-            SamsaServer.Settings settings = new SamsaServer.Settings(
-                    config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
-                    config.getLong(BrokerConfig.CONNECTIONS_MAX_IDLE_MS),
-                    config.getInt(BrokerConfig.MAX_CONNECTIONS),
-                    config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP),
-                    config.getInt("socket.send.buffer.bytes"),
-                    config.getInt("socket.receive.buffer.bytes"));
-            List<Endpoint> bound = server.start(config.listeners(), settings, faults.wrap(apis),
-                    new RequestDecoder());
-            ThreadExecutor lifecycleThread = new ThreadExecutor("samsa-lifecycle-" + config.nodeId());
-            opened.add(lifecycleThread);
-            BrokerLifecycleManager lifecycle = new BrokerLifecycleManager(new BrokerLifecycleManager.Settings(
-                    config.nodeId(), config.getString("cluster.id"), UUID.randomUUID(), advertised(config, bound),
-                    config.getString("broker.rack"), Map.of(), config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS),
-                    LIFECYCLE_FAST_MS, LIFECYCLE_RETRY_MS), metadata.controller(),
-                    () -> metadata.loader().publishedOffset(), offset -> metadata.loader().awaitPublished(offset),
-                    lifecycleThread, epoch -> metadata.producerIds().registered(epoch));
-            opened.add(lifecycle);
-            lifecycle.start();
-            lifecycle.readyToUnfence();
-            lifecycle.unfenced().get(START_TIMEOUT_S, TimeUnit.SECONDS);
-            return new SamsaBroker(config, services, server, bound, opened, faults, lifecycle);
+            if (!config.standalone()) {
+                // The network to the controllers: Raft between voters, and a broker's requests to the active one.
+                node.controllerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
+                        new ControllerEndpoints(plan), NettyBrokerChannel.Settings.defaults("samsa-controller-channel-"
+                        + config.nodeId()));
+                opened.add(node.controllerChannel);
+                node.raftChannel = new NetworkRaftChannel(node.controllerChannel);
+            }
+            node.quorum = MetadataQuorum.open(plan, dataDir.resolve(METADATA_DIR), node.raftChannel, raftFactory,
+                    clock);
+            opened.add(node.quorum);
+            if (config.isController()) {
+                startController(config, clock, workers, node);
+            }
+            if (config.isBroker()) {
+                startBroker(config, clock, workers, plan, node);
+            }
+            return new SamsaBroker(config, node);
         } catch (Exception | Error e) {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /** The controller over the node's replica, and its listeners' server. */
+    private static void startController(BrokerConfig config, Clock clock, EventLoopGroup workers, Node node)
+            throws Exception {
+        node.controller = ControllerNode.start(controllerConfig(config, clock), node.quorum);
+        node.opened.add(node.controller);
+        List<Endpoint> listeners = config.controllerListeners();
+        if (listeners.isEmpty()) {
+            return;
+        }
+        SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
+                config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
+        node.opened.add(server);
+        // The endpoints are known once bound (port 0): the table reads them through this holder.
+        AtomicReference<Map<Integer, QuorumVoter>> controllers = new AtomicReference<>(Map.of());
+        Controller controller = node.controller.controller();
+        SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
+                node.quorum.raft(), node.raftChannel, controllers::get, listeners.get(0).listenerName(),
+                controller::clusterId));
+        node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
+                new RequestDecoder());
+        controllers.set(controllerEndpoints(config, node.controllerBound));
+    }
+
+    private static ControllerConfig controllerConfig(BrokerConfig config, Clock clock) {
+        return ControllerConfig.builder(config.nodeId())
+                .clusterId(config.getString("cluster.id"))
+                .staticProps(config.originals())
+                .clock(clock)
+                .build();
+    }
+
+    /** The broker: its images, partitions, handlers, listeners, and its registration with the controller. */
+    private static void startBroker(BrokerConfig config, Clock clock, EventLoopGroup workers, QuorumPlan plan,
+                                    Node node) throws Exception {
+        List<AutoCloseable> opened = node.opened;
+        Path dataDir = config.dataDir();
+        ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("samsa-background", true));
+        opened.add(background::shutdownNow);
+        Controller controller;
+        if (node.controller != null && plan.kind() == QuorumPlan.Kind.SINGLE_VOTER) {
+            controller = node.controller.controller();
+        } else {
+            ThreadExecutor remoteThread = new ThreadExecutor("samsa-controller-client-" + config.nodeId());
+            opened.add(remoteThread);
+            RemoteController remote = new RemoteController(config.nodeId(), node.controllerChannel,
+                    new ControllerEndpoints(plan).locator(node.quorum.raft()), remoteThread, clock,
+                    new RemoteController.Settings("samsa-broker-" + config.nodeId(),
+                            config.getInt("request.timeout.ms"), CONTROLLER_RETRY_MS));
+            opened.add(remote);
+            controller = new ForwardingController(config.nodeId(),
+                    node.controller == null ? null : node.controller.controller(), remote, node.quorum.raft());
+        }
+        BrokerMetadata metadata = BrokerMetadata.start(config.nodeId(), node.quorum.raft(), controller);
+        opened.add(metadata);
+        TopicConfigResolver topicConfigs = new TopicConfigResolver(config);
+        LogManager logs = LogManager.builder(dataDir)
+                .clock(clock)
+                .configs(topic -> topicConfigs.logConfig(metadata.loadedImage(), topic))
+                .cleaner(CleanerSettings.from(config))
+                .build();
+        opened.add(logs);
+        // Partition hosting: log creation and deletion on their own thread, partition state on the shards
+        // (the worker loops), fed by the metadata loader through the hosting publisher.
+        ThreadExecutor hostingThread = new ThreadExecutor("samsa-replica-manager");
+        opened.add(hostingThread);
+        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs,
+                new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
+                config.getLong("log.retention.check.interval.ms"));
+        opened.add(replicas);
+        BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
+                interBrokerEndpoints(config, metadata),
+                NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()));
+        opened.add(brokerChannel);
+        BrokerServices services = new BrokerServices(config, clock, metadata, logs, replicas, brokerChannel,
+                workers, background);
+        node.services = services;
+        // Partitions are hosted before the image that names them reaches the handlers.
+        metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get();
+        metadata.publishToHandlers();
+        replicas.start();
+
+        ApiVersionsHandler apiVersions = new ApiVersionsHandler();
+        SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
+        DataApis.register(builder, services);
+        AdminApis.register(builder, services);
+        opened.add(GroupApis.register(builder, services));
+        SupportedApis apis = builder.build();
+        apiVersions.setApis(apis);
+
+        SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
+                config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
+        opened.add(server);
+        node.bound = server.start(config.brokerListeners(), networkSettings(config), node.faults.wrap(apis),
+                new RequestDecoder());
+        ThreadExecutor lifecycleThread = new ThreadExecutor("samsa-lifecycle-" + config.nodeId());
+        opened.add(lifecycleThread);
+        BrokerLifecycleManager lifecycle = new BrokerLifecycleManager(new BrokerLifecycleManager.Settings(
+                config.nodeId(), config.getString("cluster.id"), UUID.randomUUID(), advertised(config, node.bound),
+                config.getString("broker.rack"), Map.of(), config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS),
+                LIFECYCLE_FAST_MS, LIFECYCLE_RETRY_MS), controller,
+                () -> metadata.loader().publishedOffset(), offset -> metadata.loader().awaitPublished(offset),
+                lifecycleThread, epoch -> metadata.producerIds().registered(epoch));
+        opened.add(lifecycle);
+        node.lifecycle = lifecycle;
+        lifecycle.start();
+        lifecycle.readyToUnfence();
+        lifecycle.unfenced().get(START_TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    private static SamsaServer.Settings networkSettings(BrokerConfig config) {
+        return new SamsaServer.Settings(
+                config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
+                config.getLong(BrokerConfig.CONNECTIONS_MAX_IDLE_MS),
+                config.getInt(BrokerConfig.MAX_CONNECTIONS),
+                config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP),
+                config.getInt("socket.send.buffer.bytes"),
+                config.getInt("socket.receive.buffer.bytes"));
+    }
+
+    /**
+     * The controllers and their controller-listener endpoints, as the controller listener describes them: the
+     * configured voters; without voters, this node on its first bound controller listener (advertised host, else
+     * 127.0.0.1).
+     */
+    private static Map<Integer, QuorumVoter> controllerEndpoints(BrokerConfig config, List<Endpoint> bound) {
+        Map<Integer, QuorumVoter> voters = config.quorumVoters();
+        if (!voters.isEmpty()) {
+            return voters;
+        }
+        Endpoint b = bound.get(0);
+        String host = config.advertisedControllerListeners().stream().filter(a -> a.listenerName()
+                .equals(b.listenerName())).map(Endpoint::host).filter(h -> !h.isEmpty()).findFirst()
+                .orElse(b.host().isEmpty() || "0.0.0.0".equals(b.host()) ? "127.0.0.1" : b.host());
+        return Map.of(config.nodeId(), new QuorumVoter(config.nodeId(), host, b.port()));
     }
 
     /**
@@ -223,9 +346,25 @@ public final class SamsaBroker implements AutoCloseable {
         }
     }
 
-    /** The listeners as bound (with actual ports). */
+    /** The broker's listeners as bound (with actual ports); empty on a controller-only node. */
     public List<Endpoint> boundListeners() {
         return bound;
+    }
+
+    /** The controller listeners as bound (with actual ports); empty on a broker-only node. */
+    public List<Endpoint> controllerListeners() {
+        return controllerBound;
+    }
+
+    /** host:port of the controller listeners, for an admin client's bootstrap.controllers (KIP-919). */
+    public String bootstrapControllers() {
+        return controllerBound.stream().map(e -> (e.host().isEmpty() ? "127.0.0.1" : e.host()) + ":" + e.port())
+                .collect(Collectors.joining(","));
+    }
+
+    /** This node's replica of the metadata log. */
+    public MetadataQuorum quorum() {
+        return quorum;
     }
 
     /** host:port of the first listener, for clients' bootstrap.servers. */
@@ -238,6 +377,7 @@ public final class SamsaBroker implements AutoCloseable {
         return config;
     }
 
+    /** The broker's services; null on a controller-only node. */
     public BrokerServices services() {
         return services;
     }
@@ -253,15 +393,17 @@ public final class SamsaBroker implements AutoCloseable {
             return;
         }
         closed = true;
-        log.info("Stopping broker node {}", config.nodeId());
-        try {
-            // Leadership moves off this broker before it stops serving (controlled shutdown).
-            lifecycle.controlledShutdown().get(CONTROLLED_SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log.warn("Broker node {} stops without a completed controlled shutdown: {}", config.nodeId(),
-                    e.toString());
+        log.info("Stopping node {}", config.nodeId());
+        if (lifecycle != null) {
+            try {
+                // Leadership moves off this broker before it stops serving (controlled shutdown).
+                lifecycle.controlledShutdown().get(CONTROLLED_SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("Broker node {} stops without a completed controlled shutdown: {}", config.nodeId(),
+                        e.toString());
+            }
         }
         closeAll(opened);
-        log.info("Broker node {} stopped", config.nodeId());
+        log.info("Node {} stopped", config.nodeId());
     }
 }

@@ -6,16 +6,16 @@ import io.samsa.controller.Committed;
 import io.samsa.controller.Controller;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.MetadataLoaderFeed;
-import io.samsa.controller.MetadataLogSerde;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.MetadataLoader;
 import io.samsa.metadata.MetadataPublisher;
 import io.samsa.raft.RaftClient;
-import io.samsa.raft.RaftLog;
-import io.samsa.raft.RaftLogConfig;
+import io.samsa.server.config.QuorumPlan;
 import io.samsa.wire.protocol.Message;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,82 +24,87 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's metadata, wired: the metadata log in {@code <metadataDir>/__cluster_metadata-0} behind a
- * single-voter Raft log (thread {@code samsa-raft-<node>}), the controller driving it
- * ({@code samsa-controller-<node>}), and the broker's side: a {@link MetadataLoader} fed by the log that builds
- * this broker's images on its own thread ({@code samsa-metadata-<node>}) and publishes them, in order, to
- * partition hosting first and then to the image request handlers read ({@link #image()}).
+ * The broker's side of the metadata: a {@link MetadataLoader} fed by this node's replica of the metadata log,
+ * building this broker's images on its own thread ({@code samsa-metadata-<node>}, never the controller's) and
+ * publishing them in order, to partition hosting first and then to the image request handlers read
+ * ({@link #image()}); the {@link Controller} every change goes through (the local one, or the active controller
+ * through forwarding); and the producer id blocks InitProducerId hands out.
  *
- * <p>Handlers change metadata through {@link #controller()} and answer once this broker has published the
- * change ({@link #whenPublished}): a client sees its own change in its next request (read-your-writes).
+ * <p>Handlers change metadata through {@link #controller()} and answer once this broker has published the change
+ * ({@link #whenPublished}): a client sees its own change in its next request (read-your-writes).
  *
- * <p>Lifecycle: {@link #start} (blocking; start-up only) returns once the controller leads, the log is formatted
- * and the loader has loaded the whole log; the broker then adds partition hosting ({@link #addPublisher}) and
- * {@link #publishToHandlers()}. {@link #close} stops everything in order. Thread-safe.
+ * <p>Lifecycle: {@link #start} (blocking; start-up only) returns once the loader has loaded the log as far as the
+ * replica knows it committed; the broker then adds partition hosting ({@link #addPublisher}) and
+ * {@link #publishToHandlers()}. {@link #close} stops the loader (and what the one-node {@link #start(ControllerConfig,
+ * Path, Clock)} opened). Thread-safe.
  */
-public final class BrokerMetadata implements AutoCloseable {
+public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
     private static final Logger log = LoggerFactory.getLogger(BrokerMetadata.class);
     private static final long START_TIMEOUT_S = 60;
     private static final long RETRY_BACKOFF_MS = 100;
     private static final long MAX_RETRY_BACKOFF_MS = 10_000;
 
-    private final ThreadExecutor raftThread;
-    private final ThreadExecutor controllerThread;
+    private final int nodeId;
     private final ThreadExecutor loaderThread;
     private final RaftClient<Message> raft;
     private final Controller controller;
     private final MetadataLoader loader;
     private final ProducerIdBlocks producerIds;
+    private final List<AutoCloseable> owned;
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
-    private BrokerMetadata(int nodeId, ThreadExecutor raftThread, ThreadExecutor controllerThread,
-                           ThreadExecutor loaderThread, RaftClient<Message> raft, Controller controller,
-                           MetadataLoader loader) {
-        this.raftThread = raftThread;
-        this.controllerThread = controllerThread;
-        this.loaderThread = loaderThread;
+    private BrokerMetadata(int nodeId, ThreadExecutor loaderThread, RaftClient<Message> raft, Controller controller,
+                           MetadataLoader loader, List<AutoCloseable> owned) {
+        this.nodeId = nodeId;
         this.raft = raft;
+        this.loaderThread = loaderThread;
         this.controller = controller;
         this.loader = loader;
+        this.owned = owned;
         this.producerIds = new ProducerIdBlocks(controller, nodeId);
     }
 
     /**
-     * Opens the metadata log in {@code metadataDir}, starts the controller and the loader; returns once the
-     * controller leads, the log is formatted and the loader holds every committed record. Blocking: start-up only,
-     * never on an event loop.
+     * Starts the broker side over {@code raft}, changing metadata through {@code controller}; returns once the
+     * loader holds every record the replica knows committed. Blocking: start-up only, never on an event loop.
      */
-    public static BrokerMetadata start(ControllerConfig config, Path metadataDir, Clock clock) throws Exception {
-        int node = config.nodeId();
-        ThreadExecutor raftThread = new ThreadExecutor("samsa-raft-" + node);
-        ThreadExecutor controllerThread = new ThreadExecutor("samsa-controller-" + node);
-        ThreadExecutor loaderThread = new ThreadExecutor("samsa-metadata-" + node);
-        RaftClient<Message> raft = null;
-        Controller controller = null;
-        MetadataLoader loader = null;
+    public static BrokerMetadata start(int nodeId, RaftClient<Message> raft, Controller controller) throws Exception {
+        return start(nodeId, raft, controller, List.of());
+    }
+
+    private static BrokerMetadata start(int nodeId, RaftClient<Message> raft, Controller controller,
+                                        List<AutoCloseable> owned) throws Exception {
+        ThreadExecutor loaderThread = new ThreadExecutor("samsa-metadata-" + nodeId);
+        MetadataLoader loader = new MetadataLoader("node=" + nodeId, loaderThread, RETRY_BACKOFF_MS,
+                MAX_RETRY_BACKOFF_MS);
         try {
-            RaftLogConfig logConfig = RaftLogConfig.defaults();
-            RaftLog raftLog = RaftLog.open(metadataDir, logConfig, clock, raftThread);
-            raft = RaftClient.singleVoter(node, raftLog, MetadataLogSerde.INSTANCE, raftThread, clock,
-                    logConfig.maxBatchBytes());
-            controller = await(Controller.start(config, raft, controllerThread));
-            loader = new MetadataLoader("node=" + node, loaderThread, RETRY_BACKOFF_MS, MAX_RETRY_BACKOFF_MS);
             raft.register(new MetadataLoaderFeed(loader));
             await(loader.awaitPublished(raft.highWatermark() - 1));
-            return new BrokerMetadata(node, raftThread, controllerThread, loaderThread, raft, controller, loader);
+            return new BrokerMetadata(nodeId, loaderThread, raft, controller, loader, owned);
         } catch (Exception | Error e) {
-            if (loader != null) {
-                loader.close();
-            }
+            loader.close();
+            loaderThread.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Samsa's one-node metadata in one call (for tests): the single-voter log in {@code metadataDir}, its
+     * controller, and the broker side; {@link #close} stops them all. Blocking: start-up only.
+     */
+    public static BrokerMetadata start(ControllerConfig config, Path metadataDir, Clock clock) throws Exception {
+        QuorumPlan plan = new QuorumPlan(QuorumPlan.Kind.SINGLE_VOTER, config.nodeId(), Map.of(), List.of());
+        MetadataQuorum quorum = MetadataQuorum.open(plan, metadataDir, null, RaftFactory.SINGLE_VOTER, clock);
+        ControllerNode controller = null;
+        try {
+            controller = ControllerNode.start(config, quorum);
+            // Closed in reverse: the controller, then the log.
+            return start(config.nodeId(), quorum.raft(), controller.controller(), List.of(quorum, controller));
+        } catch (Exception | Error e) {
             if (controller != null) {
                 controller.close();
             }
-            if (raft != null) {
-                raft.close();
-            }
-            loaderThread.close();
-            controllerThread.close();
-            raftThread.close();
+            quorum.close();
             throw e;
         }
     }
@@ -118,11 +123,22 @@ public final class BrokerMetadata implements AutoCloseable {
         }
     }
 
+    /**
+     * The controller id clients are told (Metadata, DescribeCluster): the active controller, the Raft leader, when
+     * it is a live broker of {@code image} (a combined node: requests for the controller go straight to it); else
+     * this broker, which forwards them (isolated controllers are not reachable by clients; Kafka's brokers name a
+     * live broker then too).
+     */
+    public int controllerId(MetadataImage image) {
+        int leader = raft.leaderAndEpoch().leaderId();
+        return image.isLive(leader) ? leader : nodeId;
+    }
+
     /** The controller: every change to the metadata goes through it. */
+    @Override
     public Controller controller() {
         return controller;
     }
-
     /** The producer ids this broker hands out (InitProducerId), in blocks from the controller. */
     public ProducerIdBlocks producerIds() {
         return producerIds;
@@ -177,18 +193,24 @@ public final class BrokerMetadata implements AutoCloseable {
      * answer a handler sends then shows the change to the client's next request. Completes on the loader's
      * thread (or the controller's, for a failure).
      */
+    @Override
     public <T> CompletableFuture<T> whenPublished(CompletableFuture<Committed<T>> operation) {
         return operation.thenCompose(c -> loader.awaitPublished(c.offset()).thenApply(v -> c.value()));
     }
 
-    /** Stops the loader, the controller, then the log, then their threads. Blocking; idempotent. */
+    /** Stops the loader and its thread, then what this object owns. Blocking; idempotent. */
     @Override
     public void close() {
         loader.close();
-        controller.close();
-        raft.close();
-        if (!loaderThread.close(10_000) || !controllerThread.close(10_000) || !raftThread.close(10_000)) {
-            log.warn("The metadata threads did not stop within 10 s");
+        if (!loaderThread.close(10_000)) {
+            log.warn("The metadata loader's thread did not stop within 10 s");
+        }
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while stopping {}", owned.get(i), e);
+            }
         }
     }
 }

@@ -13,17 +13,17 @@ import org.slf4j.LoggerFactory;
  * anything else is {@code UNKNOWN_SERVER_ERROR}, logged at ERROR with its stack trace, and the client
  * gets only the code's default message. Immutable; any thread.
  */
-record ApiError(ErrorCode code, String message) {
+public record ApiError(ErrorCode code, String message) {
     private static final Logger log = LoggerFactory.getLogger(ApiError.class);
 
-    static final ApiError NONE = new ApiError(ErrorCode.NONE, null);
+    public static final ApiError NONE = new ApiError(ErrorCode.NONE, null);
 
-    static ApiError of(ErrorCode code, String message) {
+    public static ApiError of(ErrorCode code, String message) {
         return new ApiError(code, message);
     }
 
     /** Maps a failure; {@code prefix} names the request for the log line of an unexpected one. */
-    static ApiError of(Throwable failure, String prefix) {
+    public static ApiError of(Throwable failure, String prefix) {
         Throwable t = failure;
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
@@ -35,11 +35,11 @@ record ApiError(ErrorCode code, String message) {
         return new ApiError(ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.UNKNOWN_SERVER_ERROR.defaultMessage());
     }
 
-    short codeValue() {
+    public short codeValue() {
         return code.code();
     }
 
-    boolean isError() {
+    public boolean isError() {
         return code != ErrorCode.NONE;
     }
 }

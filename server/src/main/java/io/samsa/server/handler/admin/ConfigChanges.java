@@ -4,7 +4,7 @@ import io.samsa.controller.AlterConfigOp;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.ApiResult;
 import io.samsa.metadata.ConfigResource;
-import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.MetadataChanges;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
 import io.samsa.wire.ErrorCode;
@@ -44,7 +44,7 @@ final class ConfigChanges {
     }
 
     /** Calls the controller and answers with {@code respond(errors)}, one error per resource. */
-    void send(BrokerMetadata metadata, boolean incremental, boolean validateOnly, RequestContext ctx,
+    void send(MetadataChanges metadata, boolean incremental, boolean validateOnly, RequestContext ctx,
               ResponseSink sink, Function<List<ApiError>, Message> respond) {
         CompletableFuture<List<ApiResult<ConfigResource>>> f = metadata.whenPublished(incremental
                 ? metadata.controller().incrementalAlterConfigs(toController, validateOnly)

@@ -12,12 +12,12 @@ import java.util.function.Function;
  * (which hops to the connection's event loop). A failed call, or a bug while building the response,
  * becomes the error response built by {@code onError}. Stateless.
  */
-final class ControllerReplies {
+public final class ControllerReplies {
     private ControllerReplies() {
     }
 
     /** Sends {@code onSuccess(result)} or {@code onError(error)} once {@code future} completes. */
-    static <T> void reply(CompletableFuture<T> future, RequestContext ctx, ResponseSink sink,
+    public static <T> void reply(CompletableFuture<T> future, RequestContext ctx, ResponseSink sink,
                           Function<T, Message> onSuccess, Function<ApiError, Message> onError) {
         future.whenComplete((result, failure) -> {
             Message response;

@@ -2,7 +2,7 @@ package io.samsa.server.handler.admin;
 
 import io.samsa.controller.ApiResult;
 import io.samsa.controller.CreatePartitionsRequest;
-import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.MetadataChanges;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -20,9 +20,9 @@ import java.util.List;
  * <p>Runs on the connection's event loop; the response is built on the controller thread.
  */
 public final class CreatePartitionsHandler implements ApiHandler {
-    private final BrokerMetadata metadata;
+    private final MetadataChanges metadata;
 
-    public CreatePartitionsHandler(BrokerMetadata metadata) {
+    public CreatePartitionsHandler(MetadataChanges metadata) {
         this.metadata = metadata;
     }
 

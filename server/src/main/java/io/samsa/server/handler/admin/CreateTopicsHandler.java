@@ -3,7 +3,7 @@ package io.samsa.server.handler.admin;
 import io.samsa.metadata.ConfigDescription;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
-import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.MetadataChanges;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -30,9 +30,9 @@ import java.util.Map;
  * is built on the controller thread when the creation commits.
  */
 public final class CreateTopicsHandler implements ApiHandler {
-    private final BrokerMetadata metadata;
+    private final MetadataChanges metadata;
 
-    public CreateTopicsHandler(BrokerMetadata metadata) {
+    public CreateTopicsHandler(MetadataChanges metadata) {
         this.metadata = metadata;
     }
 

@@ -1,7 +1,7 @@
 package io.samsa.server.handler.admin;
 
 import io.samsa.controller.DeleteTopicResult;
-import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.MetadataChanges;
 import io.samsa.controller.TopicRef;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -25,9 +25,9 @@ import java.util.UUID;
  * <p>Runs on the connection's event loop; the response is built on the controller thread.
  */
 public final class DeleteTopicsHandler implements ApiHandler {
-    private final BrokerMetadata metadata;
+    private final MetadataChanges metadata;
 
-    public DeleteTopicsHandler(BrokerMetadata metadata) {
+    public DeleteTopicsHandler(MetadataChanges metadata) {
         this.metadata = metadata;
     }
 

@@ -4,7 +4,6 @@ import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.server.metadata.BrokerMetadata;
-import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -19,17 +18,15 @@ import java.util.List;
  * DescribeCluster (key 60, v0-2, KIP-700): cluster id, controller id (this node) and the brokers
  * reachable on the request's listener. v1+ (KIP-919) asks for an endpoint type: a broker serves
  * BROKER (1) and answers CONTROLLER (2) with {@code UNSUPPORTED_ENDPOINT_TYPE}, as Kafka's brokers do.
- * v2 may ask for fenced brokers; Samsa's registered brokers are never fenced. Runs on the
- * connection's event loop and answers at once.
+ * The brokers are the live (unfenced) ones; v2 (KIP-1073) may ask for the fenced ones too, flagged. The
+ * controller id is {@link BrokerMetadata#controllerId}. Runs on the connection's event loop and answers at once.
  */
 public final class DescribeClusterHandler implements ApiHandler {
     private static final byte BROKER_ENDPOINTS = 1;
 
-    private final BrokerConfig config;
     private final BrokerMetadata metadata;
 
-    public DescribeClusterHandler(BrokerConfig config, BrokerMetadata metadata) {
-        this.config = config;
+    public DescribeClusterHandler(BrokerMetadata metadata) {
         this.metadata = metadata;
     }
 
@@ -38,7 +35,7 @@ public final class DescribeClusterHandler implements ApiHandler {
         DescribeClusterRequest req = (DescribeClusterRequest) request;
         MetadataImage image = metadata.image();
         DescribeClusterResponse resp = new DescribeClusterResponse().setClusterId(image.clusterId())
-                .setControllerId(config.nodeId()).setEndpointType(BROKER_ENDPOINTS);
+                .setControllerId(metadata.controllerId(image)).setEndpointType(BROKER_ENDPOINTS);
         if (ctx.apiVersion() >= 1 && req.endpointType() != BROKER_ENDPOINTS) {
             sink.send(resp.setErrorCode(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("Endpoint type " + req.endpointType() + " is not served by a broker; use 1 "
@@ -46,11 +43,12 @@ public final class DescribeClusterHandler implements ApiHandler {
             return;
         }
         List<DescribeClusterResponse.DescribeClusterBroker> brokers = new ArrayList<>(image.brokers().size());
+        boolean withFenced = ctx.apiVersion() >= 2 && req.includeFencedBrokers();
         for (BrokerRegistration b : image.brokers().values()) {
             Endpoint e = b.listener(ctx.listenerName());
-            if (e != null) {
+            if (e != null && (withFenced || !b.fenced())) {
                 brokers.add(new DescribeClusterResponse.DescribeClusterBroker().setBrokerId(b.nodeId())
-                        .setHost(e.host()).setPort(e.port()).setRack(b.rack()).setIsFenced(false));
+                        .setHost(e.host()).setPort(e.port()).setRack(b.rack()).setIsFenced(b.fenced()));
             }
         }
         resp.setBrokers(brokers);

@@ -2,7 +2,7 @@ package io.samsa.server.handler.admin;
 
 import io.samsa.controller.AlterConfigOp;
 import io.samsa.metadata.ConfigResource;
-import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.MetadataChanges;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
@@ -22,9 +22,9 @@ import java.util.List;
  * connection's event loop; the response is built on the controller thread.
  */
 public final class IncrementalAlterConfigsHandler implements ApiHandler {
-    private final BrokerMetadata metadata;
+    private final MetadataChanges metadata;
 
-    public IncrementalAlterConfigsHandler(BrokerMetadata metadata) {
+    public IncrementalAlterConfigsHandler(MetadataChanges metadata) {
         this.metadata = metadata;
     }
 

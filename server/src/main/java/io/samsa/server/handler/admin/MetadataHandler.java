@@ -30,8 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Metadata (key 3, v0-13): brokers reachable on the request's listener, cluster id, controller id
- * (this node), and the requested topics with their partitions, read from the current metadata image.
+ * Metadata (key 3, v0-13): the live (unfenced) brokers reachable on the request's listener, cluster id, controller
+ * id ({@link BrokerMetadata#controllerId}), and the requested topics with their partitions, read from the current
+ * metadata image.
  *
  * <p>Which topics: v0 sends an empty list for "all topics"; from v1 null means all and empty means
  * none. From v12 a topic may be named by id (unknown id: {@code UNKNOWN_TOPIC_ID}, null name).
@@ -82,7 +83,7 @@ public final class MetadataHandler implements ApiHandler {
             for (Wanted w : wanted) {
                 if (w.refused == null && w.name != null && image.topic(w.name) == null && isLegal(w.name)) {
                     CreateTopicRequest internal = InternalTopics.creationRequest(w.name, config,
-                            image.brokers().size());
+                            image.liveBrokerCount());
                     toCreate.add(internal != null ? internal : CreateTopicRequest.of(w.name, -1, -1));
                 }
             }
@@ -186,6 +187,9 @@ public final class MetadataHandler implements ApiHandler {
     private MetadataResponse header(RequestContext ctx, MetadataRequest req, MetadataImage image) {
         List<MetadataResponse.MetadataResponseBroker> brokers = new ArrayList<>(image.brokers().size());
         for (BrokerRegistration b : image.brokers().values()) {
+            if (b.fenced()) {
+                continue;
+            }
             Endpoint e = b.listener(ctx.listenerName());
             if (e != null) {
                 brokers.add(new MetadataResponse.MetadataResponseBroker().setNodeId(b.nodeId()).setHost(e.host())
@@ -193,7 +197,7 @@ public final class MetadataHandler implements ApiHandler {
             }
         }
         MetadataResponse resp = new MetadataResponse().setBrokers(brokers).setClusterId(image.clusterId())
-                .setControllerId(config.nodeId());
+                .setControllerId(metadata.controllerId(image));
         // v8-10 (KIP-430): cluster authorized operations, when asked for.
         if (req.includeClusterAuthorizedOperations() && ctx.apiVersion() >= 8 && ctx.apiVersion() <= 10) {
             resp.setClusterAuthorizedOperations(AuthorizedOperations.CLUSTER);

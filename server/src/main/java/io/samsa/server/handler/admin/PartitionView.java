@@ -11,7 +11,7 @@ import java.util.List;
  * A partition as Metadata and DescribeTopicPartitions show it to a client on one listener: the
  * leader when it is registered and reachable on that listener (else {@code LEADER_NOT_AVAILABLE}, or
  * {@code LISTENER_NOT_FOUND} when the leader lacks the listener and the client understands that code),
- * and the replicas whose broker is not registered as offline. Computed on the calling thread from an
+ * and the replicas whose broker is not registered or fenced as offline (as Kafka's KRaft brokers report them). Computed on the calling thread from an
  * immutable image; immutable.
  */
 record PartitionView(ErrorCode error, int leaderId, List<Integer> offline) {
@@ -23,14 +23,14 @@ record PartitionView(ErrorCode error, int leaderId, List<Integer> offline) {
                             boolean listenerErrors) {
         List<Integer> offline = List.of();
         for (Integer r : p.replicas()) {
-            if (image.broker(r) == null) {
+            if (!image.isLive(r)) {
                 if (offline.isEmpty()) {
                     offline = new ArrayList<>(2);
                 }
                 offline.add(r);
             }
         }
-        BrokerRegistration leader = p.leader() >= 0 ? image.broker(p.leader()) : null;
+        BrokerRegistration leader = image.isLive(p.leader()) ? image.broker(p.leader()) : null;
         if (leader == null) {
             return new PartitionView(ErrorCode.LEADER_NOT_AVAILABLE, PartitionRegistration.NO_LEADER, offline);
         }

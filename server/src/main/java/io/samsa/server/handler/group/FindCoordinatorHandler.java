@@ -83,7 +83,7 @@ final class FindCoordinatorHandler implements ApiHandler {
             return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, GroupCoordinator.TOPIC + " is being created");
         }
         PartitionRegistration p = topic.partition(coordinator.partitionFor(key));
-        BrokerRegistration broker = p == null || p.leader() < 0 ? null : image.broker(p.leader());
+        BrokerRegistration broker = p == null || !image.isLive(p.leader()) ? null : image.broker(p.leader());
         Endpoint e = broker == null ? null : broker.listener(ctx.listenerName());
         if (e == null) {
             return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator of group " + key
@@ -102,7 +102,7 @@ final class FindCoordinatorHandler implements ApiHandler {
             return;
         }
         CreateTopicRequest req = InternalTopics.creationRequest(GroupCoordinator.TOPIC, services.config(),
-                Math.max(1, image.brokers().size()));
+                Math.max(1, image.liveBrokerCount()));
         services.metadata().whenPublished(services.metadata().controller().createTopics(List.of(req), false))
                 .whenComplete((results, err) -> {
                     creating.set(false);

@@ -126,7 +126,7 @@ class AdminHandlersTest {
     @Test
     void describeClusterRefusesControllerEndpoints() throws Exception {
         try (HandlerHarness h = new HandlerHarness(dir, Map.of())) {
-            DescribeClusterHandler handler = new DescribeClusterHandler(BrokerConfig.from(Map.of()), h.metadata);
+            DescribeClusterHandler handler = new DescribeClusterHandler(h.metadata);
             DescribeClusterResponse brokers = h.call(handler, (short) 60, (short) 1, new DescribeClusterRequest());
             assertEquals(ErrorCode.NONE.code(), brokers.errorCode());
             assertEquals(1, brokers.brokers().size());

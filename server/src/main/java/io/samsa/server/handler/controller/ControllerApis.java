@@ -1,0 +1,65 @@
+package io.samsa.server.handler.controller;
+
+import io.samsa.controller.Controller;
+import io.samsa.raft.RaftClient;
+import io.samsa.server.cluster.NetworkRaftChannel;
+import io.samsa.server.config.QuorumVoter;
+import io.samsa.server.handler.ApiHandler;
+import io.samsa.server.handler.ApiVersionsHandler;
+import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.handler.admin.AdminApis;
+import io.samsa.wire.message.ApiMessageType;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The API table of a controller's own listeners (Kafka's ControllerApis): ApiVersions with this table; Raft's
+ * requests between replicas (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot) for the local replica;
+ * DescribeQuorum; the brokers' BrokerRegistration, BrokerHeartbeat and AllocateProducerIds; Envelope (admin
+ * requests forwarded by brokers); the admin requests that change metadata, answered directly (an admin client with
+ * {@code bootstrap.controllers}, KIP-919); DescribeCluster with controller endpoints. Built once at start-up.
+ */
+public final class ControllerApis {
+    private ControllerApis() {
+    }
+
+    /**
+     * What the controller listener serves from.
+     *
+     * @param controllers  the controllers (voters), each with the endpoint of its controller listener
+     * @param listenerName the name of the controller listener that endpoint is on
+     */
+    public record Context(int nodeId, Controller controller, RaftClient<?> raft, NetworkRaftChannel raftChannel,
+                          Supplier<Map<Integer, QuorumVoter>> controllers, String listenerName,
+                          Supplier<String> clusterId) {
+    }
+
+    public static SupportedApis build(Context c) {
+        ApiVersionsHandler apiVersions = new ApiVersionsHandler();
+        SupportedApis.Builder b = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
+        ControllerChanges direct = new ControllerChanges(c.controller());
+        for (AdminApis.ChangeApi api : AdminApis.CHANGES) {
+            b.add(api.apiKey(), api.minVersion(), api.maxVersion(), api.handler().apply(direct));
+        }
+        b.add((short) 58, 0, 0, new EnvelopeHandler(c.controller(), AdminApis.CHANGES));
+        all(b, 62, new BrokerRegistrationHandler(c.controller()));
+        all(b, 63, new BrokerHeartbeatHandler(c.controller()));
+        all(b, 67, new AllocateProducerIdsHandler(c.controller()));
+        RaftRequestHandler raft = new RaftRequestHandler(c.raftChannel() != null ? c.raftChannel()
+                : new NetworkRaftChannel(null));
+        for (int key : new int[] {52, 53, 54, 1, 59}) {
+            all(b, key, raft);
+        }
+        all(b, 55, new DescribeQuorumHandler(c.nodeId(), c.raft(), c.controllers(), c.listenerName()));
+        all(b, 60, new ControllerDescribeClusterHandler(c.raft(), c.controllers(), c.clusterId()));
+        SupportedApis apis = b.build();
+        apiVersions.setApis(apis);
+        return apis;
+    }
+
+    /** Every version of {@code key} that the protocol defines. */
+    private static void all(SupportedApis.Builder b, int key, ApiHandler handler) {
+        ApiMessageType type = ApiMessageType.fromId(key);
+        b.add((short) key, type.lowestVersion(), type.highestVersion(), handler);
+    }
+}

@@ -1,0 +1,58 @@
+package io.samsa.server.handler.controller;
+
+import io.samsa.raft.RaftClient;
+import io.samsa.server.config.QuorumVoter;
+import io.samsa.server.handler.ApiHandler;
+import io.samsa.server.handler.RequestContext;
+import io.samsa.server.handler.ResponseSink;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.message.DescribeClusterRequest;
+import io.samsa.wire.message.DescribeClusterResponse;
+import io.samsa.wire.protocol.Message;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * DescribeCluster (key 60, v0-2) on the controller listener (KIP-919: an admin client with
+ * {@code bootstrap.controllers}): endpoint type CONTROLLER (2) answers the controllers (the voters, each on its
+ * controller listener) and the active controller's id (the Raft leader); a controller does not describe brokers,
+ * so BROKER (1, and v0) is {@code UNSUPPORTED_ENDPOINT_TYPE}. Runs on the connection's event loop.
+ */
+public final class ControllerDescribeClusterHandler implements ApiHandler {
+    private static final byte BROKERS = 1;
+    private static final byte CONTROLLERS = 2;
+
+    private final RaftClient<?> raft;
+    private final Supplier<Map<Integer, QuorumVoter>> voters;
+    private final Supplier<String> clusterId;
+
+    /** @param voters the controllers with the endpoint of their controller listener */
+    public ControllerDescribeClusterHandler(RaftClient<?> raft, Supplier<Map<Integer, QuorumVoter>> voters,
+                                            Supplier<String> clusterId) {
+        this.raft = raft;
+        this.voters = voters;
+        this.clusterId = clusterId;
+    }
+
+    @Override
+    public void handle(RequestContext ctx, Message request, ResponseSink sink) {
+        DescribeClusterRequest req = (DescribeClusterRequest) request;
+        byte type = ctx.apiVersion() >= 1 ? req.endpointType() : BROKERS;
+        DescribeClusterResponse resp = new DescribeClusterResponse().setClusterId(clusterId.get())
+                .setEndpointType(type);
+        if (type != CONTROLLERS) {
+            sink.send(resp.setErrorCode(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE.code()).setControllerId(-1)
+                    .setErrorMessage("A controller describes controllers only: use endpoint type 2"));
+            return;
+        }
+        List<DescribeClusterResponse.DescribeClusterBroker> controllers = new ArrayList<>();
+        for (QuorumVoter v : voters.get().values()) {
+            controllers.add(new DescribeClusterResponse.DescribeClusterBroker().setBrokerId(v.id()).setHost(v.host())
+                    .setPort(v.port()).setRack(null).setIsFenced(false));
+        }
+        sink.send(resp.setErrorCode(ErrorCode.NONE.code()).setControllerId(raft.leaderAndEpoch().leaderId())
+                .setBrokers(controllers));
+    }
+}
