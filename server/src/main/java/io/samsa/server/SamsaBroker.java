@@ -23,6 +23,8 @@ import io.samsa.server.cluster.NetworkRaftChannel;
 import io.samsa.server.cluster.RemoteController;
 import io.samsa.server.config.QuorumVoter;
 import io.samsa.server.handler.controller.ControllerApis;
+import io.samsa.server.handler.controller.DescribeQuorumHandler;
+import io.samsa.server.handler.controller.ForwardedDescribeQuorumHandler;
 import io.samsa.server.metadata.BrokerLifecycleManager;
 import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.server.metadata.ControllerNode;
@@ -40,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.CleanerSettings;
 import io.samsa.server.config.QuorumPlan;
+import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
@@ -87,6 +90,7 @@ public final class SamsaBroker implements AutoCloseable {
     private final FaultInjector faults;
     private final BrokerLifecycleManager lifecycle;
     private final MetadataQuorum quorum;
+    private final List<AutoCloseable> network;
     private volatile boolean closed;
 
     private SamsaBroker(BrokerConfig config, Node node) {
@@ -98,6 +102,7 @@ public final class SamsaBroker implements AutoCloseable {
         this.faults = node.faults;
         this.lifecycle = node.lifecycle;
         this.quorum = node.quorum;
+        this.network = node.network;
     }
 
     /** What {@link #start} builds, part by part. */
@@ -112,6 +117,11 @@ public final class SamsaBroker implements AutoCloseable {
         ControllerNode controller;
         BrokerChannel controllerChannel;
         NetworkRaftChannel raftChannel;
+        /** The controllers with their controller-listener endpoints, once bound (DescribeQuorum, DescribeCluster). */
+        final AtomicReference<Map<Integer, QuorumVoter>> controllers = new AtomicReference<>(Map.of());
+        DescribeQuorumHandler describeQuorum;
+        /** What an abrupt stop closes first: the listeners and the clients of other nodes. */
+        final List<AutoCloseable> network = new ArrayList<>();
     }
 
     /** Starts a node with {@code config}; returns when it answers requests. */
@@ -121,12 +131,13 @@ public final class SamsaBroker implements AutoCloseable {
 
     /** Starts a node reading time from {@code clock}; returns when it answers requests. */
     public static SamsaBroker start(BrokerConfig config, Clock clock) throws Exception {
-        return start(config, clock, RaftFactory.SINGLE_VOTER);
+        return start(config, clock, RaftFactory.DEFAULT);
     }
 
     /**
-     * Starts a node whose replica of the metadata log comes from {@code raftFactory} (the Raft quorum's seam; the
-     * single voter by default); returns when it answers requests.
+     * Starts a node whose replica of the metadata log comes from {@code raftFactory} ({@link RaftFactory#DEFAULT}:
+     * the single voter in Samsa's one-node mode, a replica of the Raft quorum otherwise); returns when it answers
+     * requests.
      */
     public static SamsaBroker start(BrokerConfig config, Clock clock, RaftFactory raftFactory) throws Exception {
         QuorumPlan plan = QuorumPlan.of(config);
@@ -139,16 +150,29 @@ public final class SamsaBroker implements AutoCloseable {
                     Runtime.getRuntime().availableProcessors()));
             EventLoopGroup workers = SamsaServer.newWorkerGroup(threads);
             opened.add(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+            QuorumTimeouts timeouts = QuorumTimeouts.of(config);
             if (!config.standalone()) {
-                // The network to the controllers: Raft between voters, and a broker's requests to the active one.
+                // The network to the controllers: Raft between the replicas (with the quorum's request timeout), and
+                // a broker's requests to the active controller (with request.timeout.ms: an admin request that
+                // times out is not sent twice).
+                NettyBrokerChannel.Settings defaults = NettyBrokerChannel.Settings.defaults("samsa-raft-"
+                        + config.nodeId());
+                BrokerChannel raftNetwork = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
+                        new ControllerEndpoints(plan), new NettyBrokerChannel.Settings(defaults.clientId(),
+                        timeouts.requestTimeoutMs(), Math.min(defaults.connectTimeoutMs(), timeouts.requestTimeoutMs()),
+                        defaults.reconnectBackoffMs(), defaults.reconnectBackoffMaxMs(),
+                        defaults.maxResponseBytes()));
+                opened.add(raftNetwork);
+                node.network.add(raftNetwork);
+                node.raftChannel = new NetworkRaftChannel(raftNetwork);
                 node.controllerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                         new ControllerEndpoints(plan), NettyBrokerChannel.Settings.defaults("samsa-controller-channel-"
                         + config.nodeId()));
                 opened.add(node.controllerChannel);
-                node.raftChannel = new NetworkRaftChannel(node.controllerChannel);
+                node.network.add(node.controllerChannel);
             }
             node.quorum = MetadataQuorum.open(plan, dataDir.resolve(METADATA_DIR), node.raftChannel, raftFactory,
-                    clock);
+                    clock, timeouts);
             opened.add(node.quorum);
             if (config.isController()) {
                 startController(config, clock, workers, node);
@@ -175,12 +199,15 @@ public final class SamsaBroker implements AutoCloseable {
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
         node.opened.add(server);
+        node.network.add(server);
         // The endpoints are known once bound (port 0): the table reads them through this holder.
-        AtomicReference<Map<Integer, QuorumVoter>> controllers = new AtomicReference<>(Map.of());
+        AtomicReference<Map<Integer, QuorumVoter>> controllers = node.controllers;
         Controller controller = node.controller.controller();
+        String listenerName = listeners.get(0).listenerName();
+        node.describeQuorum = new DescribeQuorumHandler(node.quorum.raft(), controllers::get, listenerName);
         SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
-                node.quorum.raft(), node.raftChannel, controllers::get, listeners.get(0).listenerName(),
-                controller::clusterId));
+                node.quorum.raft(), node.raftChannel, controllers::get, listenerName, controller::clusterId,
+                node.describeQuorum));
         node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         controllers.set(controllerEndpoints(config, node.controllerBound));
@@ -249,6 +276,13 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
         DataApis.register(builder, services);
         AdminApis.register(builder, services);
+        if (node.describeQuorum == null && node.controller != null) {
+            // Samsa's one-node mode has no controller listener: DescribeQuorum names the node on its broker listener.
+            node.describeQuorum = new DescribeQuorumHandler(node.quorum.raft(), node.controllers::get,
+                    config.brokerListeners().get(0).listenerName());
+        }
+        builder.add((short) 55, 0, 2, new ForwardedDescribeQuorumHandler(config.nodeId(), node.quorum.raft(),
+                node.describeQuorum, node.controllerChannel));
         opened.add(GroupApis.register(builder, services));
         SupportedApis apis = builder.build();
         apiVersions.setApis(apis);
@@ -256,8 +290,14 @@ public final class SamsaBroker implements AutoCloseable {
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
         opened.add(server);
+        node.network.add(server);
         node.bound = server.start(config.brokerListeners(), networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
+        if (node.controllers.get().isEmpty()) {
+            Endpoint b = node.bound.get(0);
+            node.controllers.set(Map.of(config.nodeId(), new QuorumVoter(config.nodeId(), b.host().isEmpty()
+                    ? "127.0.0.1" : b.host(), b.port())));
+        }
         ThreadExecutor lifecycleThread = new ThreadExecutor("samsa-lifecycle-" + config.nodeId());
         opened.add(lifecycleThread);
         BrokerLifecycleManager lifecycle = new BrokerLifecycleManager(new BrokerLifecycleManager.Settings(
@@ -405,5 +445,22 @@ public final class SamsaBroker implements AutoCloseable {
         }
         closeAll(opened);
         log.info("Node {} stopped", config.nodeId());
+    }
+
+    /**
+     * Stops the node abruptly, as a crash would look to the others: no controlled shutdown, no resignation; the
+     * listeners and the connections to other nodes close first, then everything else (what is on disk stays as a
+     * crash would leave it, less what the closing logs force). For tests of failover; blocking.
+     */
+    public synchronized void halt() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("Halting node {}", config.nodeId());
+        closeAll(network);
+        opened.removeAll(network);
+        closeAll(opened);
+        log.info("Node {} halted", config.nodeId());
     }
 }

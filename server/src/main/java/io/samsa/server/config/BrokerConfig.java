@@ -186,6 +186,16 @@ public final class BrokerConfig {
                 "Period of the preferred leader check"));
         add(between("leader.imbalance.per.broker.percentage", ConfigType.INT, "10", 0, 100,
                 "Accepted for compatibility; the controller elects every imbalanced partition"));
+        add(atLeast(QuorumTimeouts.ELECTION_TIMEOUT_MS, ConfigType.LONG, "1000", 1,
+                "A voter without a leader stands for election after a random time in [t, 2t)"));
+        add(atLeast(QuorumTimeouts.ELECTION_BACKOFF_MAX_MS, ConfigType.LONG, "1000", 1,
+                "Longest random pause before a lost election is retried"));
+        add(atLeast(QuorumTimeouts.FETCH_TIMEOUT_MS, ConfigType.LONG, "2000", 1,
+                "A follower that has not fetched from the leader this long stands for election"));
+        add(atLeast(QuorumTimeouts.RETRY_BACKOFF_MS, ConfigType.LONG, "20", 1,
+                "Pause before a failed request between controllers is sent again"));
+        add(atLeast(QuorumTimeouts.REQUEST_TIMEOUT_MS, ConfigType.INT, "2000", 1,
+                "How long a request between controllers may take"));
     }
 
     private static void add(ConfigKey key) {

@@ -10,7 +10,10 @@ import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.MetadataLoader;
 import io.samsa.metadata.MetadataPublisher;
+import io.samsa.raft.Batch;
+import io.samsa.raft.LeaderAndEpoch;
 import io.samsa.raft.RaftClient;
+import io.samsa.raft.Snapshot;
 import io.samsa.server.config.QuorumPlan;
 import io.samsa.wire.protocol.Message;
 import java.nio.file.Path;
@@ -78,8 +81,13 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
         MetadataLoader loader = new MetadataLoader("node=" + nodeId, loaderThread, RETRY_BACKOFF_MS,
                 MAX_RETRY_BACKOFF_MS);
         try {
-            raft.register(new MetadataLoaderFeed(loader));
-            await(loader.awaitPublished(raft.highWatermark() - 1));
+            StartFeed feed = new StartFeed(new MetadataLoaderFeed(loader));
+            raft.register(feed);
+            // Everything committed when the feed registered is handed over before its first leader change: wait
+            // until the loader published that (not the high watermark, which may end at a control record of a
+            // quorum's log that no listener sees).
+            long fed = await(feed.registered);
+            await(loader.awaitPublished(fed));
             return new BrokerMetadata(nodeId, loaderThread, raft, controller, loader, owned);
         } catch (Exception | Error e) {
             loader.close();
@@ -110,6 +118,37 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
     }
 
     /** Waits for a start-up step. */
+    /**
+     * The loader's feed, which also tells the offset of the last record it was given when the log first reports
+     * its leader (at registration, after the committed batches). Called on the log's executor.
+     */
+    private static final class StartFeed implements RaftClient.Listener<Message> {
+        private final MetadataLoaderFeed feed;
+        final CompletableFuture<Long> registered = new CompletableFuture<>();
+        private long lastOffset = -1;
+
+        StartFeed(MetadataLoaderFeed feed) {
+            this.feed = feed;
+        }
+
+        @Override
+        public void handleCommit(Batch<Message> batch) {
+            lastOffset = batch.lastOffset();
+            feed.handleCommit(batch);
+        }
+
+        @Override
+        public void handleLoadSnapshot(Snapshot<Message> snapshot) {
+            lastOffset = snapshot.id().endOffset() - 1;
+            feed.handleLoadSnapshot(snapshot);
+        }
+
+        @Override
+        public void handleLeaderChange(LeaderAndEpoch leader) {
+            registered.complete(lastOffset);
+        }
+    }
+
     private static <T> T await(CompletableFuture<T> f) throws Exception {
         try {
             return f.get(START_TIMEOUT_S, TimeUnit.SECONDS);

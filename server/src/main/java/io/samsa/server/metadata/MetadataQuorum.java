@@ -7,6 +7,7 @@ import io.samsa.raft.RaftClient;
 import io.samsa.raft.RaftLog;
 import io.samsa.raft.RaftLogConfig;
 import io.samsa.server.config.QuorumPlan;
+import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.wire.protocol.Message;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -37,13 +38,24 @@ public final class MetadataQuorum implements AutoCloseable {
      */
     public static MetadataQuorum open(QuorumPlan plan, Path metadataDir, RaftChannel channel, RaftFactory factory,
                                       Clock clock) throws Exception {
+        return open(plan, metadataDir, channel, factory, clock, QuorumTimeouts.DEFAULTS);
+    }
+
+    /**
+     * Opens the metadata log in {@code metadataDir} and its replica, a replica of a quorum with {@code timeouts}.
+     * Blocking file I/O: start-up only.
+     *
+     * @param channel the network to the controllers, null in Samsa's one-node mode
+     */
+    public static MetadataQuorum open(QuorumPlan plan, Path metadataDir, RaftChannel channel, RaftFactory factory,
+                                      Clock clock, QuorumTimeouts timeouts) throws Exception {
         ThreadExecutor raftThread = new ThreadExecutor("samsa-raft-" + plan.nodeId());
         RaftLog raftLog = null;
         try {
             RaftLogConfig logConfig = RaftLogConfig.defaults();
             raftLog = RaftLog.open(metadataDir, logConfig, clock, raftThread);
             RaftClient<Message> raft = factory.open(new RaftFactory.Context(plan, raftLog, logConfig, channel,
-                    raftThread, clock));
+                    raftThread, clock, timeouts));
             return new MetadataQuorum(plan, raftThread, raft);
         } catch (Exception | Error e) {
             if (raftLog != null) {

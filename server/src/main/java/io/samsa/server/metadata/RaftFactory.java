@@ -2,22 +2,35 @@ package io.samsa.server.metadata;
 
 import io.samsa.common.Clock;
 import io.samsa.common.SerialExecutor;
+import io.samsa.controller.MetadataLogSerde;
 import io.samsa.raft.RaftChannel;
 import io.samsa.raft.RaftClient;
+import io.samsa.raft.RaftConfig;
 import io.samsa.raft.RaftLog;
 import io.samsa.raft.RaftLogConfig;
-import io.samsa.controller.MetadataLogSerde;
-import io.samsa.server.config.ConfigException;
 import io.samsa.server.config.BrokerConfig;
+import io.samsa.server.config.ConfigException;
 import io.samsa.server.config.QuorumPlan;
+import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.wire.protocol.Message;
 import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.Set;
 
 /**
- * Opens this node's {@link RaftClient} of the metadata log: the seam where the Raft quorum plugs in. The node's
- * {@link QuorumPlan} says whether it is the only voter, one voter of several, or an observer (a broker-only node
- * following the log). {@link #SINGLE_VOTER} serves the only voter and refuses the rest with a clear start-up error;
- * the quorum's factory (issue 11) serves them all over the {@link RaftChannel}.
+ * Opens this node's {@link RaftClient} of the metadata log. The node's {@link QuorumPlan} says whether it is the only
+ * voter, one voter of several, or an observer (a broker-only node following the log):
+ *
+ * <ul>
+ *   <li>Samsa's one-node mode (both roles, neither voters nor bootstrap servers): the single voter, which elects
+ *       itself in a new epoch at every start and has no network.
+ *   <li>Any other node: a replica of the Raft quorum over the {@link RaftChannel}, a voter when
+ *       {@code controller.quorum.voters} names it, an observer otherwise. A controller that is the only voter runs
+ *       the quorum of one (it elects itself at once) so that broker-only nodes can follow it.
+ * </ul>
+ *
+ * Dynamic quorums ({@code controller.quorum.bootstrap.servers} without voters, KIP-853) run only as the quorum of
+ * one; anything else is refused at start-up with a message saying so.
  */
 @FunctionalInterface
 public interface RaftFactory {
@@ -26,30 +39,51 @@ public interface RaftFactory {
      * Everything a replica of the metadata log needs.
      *
      * @param log      the durable log, in {@code <data dir>/metadata} (the replica owns it from now on)
-     * @param channel  the network to the other controllers; null for Samsa's one-node mode (no peers)
+     * @param channel  the network to the other replicas; null for Samsa's one-node mode (no peers)
      * @param executor the replica's own thread ({@code samsa-raft-<node>})
      */
     record Context(QuorumPlan plan, RaftLog log, RaftLogConfig logConfig, RaftChannel channel,
-                   SerialExecutor executor, Clock clock) {
+                   SerialExecutor executor, Clock clock, QuorumTimeouts timeouts) {
     }
 
     RaftClient<Message> open(Context context) throws IOException;
 
-    /** The single voter, for a node that is the quorum's only voter; any other plan fails start-up. */
-    RaftFactory SINGLE_VOTER = ctx -> {
+    /** Samsa's one-node mode: the plan names neither voters nor bootstrap servers. */
+    static boolean oneNodeMode(QuorumPlan plan) {
+        return plan.kind() == QuorumPlan.Kind.SINGLE_VOTER && plan.voters().isEmpty()
+                && plan.bootstrapServers().isEmpty();
+    }
+
+    /** The single voter for Samsa's one-node mode, a replica of the Raft quorum for every other node. */
+    RaftFactory DEFAULT = ctx -> oneNodeMode(ctx.plan()) || ctx.channel() == null ? singleVoter(ctx) : quorum(ctx);
+
+    /** The single voter, whatever the plan (a node with no peers; tests). */
+    RaftFactory SINGLE_VOTER = RaftFactory::singleVoter;
+
+    private static RaftClient<Message> singleVoter(Context ctx) throws IOException {
+        return RaftClient.singleVoter(ctx.plan().nodeId(), ctx.log(), MetadataLogSerde.INSTANCE, ctx.executor(),
+                ctx.clock(), ctx.logConfig().maxBatchBytes());
+    }
+
+    private static RaftClient<Message> quorum(Context ctx) throws IOException {
         QuorumPlan plan = ctx.plan();
-        switch (plan.kind()) {
-            case SINGLE_VOTER -> {
-                return RaftClient.singleVoter(plan.nodeId(), ctx.log(), MetadataLogSerde.INSTANCE, ctx.executor(),
-                        ctx.clock(), ctx.logConfig().maxBatchBytes());
-            }
-            case OBSERVER -> throw new ConfigException(BrokerConfig.PROCESS_ROLES, "Node " + plan.nodeId()
-                    + " is a broker-only node: it must follow the metadata log of the controllers (" + plan.describe()
-                    + ") as a Raft observer, and this build of Samsa has no Raft quorum yet (its metadata log runs "
-                    + "with a single voter). Run the node with process.roles=broker,controller as the only voter.");
-            default -> throw new ConfigException(BrokerConfig.QUORUM_VOTERS, "Node " + plan.nodeId() + " is one "
-                    + "of several controllers (" + plan.describe() + "), and this build of Samsa has no Raft quorum "
-                    + "yet (its metadata log runs with a single voter). Name this node as the only voter.");
+        Set<Integer> voters;
+        if (!plan.voters().isEmpty()) {
+            voters = plan.voters().keySet();
+        } else if (plan.kind() == QuorumPlan.Kind.SINGLE_VOTER) {
+            voters = Set.of(plan.nodeId());
+        } else {
+            throw new ConfigException(BrokerConfig.QUORUM_BOOTSTRAP_SERVERS, "Node " + plan.nodeId() + " names the "
+                    + "quorum by " + BrokerConfig.QUORUM_BOOTSTRAP_SERVERS + " only (a dynamic quorum, KIP-853), "
+                    + "which Samsa does not run yet beyond a single controller. Name the voters with "
+                    + BrokerConfig.QUORUM_VOTERS + " (id@host:port,...) on every node.");
         }
-    };
+        QuorumTimeouts t = ctx.timeouts();
+        RaftConfig defaults = RaftConfig.of(plan.nodeId(), voters);
+        RaftConfig config = defaults.withTimeouts(t.electionTimeoutMs(), t.electionBackoffMaxMs(), t.fetchTimeoutMs(),
+                Math.min(defaults.fetchMaxWaitMs(), Math.max(0, t.requestTimeoutMs() / 2)), t.retryBackoffMs())
+                .withMaxBatchBytes(ctx.logConfig().maxBatchBytes());
+        return RaftClient.quorum(config, ctx.log(), MetadataLogSerde.INSTANCE, ctx.channel(), ctx.executor(),
+                ctx.clock(), new SecureRandom());
+    }
 }

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Timeout;
  * One node in both roles, configured as Kafka's own {@code config/server.properties} configures it (a controller
  * listener, the quorum bootstrapped from itself) and as the apache/kafka image's defaults do (itself as the only
  * voter): it serves clients on its broker listener and the controller's APIs on its controller listener, and
- * survives a restart. And nodes that would need the Raft quorum refuse to start, saying so, instead of hanging.
+ * survives a restart. Nodes of a dynamic quorum larger than one controller (KIP-853 bootstrap servers only) refuse
+ * to start, saying so, instead of hanging.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CombinedNodeIT {
@@ -117,20 +118,19 @@ class CombinedNodeIT {
     }
 
     @Test
-    void nodesThatNeedTheRaftQuorumRefuseToStartSayingSo() {
+    void nodesOfALargerDynamicQuorumRefuseToStartSayingSo() {
         Map<String, String> broker = new LinkedHashMap<>();
         broker.put("process.roles", "broker");
         broker.put("node.id", "4");
-        broker.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        broker.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
         broker.put("listeners", "PLAINTEXT://127.0.0.1:0");
         broker.put("controller.listener.names", "CONTROLLER");
         broker.put("log.dirs", dir.resolve("broker").toString());
         ConfigException e = assertThrows(ConfigException.class, () -> SamsaBroker.start(BrokerConfig.from(broker)));
-        assertTrue(e.getMessage().contains("Raft observer"), e.getMessage());
+        assertTrue(e.getMessage().contains("controller.quorum.voters"), e.getMessage());
         Map<String, String> voter = serverProperties();
-        voter.remove("controller.quorum.bootstrap.servers");
-        voter.put("controller.quorum.voters", "1@localhost:" + controllerPort + ",2@localhost:1,3@localhost:2");
+        voter.put("controller.quorum.bootstrap.servers", "localhost:" + controllerPort + ",localhost:1");
         ConfigException v = assertThrows(ConfigException.class, () -> SamsaBroker.start(BrokerConfig.from(voter)));
-        assertTrue(v.getMessage().contains("one of several controllers"), v.getMessage());
+        assertTrue(v.getMessage().contains("dynamic quorum"), v.getMessage());
     }
 }

@@ -8,7 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.samsa.common.Clock;
+import io.samsa.raft.Batch;
+import io.samsa.raft.LeaderAndEpoch;
+import io.samsa.raft.RaftClient;
+import io.samsa.raft.Snapshot;
+import io.samsa.wire.protocol.Message;
+import java.util.concurrent.CompletableFuture;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.PartitionRegistration;
@@ -53,8 +58,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A controller-only node and a broker-only node in one JVM, configured as Kafka's isolated mode configures them
  * (process.roles, controller.quorum.voters, controller.listener.names). The broker registers, heartbeats and
- * forwards admin requests to the controller over the controller listener; until the Raft quorum exists it follows
- * the controller's metadata log through {@link MirrorRaft}, an in-process stand-in for a Raft observer. The official
+ * forwards admin requests to the controller over the controller listener, and follows the controller's metadata log
+ * as a Raft observer (the controller is the quorum of one). The official
  * Admin client and producer/consumer run against the broker, and the Admin client against the controller
  * ({@code bootstrap.controllers}, KIP-919).
  */
@@ -94,7 +99,7 @@ class ControllerAndBrokerIT {
         b.put("offsets.topic.replication.factor", "1");
         b.put("offsets.topic.num.partitions", "3");
         b.put("group.initial.rebalance.delay.ms", "0");
-        broker = SamsaBroker.start(BrokerConfig.from(b), Clock.SYSTEM, MirrorRaft.of(controller.quorum().raft()));
+        broker = SamsaBroker.start(BrokerConfig.from(b));
     }
 
     @AfterEach
@@ -236,20 +241,42 @@ class ControllerAndBrokerIT {
         try (Admin admin = brokerAdmin()) {
             admin.createTopics(List.of(new NewTopic("t", 2, (short) 1))).all().get();
         }
-        MirrorRaft view = new MirrorRaft(controller.quorum().raft());
-        io.samsa.metadata.MetadataLoader loader = new io.samsa.metadata.MetadataLoader("test",
-                new io.samsa.common.ThreadExecutor("test-loader"), 10, 100);
-        view.register(new io.samsa.controller.MetadataLoaderFeed(loader));
+        // The controller's log as a new reader loads it, once the broker has gone.
         broker.close();
         broker = null;
-        loader.awaitPublished(controller.quorum().raft().highWatermark() - 1).get(10, TimeUnit.SECONDS);
+        io.samsa.metadata.MetadataLoader loader = new io.samsa.metadata.MetadataLoader("test",
+                new io.samsa.common.ThreadExecutor("test-loader"), 10, 100);
+        io.samsa.controller.MetadataLoaderFeed feed = new io.samsa.controller.MetadataLoaderFeed(loader);
+        CompletableFuture<Long> fed = new CompletableFuture<>();
+        RaftClient.Listener<Message> view = new RaftClient.Listener<>() {
+            private long last = -1;
+
+            @Override
+            public void handleCommit(Batch<Message> batch) {
+                last = batch.lastOffset();
+                feed.handleCommit(batch);
+            }
+
+            @Override
+            public void handleLoadSnapshot(Snapshot<Message> snapshot) {
+                last = snapshot.id().endOffset() - 1;
+                feed.handleLoadSnapshot(snapshot);
+            }
+
+            @Override
+            public void handleLeaderChange(LeaderAndEpoch leader) {
+                fed.complete(last);
+            }
+        };
+        controller.quorum().raft().register(view);
+        loader.awaitPublished(fed.get(10, TimeUnit.SECONDS)).get(10, TimeUnit.SECONDS);
         MetadataImage image = loader.image();
         assertTrue(image.broker(2).fenced());
         for (PartitionRegistration p : image.topic("t").partitions().values()) {
             assertEquals(PartitionRegistration.NO_LEADER, p.leader(), "leadership left the broker before it stopped");
             assertEquals(List.of(2), p.isr());
         }
-        view.close();
+        controller.quorum().raft().unregister(view);
         loader.close();
     }
 }

@@ -28,10 +28,17 @@ public final class ControllerApis {
      *
      * @param controllers  the controllers (voters), each with the endpoint of its controller listener
      * @param listenerName the name of the controller listener that endpoint is on
+     * @param describeQuorum the DescribeQuorum handler (shared with the broker listener of a combined node); null
+     *                       for a new one
      */
     public record Context(int nodeId, Controller controller, RaftClient<?> raft, NetworkRaftChannel raftChannel,
                           Supplier<Map<Integer, QuorumVoter>> controllers, String listenerName,
-                          Supplier<String> clusterId) {
+                          Supplier<String> clusterId, DescribeQuorumHandler describeQuorum) {
+        public Context(int nodeId, Controller controller, RaftClient<?> raft, NetworkRaftChannel raftChannel,
+                       Supplier<Map<Integer, QuorumVoter>> controllers, String listenerName,
+                       Supplier<String> clusterId) {
+            this(nodeId, controller, raft, raftChannel, controllers, listenerName, clusterId, null);
+        }
     }
 
     public static SupportedApis build(Context c) {
@@ -50,7 +57,8 @@ public final class ControllerApis {
         for (int key : new int[] {52, 53, 54, 1, 59}) {
             all(b, key, raft);
         }
-        all(b, 55, new DescribeQuorumHandler(c.nodeId(), c.raft(), c.controllers(), c.listenerName()));
+        all(b, 55, c.describeQuorum() != null ? c.describeQuorum()
+                : new DescribeQuorumHandler(c.raft(), c.controllers(), c.listenerName()));
         all(b, 60, new ControllerDescribeClusterHandler(c.raft(), c.controllers(), c.clusterId()));
         SupportedApis apis = b.build();
         apiVersions.setApis(apis);
