@@ -20,6 +20,7 @@ import java.util.TreeMap;
  * with their synonyms for DescribeConfigs. Stateless and thread-safe.
  */
 public final class TopicConfigs {
+    private static final String CLEANUP_POLICY = "cleanup.policy";
 
     /** Checks a parsed value; returns null when valid, else the reason. */
     @FunctionalInterface
@@ -374,8 +375,24 @@ public final class TopicConfigs {
         if (t == null) {
             return null;
         }
-        return describe(t.configs(), image.brokerConfigs(Integer.toString(nodeId)), image.brokerConfigs(""),
+        return describe(ownConfigs(t), image.brokerConfigs(Integer.toString(nodeId)), image.brokerConfigs(""),
             staticProps);
+    }
+
+    /**
+     * The configs {@code topic} holds as the broker applies them: its overrides, and for an internal topic without
+     * a {@code cleanup.policy} of its own (one a client created through CreateTopics without configs) the policy
+     * {@code compact} rather than {@code log.cleanup.policy}, so that time retention never deletes group or
+     * transaction state. An explicit policy is kept, as in Kafka. Any thread.
+     */
+    public static Map<String, String> ownConfigs(TopicImage topic) {
+        Map<String, String> own = topic.configs();
+        if (!TopicNames.isInternal(topic.name()) || own.containsKey(CLEANUP_POLICY)) {
+            return own;
+        }
+        Map<String, String> out = new LinkedHashMap<>(own);
+        out.put(CLEANUP_POLICY, "compact");
+        return Collections.unmodifiableMap(out);
     }
 
     private static List<ConfigDescription.Synonym> synonyms(Key key, Map<String, String> topicConfigs,

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -92,6 +94,27 @@ class TopicConfigsTest {
         assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("log.retention.hours", "x"));
         assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("num.io.threads", "8"));
         assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("log.segment.bytes", "5"));
+    }
+
+    @Test
+    void anInternalTopicWithoutAPolicyOfItsOwnIsCompacted() {
+        Map<String, String> statics = Map.of("log.cleanup.policy", "delete", "log.retention.hours", "1");
+        TopicImage created = new TopicImage("__consumer_offsets", UUID.randomUUID(), new TreeMap<>(),
+            Map.of("segment.bytes", "1048576"));
+        Map<String, String> own = TopicConfigs.ownConfigs(created);
+        assertEquals(Map.of("segment.bytes", "1048576", "cleanup.policy", "compact"), own);
+        assertEquals("compact", TopicConfigs.effectiveValue("cleanup.policy", own, Map.of(), Map.of(), statics));
+        assertEquals("compact", find(TopicConfigs.describe(own, Map.of(), Map.of(), statics), "cleanup.policy")
+            .value());
+        TopicImage txn = new TopicImage("__transaction_state", UUID.randomUUID(), new TreeMap<>(),
+            Map.of());
+        assertEquals(Map.of("cleanup.policy", "compact"), TopicConfigs.ownConfigs(txn));
+        // An explicit policy stays, as in Kafka; other topics keep the broker's default.
+        TopicImage explicit = new TopicImage("__consumer_offsets", UUID.randomUUID(),
+            new TreeMap<>(), Map.of("cleanup.policy", "delete"));
+        assertEquals(Map.of("cleanup.policy", "delete"), TopicConfigs.ownConfigs(explicit));
+        TopicImage plain = new TopicImage("orders", UUID.randomUUID(), new TreeMap<>(), Map.of());
+        assertEquals(Map.of(), TopicConfigs.ownConfigs(plain));
     }
 
     private static ConfigDescription find(List<ConfigDescription> all, String name) {

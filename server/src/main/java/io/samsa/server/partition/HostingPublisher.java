@@ -5,6 +5,7 @@ import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.MetadataPublisher;
 import io.samsa.metadata.PartitionRegistration;
 import io.samsa.metadata.TopicImage;
+import io.samsa.metadata.TopicNames;
 import io.samsa.log.LogConfig;
 import io.samsa.replication.HostingChange;
 import io.samsa.replication.PartitionAssignment;
@@ -16,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The adapter between the metadata image and partition hosting, the broker's first metadata publisher: turns each
@@ -28,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>Called on the metadata loader's executor, one delta at a time.
  */
 public final class HostingPublisher implements MetadataPublisher {
+    private static final Logger log = LoggerFactory.getLogger(HostingPublisher.class);
     private final ReplicaManager replicas;
     private final TopicConfigResolver topicConfigs;
     private boolean first = true;
@@ -81,6 +85,12 @@ public final class HostingPublisher implements MetadataPublisher {
 
     private HostingChange.Topic topic(TopicImage t, MetadataImage img, Iterable<PartitionRegistration> changed) {
         Map<String, String> effective = topicConfigs.effective(img, t.name());
+        String policy = effective.getOrDefault("cleanup.policy", "");
+        if (TopicNames.isInternal(t.name()) && !policy.contains("compact")) {
+            log.warn("Internal topic {} has cleanup.policy={}: time retention may delete the state it holds; set it "
+                    + "to compact (kafka-configs.sh --alter --entity-type topics --entity-name {} --add-config "
+                    + "cleanup.policy=compact)", t.name(), policy, t.name());
+        }
         List<PartitionAssignment> assignments = new ArrayList<>();
         for (PartitionRegistration r : changed) {
             assignments.add(new PartitionAssignment(r.partition(), r.leader(), r.leaderEpoch(), r.partitionEpoch(),

@@ -9,8 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Computes a topic's effective configuration: its own overrides, else dynamic broker configs, else the
- * static broker configuration, else Kafka's defaults (the precedence DescribeConfigs reports).
+ * Computes a topic's effective configuration: its own overrides ({@link TopicConfigs#ownConfigs}: an internal
+ * topic is compacted unless it says otherwise), else dynamic broker configs, else the static broker configuration,
+ * else Kafka's defaults (the precedence DescribeConfigs reports).
  * Stateless and thread-safe.
  */
 public final class TopicConfigResolver {
@@ -23,7 +24,7 @@ public final class TopicConfigResolver {
     /** Every topic config of {@code topic} with its effective value (the topic may not exist yet). */
     public Map<String, String> effective(MetadataImage image, String topic) {
         TopicImage t = image.topic(topic);
-        Map<String, String> overrides = t == null ? Map.of() : t.configs();
+        Map<String, String> overrides = t == null ? Map.of() : TopicConfigs.ownConfigs(t);
         Map<String, String> dynBroker = image.brokerConfigs(String.valueOf(config.nodeId()));
         Map<String, String> dynDefault = image.brokerConfigs("");
         Map<String, String> out = new LinkedHashMap<>();
