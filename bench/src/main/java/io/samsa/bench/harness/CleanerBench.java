@@ -1,0 +1,203 @@
+package io.samsa.bench.harness;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.LogDirDescription;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ReplicaInfo;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The log cleaner's throughput and its effect on produce latency, measured from outside the broker with the official
+ * Java client, so that Samsa and Apache Kafka are measured alike (scripts/bench-cleaner runs it against each).
+ *
+ * <ol>
+ *   <li>Loads topic {@code table} (one partition, {@code cleanup.policy=delete}, so that nothing is cleaned yet) with
+ *       RECORDS keyed records of VALUE_BYTES bytes, keys drawn uniformly from KEYS keys, uncompressed.</li>
+ *   <li>Runs a latency probe (records of 1 KiB at LAT_RATE records/s, acks=all, to topic {@code probe}) for
+ *       IDLE_S seconds: produce latency without cleaning.</li>
+ *   <li>Sets {@code table} to {@code cleanup.policy=compact} and keeps the probe running while DescribeLogDirs is
+ *       polled every 100 ms; cleaning is over when the size has not shrunk for 5 s. The cleaning time runs from the
+ *       change to the last shrink; the rate is the log's size before cleaning over that time (the cleaner reads
+ *       all of it but the active segment once). The probe's latencies in that interval are the "while cleaning"
+ *       figures.</li>
+ * </ol>
+ *
+ * <p>Prints {@code key=value} lines. Run with kafka-clients on the class path:
+ * {@code java -cp "bench/target/benchmarks.jar:KAFKA_TOOLS/libs/*" io.samsa.bench.harness.CleanerBench
+ * BOOTSTRAP RECORDS KEYS VALUE_BYTES SEGMENT_BYTES LAT_RATE IDLE_S}.
+ */
+public final class CleanerBench {
+    private static final String TABLE = "table";
+    private static final String PROBE = "probe";
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(600);
+
+    private CleanerBench() {
+    }
+
+    /** One probe record: when it was sent and how long its acknowledgement took. */
+    private record Sample(long sentNanos, long latencyNanos) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String bootstrap = args[0];
+        int records = Integer.parseInt(args[1]);
+        int keys = Integer.parseInt(args[2]);
+        int valueBytes = Integer.parseInt(args[3]);
+        String segmentBytes = args[4];
+        int latRate = Integer.parseInt(args[5]);
+        int idleSeconds = Integer.parseInt(args[6]);
+        Properties ap = new Properties();
+        ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        ap.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
+        try (Admin admin = Admin.create(ap)) {
+            admin.createTopics(List.of(
+                    new NewTopic(TABLE, 1, (short) 1).configs(Map.of("cleanup.policy", "delete",
+                            "segment.bytes", segmentBytes, "retention.ms", "-1", "retention.bytes", "-1")),
+                    new NewTopic(PROBE, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            long loadStart = System.nanoTime();
+            load(bootstrap, records, keys, valueBytes);
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            long before = size(admin);
+            System.out.printf("loaded_mb=%.1f%nload_s=%.1f%n", before / 1e6, loadSeconds);
+
+            List<Sample> idle = probe(bootstrap, latRate, new AtomicBoolean(), System.nanoTime()
+                    + TimeUnit.SECONDS.toNanos(idleSeconds));
+            printLatency("idle", idle, Long.MIN_VALUE, Long.MAX_VALUE);
+
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Sample> during = new ArrayList<>();
+            Thread prober = new Thread(() -> during.addAll(probe(bootstrap, latRate, stop, Long.MAX_VALUE)),
+                    "latency-probe");
+            prober.start();
+            Collection<AlterConfigOp> compact = List.of(new AlterConfigOp(new ConfigEntry("cleanup.policy",
+                    "compact"), AlterConfigOp.OpType.SET));
+            long changed = System.nanoTime();
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TABLE), compact))
+                    .all().get(60, TimeUnit.SECONDS);
+            long smallest = before;
+            long lastShrink = changed;
+            while (System.nanoTime() - lastShrink < QUIET_NANOS && System.nanoTime() - changed < TIMEOUT_NANOS) {
+                Thread.sleep(100);
+                long s = size(admin);
+                if (s < smallest) {
+                    smallest = s;
+                    lastShrink = System.nanoTime();
+                }
+            }
+            stop.set(true);
+            prober.join();
+            double cleanSeconds = (lastShrink - changed) / 1e9;
+            System.out.printf("cleaned_mb=%.1f%nclean_s=%.2f%nclean_mb_s=%.1f%n", smallest / 1e6, cleanSeconds,
+                    cleanSeconds > 0 ? before / 1e6 / cleanSeconds : 0.0);
+            printLatency("cleaning", during, changed, lastShrink); // joined: the probe's samples are visible
+        }
+    }
+
+    private static void load(String bootstrap, int records, int keys, int valueBytes) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "1");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, "65536");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        Random random = new Random(14);
+        byte[] value = new byte[valueBytes];
+        random.nextBytes(value);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            for (int i = 0; i < records; i++) {
+                byte[] key = String.format("key-%08d", random.nextInt(keys)).getBytes(StandardCharsets.US_ASCII);
+                producer.send(new ProducerRecord<>(TABLE, 0, key, value));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Sends 1 KiB records at {@code rate} a second until {@code stop} or {@code untilNanos}; returns the samples. */
+    private static List<Sample> probe(String bootstrap, int rate, AtomicBoolean stop, long untilNanos) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        List<Sample> samples = new ArrayList<>();
+        byte[] value = new byte[1024];
+        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            long next = System.nanoTime();
+            while (!stop.get() && System.nanoTime() < untilNanos) {
+                long now = System.nanoTime();
+                if (now < next) {
+                    TimeUnit.NANOSECONDS.sleep(next - now);
+                    continue;
+                }
+                long sent = System.nanoTime();
+                producer.send(new ProducerRecord<>(PROBE, 0, null, value), (md, e) -> {
+                    if (e == null) {
+                        synchronized (samples) {
+                            samples.add(new Sample(sent, System.nanoTime() - sent));
+                        }
+                    }
+                });
+                next += interval;
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (samples) {
+            return new ArrayList<>(samples);
+        }
+    }
+
+    private static void printLatency(String name, List<Sample> samples, long fromNanos, long toNanos) {
+        long[] ms = samples.stream().filter(s -> s.sentNanos() >= fromNanos && s.sentNanos() <= toNanos)
+                .mapToLong(Sample::latencyNanos).sorted().toArray();
+        System.out.printf("%s_samples=%d%n", name, ms.length);
+        if (ms.length == 0) {
+            return;
+        }
+        System.out.printf("%s_p50_ms=%.1f%n%s_p99_ms=%.1f%n%s_p999_ms=%.1f%n", name, pct(ms, 0.50), name,
+                pct(ms, 0.99), name, pct(ms, 0.999));
+    }
+
+    private static double pct(long[] sorted, double q) {
+        int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+        return sorted[Math.max(0, i)] / 1e6;
+    }
+
+    /** The size of {@code table}'s partition as DescribeLogDirs reports it. */
+    private static long size(Admin admin) throws Exception {
+        TopicPartition tp = new TopicPartition(TABLE, 0);
+        long size = -1;
+        for (Map<String, LogDirDescription> dirs : admin.describeLogDirs(List.of(1)).allDescriptions()
+                .get(60, TimeUnit.SECONDS).values()) {
+            for (LogDirDescription d : dirs.values()) {
+                ReplicaInfo info = d.replicaInfos().get(tp);
+                if (info != null) {
+                    size = info.size();
+                }
+            }
+        }
+        return size;
+    }
+}
