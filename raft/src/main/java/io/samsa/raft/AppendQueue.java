@@ -83,14 +83,16 @@ final class AppendQueue<T> {
 
     /**
      * Queues a control batch (one record) written by {@code encoder} at the offset it is given: the leader's
-     * LeaderChange record. The replica's executor, while leading.
+     * LeaderChange record, a VotersRecord. The replica's executor, while leading. Returns its offset, or -1 when
+     * this replica takes no appends.
      */
-    synchronized void appendControl(LongFunction<ByteBuf> encoder) {
+    synchronized long appendControl(LongFunction<ByteBuf> encoder) {
         if (failure != null || closed || epoch < 0) {
-            return;
+            return -1;
         }
         long base = nextOffset;
         queue(new Pending<>(base, base, epoch, null, encoder.apply(base)));
+        return base;
     }
 
     private void queue(Pending<T> p) {

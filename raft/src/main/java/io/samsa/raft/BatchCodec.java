@@ -115,4 +115,15 @@ final class BatchCodec {
             }
         }
     }
+
+    /** The type of the first control record of the control batch {@code batch} (already validated). */
+    static ControlRecordType controlType(RecordBatchView batch, ByteBufAllocator alloc) {
+        try (RecordCursor cursor = new RecordCursor()) {
+            cursor.open(batch, alloc, MAX_RECORDS_BYTES);
+            if (!cursor.next()) {
+                throw new DecodeException("Empty control batch at offset " + batch.baseOffset());
+            }
+            return ControlRecordType.parseKey(cursor.buffer(), cursor.keyIndex(), cursor.keyLength());
+        }
+    }
 }

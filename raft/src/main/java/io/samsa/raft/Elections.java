@@ -46,7 +46,26 @@ final class Elections<T> {
     }
 
     private boolean onlyVoter() {
-        return config.voters().size() == 1 && config.isVoter();
+        return r.voters().size() == 1 && r.isVoter();
+    }
+
+    /** The voters of the current set among {@code ids} (grants of replicas the set no longer names do not count). */
+    private int countVoters(java.util.Set<Integer> ids) {
+        VoterSet voters = r.voters();
+        int n = 0;
+        for (int id : ids) {
+            if (voters.voter(id) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The other voters, in id order. */
+    private java.util.List<Integer> otherVoters() {
+        java.util.List<Integer> out = new java.util.ArrayList<>(r.voters().ids());
+        out.remove((Integer) self);
+        return out;
     }
 
     /** A random election timeout in {@code [t, 2t)}; none for the only voter, which has nobody to wait for. */
@@ -64,7 +83,16 @@ final class Elections<T> {
     /** The election timer fired (unattached, following a dead leader, resigned, or a pre-vote undecided). */
     void electionTimeout() {
         EpochState s = r.state();
-        if (!config.isVoter() || s instanceof LeaderState || s instanceof CandidateState) {
+        if (s instanceof LeaderState || s instanceof CandidateState) {
+            return;
+        }
+        if (!r.mayStandForElection()) {
+            // Not (or no longer) a voter: look for the leader as an observer does.
+            if (!(s instanceof UnattachedState)) {
+                r.transition(new UnattachedState(s.epoch(), s.votedId()));
+            } else {
+                r.followerFetches.discoverLeader((UnattachedState) s);
+            }
             return;
         }
         int leaderId = s instanceof FollowerState || s instanceof ProspectiveState ? s.leaderId()
@@ -79,34 +107,37 @@ final class Elections<T> {
 
     void startPreVote(ProspectiveState p) {
         r.armTimer(electionTimeoutMs(), this::electionTimeout);
-        if (p.grant(self) >= config.majority()) {
+        p.grant(self);
+        if (countVoters(p.granted()) >= r.voters().majority()) {
             r.transition(new CandidateState(p.epoch() + 1, self));
             return;
         }
-        for (int v : config.voters()) {
-            if (v != self) {
-                sendVote(p, v, true);
-            }
+        for (int v : otherVoters()) {
+            sendVote(p, v, true);
         }
     }
 
     void startElection(CandidateState c) {
         r.armTimer(electionTimeoutMs(), () -> r.transition(new ProspectiveState(c.epoch(), LeaderAndEpoch.NO_LEADER,
             self, self)));
-        if (c.granted().size() >= config.majority()) {
+        if (countVoters(c.granted()) >= r.voters().majority()) {
             becomeLeader(c);
             return;
         }
-        for (int v : config.voters()) {
-            if (v != self) {
-                sendVote(c, v, false);
-            }
+        for (int v : otherVoters()) {
+            sendVote(c, v, false);
         }
     }
 
     private void sendVote(EpochState in, int voter, boolean preVote) {
+        VoterSet.Voter target = r.voters().voter(voter);
         VoteRequest req = RaftMessages.voteRequest(in.epoch(), self, voter, r.lastEpoch(), r.raftLog.endOffset(),
             preVote);
+        VoteRequest.PartitionData pd = req.topics().get(0).partitions().get(0);
+        pd.setReplicaDirectoryId(config.directoryId());
+        if (target != null) {
+            pd.setVoterDirectoryId(target.key().directoryId());
+        }
         r.send(voter, req, RaftMessages.VOTE_VERSION, VoteResponse.class,
             (resp, err) -> onVoteResponse(in, voter, preVote, resp, err));
     }
@@ -140,10 +171,15 @@ final class Elections<T> {
             retryVote(in, voter, preVote);
             return;
         }
-        int refusalsToLose = config.voters().size() - config.majority() + 1;
+        VoterSet voters = r.voters();
+        if (voters.voter(voter) == null) {
+            return;
+        }
+        int refusalsToLose = voters.size() - voters.majority() + 1;
         if (in instanceof ProspectiveState ps) {
             if (p.voteGranted()) {
-                if (ps.grant(voter) >= config.majority()) {
+                ps.grant(voter);
+                if (countVoters(ps.granted()) >= voters.majority()) {
                     r.transition(new CandidateState(ps.epoch() + 1, self));
                 }
             } else if (ps.refuse(voter) >= refusalsToLose) {
@@ -153,7 +189,8 @@ final class Elections<T> {
             }
         } else if (in instanceof CandidateState c) {
             if (p.voteGranted()) {
-                if (c.grant(voter) >= config.majority()) {
+                c.grant(voter);
+                if (countVoters(c.granted()) >= voters.majority()) {
                     becomeLeader(c);
                 }
             } else if (c.refuse(voter) >= refusalsToLose && !c.lost()) {
@@ -165,7 +202,7 @@ final class Elections<T> {
     }
 
     private void becomeLeader(CandidateState c) {
-        r.transition(new LeaderState(c.epoch(), self, config.voters(), c.granted(), r.raftLog.endOffset(),
+        r.transition(new LeaderState(c.epoch(), self, r.voters(), c.granted(), r.raftLog.endOffset(),
             r.now()));
     }
 
@@ -176,7 +213,19 @@ final class Elections<T> {
         int candidate = p.replicaId();
         int epoch = p.replicaEpoch();
         EpochState s = r.state();
-        if (!config.isVoter() || !config.voters().contains(candidate) || candidate == self) {
+        if (p.voterDirectoryId() != null && !ReplicaKey.NO_DIRECTORY.equals(p.voterDirectoryId())
+                && !p.voterDirectoryId().equals(config.directoryId())) {
+            // Meant for this id's replica of another directory (this node's disk was replaced): not this one's vote.
+            return RaftMessages.voteResponse(ErrorCode.INVALID_VOTER_KEY, r.leaderForOthers(), false);
+        }
+        // A static quorum knows its voters; a dynamic one's sets may differ for a while (a replica that has not yet
+        // seen a VotersRecord), so any candidate may ask: it counts only the grants of its own set (KIP-853).
+        boolean candidateKnown = r.kraftVersion() > 0 || r.voters().voter(candidate) != null;
+        // A replica the candidate's set names by id and directory id votes even before it has the VotersRecord
+        // that made it a voter (KIP-853): else a new voter that a majority needs could block every election.
+        boolean named = req.voterId() == self && config.directoryId().equals(p.voterDirectoryId())
+            && !ReplicaKey.NO_DIRECTORY.equals(config.directoryId());
+        if ((!r.isVoter() && !named) || !candidateKnown || candidate == self) {
             return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), false);
         }
         boolean upToDate = r.isUpToDate(p.lastOffsetEpoch(), p.lastOffset());
@@ -275,17 +324,15 @@ final class Elections<T> {
 
     /** A resigned leader tells the voters, then waits for a successor or its own election timeout. */
     void resigned(ResignedState s) {
-        for (int v : config.voters()) {
-            if (v != self) {
-                r.send(v, RaftMessages.endQuorumEpochRequest(s.epoch(), self, s.preferredSuccessors()),
-                    RaftMessages.END_QUORUM_EPOCH_VERSION, EndQuorumEpochResponse.class, (resp, err) -> {
-                        if (err == null && resp.errorCode() == ErrorCode.NONE.code() && !resp.topics().isEmpty()
-                                && !resp.topics().get(0).partitions().isEmpty()) {
-                            EndQuorumEpochResponse.PartitionData p = resp.topics().get(0).partitions().get(0);
-                            r.learn(p.leaderId(), p.leaderEpoch());
-                        }
-                    });
-            }
+        for (int v : otherVoters()) {
+            r.send(v, RaftMessages.endQuorumEpochRequest(s.epoch(), self, s.preferredSuccessors()),
+                RaftMessages.END_QUORUM_EPOCH_VERSION, EndQuorumEpochResponse.class, (resp, err) -> {
+                    if (err == null && resp.errorCode() == ErrorCode.NONE.code() && !resp.topics().isEmpty()
+                            && !resp.topics().get(0).partitions().isEmpty()) {
+                        EndQuorumEpochResponse.PartitionData p = resp.topics().get(0).partitions().get(0);
+                        r.learn(p.leaderId(), p.leaderEpoch());
+                    }
+                });
         }
         r.armTimer(electionTimeoutMs(), this::electionTimeout);
     }
@@ -310,7 +357,7 @@ final class Elections<T> {
 
     /** The first preferred successor starts at once; the n-th after a backoff growing with n; others as usual. */
     private void electAfterResignation(List<Integer> successors) {
-        if (!config.isVoter() || !(r.state() instanceof UnattachedState)) {
+        if (!r.mayStandForElection() || !(r.state() instanceof UnattachedState)) {
             return;
         }
         int position = successors.indexOf(self);

@@ -33,14 +33,11 @@ final class FollowerFetches<T> {
 
     private final RaftReplica<T> r;
     private final RaftConfig config;
-    private final List<Integer> voters;
     private int nextVoter;
 
     FollowerFetches(RaftReplica<T> replica) {
         this.r = replica;
         this.config = replica.config;
-        this.voters = new ArrayList<>(config.voters());
-        this.voters.remove((Integer) replica.nodeId);
     }
 
     void startFollowing(FollowerState f) {
@@ -53,11 +50,11 @@ final class FollowerFetches<T> {
         r.armTimer(Math.max(0, due), () -> {
             if (r.now() < f.fetchTimeoutDueMs(config.fetchTimeoutMs())) {
                 armFetchTimeout(f);
-            } else if (config.isVoter()) {
+            } else if (r.mayStandForElection()) {
                 log.info("{}No answer from leader {} within {} ms", r.prefix, f.leaderId(), config.fetchTimeoutMs());
                 r.elections.electionTimeout();
             } else {
-                r.transition(new UnattachedState(f.epoch(), -1));
+                r.transition(new UnattachedState(f.epoch(), f.votedId()));
             }
         });
     }
@@ -76,6 +73,12 @@ final class FollowerFetches<T> {
             return;
         }
         long offset = r.raftLog.endOffset();
+        if (r.durableEnd() < offset) {
+            // The offset a fetch names counts for the leader: it must be on disk here. An append of an earlier
+            // state (or of this replica as leader) is still being forced: ask again shortly.
+            retry(f);
+            return;
+        }
         FetchRequest req = RaftMessages.fetchRequest(r.nodeId, f.epoch(), offset, r.lastEpoch(),
             config.fetchMaxWaitMs(), config.maxFetchBytes());
         r.send(f.leaderId(), req, RaftMessages.FETCH_VERSION, FetchResponse.class,
@@ -110,6 +113,7 @@ final class FollowerFetches<T> {
         }
         f.heardFromLeader(r.now());
         f.fetching = false;
+        r.updateOwnEndpoints(f);
         if (p.divergingEpoch().endOffset() >= 0) {
             diverged(f, p.divergingEpoch().epoch(), p.divergingEpoch().endOffset());
             return;
@@ -132,6 +136,7 @@ final class FollowerFetches<T> {
             throw new IllegalStateException("Records of type " + records.getClass().getName());
         }
         RaftLog.Appended a;
+        ByteBuf appended = bytes.buffer().duplicate();
         try {
             a = r.raftLog.appendAsFollower(bytes.buffer());
         } catch (SamsaException e) {
@@ -143,6 +148,9 @@ final class FollowerFetches<T> {
                 retry(f);
             }
             return;
+        }
+        if (r.noteVoters(appended)) {
+            log.info("{}The voter set is now {} (from the leader's log)", r.prefix, r.voters());
         }
         // The next fetch waits for the force: the offset it names is then on disk here, and counts for the leader.
         f.fetching = true;
@@ -226,8 +234,9 @@ final class FollowerFetches<T> {
         SnapshotId id = d.id();
         ByteBuf bytes = d.bytes();
         Snapshot<T> snapshot;
+        VoterSet[] voters = new VoterSet[1];
         try {
-            snapshot = SnapshotCodec.decode(id, bytes, r.serde, r.alloc);
+            snapshot = SnapshotCodec.decode(id, bytes, r.serde, r.alloc, v -> voters[0] = v);
         } catch (DecodeException e) {
             log.warn("{}The snapshot {} from the leader is not readable ({}); fetching it again", r.prefix,
                 id.fileName(), e.getMessage());
@@ -236,7 +245,7 @@ final class FollowerFetches<T> {
         try {
             r.raftLog.writeSnapshot(id, bytes);
             r.installed(id, snapshot);
-            r.restartLogAt(id.endOffset());
+            r.restartLogAt(id.endOffset(), voters[0]);
             r.trim();
         } catch (IOException | RuntimeException e) {
             r.fail(e);
@@ -249,21 +258,39 @@ final class FollowerFetches<T> {
 
     // ---------------------------------------------------------------- observers looking for the leader
 
-    /** An observer without a leader asks the voters in turn; the first that knows the leader names it. */
+    /**
+     * A replica without a leader that does not vote asks who leads: the bootstrap servers in turn when it has them
+     * ({@code controller.quorum.bootstrap.servers}, KIP-853), else the voters in turn; the first that knows the
+     * leader names it (with its endpoints). A replica that became a voter meanwhile waits for an election instead.
+     */
     void discoverLeader(UnattachedState u) {
+        if (r.mayStandForElection()) {
+            r.armTimer(r.elections.electionTimeoutMs(), r.elections::electionTimeout);
+            return;
+        }
+        r.armTimer(Math.max(config.retryBackoffMs(), config.electionTimeoutMs() / 4), () -> discoverLeader(u));
+        FetchRequest req = RaftMessages.fetchRequest(r.nodeId, -1, r.raftLog.endOffset(), r.lastEpoch(), 0,
+            config.maxFetchBytes());
+        RaftReplica.ResponseHandler<FetchResponse> onAnswer = (resp, err) -> {
+            if (err == null && resp.errorCode() == ErrorCode.NONE.code() && !resp.responses().isEmpty()
+                    && !resp.responses().get(0).partitions().isEmpty()) {
+                FetchResponse.PartitionData p = resp.responses().get(0).partitions().get(0);
+                r.learnEndpoints(resp);
+                r.learn(p.currentLeader().leaderId(), p.currentLeader().leaderEpoch());
+            }
+        };
+        List<String> bootstrap = config.bootstrapServers();
+        if (!bootstrap.isEmpty()) {
+            String server = bootstrap.get(Math.floorMod(nextVoter++, bootstrap.size()));
+            r.sendToBootstrap(server, req, RaftMessages.FETCH_VERSION, FetchResponse.class, onAnswer);
+            return;
+        }
+        List<Integer> voters = new ArrayList<>(r.voters().ids());
+        voters.remove((Integer) r.nodeId);
         if (voters.isEmpty()) {
             return;
         }
         int voter = voters.get(Math.floorMod(nextVoter++, voters.size()));
-        FetchRequest req = RaftMessages.fetchRequest(r.nodeId, -1, r.raftLog.endOffset(), r.lastEpoch(), 0,
-            config.maxFetchBytes());
-        r.send(voter, req, RaftMessages.FETCH_VERSION, FetchResponse.class, (resp, err) -> {
-            if (err == null && resp.errorCode() == ErrorCode.NONE.code() && !resp.responses().isEmpty()
-                    && !resp.responses().get(0).partitions().isEmpty()) {
-                FetchResponse.PartitionData p = resp.responses().get(0).partitions().get(0);
-                r.learn(p.currentLeader().leaderId(), p.currentLeader().leaderEpoch());
-            }
-        });
-        r.armTimer(Math.max(config.retryBackoffMs(), config.electionTimeoutMs() / 4), () -> discoverLeader(u));
+        r.send(voter, req, RaftMessages.FETCH_VERSION, FetchResponse.class, onAnswer);
     }
 }

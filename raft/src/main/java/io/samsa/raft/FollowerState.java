@@ -19,6 +19,8 @@ final class FollowerState implements EpochState {
     boolean fetching;
     /** The snapshot being downloaded, or null. */
     SnapshotDownload download;
+    /** An UpdateRaftVoter for this replica's endpoints is on its way to the leader (KIP-853). */
+    boolean updatingVoter;
 
     FollowerState(int epoch, int leaderId, int votedId, long nowMs) {
         this.epoch = epoch;

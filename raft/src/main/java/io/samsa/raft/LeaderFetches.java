@@ -80,6 +80,7 @@ final class LeaderFetches<T> {
     void handleFetch(FetchRequest req, short version, CompletableFuture<Message> answer) {
         FetchRequest.FetchPartition p = RaftMessages.partition(req);
         int replicaId = RaftMessages.replicaId(req, version);
+        ReplicaKey key = new ReplicaKey(replicaId, p.replicaDirectoryId());
         EpochState s = r.state();
         if (!(s instanceof LeaderState l)) {
             answer.complete(response(ErrorCode.NOT_LEADER_OR_FOLLOWER));
@@ -101,8 +102,8 @@ final class LeaderFetches<T> {
             return;
         }
         if (pos != Position.VALID) {
-            if (replicaId >= 0 && l.isVoter(replicaId)) {
-                l.progress(replicaId).lastFetchMs = r.now();
+            if (replicaId >= 0 && l.isVoter(key)) {
+                l.progress(key).lastFetchMs = r.now();
             }
             FetchResponse.PartitionData d = partitionData(ErrorCode.NONE);
             if (pos.snapshotEnd >= 0) {
@@ -114,8 +115,8 @@ final class LeaderFetches<T> {
             return;
         }
         if (replicaId >= 0) {
-            l.fetched(replicaId, fetchOffset, r.raftLog.endOffset(), r.now());
-            if (l.isVoter(replicaId)) {
+            l.fetched(key, fetchOffset, r.raftLog.endOffset(), r.now());
+            if (l.isVoter(key)) {
                 r.updateLeaderHighWatermark(l);
             }
         }
@@ -253,7 +254,7 @@ final class LeaderFetches<T> {
         byte[] chunk = new byte[length];
         System.arraycopy(bytes, (int) position, chunk, 0, length);
         if (req.replicaId() >= 0) {
-            l.progress(req.replicaId()).lastFetchMs = r.now();
+            l.progress(new ReplicaKey(req.replicaId(), p.replicaDirectoryId())).lastFetchMs = r.now();
         }
         return RaftMessages.fetchSnapshotResponse(ErrorCode.NONE, r.leaderForOthers(), id, bytes.length, position,
             ByteBufRecords.wrap(chunk));

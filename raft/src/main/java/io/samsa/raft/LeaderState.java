@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * The leader of an epoch (KIP-595): it appended a LeaderChange control record at {@link #epochStartOffset()} when
@@ -24,8 +25,10 @@ final class LeaderState implements EpochState {
     private final long epochStartOffset;
     private final long electedMs;
     private final Set<Integer> grantingVoters;
+    /** The current voter set (the newest in the log, committed or not: KIP-853). */
+    private VoterSet voterSet;
     private final Map<Integer, Progress> voters = new TreeMap<>();
-    private final Map<Integer, Progress> observers = new TreeMap<>();
+    private final Map<ReplicaKey, Progress> observers = new TreeMap<>();
     /** Voters that acknowledged BeginQuorumEpoch or fetched in this epoch. */
     private final Set<Integer> knowLeader = new HashSet<>();
 
@@ -34,23 +37,61 @@ final class LeaderState implements EpochState {
         long endOffset = -1;
         long lastFetchMs = -1;
         long lastCaughtUpMs = -1;
+        UUID directoryId = ReplicaKey.NO_DIRECTORY;
 
         QuorumInfo.ReplicaState describe(int id) {
-            return new QuorumInfo.ReplicaState(id, endOffset, lastFetchMs, lastCaughtUpMs);
+            return new QuorumInfo.ReplicaState(id, endOffset, lastFetchMs, lastCaughtUpMs, directoryId);
         }
     }
 
-    LeaderState(int epoch, int self, Set<Integer> voterIds, Set<Integer> grantingVoters, long epochStartOffset,
+    LeaderState(int epoch, int self, VoterSet voterSet, Set<Integer> grantingVoters, long epochStartOffset,
                 long nowMs) {
         this.epoch = epoch;
         this.self = self;
         this.epochStartOffset = epochStartOffset;
         this.electedMs = nowMs;
         this.grantingVoters = Collections.unmodifiableSortedSet(new TreeSet<>(grantingVoters));
-        for (int v : voterIds) {
-            voters.put(v, new Progress());
+        this.voterSet = voterSet;
+        for (VoterSet.Voter v : voterSet.voters()) {
+            Progress p = new Progress();
+            p.directoryId = v.key().directoryId();
+            voters.put(v.id(), p);
         }
         knowLeader.add(self);
+    }
+
+    /**
+     * The voter set changed (a VotersRecord was appended, or the log was cut below one): a new voter keeps the
+     * progress it made as an observer, a removed one becomes an observer and no longer counts.
+     */
+    void updateVoters(VoterSet next) {
+        Map<Integer, Progress> old = new TreeMap<>(voters);
+        voters.clear();
+        for (VoterSet.Voter v : next.voters()) {
+            Progress p = old.remove(v.id());
+            if (p != null && !v.key().matches(new ReplicaKey(v.id(), p.directoryId))) {
+                observers.put(new ReplicaKey(v.id(), p.directoryId), p);
+                p = null;
+            }
+            if (p == null) {
+                p = observers.remove(v.key());
+            }
+            if (p == null) {
+                p = new Progress();
+            }
+            p.directoryId = v.key().directoryId();
+            voters.put(v.id(), p);
+        }
+        for (Map.Entry<Integer, Progress> e : old.entrySet()) {
+            if (e.getKey() != self) {
+                observers.put(new ReplicaKey(e.getKey(), e.getValue().directoryId), e.getValue());
+            }
+        }
+        voterSet = next;
+    }
+
+    VoterSet voterSet() {
+        return voterSet;
     }
 
     @Override
@@ -81,35 +122,47 @@ final class LeaderState implements EpochState {
         return grantingVoters;
     }
 
-    boolean isVoter(int id) {
-        return voters.containsKey(id);
+    /** Whether {@code key} is a voter: its id, and its directory id when both are known. */
+    boolean isVoter(ReplicaKey key) {
+        return voterSet.contains(key);
     }
 
-    /** The progress of replica {@code id} (an observer's is created on its first fetch). */
-    Progress progress(int id) {
-        Progress p = voters.get(id);
-        if (p == null) {
-            p = observers.computeIfAbsent(id, k -> new Progress());
+    /** The progress of replica {@code key} (an observer's is created on its first fetch). */
+    Progress progress(ReplicaKey key) {
+        if (isVoter(key)) {
+            return voters.get(key.id());
         }
-        return p;
+        return observers.computeIfAbsent(key, k -> {
+            Progress p = new Progress();
+            p.directoryId = k.directoryId();
+            return p;
+        });
     }
 
-    /** Records a valid fetch from {@code id} at {@code fetchOffset}, with the leader's log ending at {@code logEnd}. */
-    void fetched(int id, long fetchOffset, long logEnd, long nowMs) {
-        Progress p = progress(id);
+    /** The progress the leader has of {@code key} as an observer, or null. */
+    Progress observer(ReplicaKey key) {
+        return observers.get(key);
+    }
+
+    /** Records a valid fetch from {@code key} at {@code fetchOffset}, with the leader's log ending at {@code logEnd}. */
+    void fetched(ReplicaKey key, long fetchOffset, long logEnd, long nowMs) {
+        Progress p = progress(key);
         p.endOffset = fetchOffset;
         p.lastFetchMs = nowMs;
         if (fetchOffset >= logEnd) {
             p.lastCaughtUpMs = nowMs;
         }
-        if (voters.containsKey(id)) {
-            knowLeader.add(id);
+        if (isVoter(key)) {
+            knowLeader.add(key.id());
         }
     }
 
-    /** The leader's own log is on disk up to {@code durableEnd}. */
+    /** The leader's own log is on disk up to {@code durableEnd} (it counts only while the leader is a voter). */
     void localDurable(long durableEnd, long nowMs) {
         Progress p = voters.get(self);
+        if (p == null) {
+            return;
+        }
         p.endOffset = durableEnd;
         p.lastFetchMs = nowMs;
         p.lastCaughtUpMs = nowMs;
@@ -135,6 +188,9 @@ final class LeaderState implements EpochState {
      * does not include this epoch's LeaderChange record.
      */
     long majorityEndOffset() {
+        if (voters.isEmpty()) {
+            return -1;
+        }
         List<Long> ends = new ArrayList<>(voters.size());
         for (Progress p : voters.values()) {
             ends.add(p.endOffset);
@@ -148,7 +204,7 @@ final class LeaderState implements EpochState {
     boolean majorityFetchedWithin(long nowMs, long windowMs) {
         int alive = 0;
         for (Map.Entry<Integer, Progress> e : voters.entrySet()) {
-            if (e.getKey() == self || nowMs - e.getValue().lastFetchMs <= windowMs) {
+            if ((e.getKey() == self && voters.containsKey(self)) || nowMs - e.getValue().lastFetchMs <= windowMs) {
                 alive++;
             }
         }
@@ -172,8 +228,8 @@ final class LeaderState implements EpochState {
         List<QuorumInfo.ReplicaState> v = new ArrayList<>();
         voters.forEach((id, p) -> v.add(p.describe(id)));
         List<QuorumInfo.ReplicaState> o = new ArrayList<>();
-        observers.forEach((id, p) -> o.add(p.describe(id)));
-        return new QuorumInfo(self, epoch, highWatermark, v, o);
+        observers.forEach((key, p) -> o.add(p.describe(key.id())));
+        return new QuorumInfo(self, epoch, highWatermark, v, o, voterSet);
     }
 
     @Override

@@ -54,6 +54,10 @@ final class ProspectiveState implements EpochState {
         return refused.size();
     }
 
+    Set<Integer> granted() {
+        return granted;
+    }
+
     boolean hasAnswered(int voter) {
         return granted.contains(voter) || refused.contains(voter);
     }

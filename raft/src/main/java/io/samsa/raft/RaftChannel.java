@@ -32,4 +32,21 @@ public interface RaftChannel {
 
     /** Sets the handler of inbound requests (once, before the replica starts). */
     void onRequest(InboundHandler handler);
+
+    /**
+     * Sends {@code request} to one of {@code controller.quorum.bootstrap.servers} ({@code host:port}, as configured):
+     * a replica that knows no voters, or no leader, asks there who leads (KIP-853). A channel without bootstrap
+     * servers fails the request.
+     */
+    default CompletableFuture<Message> sendToBootstrap(String server, Message request, short version) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("No bootstrap servers"));
+    }
+
+    /**
+     * Where replica {@code nodeId} listens, as the replica learned it (the voter set of a dynamic quorum, the leader's
+     * endpoints in an answer): a dynamic quorum's channel addresses voters with it. Called on the replica's executor
+     * whenever it learns something new; a static quorum's channel may ignore it.
+     */
+    default void endpoints(int nodeId, java.util.List<VoterSet.Endpoint> endpoints) {
+    }
 }

@@ -82,6 +82,58 @@ public interface RaftClient<T> extends AutoCloseable {
      */
     CompletableFuture<QuorumInfo> describeQuorum();
 
+    // ---------------------------------------------------------------- the voters (KIP-853)
+
+    /**
+     * The voter set this replica knows: the newest in its log, committed or not (KIP-853 applies a set as soon as
+     * it is in the log), or the static voters ({@code controller.quorum.voters}). What DescribeQuorum names as
+     * voters and their endpoints. Any thread.
+     */
+    default VoterSet voters() {
+        return VoterSet.EMPTY;
+    }
+
+    /** The quorum's {@code kraft.version}: 0 for static voters, 1 when the voter set lives in the log. */
+    default short kraftVersion() {
+        return 0;
+    }
+
+    /**
+     * AddRaftVoter, on the leader: appends a VotersRecord adding {@code voter} and completes once it is committed.
+     * Fails (a {@link io.samsa.wire.SamsaException}) with {@code NOT_LEADER_OR_FOLLOWER} off the leader,
+     * {@code UNSUPPORTED_VERSION} for a static quorum ({@code kraft.version} 0), {@code INCONSISTENT_CLUSTER_ID}
+     * when {@code clusterId} (null: not checked) is another cluster's, {@code DUPLICATE_VOTER} when its id is a voter
+     * already, {@code REQUEST_TIMED_OUT} while another change is not committed, the leader has not committed in its
+     * epoch yet, or the new voter is not caught up (it must be fetching as an observer, with its directory id,
+     * within the fetch timeout, up to the high watermark), and {@code INVALID_REQUEST} without a directory id or
+     * endpoints.
+     */
+    default CompletableFuture<Void> addVoter(String clusterId, VoterSet.Voter voter) {
+        return CompletableFuture.failedFuture(new io.samsa.wire.SamsaException(
+            io.samsa.wire.ErrorCode.UNSUPPORTED_VERSION, "This log has static voters"));
+    }
+
+    /**
+     * RemoveRaftVoter, on the leader: appends a VotersRecord without {@code voter} and completes once it is
+     * committed (a leader that removed itself then resigns). Fails like {@link #addVoter}, with
+     * {@code VOTER_NOT_FOUND} when {@code voter} (id and directory id) is not a voter, and {@code INVALID_REQUEST}
+     * when it is the last one.
+     */
+    default CompletableFuture<Void> removeVoter(String clusterId, ReplicaKey voter) {
+        return CompletableFuture.failedFuture(new io.samsa.wire.SamsaException(
+            io.samsa.wire.ErrorCode.UNSUPPORTED_VERSION, "This log has static voters"));
+    }
+
+    /**
+     * UpdateRaftVoter, on the leader: replaces the endpoints and supported {@code kraft.version} range of the voter
+     * {@code voter.key()} (id and directory id) with a VotersRecord; completes once it is written (a no-op change
+     * completes at once). Fails like {@link #removeVoter}.
+     */
+    default CompletableFuture<Void> updateVoter(String clusterId, VoterSet.Voter voter) {
+        return CompletableFuture.failedFuture(new io.samsa.wire.SamsaException(
+            io.samsa.wire.ErrorCode.UNSUPPORTED_VERSION, "This log has static voters"));
+    }
+
     /** Stops: appends fail from now on; the log is closed. Blocks until it is (never call it on an event loop). */
     @Override
     void close();
@@ -110,5 +162,16 @@ public interface RaftClient<T> extends AutoCloseable {
     static <T> RaftClient<T> quorum(RaftConfig config, RaftLog log, RecordSerde<T> serde, RaftChannel channel,
                                     SerialExecutor executor, Clock clock, Random random) throws IOException {
         return RaftReplica.open(config, log, serde, channel, executor, clock, random);
+    }
+
+    /**
+     * Formats {@code log} as a replica of a dynamic quorum (KIP-853, {@code kraft.version} 1) whose first voters
+     * are {@code voters}, as {@code kafka-storage format --standalone} or {@code --initial-controllers} do: writes
+     * the bootstrap checkpoint (snapshot {@code 0-0}: a KRaftVersionRecord and a VotersRecord, no data), which
+     * listeners never see. The first leader copies the set into the log. A node that joins later is formatted
+     * without it and finds the leader through {@code controller.quorum.bootstrap.servers}. The log must be empty.
+     */
+    static void formatVoters(RaftLog log, VoterSet voters) throws IOException {
+        RaftReplica.formatVoters(log, voters);
     }
 }

@@ -1,8 +1,10 @@
 package io.samsa.raft;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * What a replica of a Raft quorum needs to know (KRaft's {@code controller.quorum.*} settings, KIP-595): its id,
@@ -20,19 +22,38 @@ import java.util.TreeSet;
  * @param retryBackoffMs       the pause before a failed request is sent again ({@code retry.backoff.ms})
  * @param maxFetchBytes        the most record bytes one fetch answer, or one snapshot chunk, carries
  * @param maxBatchBytes        the largest batch {@link RaftClient#append} accepts
+ * @param directoryId          the id of this replica's metadata log directory (KIP-853), or
+ *                             {@link ReplicaKey#NO_DIRECTORY}
+ * @param endpoints            where this replica listens for the other controllers (what a VotersRecord names)
+ * @param bootstrapServers     {@code controller.quorum.bootstrap.servers} ({@code host:port}): where a replica that
+ *                             knows no voters, or no leader, asks who leads (KIP-853)
+ * @param clusterId            the cluster id that requests carry and must match, or null before it is known
  */
 public record RaftConfig(int nodeId, Set<Integer> voters, long electionTimeoutMs, long electionBackoffMaxMs,
                          long fetchTimeoutMs, long fetchMaxWaitMs, long retryBackoffMs, int maxFetchBytes,
-                         int maxBatchBytes) {
+                         int maxBatchBytes, UUID directoryId, List<VoterSet.Endpoint> endpoints,
+                         List<String> bootstrapServers, String clusterId) {
     public RaftConfig {
         // Sorted, so that every iteration (requests to the voters) is in the same order in every JVM: Set.copyOf's
         // order depends on a per-JVM salt, and a simulation would not replay.
         voters = Collections.unmodifiableSortedSet(new TreeSet<>(voters));
-        if (voters.isEmpty() || electionTimeoutMs < 1 || electionBackoffMaxMs < 1 || fetchTimeoutMs < 1
+        directoryId = directoryId == null ? ReplicaKey.NO_DIRECTORY : directoryId;
+        endpoints = List.copyOf(endpoints);
+        bootstrapServers = List.copyOf(bootstrapServers);
+        // No static voters: a dynamic quorum's replica, whose voters come from its log (or its bootstrap servers).
+        if (electionTimeoutMs < 1 || electionBackoffMaxMs < 1 || fetchTimeoutMs < 1
                 || fetchMaxWaitMs < 0 || retryBackoffMs < 1 || maxFetchBytes < 1 || maxBatchBytes < 64) {
             throw new IllegalArgumentException("Invalid raft config " + voters + " " + electionTimeoutMs + "/"
                 + electionBackoffMaxMs + "/" + fetchTimeoutMs + "/" + fetchMaxWaitMs + "/" + retryBackoffMs);
         }
+    }
+
+    /** A replica of a static quorum (no directory id, endpoints, bootstrap servers or cluster id). */
+    public RaftConfig(int nodeId, Set<Integer> voters, long electionTimeoutMs, long electionBackoffMaxMs,
+                      long fetchTimeoutMs, long fetchMaxWaitMs, long retryBackoffMs, int maxFetchBytes,
+                      int maxBatchBytes) {
+        this(nodeId, voters, electionTimeoutMs, electionBackoffMaxMs, fetchTimeoutMs, fetchMaxWaitMs, retryBackoffMs,
+            maxFetchBytes, maxBatchBytes, ReplicaKey.NO_DIRECTORY, List.of(), List.of(), null);
     }
 
     /** KRaft's defaults: 1 s election timeout and backoff, 2 s fetch timeout, 500 ms long poll, 20 ms retries. */
@@ -41,29 +62,52 @@ public record RaftConfig(int nodeId, Set<Integer> voters, long electionTimeoutMs
             .maxBatchBytes());
     }
 
-    /** Whether this replica is a voter. */
+    /**
+     * Whether this replica is a static voter ({@code controller.quorum.voters}). A replica of a dynamic quorum is a
+     * voter when the voter set in its log names it: {@code RaftClient.voters()}.
+     */
     public boolean isVoter() {
         return voters.contains(nodeId);
     }
 
-    /** How many voters make a majority. */
+    /** How many of the static voters make a majority. */
     public int majority() {
         return voters.size() / 2 + 1;
+    }
+
+    /** This replica's key: its id and directory id. */
+    public ReplicaKey key() {
+        return new ReplicaKey(nodeId, directoryId);
     }
 
     public RaftConfig withTimeouts(long electionTimeout, long electionBackoffMax, long fetchTimeout, long fetchMaxWait,
                                    long retryBackoff) {
         return new RaftConfig(nodeId, voters, electionTimeout, electionBackoffMax, fetchTimeout, fetchMaxWait,
-            retryBackoff, maxFetchBytes, maxBatchBytes);
+            retryBackoff, maxFetchBytes, maxBatchBytes, directoryId, endpoints, bootstrapServers, clusterId);
     }
 
     public RaftConfig withMaxFetchBytes(int v) {
         return new RaftConfig(nodeId, voters, electionTimeoutMs, electionBackoffMaxMs, fetchTimeoutMs, fetchMaxWaitMs,
-            retryBackoffMs, v, maxBatchBytes);
+            retryBackoffMs, v, maxBatchBytes, directoryId, endpoints, bootstrapServers, clusterId);
     }
 
     public RaftConfig withMaxBatchBytes(int v) {
         return new RaftConfig(nodeId, voters, electionTimeoutMs, electionBackoffMaxMs, fetchTimeoutMs, fetchMaxWaitMs,
-            retryBackoffMs, maxFetchBytes, v);
+            retryBackoffMs, maxFetchBytes, v, directoryId, endpoints, bootstrapServers, clusterId);
+    }
+
+    /**
+     * A replica of a dynamic quorum (KIP-853): its directory id and endpoints, and the bootstrap servers it asks
+     * for the leader while it knows no voters (then {@code voters} may be empty).
+     */
+    public RaftConfig withDynamic(UUID dirId, List<VoterSet.Endpoint> eps, List<String> bootstrap) {
+        return new RaftConfig(nodeId, voters, electionTimeoutMs, electionBackoffMaxMs, fetchTimeoutMs, fetchMaxWaitMs,
+            retryBackoffMs, maxFetchBytes, maxBatchBytes, dirId, eps, bootstrap, clusterId);
+    }
+
+    /** The cluster id requests carry; a request naming another is refused with INCONSISTENT_CLUSTER_ID. */
+    public RaftConfig withClusterId(String id) {
+        return new RaftConfig(nodeId, voters, electionTimeoutMs, electionBackoffMaxMs, fetchTimeoutMs, fetchMaxWaitMs,
+            retryBackoffMs, maxFetchBytes, maxBatchBytes, directoryId, endpoints, bootstrapServers, id);
     }
 }

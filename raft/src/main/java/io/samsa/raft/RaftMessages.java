@@ -10,8 +10,10 @@ import io.samsa.wire.message.FetchRequest;
 import io.samsa.wire.message.FetchResponse;
 import io.samsa.wire.message.FetchSnapshotRequest;
 import io.samsa.wire.message.FetchSnapshotResponse;
+import io.samsa.wire.message.UpdateRaftVoterRequest;
 import io.samsa.wire.message.VoteRequest;
 import io.samsa.wire.message.VoteResponse;
+import io.samsa.wire.protocol.Message;
 import io.samsa.wire.protocol.Records;
 
 import java.util.ArrayList;
@@ -40,8 +42,88 @@ final class RaftMessages {
     static final short FETCH_VERSION = 17;
     /** v1: the replica directory id (KIP-853). */
     static final short FETCH_SNAPSHOT_VERSION = 1;
+    /** v0 (KIP-853): a voter's endpoints and supported kraft.version, sent to the leader. */
+    static final short UPDATE_RAFT_VOTER_VERSION = 0;
 
     private RaftMessages() {
+    }
+
+    /** The cluster id a request carries (null when it carries none). */
+    static String clusterId(Message request) {
+        if (request instanceof VoteRequest r) {
+            return r.clusterId();
+        }
+        if (request instanceof BeginQuorumEpochRequest r) {
+            return r.clusterId();
+        }
+        if (request instanceof EndQuorumEpochRequest r) {
+            return r.clusterId();
+        }
+        if (request instanceof FetchRequest r) {
+            return r.clusterId();
+        }
+        if (request instanceof FetchSnapshotRequest r) {
+            return r.clusterId();
+        }
+        if (request instanceof UpdateRaftVoterRequest r) {
+            return r.clusterId();
+        }
+        return null;
+    }
+
+    /**
+     * Puts what every request of this replica carries into {@code request}: the cluster id (when known) and, in a
+     * fetch, the replica's directory id (KIP-853). Returns it.
+     */
+    static Message stamp(Message request, RaftConfig config) {
+        String id = config.clusterId();
+        if (request instanceof VoteRequest r) {
+            r.setClusterId(id);
+        } else if (request instanceof BeginQuorumEpochRequest r) {
+            r.setClusterId(id);
+        } else if (request instanceof EndQuorumEpochRequest r) {
+            r.setClusterId(id);
+        } else if (request instanceof FetchRequest r) {
+            r.setClusterId(id);
+            for (FetchRequest.FetchTopic t : r.topics()) {
+                for (FetchRequest.FetchPartition p : t.partitions()) {
+                    p.setReplicaDirectoryId(config.directoryId());
+                }
+            }
+        } else if (request instanceof UpdateRaftVoterRequest r) {
+            r.setClusterId(id);
+        } else if (request instanceof FetchSnapshotRequest r) {
+            r.setClusterId(id);
+            for (FetchSnapshotRequest.TopicSnapshot t : r.topics()) {
+                for (FetchSnapshotRequest.PartitionSnapshot p : t.partitions()) {
+                    p.setReplicaDirectoryId(config.directoryId());
+                }
+            }
+        }
+        return request;
+    }
+
+    /** UpdateRaftVoter from {@code voter} (its key, endpoints and kraft.version range) to the leader of {@code epoch}. */
+    static UpdateRaftVoterRequest updateRaftVoterRequest(int epoch, VoterSet.Voter voter) {
+        List<UpdateRaftVoterRequest.Listener> listeners = new ArrayList<>();
+        for (VoterSet.Endpoint e : voter.endpoints()) {
+            listeners.add(new UpdateRaftVoterRequest.Listener().setName(e.listener()).setHost(e.host())
+                .setPort(e.port()));
+        }
+        return new UpdateRaftVoterRequest().setCurrentLeaderEpoch(epoch).setVoterId(voter.id())
+            .setVoterDirectoryId(voter.key().directoryId()).setListeners(listeners).setKRaftVersionFeature(
+                new UpdateRaftVoterRequest.KRaftVersionFeature().setMinSupportedVersion(voter.minKraftVersion())
+                    .setMaxSupportedVersion(voter.maxKraftVersion()));
+    }
+
+    /** The voter an UpdateRaftVoter describes. */
+    static VoterSet.Voter voter(UpdateRaftVoterRequest r) {
+        List<VoterSet.Endpoint> endpoints = new ArrayList<>();
+        for (UpdateRaftVoterRequest.Listener l : r.listeners()) {
+            endpoints.add(new VoterSet.Endpoint(l.name(), l.host(), l.port()));
+        }
+        return new VoterSet.Voter(new ReplicaKey(r.voterId(), r.voterDirectoryId()), endpoints,
+            r.kRaftVersionFeature().minSupportedVersion(), r.kRaftVersionFeature().maxSupportedVersion());
     }
 
     private static <E> E only(List<E> list, String what) {

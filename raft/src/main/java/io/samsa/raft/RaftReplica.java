@@ -12,8 +12,12 @@ import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.BeginQuorumEpochRequest;
 import io.samsa.wire.message.EndQuorumEpochRequest;
 import io.samsa.wire.message.FetchRequest;
+import io.samsa.wire.message.FetchResponse;
 import io.samsa.wire.message.FetchSnapshotRequest;
+import io.samsa.wire.message.KRaftVersionRecord;
 import io.samsa.wire.message.LeaderChangeMessage;
+import io.samsa.wire.message.UpdateRaftVoterRequest;
+import io.samsa.wire.message.UpdateRaftVoterResponse;
 import io.samsa.wire.message.VoteRequest;
 import io.samsa.wire.protocol.Message;
 import io.samsa.wire.record.ControlRecordType;
@@ -74,6 +78,16 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     private volatile LeaderAndEpoch leader;
     private volatile long highWatermark;
     private volatile SnapshotId latestSnapshot;
+    /** The newest voter set in the log (or the static one), for other threads. */
+    private volatile VoterSet voters;
+    private volatile short kraftVersion;
+    /** The voter sets by offset (executor, and the opening thread before the start). */
+    final VoterHistory voterHistory;
+    /** The leader's voter change waiting for its commit: at most one (KIP-853). */
+    private PendingChange pendingChange;
+
+    private record PendingChange(long offset, CompletableFuture<Void> done) {
+    }
 
     // Executor only.
     private EpochState state;
@@ -82,6 +96,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     private long durableEnd;
     /** Counts truncations: a force that completes after one no longer says anything about the log's end. */
     private long truncations;
+    /** Where each recent truncation cut the log, by truncation count. */
+    private final TreeMap<Long, Long> cutsByGeneration = new TreeMap<>();
     /** The snapshots on disk. */
     private final TreeSet<SnapshotId> snapshots = new TreeSet<>(
         (a, b) -> a.endOffset() != b.endOffset() ? Long.compare(a.endOffset(), b.endOffset())
@@ -109,6 +125,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         this.elections = new Elections<>(this);
         this.leaderFetches = new LeaderFetches<>(this);
         this.followerFetches = new FollowerFetches<>(this);
+        this.voterHistory = new VoterHistory(VoterSet.ofIds(config.voters()));
+        this.voters = voterHistory.current();
     }
 
     /**
@@ -128,9 +146,11 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     /** Snapshot, log and election state as the disk has them. The opening thread, before {@link #start}. */
     private void load() throws IOException {
         SnapshotId snapshot = null;
+        VoterSet[] snapshotVoters = new VoterSet[1];
         for (SnapshotId id : raftLog.snapshots()) {
             if (snapshot == null) {
-                Snapshot<T> s = Snapshots.read(raftLog, id, serde, alloc, prefix);
+                snapshotVoters[0] = null;
+                Snapshot<T> s = Snapshots.read(raftLog, id, serde, alloc, prefix, v -> snapshotVoters[0] = v);
                 if (s != null) {
                     snapshot = id;
                     decodedSnapshot = s;
@@ -153,8 +173,37 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         latestSnapshot = snapshot;
         highWatermark = snapshot == null ? raftLog.startOffset() : snapshot.endOffset();
         durableEnd = raftLog.endOffset();
+        if (snapshot != null && snapshotVoters[0] != null) {
+            voterHistory.resetTo(snapshot.endOffset(), snapshotVoters[0]);
+        }
+        loadVoters(snapshot == null ? raftLog.startOffset() : Math.max(raftLog.startOffset(), snapshot.endOffset()));
         ElectionState es = raftLog.electionState();
         leader = new LeaderAndEpoch(es.leaderId() == nodeId ? LeaderAndEpoch.NO_LEADER : es.leaderId(), es.epoch());
+    }
+
+    /** Finds the VotersRecords of the log from {@code from} on (the opening thread). */
+    private void loadVoters(long from) {
+        long end = raftLog.endOffset();
+        RecordBatchView view = new RecordBatchView();
+        while (from < end) {
+            ByteBuf buf = raftLog.read(from, end, READ_BYTES);
+            try {
+                if (!buf.isReadable()) {
+                    break;
+                }
+                voterHistory.scan(buf, alloc);
+                long last = from;
+                for (int pos = buf.readerIndex(); pos < buf.writerIndex(); pos += view.sizeInBytes()) {
+                    view.wrap(buf, pos);
+                    last = view.lastOffset();
+                }
+                from = Math.max(from + 1, last + 1);
+            } finally {
+                buf.release();
+            }
+        }
+        voters = voterHistory.current();
+        kraftVersion = voterHistory.kraftVersion();
     }
 
     /** Takes up the state {@code quorum-state} describes (a former leader resigns). The executor. */
@@ -165,16 +214,17 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         if (logEpoch > es.epoch()) {
             initial = new UnattachedState(logEpoch, -1);
         } else if (es.leaderId() == nodeId) {
-            initial = config.isVoter() ? new ResignedState(es.epoch(), nodeId, List.of())
+            initial = mayStandForElection() ? new ResignedState(es.epoch(), nodeId, List.of())
                 : new UnattachedState(es.epoch(), -1);
         } else if (es.leaderId() >= 0) {
             initial = new FollowerState(es.epoch(), es.leaderId(), es.votedId(), now());
         } else {
             initial = new UnattachedState(es.epoch(), es.votedId());
         }
-        log.info("{}Starting as {} ({}): log {}..{}, snapshot {}", prefix, initial, config.isVoter() ? "voter"
+        log.info("{}Starting as {} ({}): log {}..{}, snapshot {}, voters {}", prefix, initial, isVoter() ? "voter"
             : "observer", raftLog.startOffset(), raftLog.endOffset(), latestSnapshot == null ? "none"
-            : latestSnapshot.fileName());
+            : latestSnapshot.fileName(), voterHistory);
+        tellChannelEndpoints();
         transition(initial);
     }
 
@@ -317,6 +367,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         }
         cancelTimer();
         if (prev instanceof LeaderState) {
+            failPendingChange(new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Node " + nodeId
+                + " no longer leads epoch " + prev.epoch() + "; the voter change may or may not be committed"));
             appends.stop();
             leaderBatches.clear();
             leaderFetches.leadershipEnded();
@@ -333,7 +385,7 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
 
     private void enter(EpochState s) {
         if (s instanceof UnattachedState u) {
-            if (config.isVoter()) {
+            if (mayStandForElection()) {
                 armTimer(elections.electionTimeoutMs(), elections::electionTimeout);
             } else {
                 followerFetches.discoverLeader(u);
@@ -430,10 +482,30 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         return truncations;
     }
 
-    /** The log was forced up to {@code end} by an append made at truncation count {@code generation}. */
+    /**
+     * The log was forced up to {@code end} by an append made at truncation count {@code generation}. What a
+     * truncation since then left below its cut is the same bytes, so durable too.
+     */
     void durableUpTo(long end, long generation) {
-        if (generation == truncations && end > durableEnd) {
-            durableEnd = Math.min(end, raftLog.endOffset());
+        long cap = Math.min(end, raftLog.endOffset());
+        if (generation != truncations) {
+            if (cutsByGeneration.isEmpty() || cutsByGeneration.firstKey() > generation + 1) {
+                return;
+            }
+            for (long cut : cutsByGeneration.tailMap(generation, false).values()) {
+                cap = Math.min(cap, cut);
+            }
+        }
+        if (cap > durableEnd) {
+            durableEnd = cap;
+        }
+    }
+
+    private void cut(long offset) {
+        truncations++;
+        cutsByGeneration.put(truncations, offset);
+        if (cutsByGeneration.size() > 64) {
+            cutsByGeneration.pollFirstEntry();
         }
     }
 
@@ -444,15 +516,218 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
                 + " high watermark " + highWatermark);
         }
         raftLog.truncateTo(offset);
-        truncations++;
+        cut(offset);
         durableEnd = Math.min(durableEnd, raftLog.endOffset());
+        if (voterHistory.lastChangeOffset() >= offset) {
+            voterHistory.truncateTo(offset);
+            votersChanged();
+        }
     }
 
-    /** Restarts the log empty at {@code offset} (a snapshot from the leader was loaded up to there). */
-    void restartLogAt(long offset) {
+    /**
+     * Restarts the log empty at {@code offset} (a snapshot from the leader was loaded up to there); the snapshot's
+     * voter set ({@code snapshotVoters}, null for a static quorum) is the one in force.
+     */
+    void restartLogAt(long offset, VoterSet snapshotVoters) {
         raftLog.truncateFullyAndStartAt(offset);
-        truncations++;
+        cut(offset);
         durableEnd = offset;
+        if (snapshotVoters != null || voterHistory.dynamic()) {
+            voterHistory.resetTo(offset, snapshotVoters);
+            votersChanged();
+        }
+    }
+
+    // ---------------------------------------------------------------- the voters (executor)
+
+    @Override
+    public VoterSet voters() {
+        return voters;
+    }
+
+    @Override
+    public short kraftVersion() {
+        return kraftVersion;
+    }
+
+    /** Whether this replica (its id and directory id) is a voter of the newest set. */
+    boolean isVoter() {
+        return voters.contains(config.key());
+    }
+
+    /**
+     * Whether this replica may hold elections: a voter of the newest set, or a voter of the set before it while the
+     * newest (which removed it) is not known to be committed. A leader that removed itself and restarted before the
+     * removal was committed may be the only replica with the longest log; it then stands, counts the votes of the
+     * new set only (never its own), commits the removal and resigns (KIP-853 lets a removed leader lead until then).
+     */
+    boolean mayStandForElection() {
+        if (isVoter()) {
+            return true;
+        }
+        long last = voterHistory.lastChangeOffset();
+        return last >= highWatermark && voterHistory.at(last - 1).contains(config.key());
+    }
+
+    /**
+     * Notes the VotersRecords among {@code appended} (the batches just written to the log, read from a duplicate
+     * taken before the write). Returns true when the voter set changed.
+     */
+    boolean noteVoters(ByteBuf appended) {
+        if (voterHistory.scan(appended, alloc)) {
+            votersChanged();
+            return true;
+        }
+        return false;
+    }
+
+    /** The newest voter set changed: the getters, the channel and the leader's progress follow. */
+    private void votersChanged() {
+        VoterSet before = voters;
+        voters = voterHistory.current();
+        kraftVersion = voterHistory.kraftVersion();
+        if (before.equals(voters)) {
+            return;
+        }
+        log.info("{}Voters {} -> {}", prefix, before, voters);
+        tellChannelEndpoints();
+        if (state instanceof LeaderState l && !isStopped()) {
+            l.updateVoters(voters);
+            elections.beginQuorumEpoch(l);
+            updateLeaderHighWatermark(l);
+        }
+    }
+
+    private void tellChannelEndpoints() {
+        for (VoterSet.Voter v : voters.voters()) {
+            if (v.id() != nodeId && !v.endpoints().isEmpty()) {
+                channel.endpoints(v.id(), v.endpoints());
+            }
+        }
+    }
+
+    /** The leader's endpoints an answer names (Fetch's NodeEndpoints): the channel learns where it listens. */
+    void learnEndpoints(FetchResponse resp) {
+        for (FetchResponse.NodeEndpoint e : resp.nodeEndpoints()) {
+            if (e.nodeId() != nodeId) {
+                channel.endpoints(e.nodeId(), List.of(new VoterSet.Endpoint("", e.host(), e.port())));
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> addVoter(String clusterId, VoterSet.Voter voter) {
+        return changeVoters(clusterId, "add voter " + voter.key(), (l, current) -> {
+            if (current.voter(voter.id()) != null) {
+                throw new SamsaException(ErrorCode.DUPLICATE_VOTER, "Node " + voter.id() + " is a voter already ("
+                    + current.voter(voter.id()).key() + ")");
+            }
+            if (!voter.key().hasDirectory() || voter.endpoints().isEmpty()) {
+                throw new SamsaException(ErrorCode.INVALID_REQUEST, "A new voter needs a directory id and endpoints");
+            }
+            LeaderState.Progress p = l.observer(voter.key());
+            if (p == null || now() - p.lastFetchMs > config.fetchTimeoutMs() || p.endOffset < highWatermark) {
+                throw new SamsaException(ErrorCode.REQUEST_TIMED_OUT, "Replica " + voter.key() + " is not caught"
+                    + " up: it must fetch as an observer up to the high watermark " + highWatermark + " first");
+            }
+            return current.with(voter);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> removeVoter(String clusterId, ReplicaKey voter) {
+        return changeVoters(clusterId, "remove voter " + voter, (l, current) -> {
+            if (!current.contains(voter)) {
+                throw new SamsaException(ErrorCode.VOTER_NOT_FOUND, "Replica " + voter + " is not a voter of "
+                    + current);
+            }
+            if (current.size() == 1) {
+                throw new SamsaException(ErrorCode.INVALID_REQUEST, "Cannot remove the last voter");
+            }
+            return current.without(voter);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> updateVoter(String clusterId, VoterSet.Voter voter) {
+        return changeVoters(clusterId, "update voter " + voter.key(), (l, current) -> {
+            if (!current.contains(voter.key())) {
+                throw new SamsaException(ErrorCode.VOTER_NOT_FOUND, "Replica " + voter.key() + " is not a voter of "
+                    + current);
+            }
+            VoterSet.Voter old = current.voter(voter.id());
+            VoterSet.Voter updated = new VoterSet.Voter(old.key(), voter.endpoints(), voter.minKraftVersion(),
+                voter.maxKraftVersion());
+            return updated.equals(old) ? null : current.replacing(updated);
+        });
+    }
+
+    /** Computes a voter change from the leader's state and the current set; null for nothing to change. */
+    @FunctionalInterface
+    private interface VoterChange {
+        VoterSet next(LeaderState l, VoterSet current);
+    }
+
+    /**
+     * One voter change at a time, on the leader, in a dynamic quorum, once the leader has committed in its epoch
+     * (so that no change of an earlier epoch is pending unseen): appends the new set as a VotersRecord, which is in
+     * force at once; completes when it is committed.
+     */
+    private CompletableFuture<Void> changeVoters(String clusterId, String what, VoterChange change) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                checkClusterId(clusterId);
+                if (!(state instanceof LeaderState l) || isStopped()) {
+                    throw new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Node " + nodeId + " does not lead"
+                        + " the quorum (leader " + leader.leaderId() + ", epoch " + leader.epoch() + ")");
+                }
+                if (!voterHistory.dynamic()) {
+                    throw new SamsaException(ErrorCode.UNSUPPORTED_VERSION, "The quorum has static voters"
+                        + " (kraft.version 0): its voters cannot change");
+                }
+                if (highWatermark <= l.epochStartOffset()) {
+                    throw new SamsaException(ErrorCode.REQUEST_TIMED_OUT, "The leader has not committed in epoch "
+                        + l.epoch() + " yet; retry");
+                }
+                if (pendingChange != null || voterHistory.lastChangeOffset() >= highWatermark) {
+                    throw new SamsaException(ErrorCode.REQUEST_TIMED_OUT, "Another voter change is not committed"
+                        + " yet; retry");
+                }
+                VoterSet next = change.next(l, voterHistory.current());
+                if (next == null) {
+                    done.complete(null);
+                    return;
+                }
+                long now = now();
+                long offset = appends.appendControl(base -> BatchCodec.encodeControl(alloc, base, l.epoch(), now,
+                    ControlRecordType.KRAFT_VOTERS, next.toRecord()));
+                if (offset < 0) {
+                    throw new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Node " + nodeId + " takes no appends");
+                }
+                log.info("{}Voter change at offset {}: {} ({} -> {})", prefix, offset, what, voterHistory.current(),
+                    next);
+                pendingChange = new PendingChange(offset, done);
+            } catch (SamsaException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    private void failPendingChange(SamsaException e) {
+        if (pendingChange != null) {
+            pendingChange.done().completeExceptionally(e);
+            pendingChange = null;
+        }
+    }
+
+    /** Refuses a request naming another cluster (a null id is not checked, as Kafka does for older senders). */
+    void checkClusterId(String clusterId) {
+        if (clusterId != null && config.clusterId() != null && !clusterId.equals(config.clusterId())) {
+            throw new SamsaException(ErrorCode.INCONSISTENT_CLUSTER_ID, "Cluster id " + clusterId + " is not this"
+                + " quorum's " + config.clusterId());
+        }
     }
 
     SnapshotId snapshotAt(long endOffset, int epoch) {
@@ -466,7 +741,7 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         appends.lead(l.epoch(), raftLog.endOffset());
         LeaderChangeMessage change = new LeaderChangeMessage().setVersion((short) 0).setLeaderId(nodeId);
         List<LeaderChangeMessage.Voter> voters = new ArrayList<>();
-        for (int v : new TreeSet<>(config.voters())) {
+        for (int v : this.voters.ids()) {
             voters.add(new LeaderChangeMessage.Voter().setVoterId(v));
         }
         List<LeaderChangeMessage.Voter> granting = new ArrayList<>();
@@ -477,6 +752,16 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         long now = now();
         appends.appendControl(base -> BatchCodec.encodeControl(alloc, base, l.epoch(), now,
             ControlRecordType.LEADER_CHANGE, change));
+        if (voterHistory.dynamic() && voterHistory.lastChangeOffset() < 0) {
+            // The voters come from the bootstrap checkpoint only: put them in the log, where replicas that join
+            // later (formatted without them) find them.
+            VoterSet set = voterHistory.current();
+            appends.appendControl(base -> BatchCodec.encodeControl(alloc, base, l.epoch(), now,
+                ControlRecordType.KRAFT_VERSION, new KRaftVersionRecord().setVersion((short) 0)
+                    .setKRaftVersion((short) 1)));
+            appends.appendControl(base -> BatchCodec.encodeControl(alloc, base, l.epoch(), now,
+                ControlRecordType.KRAFT_VOTERS, set.toRecord()));
+        }
         elections.beginQuorumEpoch(l);
         leaderTick(l);
     }
@@ -509,6 +794,7 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
                         continue;
                     }
                     // A control batch has its offset and epoch already; the log takes it only as replicated.
+                    ByteBuf control = p.batch() == null ? p.bytes().duplicate() : null;
                     RaftLog.Appended a = p.batch() == null ? raftLog.appendAsFollower(p.bytes())
                         : raftLog.appendAsLeader(p.bytes(), p.epoch());
                     if (a.firstOffset() != p.baseOffset()) {
@@ -517,6 +803,9 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
                     }
                     leaderBatches.put(p.baseOffset(), new CommitListeners.Entry<>(p.baseOffset(), p.lastOffset(),
                         p.batch()));
+                    if (control != null) {
+                        noteVoters(control);
+                    }
                     long end = a.lastOffset() + 1;
                     long gen = truncations;
                     a.durable().whenComplete((v, e) -> executor.execute(() -> leaderDurable(end, gen, e)));
@@ -553,12 +842,21 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
             advanceHighWatermark(hw);
             leaderFetches.wake();
         }
+        if (state == l && !isVoter() && highWatermark > voterHistory.lastChangeOffset()) {
+            // KIP-853: a leader that removed itself leads until the removal is committed, then resigns.
+            log.info("{}This replica is no longer a voter ({}): resigning epoch {}", prefix, voters, l.epoch());
+            transition(new ResignedState(l.epoch(), nodeId, l.successorsByProgress()));
+        }
     }
 
     /** The commit index moves forward (never back); listeners hear of what it passed. */
     void advanceHighWatermark(long hw) {
         if (hw > highWatermark) {
             highWatermark = hw;
+            if (pendingChange != null && hw > pendingChange.offset()) {
+                pendingChange.done().complete(null);
+                pendingChange = null;
+            }
             deliver();
         }
     }
@@ -583,7 +881,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     @Override
     public Snapshot<T> snapshot() {
         SnapshotId id = latestSnapshot;
-        if (id == null) {
+        if (id == null || id.endOffset() == 0) {
+            // None, or the bootstrap checkpoint of a dynamic quorum: voters only, nothing for the listeners.
             return null;
         }
         if (decodedSnapshot == null || !decodedSnapshot.id().equals(id)) {
@@ -654,7 +953,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
             throw new IllegalArgumentException("Snapshot " + id.fileName() + " names epoch " + id.epoch()
                 + ", but offset " + (id.endOffset() - 1) + " is of epoch " + raftLog.epochForOffset(id.endOffset() - 1));
         }
-        ByteBuf bytes = SnapshotCodec.encode(alloc, snapshot, serde, now());
+        ByteBuf bytes = SnapshotCodec.encode(alloc, snapshot, serde, now(),
+            voterHistory.dynamic() ? voterHistory.at(id.endOffset() - 1) : null);
         try {
             raftLog.writeSnapshot(id, bytes);
         } finally {
@@ -685,12 +985,14 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
 
     // ---------------------------------------------------------------- requests (channel threads -> executor)
 
-    private CompletableFuture<Message> onRequest(int fromId, Message request, short version) {
+    CompletableFuture<Message> onRequest(int fromId, Message request, short version) {
         CompletableFuture<Message> answer = new CompletableFuture<>();
         executor.execute(() -> {
             try {
                 if (isStopped() || state == null) {
                     answer.complete(Responses.error(request, ErrorCode.BROKER_NOT_AVAILABLE));
+                } else if (isOtherCluster(RaftMessages.clusterId(request))) {
+                    answer.complete(Responses.error(request, ErrorCode.INCONSISTENT_CLUSTER_ID));
                 } else if (request instanceof VoteRequest r) {
                     answer.complete(elections.handleVote(r));
                 } else if (request instanceof BeginQuorumEpochRequest r) {
@@ -701,6 +1003,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
                     leaderFetches.handleFetch(r, version, answer);
                 } else if (request instanceof FetchSnapshotRequest r) {
                     answer.complete(leaderFetches.handleFetchSnapshot(r));
+                } else if (request instanceof UpdateRaftVoterRequest r) {
+                    handleUpdateRaftVoter(r, answer);
                 } else {
                     answer.completeExceptionally(new SamsaException(ErrorCode.INVALID_REQUEST, "Node " + nodeId
                         + " does not answer " + request.getClass().getSimpleName()));
@@ -712,12 +1016,96 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
                 answer.complete(Responses.error(request, ErrorCode.UNKNOWN_SERVER_ERROR));
             }
         });
-        return answer;
+        if (config.endpoints().isEmpty()) {
+            return answer;
+        }
+        return answer.thenApply(this::withOwnEndpoint);
+    }
+
+    /** UpdateRaftVoter from a voter (KIP-853): the leader records its endpoints; answered once committed. */
+    private void handleUpdateRaftVoter(UpdateRaftVoterRequest req, CompletableFuture<Message> answer) {
+        int epoch = state.epoch();
+        ErrorCode error = req.currentLeaderEpoch() < epoch ? ErrorCode.FENCED_LEADER_EPOCH
+            : req.currentLeaderEpoch() > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : null;
+        if (error != null) {
+            answer.complete(updateRaftVoterResponse(error));
+            return;
+        }
+        updateVoter(req.clusterId(), RaftMessages.voter(req)).whenComplete((v, e) -> executor.execute(() -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+            answer.complete(updateRaftVoterResponse(cause == null ? ErrorCode.NONE
+                : cause instanceof SamsaException s ? s.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR));
+        }));
+    }
+
+    private UpdateRaftVoterResponse updateRaftVoterResponse(ErrorCode error) {
+        LeaderAndEpoch l = leader;
+        UpdateRaftVoterResponse.CurrentLeader current = new UpdateRaftVoterResponse.CurrentLeader()
+            .setLeaderId(l.leaderId()).setLeaderEpoch(l.epoch());
+        if (l.isLeader(nodeId) && !config.endpoints().isEmpty()) {
+            current.setHost(config.endpoints().get(0).host()).setPort(config.endpoints().get(0).port());
+        }
+        return new UpdateRaftVoterResponse().setErrorCode(error.code()).setCurrentLeader(current);
+    }
+
+    /**
+     * A follower that is a voter and finds other endpoints (or another kraft.version range) for itself in the voter
+     * set than its own sends UpdateRaftVoter to the leader: once while it follows that leader, again after a
+     * backoff when it fails (KIP-853).
+     */
+    void updateOwnEndpoints(FollowerState f) {
+        if (f.updatingVoter || kraftVersion == 0 || config.endpoints().isEmpty()) {
+            return;
+        }
+        VoterSet.Voter known = voters.voter(nodeId);
+        if (known == null || !known.key().matches(config.key()) || (known.endpoints().equals(config.endpoints())
+                && known.maxKraftVersion() >= 1)) {
+            return;
+        }
+        f.updatingVoter = true;
+        VoterSet.Voter self = VoterSet.Voter.of(known.key(), config.endpoints());
+        send(f.leaderId(), RaftMessages.updateRaftVoterRequest(f.epoch(), self),
+            RaftMessages.UPDATE_RAFT_VOTER_VERSION, UpdateRaftVoterResponse.class, (resp, err) -> {
+                if (state != f) {
+                    return;
+                }
+                if (err != null || resp.errorCode() != ErrorCode.NONE.code()) {
+                    later(config.retryBackoffMs() * 10, f, () -> f.updatingVoter = false);
+                }
+            });
+    }
+
+    private boolean isOtherCluster(String clusterId) {
+        return clusterId != null && config.clusterId() != null && !clusterId.equals(config.clusterId());
+    }
+
+    /** A fetch answer of this leader names where it listens (KIP-853's NodeEndpoints), for observers that ask. */
+    private Message withOwnEndpoint(Message response) {
+        if (response instanceof FetchResponse f && !f.responses().isEmpty()
+                && !f.responses().get(0).partitions().isEmpty()
+                && f.responses().get(0).partitions().get(0).currentLeader().leaderId() == nodeId) {
+            VoterSet.Endpoint e = config.endpoints().get(0);
+            f.setNodeEndpoints(List.of(new FetchResponse.NodeEndpoint().setNodeId(nodeId).setHost(e.host())
+                .setPort(e.port())));
+        }
+        return response;
     }
 
     /** Sends {@code request} to {@code to}; {@code handler} gets the answer (or the failure) on the executor. */
     <R extends Message> void send(int to, Message request, short version, Class<R> type, ResponseHandler<R> handler) {
-        channel.send(to, request, version).whenComplete((response, error) -> executor.execute(() -> {
+        sendVia(channel.send(to, RaftMessages.stamp(request, config), version), to, type, handler);
+    }
+
+    /** Sends {@code request} to a bootstrap server ({@code host:port}); like {@link #send}. */
+    <R extends Message> void sendToBootstrap(String server, Message request, short version, Class<R> type,
+                                             ResponseHandler<R> handler) {
+        sendVia(channel.sendToBootstrap(server, RaftMessages.stamp(request, config), version), server, type, handler);
+    }
+
+    private <R extends Message> void sendVia(CompletableFuture<Message> sent, Object to, Class<R> type,
+                                             ResponseHandler<R> handler) {
+        sent.whenComplete((response, error) -> executor.execute(() -> {
             if (isStopped()) {
                 return;
             }
@@ -738,6 +1126,25 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         void handle(R response, Throwable error);
     }
 
+    /** See {@link RaftClient#formatVoters}. */
+    static void formatVoters(RaftLog log, VoterSet voters) throws IOException {
+        if (voters.isEmpty()) {
+            throw new IllegalArgumentException("A quorum needs at least one voter");
+        }
+        if (log.endOffset() != 0 || !log.snapshots().isEmpty()) {
+            throw new IllegalStateException("Only an empty log can be formatted; this one ends at " + log.endOffset()
+                + " and has snapshots " + log.snapshots());
+        }
+        SnapshotId id = new SnapshotId(0, 0);
+        ByteBuf bytes = SnapshotCodec.encode(UnpooledByteBufAllocator.DEFAULT, new Snapshot<Object>(id, 0L, List.of()),
+            null, 0L, voters);
+        try {
+            log.writeSnapshot(id, bytes);
+        } finally {
+            bytes.release();
+        }
+    }
+
     // ---------------------------------------------------------------- failure
 
     /** A failed write or force: the replica stops for good. */
@@ -752,6 +1159,7 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         }
         appends.fail(cause);
         log.error("{}The log failed; the replica stops", prefix, cause);
+        failPendingChange(new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "The log failed", cause));
         cancelTimer();
         leaderFetches.leadershipEnded();
         leader = new LeaderAndEpoch(LeaderAndEpoch.NO_LEADER, state == null ? 0 : state.epoch());

@@ -9,6 +9,8 @@ import io.samsa.wire.message.FetchRequest;
 import io.samsa.wire.message.FetchResponse;
 import io.samsa.wire.message.FetchSnapshotRequest;
 import io.samsa.wire.message.FetchSnapshotResponse;
+import io.samsa.wire.message.UpdateRaftVoterRequest;
+import io.samsa.wire.message.UpdateRaftVoterResponse;
 import io.samsa.wire.message.VoteRequest;
 import io.samsa.wire.message.VoteResponse;
 import io.samsa.wire.protocol.Message;
@@ -33,6 +35,9 @@ final class Responses {
         }
         if (request instanceof FetchSnapshotRequest) {
             return new FetchSnapshotResponse().setErrorCode(error.code());
+        }
+        if (request instanceof UpdateRaftVoterRequest) {
+            return new UpdateRaftVoterResponse().setErrorCode(error.code());
         }
         throw new IllegalArgumentException("Not a request of the quorum: " + request.getClass().getName());
     }

@@ -124,6 +124,11 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
     }
 
     @Override
+    public VoterSet voters() {
+        return VoterSet.ofIds(java.util.Set.of(nodeId));
+    }
+
+    @Override
     public CompletableFuture<QuorumInfo> describeQuorum() {
         long end = highWatermark;
         long now = clock.milliseconds();

@@ -20,9 +20,15 @@ final class Snapshots {
     /** The snapshot {@code id} decoded, or null (with a warning) when its file is torn or corrupt. */
     static <T> Snapshot<T> read(RaftLog raftLog, SnapshotId id, RecordSerde<T> serde, ByteBufAllocator alloc,
                                 String prefix) throws IOException {
+        return read(raftLog, id, serde, alloc, prefix, v -> { });
+    }
+
+    /** {@link #read}, handing the snapshot's voter set (a dynamic quorum's) to {@code voters}. */
+    static <T> Snapshot<T> read(RaftLog raftLog, SnapshotId id, RecordSerde<T> serde, ByteBufAllocator alloc,
+                                String prefix, java.util.function.Consumer<VoterSet> voters) throws IOException {
         ByteBuf file = raftLog.readSnapshot(id);
         try {
-            return SnapshotCodec.decode(id, file, serde, alloc);
+            return SnapshotCodec.decode(id, file, serde, alloc, voters);
         } catch (DecodeException e) {
             log.warn("{}Skipping unreadable snapshot {}: {}", prefix, id.fileName(), e.getMessage());
             return null;

@@ -64,6 +64,10 @@ class RaftSimulationTest {
         long messages;
         long dropped;
         long calmPhases;
+        long dynamicRuns;
+        long votersAdded;
+        long votersRemoved;
+        long wipes;
         /** The longest time from the end of a storm to a leader followed by every live replica. */
         long maxElectionMs;
         /** The longest time from the end of a storm to a new batch applied on every live replica. */
@@ -75,7 +79,9 @@ class RaftSimulationTest {
                 + " crashes (" + diskCrashes + " at a disk operation), " + snapshotsLoaded
                 + " snapshots fetched by followers, " + truncations + " truncations, " + messages + " messages ("
                 + dropped + " dropped), " + calmPhases + " liveness checks (a leader within " + maxElectionMs
-                + " ms at most, a batch committed everywhere within " + maxCommitMs + " ms)";
+                + " ms at most, a batch committed everywhere within " + maxCommitMs + " ms); " + dynamicRuns
+                + " runs with dynamic voters: " + votersAdded + " voters added, " + votersRemoved + " removed, "
+                + wipes + " disks wiped";
         }
     }
 
@@ -92,6 +98,15 @@ class RaftSimulationTest {
         final Map<Integer, Integer> leaders = new HashMap<>();
         final long electionTimeoutMs;
         final long fetchTimeoutMs;
+        /** Voters change (KIP-853): formatted with the first voters, spares join through bootstrap servers. */
+        final boolean dynamic;
+        /**
+         * What each replica (id and directory id) had on disk when last seen: a wiped disk's old key keeps what it had
+         * (a leader may have counted it before the disk was lost); its new key starts from nothing.
+         */
+        final Map<ReplicaKey, Long> durableByKey = new TreeMap<>();
+        /** The largest high watermark any replica had: everything below it is committed. */
+        long committedEnd;
         int appended;
 
         Run(long seed, Stats stats) {
@@ -101,8 +116,9 @@ class RaftSimulationTest {
             long maxDelay = pick(2, 10, 50);
             this.network = new SimNetwork<>(scheduler, new SimNetwork.Config(1, maxDelay,
                 pick(0, 1, 5) / 100.0, pick(0, 1, 3) / 100.0, random.nextBoolean()));
-            int voterCount = random.nextBoolean() ? 3 : 5;
-            int observers = random.nextInt(3);
+            this.dynamic = random.nextBoolean();
+            int voterCount = dynamic ? 3 : random.nextBoolean() ? 3 : 5;
+            int observers = dynamic ? 2 : random.nextInt(3);
             for (int i = 1; i <= voterCount; i++) {
                 voters.add(i);
             }
@@ -113,14 +129,40 @@ class RaftSimulationTest {
             int segment = pick(512, 2048, 65536);
             RaftLogConfig logConfig = new RaftLogConfig(segment, segment, 1 + random.nextInt(2), pick(20, 100));
             boolean strict = random.nextInt(4) == 0;
+            List<String> bootstrap = new ArrayList<>();
+            List<VoterSet.Voter> first = new ArrayList<>();
             for (int id = 1; id <= voterCount + observers; id++) {
-                RaftConfig config = RaftConfig.of(id, voters).withTimeouts(electionTimeoutMs, electionTimeoutMs,
-                    fetchTimeoutMs, fetchMaxWait, pick(5, 20)).withMaxFetchBytes(pick(300, 4096, 1 << 20))
-                    .withMaxBatchBytes(segment);
+                bootstrap.add(SimRaftChannel.address(id));
+            }
+            for (int id = 1; id <= voterCount + observers; id++) {
+                RaftConfig config = RaftConfig.of(id, dynamic ? Set.of() : voters).withTimeouts(electionTimeoutMs,
+                    electionTimeoutMs, fetchTimeoutMs, fetchMaxWait, pick(5, 20))
+                    .withMaxFetchBytes(pick(300, 4096, 1 << 20)).withMaxBatchBytes(segment);
+                if (dynamic) {
+                    config = config.withDynamic(newDirectoryId(), endpoints(id), bootstrap);
+                    if (id <= voterCount) {
+                        first.add(VoterSet.Voter.of(config.key(), endpoints(id)));
+                    }
+                }
                 nodes.put(id, new SimRaftNode(id, config, scheduler, network, model, logConfig, requestTimeout,
                     strict));
             }
+            if (dynamic) {
+                for (int id : voters) {
+                    nodes.get(id).formatWith = VoterSet.of(first);
+                }
+                stats.dynamicRuns++;
+            }
             scheduler.addInvariant(this::invariants);
+        }
+
+        private java.util.UUID newDirectoryId() {
+            return new java.util.UUID(random.nextLong(), random.nextLong());
+        }
+
+        private static List<VoterSet.Endpoint> endpoints(int id) {
+            String a = SimRaftChannel.address(id);
+            return List.of(new VoterSet.Endpoint("CONTROLLER", a.substring(0, a.indexOf(':')), 9093));
         }
 
         private int pick(int... options) {
@@ -149,10 +191,20 @@ class RaftSimulationTest {
 
         private void invariants() {
             for (SimRaftNode n : nodes.values()) {
+                if (n.up && n.raft != null) {
+                    n.durable = n.raft.durableEnd();
+                    durableByKey.put(n.key(), n.durable);
+                    committedEnd = Math.max(committedEnd, n.raft.highWatermark());
+                }
+            }
+            for (SimRaftNode n : nodes.values()) {
                 if (!n.up || n.raft == null) {
                     continue;
                 }
                 long hw = n.raft.highWatermark();
+                if (n.raft.state() instanceof LeaderState leaderState) {
+                    checkVoterChanges(n, leaderState, hw);
+                }
                 if (hw < n.lastHighWatermark) {
                     throw new AssertionError("Node " + n.id + "'s high watermark went back from " + n.lastHighWatermark
                         + " to " + hw);
@@ -168,10 +220,52 @@ class RaftSimulationTest {
                         throw new AssertionError("Two leaders in epoch " + l.epoch() + ": " + before + " and "
                             + n.id);
                     }
-                    if (!n.isVoter()) {
+                    // A leader that removed itself leads on as a non-voter until the removal is committed; one that
+                    // restarted before it was may even be elected again, as a voter of the set before (see
+                    // RaftReplica.mayStandForElection).
+                    if (before == null ? !n.raft.mayStandForElection() : !dynamic && !n.isVoter()) {
                         throw new AssertionError("Observer " + n.id + " leads epoch " + l.epoch());
                     }
                 }
+            }
+        }
+
+        /**
+         * KIP-853 on the leader: at most one voter change in flight (not committed), and the high watermark is on
+         * disk on a majority of the current voters, each as the replica with that id and directory id had it (a
+         * removed voter, or a wiped disk's new replica, never counts towards a commit). Checked when the leader's high
+         * watermark moves.
+         */
+        private void checkVoterChanges(SimRaftNode n, LeaderState l, long hw) {
+            // Committed is what any replica's high watermark ever passed (a restarted leader learns it again).
+            int inFlight = n.raft.voterHistory.changesFrom(committedEnd);
+            if (inFlight > 1) {
+                throw new AssertionError("Leader " + n.id + " has " + inFlight + " voter changes in flight above the"
+                    + " committed offset " + committedEnd + ": " + n.raft.voterHistory);
+            }
+            if (hw <= n.lastHighWatermark || hw <= l.epochStartOffset()) {
+                return;
+            }
+            VoterSet set = l.voterSet();
+            int holding = 0;
+            for (VoterSet.Voter v : set.voters()) {
+                if (durableByKey.getOrDefault(v.key(), -1L) >= hw) {
+                    holding++;
+                }
+            }
+            if (holding < set.majority()) {
+                StringBuilder sb = new StringBuilder();
+                for (VoterSet.Voter v : set.voters()) {
+                    SimRaftNode holder = nodes.get(v.id());
+                    sb.append("\n  voter ").append(v.key()).append(": node key ").append(holder.key())
+                        .append(holder.up ? " up" : " down").append(", on disk up to ")
+                        .append(durableByKey.get(v.key()))
+                        .append(holder.raft == null ? "" : ", log end " + holder.raft.raftLog.endOffset() + ", "
+                            + holder.raft.state());
+                }
+                throw new AssertionError("Leader " + n.id + " moved its high watermark to " + hw + " but only "
+                    + holding + " of its voters " + set + " have it on disk (the leader's view: "
+                    + l.describe(hw) + ")" + sb);
             }
         }
 
@@ -226,6 +320,12 @@ class RaftSimulationTest {
                     snapshot();
                 } else if (r < 57) {
                     stopSomeNode();
+                } else if (dynamic && r < 61) {
+                    addVoter();
+                } else if (dynamic && r < 64) {
+                    removeVoter();
+                } else if (dynamic && r < 65) {
+                    wipeVoter();
                 }
                 scheduler.runFor(random.nextInt((int) electionTimeoutMs));
             }
@@ -269,6 +369,117 @@ class RaftSimulationTest {
                 n.crash();
                 stats.crashes++;
             }
+        }
+
+        private SimRaftNode leader() {
+            for (SimRaftNode n : nodes.values()) {
+                if (n.isLeader()) {
+                    return n;
+                }
+            }
+            return null;
+        }
+
+        /** AddRaftVoter at the leader for a replica that is not a voter (it may not be caught up: then refused). */
+        private void addVoter() {
+            SimRaftNode leader = leader();
+            if (leader == null) {
+                return;
+            }
+            VoterSet current = leader.raft.voters();
+            List<SimRaftNode> candidates = new ArrayList<>();
+            for (SimRaftNode n : nodes.values()) {
+                if (current.voter(n.id) == null) {
+                    candidates.add(n);
+                }
+            }
+            if (candidates.isEmpty()) {
+                return;
+            }
+            SimRaftNode n = candidates.get(random.nextInt(candidates.size()));
+            leader.raft.addVoter(null, VoterSet.Voter.of(n.key(), endpoints(n.id))).whenComplete((v, e) -> {
+                if (e == null) {
+                    stats.votersAdded++;
+                }
+            });
+        }
+
+        /** RemoveRaftVoter at the leader: a voter whose disk was wiped if there is one, else any (the leader too). */
+        private void removeVoter() {
+            SimRaftNode leader = leader();
+            if (leader == null) {
+                return;
+            }
+            List<ReplicaKey> keys = new ArrayList<>();
+            List<ReplicaKey> dead = new ArrayList<>();
+            for (VoterSet.Voter v : leader.raft.voters().voters()) {
+                keys.add(v.key());
+                if (!v.key().matches(nodes.get(v.id()).key())) {
+                    dead.add(v.key());
+                }
+            }
+            if (keys.size() < 2 || (dead.isEmpty() && deadKeys() > 0)) {
+                return;
+            }
+            // While a wiped disk's key is a voter, only such keys go (as an operator would do it): removing a live
+            // voter first could leave the dead key a voter that a majority needs.
+            List<ReplicaKey> from = !dead.isEmpty() ? dead : keys;
+            ReplicaKey key = from.get(random.nextInt(from.size()));
+            leader.raft.removeVoter(null, key).whenComplete((v, e) -> {
+                if (e == null) {
+                    stats.votersRemoved++;
+                }
+            });
+        }
+
+        /**
+         * A voter's disk is lost: it comes back empty with a new directory id, as a new replica (an observer until
+         * it is added again; its old key stays a voter, down for good, until removed). Only while every voter set a
+         * replica knows has three voters or more and no other lost one, so that a majority can still be up.
+         */
+        private void wipeVoter() {
+            SimRaftNode leader = leader();
+            if (leader == null || deadKeys() > 0) {
+                return;
+            }
+            for (SimRaftNode n : nodes.values()) {
+                if (n.raft != null && n.raft.voters().size() < 3) {
+                    return;
+                }
+            }
+            List<Integer> ids = new ArrayList<>(leader.raft.voters().ids());
+            SimRaftNode n = nodes.get(ids.get(random.nextInt(ids.size())));
+            n.wipe(newDirectoryId());
+            stats.wipes++;
+            stats.crashes++;
+        }
+
+        /** Voter keys (in any set a replica knows) whose node has lost its disk since. */
+        private int deadKeys() {
+            Set<ReplicaKey> dead = new TreeSet<>();
+            for (VoterSet set : knownVoterSets()) {
+                for (VoterSet.Voter v : set.voters()) {
+                    if (!v.key().matches(nodes.get(v.id()).key())) {
+                        dead.add(v.key());
+                    }
+                }
+            }
+            return dead.size();
+        }
+
+        /** The voter sets the replicas know (in their logs, committed or not). */
+        private List<VoterSet> knownVoterSets() {
+            List<VoterSet> out = new ArrayList<>();
+            if (!dynamic) {
+                out.add(VoterSet.ofIds(voters));
+                return out;
+            }
+            for (SimRaftNode n : nodes.values()) {
+                if (n.raft != null && n.raft.kraftVersion() > 0 && !out.contains(n.raft.voters())) {
+                    out.add(n.raft.voters());
+                }
+            }
+            return out;
         }
 
         private void partition() {
@@ -330,9 +541,18 @@ class RaftSimulationTest {
         private void calm() throws Exception {
             stats.calmPhases++;
             network.heal();
-            List<Integer> down = new ArrayList<>(voters);
+            // A minority of every voter set a replica knows (a lost disk's old key counting as down) stays down.
+            List<VoterSet> sets = knownVoterSets();
+            int minSize = Integer.MAX_VALUE;
+            Set<Integer> ids = new TreeSet<>();
+            for (VoterSet set : sets) {
+                minSize = Math.min(minSize, set.size());
+                ids.addAll(set.ids());
+            }
+            int mayFail = sets.isEmpty() ? 0 : Math.max(0, (minSize - 1) / 2 - deadKeys());
+            List<Integer> down = new ArrayList<>(ids);
             java.util.Collections.shuffle(down, random);
-            down = down.subList(0, random.nextInt((voters.size() - 1) / 2 + 1));
+            down = down.subList(0, random.nextInt(mayFail + 1));
             for (SimRaftNode n : nodes.values()) {
                 n.disk.crashAtOperation(-1);
                 if (down.contains(n.id)) {
@@ -401,7 +621,8 @@ class RaftSimulationTest {
                 sb.append("\n  node ").append(n.id).append(n.isVoter() ? " voter" : " observer").append(n.up ? " up "
                     : " down ").append(n.raft).append(" log ").append(n.raft == null ? "-" : n.raft.raftLog
                     .startOffset() + ".." + n.raft.raftLog.endOffset()).append(" applied ")
-                    .append(n.machine == null ? -1 : n.machine.next);
+                    .append(n.machine == null ? -1 : n.machine.next).append(" key ").append(n.key())
+                    .append(n.raft == null ? "" : " voters " + n.raft.voterHistory);
             }
             return sb.toString();
         }

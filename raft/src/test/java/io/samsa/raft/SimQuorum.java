@@ -41,6 +41,53 @@ final class SimQuorum {
         }
     }
 
+    private SimQuorum(long seed) {
+        scheduler = new SimScheduler(Simulation.random(seed), 1_700_000_000_000L);
+        network = new SimNetwork<>(scheduler, SimNetwork.Config.RELIABLE);
+    }
+
+    /**
+     * A dynamic quorum (KIP-853): nodes {@code 1..nodes}, each with a directory id and endpoints and every node's
+     * address as bootstrap servers; nodes {@code 1..firstVoters} are formatted with themselves as the first voters,
+     * the others start unformatted, as observers that find the leader through the bootstrap servers.
+     */
+    static SimQuorum dynamic(long seed, int firstVoters, int nodes, RaftLogConfig logConfig, String clusterId)
+            throws Exception {
+        SimQuorum q = new SimQuorum(seed);
+        List<String> bootstrap = new java.util.ArrayList<>();
+        for (int id = 1; id <= nodes; id++) {
+            bootstrap.add(SimRaftChannel.address(id));
+        }
+        List<VoterSet.Voter> first = new java.util.ArrayList<>();
+        for (int id = 1; id <= nodes; id++) {
+            RaftConfig config = q.dynamicConfig(id, bootstrap, logConfig).withClusterId(clusterId);
+            if (id <= firstVoters) {
+                first.add(VoterSet.Voter.of(config.key(), config.endpoints()));
+            }
+            q.nodes.put(id, new SimRaftNode(id, config, q.scheduler, q.network, q.model, logConfig, 150, false));
+        }
+        for (int id = 1; id <= nodes; id++) {
+            SimRaftNode n = q.nodes.get(id);
+            if (id <= firstVoters) {
+                n.formatWith = VoterSet.of(first);
+            }
+            n.start();
+        }
+        return q;
+    }
+
+    /** A dynamic replica's config: directory id from the seed, its address as endpoint. */
+    RaftConfig dynamicConfig(int id, List<String> bootstrap, RaftLogConfig logConfig) {
+        String host = SimRaftChannel.address(id);
+        return RaftConfig.of(id, Set.of()).withTimeouts(ELECTION_TIMEOUT_MS, ELECTION_TIMEOUT_MS, FETCH_TIMEOUT_MS, 40,
+            10).withMaxBatchBytes(logConfig.maxBatchBytes()).withDynamic(directoryId(),
+            List.of(new VoterSet.Endpoint("CONTROLLER", host.substring(0, host.indexOf(':')), 9093)), bootstrap);
+    }
+
+    java.util.UUID directoryId() {
+        return new java.util.UUID(scheduler.random().nextLong(), scheduler.random().nextLong());
+    }
+
     SimRaftNode node(int id) {
         return nodes.get(id);
     }

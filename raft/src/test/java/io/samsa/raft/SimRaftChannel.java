@@ -19,9 +19,9 @@ import java.util.concurrent.TimeoutException;
  * its own (its network thread): it matches responses to requests by correlation id, fails a request after its
  * timeout, and drops a late or duplicated response. Thread-safe (its state is guarded by the channel's monitor).
  */
-final class SimRaftChannel implements RaftChannel {
+public final class SimRaftChannel implements RaftChannel {
     /** What travels on the simulated network. */
-    record Envelope(boolean request, long correlationId, short apiKey, short version, byte[] bytes) {
+    public record Envelope(boolean request, long correlationId, short apiKey, short version, byte[] bytes) {
     }
 
     private final int nodeId;
@@ -32,7 +32,7 @@ final class SimRaftChannel implements RaftChannel {
     private long nextCorrelationId;
     private volatile InboundHandler handler;
 
-    SimRaftChannel(int nodeId, SimNetwork<Envelope> network, SerialExecutor io, long requestTimeoutMs) {
+    public SimRaftChannel(int nodeId, SimNetwork<Envelope> network, SerialExecutor io, long requestTimeoutMs) {
         this.nodeId = nodeId;
         this.network = network;
         this.io = io;
@@ -60,6 +60,18 @@ final class SimRaftChannel implements RaftChannel {
             }
         }, requestTimeoutMs);
         return f;
+    }
+
+    /** The address of node {@code id} as bootstrap servers name it in the simulation. */
+    public static String address(int id) {
+        return "sim-" + id + ":9093";
+    }
+
+    /** A bootstrap server is a node's address ({@link #address}): the request goes to that node. */
+    @Override
+    public CompletableFuture<Message> sendToBootstrap(String server, Message request, short version) {
+        int id = Integer.parseInt(server.substring(4, server.indexOf(':')));
+        return send(id, request, version);
     }
 
     @Override

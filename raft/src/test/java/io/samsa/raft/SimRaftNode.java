@@ -23,13 +23,19 @@ final class SimRaftNode {
     static final Path DATA = Path.of("/sim/raft");
 
     final int id;
-    final RaftConfig config;
-    final SimDisk disk;
+    RaftConfig config;
+    SimDisk disk;
+    /** The voters a fresh disk is formatted with (a dynamic quorum's first voters), or null. */
+    VoterSet formatWith;
+    /** The log's end on disk as last seen (kept while the node is down; 0 after a wipe). */
+    long durable;
+    int wipes;
     private final SimScheduler scheduler;
     private final SimNetwork<SimRaftChannel.Envelope> network;
     private final CommitModel model;
     private final RaftLogConfig logConfig;
     private final long requestTimeoutMs;
+    private final boolean strictNames;
     int incarnation;
     boolean up;
     private final List<SimExecutor> threads = new ArrayList<>();
@@ -49,12 +55,38 @@ final class SimRaftNode {
         this.model = model;
         this.logConfig = logConfig;
         this.requestTimeoutMs = requestTimeoutMs;
-        this.disk = new SimDisk(scheduler.random(), scheduler.clock()).strictNames(strictNames);
-        disk.onCrash(this::died);
+        this.strictNames = strictNames;
+        this.disk = newDisk();
     }
 
+    private SimDisk newDisk() {
+        SimDisk d = new SimDisk(scheduler.random(), scheduler.clock()).strictNames(strictNames);
+        d.onCrash(this::died);
+        return d;
+    }
+
+    /** Whether the replica is a voter of the set it knows (the static config's before it opened). */
     boolean isVoter() {
-        return config.isVoter();
+        return raft != null ? raft.isVoter() : config.isVoter();
+    }
+
+    ReplicaKey key() {
+        return config.key();
+    }
+
+    /**
+     * The node's disk is lost: it crashes, and comes back (at its next {@link #start}) with an empty disk and a new
+     * directory id, unformatted: a new replica that finds the leader through its bootstrap servers.
+     */
+    void wipe(java.util.UUID newDirectory) {
+        crash();
+        disk = newDisk();
+        config = config.withDynamic(newDirectory, config.endpoints(), config.bootstrapServers());
+        formatWith = null;
+        durable = 0;
+        wipes++;
+        raft = null;
+        machine = null;
     }
 
     /** Opens the log and the replica: a new incarnation. A crash while opening leaves the node down. */
@@ -75,6 +107,9 @@ final class SimRaftNode {
         SimRaftChannel channel = new SimRaftChannel(id, network, io, requestTimeoutMs);
         try {
             RaftLog log = RaftLog.open(DATA, logConfig, scheduler.clock(), exec, disk, flusher, flusher);
+            if (formatWith != null && log.endOffset() == 0 && log.snapshots().isEmpty()) {
+                RaftClient.formatVoters(log, formatWith);
+            }
             raft = RaftReplica.open(config, log, StringSerde.INSTANCE, channel, exec, scheduler.clock(),
                 scheduler.random());
         } catch (SimulatedCrash c) {

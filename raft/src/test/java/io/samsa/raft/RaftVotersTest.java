@@ -1,0 +1,247 @@
+package io.samsa.raft;
+
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import io.samsa.wire.message.FetchRequest;
+import io.samsa.wire.message.FetchResponse;
+import io.samsa.wire.message.VoteRequest;
+import io.samsa.wire.message.VoteResponse;
+import io.samsa.wire.protocol.Message;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Dynamic voters (KIP-853) in scenarios, on a reliable simulated network: a formatted first voter, replicas that
+ * join through their bootstrap servers and are added one at a time, a leader that removes itself, a wiped disk
+ * re-added under a new directory id, the voter set in snapshots, Kafka's error codes, and the cluster id check.
+ * The randomized runs with voter changes are part of {@link RaftSimulationTest}.
+ */
+class RaftVotersTest {
+    private static final RaftLogConfig LOG = new RaftLogConfig(1 << 16, 1 << 16, 2, 20);
+
+    private static <T> T await(SimQuorum q, CompletableFuture<T> f) {
+        q.runUntil(f::isDone, 3_000, "the future");
+        return f.join();
+    }
+
+    private static ErrorCode errorOf(SimQuorum q, CompletableFuture<?> f) {
+        q.runUntil(f::isDone, 3_000, "the future");
+        CompletionException e = assertThrows(CompletionException.class, f::join);
+        return ((SamsaException) e.getCause()).errorCode();
+    }
+
+    private static VoterSet.Voter voterOf(SimRaftNode n) {
+        return VoterSet.Voter.of(n.key(), n.config.endpoints());
+    }
+
+    /** AddRaftVoter at whoever leads, again while the new voter is not caught up yet. */
+    private static void add(SimQuorum q, SimRaftNode n) {
+        for (int i = 0; i < 50; i++) {
+            SimRaftNode leader = q.awaitLeader(3_000);
+            CompletableFuture<Void> f = leader.raft.addVoter(null, voterOf(n));
+            q.runUntil(f::isDone, 3_000, "add voter " + n.id);
+            if (!f.isCompletedExceptionally()) {
+                return;
+            }
+            q.scheduler.runFor(50);
+        }
+        fail("Voter " + n.id + " was never added");
+    }
+
+    @Test
+    void aStandaloneVoterGrowsToThreeThroughBootstrapServers() throws Exception {
+        SimQuorum q = SimQuorum.dynamic(11, 1, 3, LOG, "cluster-a");
+        SimRaftNode first = q.awaitLeader(2_000);
+        assertEquals(1, first.id);
+        assertEquals(1, first.raft.kraftVersion());
+        // Every replica applies it: the unformatted ones found the leader through the bootstrap servers.
+        q.appendAndAwait(first, List.of("a"), 2_000);
+        assertFalse(q.node(2).raft.isVoter());
+        assertEquals(Set.of(1), q.node(2).raft.voters().ids());
+        add(q, q.node(2));
+        add(q, q.node(3));
+        SimRaftNode leader = q.awaitLeader(2_000);
+        q.appendAndAwait(leader, List.of("b"), 2_000);
+        for (SimRaftNode n : q.nodes.values()) {
+            assertEquals(Set.of(1, 2, 3), n.raft.voters().ids(), "node " + n.id);
+            assertTrue(n.raft.isVoter(), "node " + n.id);
+            assertEquals(n.key(), leader.raft.voters().voter(n.id).key());
+        }
+        CompletableFuture<QuorumInfo> described = leader.raft.describeQuorum();
+        QuorumInfo info = await(q, described);
+        assertEquals(List.of(1, 2, 3), info.voters().stream().map(QuorumInfo.ReplicaState::replicaId).toList());
+        for (QuorumInfo.ReplicaState r : info.voters()) {
+            assertEquals(q.node(r.replicaId()).key().directoryId(), r.directoryId());
+        }
+        assertEquals(List.of(), info.observers());
+        assertEquals(q.node(2).config.endpoints(), info.voterSet().voter(2).endpoints());
+        // Three voters survive the loss of the first one.
+        first.crash();
+        SimRaftNode next = q.awaitLeader(3_000);
+        assertNotEquals(1, next.id);
+        q.appendAndAwait(next, List.of("c"), 2_000);
+    }
+
+    @Test
+    void aLeaderThatRemovesItselfResignsOnceTheRemovalIsCommitted() throws Exception {
+        SimQuorum q = SimQuorum.dynamic(12, 3, 3, LOG, null);
+        SimRaftNode leader = q.awaitLeader(3_000);
+        q.appendAndAwait(leader, List.of("a"), 2_000);
+        await(q, leader.raft.removeVoter(null, leader.key()));
+        SimRaftNode next = q.awaitLeader(3_000);
+        assertNotEquals(leader.id, next.id);
+        assertEquals(2, next.raft.voters().size());
+        assertFalse(leader.raft.isVoter());
+        // The removed replica follows on as an observer.
+        q.appendAndAwait(next, List.of("b"), 2_000);
+        assertEquals(next.id, leader.raft.leaderAndEpoch().leaderId());
+        assertFalse(leader.raft.voters().ids().contains(leader.id));
+    }
+
+    @Test
+    void aWipedVoterComesBackAsANewVoterWithANewDirectoryId() throws Exception {
+        SimQuorum q = SimQuorum.dynamic(13, 3, 3, LOG, null);
+        SimRaftNode leader = q.awaitLeader(3_000);
+        q.appendAndAwait(leader, List.of("a"), 2_000);
+        SimRaftNode victim = q.nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        ReplicaKey old = victim.key();
+        victim.wipe(q.directoryId());
+        victim.start();
+        // It replicates from offset 0 as an observer: its old key is still the voter, and does not match it.
+        q.appendAndAwait(leader, List.of("b"), 2_000);
+        assertFalse(victim.raft.isVoter());
+        assertEquals(ErrorCode.DUPLICATE_VOTER, errorOf(q, leader.raft.addVoter(null, voterOf(victim))));
+        await(q, leader.raft.removeVoter(null, old));
+        add(q, victim);
+        SimRaftNode now = q.awaitLeader(2_000);
+        q.appendAndAwait(now, List.of("c"), 2_000);
+        assertTrue(victim.raft.isVoter());
+        assertEquals(victim.key(), now.raft.voters().voter(victim.id).key());
+        assertNotEquals(old, victim.key());
+    }
+
+    @Test
+    void voterChangesAreRefusedWithKafkasErrors() throws Exception {
+        SimQuorum s = new SimQuorum(14, 3, 0, LOG);
+        SimRaftNode staticLeader = s.awaitLeader(2_000);
+        VoterSet.Voter stranger = VoterSet.Voter.of(new ReplicaKey(9, new UUID(1, 2)),
+            List.of(new VoterSet.Endpoint("CONTROLLER", "sim-9", 9093)));
+        assertEquals(ErrorCode.UNSUPPORTED_VERSION, errorOf(s, staticLeader.raft.addVoter(null, stranger)));
+        assertEquals(0, staticLeader.raft.kraftVersion());
+        assertEquals(Set.of(1, 2, 3), staticLeader.raft.voters().ids());
+
+        SimQuorum q = SimQuorum.dynamic(15, 3, 4, LOG, "cluster-a");
+        SimRaftNode leader = q.awaitLeader(3_000);
+        q.appendAndAwait(leader, List.of("a"), 2_000);
+        SimRaftNode follower = q.nodes.values().stream().filter(n -> n != leader && n.id <= 3).findFirst()
+            .orElseThrow();
+        SimRaftNode observer = q.node(4);
+        assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, errorOf(q, follower.raft.addVoter(null, voterOf(observer))));
+        assertEquals(ErrorCode.DUPLICATE_VOTER, errorOf(q, leader.raft.addVoter(null, voterOf(follower))));
+        assertEquals(ErrorCode.VOTER_NOT_FOUND, errorOf(q, leader.raft.removeVoter(null,
+            new ReplicaKey(follower.id, new UUID(3, 4)))));
+        assertEquals(ErrorCode.INCONSISTENT_CLUSTER_ID, errorOf(q, leader.raft.addVoter("cluster-b",
+            voterOf(observer))));
+        // Never fetched: not caught up.
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, errorOf(q, leader.raft.addVoter(null, stranger)));
+        // One change at a time: the second is refused while the first is not committed.
+        CompletableFuture<Void> adding = leader.raft.addVoter("cluster-a", voterOf(observer));
+        CompletableFuture<Void> removing = leader.raft.removeVoter(null, follower.key());
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, errorOf(q, removing));
+        await(q, adding);
+        assertEquals(Set.of(1, 2, 3, 4), leader.raft.voters().ids());
+        // UpdateRaftVoter is a voter change too; the voter, seeing other endpoints than its own in the set, sends
+        // its own to the leader (UpdateRaftVoter over the channel) and puts them back.
+        List<VoterSet.Endpoint> moved = List.of(new VoterSet.Endpoint("CONTROLLER", "elsewhere", 19093));
+        await(q, leader.raft.updateVoter(null, VoterSet.Voter.of(follower.key(), moved)));
+        assertEquals(moved, leader.raft.voters().voter(follower.id).endpoints());
+        q.runUntil(() -> follower.config.endpoints().equals(leader.raft.voters().voter(follower.id).endpoints()),
+            3_000, "the voter's own endpoints back in the set");
+        q.appendAndAwait(leader, List.of("b"), 2_000);
+        assertEquals(follower.config.endpoints(), follower.raft.voters().voter(follower.id).endpoints());
+    }
+
+    @Test
+    void requestsOfAnotherClusterAreRefused() throws Exception {
+        SimQuorum q = SimQuorum.dynamic(16, 1, 1, LOG, "cluster-a");
+        SimRaftNode leader = q.awaitLeader(2_000);
+        int epoch = leader.raft.leaderAndEpoch().epoch();
+        FetchRequest fetch = RaftMessages.fetchRequest(9, epoch, 0, 0, 0, 1000);
+        fetch.setClusterId("cluster-b");
+        assertEquals(ErrorCode.INCONSISTENT_CLUSTER_ID.code(),
+            ((FetchResponse) answer(q, leader, fetch, RaftMessages.FETCH_VERSION)).errorCode());
+        fetch.setClusterId("cluster-a");
+        assertEquals(ErrorCode.NONE.code(),
+            ((FetchResponse) answer(q, leader, fetch, RaftMessages.FETCH_VERSION)).errorCode());
+        fetch.setClusterId(null);
+        assertEquals(ErrorCode.NONE.code(),
+            ((FetchResponse) answer(q, leader, fetch, RaftMessages.FETCH_VERSION)).errorCode());
+        VoteRequest vote = RaftMessages.voteRequest(epoch, 9, 1, 0, 0, true).setClusterId("cluster-b");
+        assertEquals(ErrorCode.INCONSISTENT_CLUSTER_ID.code(),
+            ((VoteResponse) answer(q, leader, vote, RaftMessages.VOTE_VERSION)).errorCode());
+
+        // A replica configured for another cluster never learns the leader, and the leader never counts it.
+        List<String> bootstrap = List.of(SimRaftChannel.address(1));
+        RaftConfig other = q.dynamicConfig(2, bootstrap, LOG).withClusterId("cluster-b");
+        SimRaftNode stranger = new SimRaftNode(2, other, q.scheduler, q.network, q.model, LOG, 150, false);
+        q.nodes.put(2, stranger);
+        stranger.start();
+        q.scheduler.runFor(1_000);
+        assertFalse(stranger.raft.leaderAndEpoch().hasLeader());
+        // (Replica 9 is this test's own fetch above, made with the right cluster id.)
+        assertEquals(List.of(9), await(q, leader.raft.describeQuorum()).observers().stream()
+            .map(QuorumInfo.ReplicaState::replicaId).toList());
+    }
+
+    private static Message answer(SimQuorum q, SimRaftNode node, Message request, short version) {
+        return await(q, node.raft.onRequest(9, request, version));
+    }
+
+    @Test
+    void snapshotsCarryTheVoterSet() throws Exception {
+        RaftLogConfig small = new RaftLogConfig(512, 512, 1, 20);
+        SimQuorum q = SimQuorum.dynamic(17, 1, 3, small, null);
+        SimRaftNode leader = q.awaitLeader(2_000);
+        q.appendAndAwait(leader, List.of("a"), 2_000);
+        add(q, q.node(2));
+        leader = q.awaitLeader(2_000);
+        for (int i = 0; i < 40; i++) {
+            q.appendAndAwait(leader, List.of("record-" + i), 2_000);
+        }
+        for (SimRaftNode n : q.nodes.values()) {
+            SimRaftNode.StateMachine m = n.machine;
+            await(q, n.raft.createSnapshot(new Snapshot<>(new SnapshotId(m.next, m.lastEpoch), q.scheduler.nowMillis(),
+                m.state.toRecords())));
+            assertTrue(n.raft.raftLog.startOffset() > 0, "node " + n.id + " trimmed its log");
+        }
+        VoterSet voters = leader.raft.voters();
+        assertEquals(Set.of(1, 2), voters.ids());
+        // A wiped observer downloads the snapshot and learns the voters from it.
+        SimRaftNode three = q.node(3);
+        three.wipe(q.directoryId());
+        three.start();
+        q.appendAndAwait(leader, List.of("after"), 3_000);
+        assertEquals(voters, three.raft.voters());
+        assertTrue(three.snapshotsLoaded > 0 || three.raft.latestSnapshot() != null);
+        // A restarted voter finds them in its snapshot too.
+        SimRaftNode two = q.node(2);
+        two.crash();
+        two.start();
+        SimRaftNode now = q.awaitLeader(3_000);
+        q.appendAndAwait(now, List.of("again"), 3_000);
+        assertEquals(voters, two.raft.voters());
+        assertEquals(1, two.raft.kraftVersion());
+    }
+}
