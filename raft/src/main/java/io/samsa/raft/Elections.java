@@ -281,7 +281,7 @@ final class Elections<T> {
 
     /** Tells the voters that have not shown they know it that this replica leads. */
     void beginQuorumEpoch(LeaderState l) {
-        for (int v : l.votersNotKnowingLeader()) {
+        for (int v : l.votersNotKnowingLeader(r.now(), config.fetchTimeoutMs() / 2)) {
             r.send(v, RaftMessages.beginQuorumEpochRequest(l.epoch(), self, v),
                 RaftMessages.BEGIN_QUORUM_EPOCH_VERSION, BeginQuorumEpochResponse.class, (resp, err) -> {
                     if (err != null || resp.errorCode() != ErrorCode.NONE.code()) {

@@ -172,11 +172,18 @@ final class LeaderState implements EpochState {
         knowLeader.add(voter);
     }
 
-    /** Voters that have not yet shown that they know this leader (BeginQuorumEpoch goes to them again). */
-    List<Integer> votersNotKnowingLeader() {
+    /**
+     * Voters that have not yet shown that they know this leader, or have not fetched within {@code quietMs}
+     * (BeginQuorumEpoch goes to them again).
+     */
+    List<Integer> votersNotKnowingLeader(long nowMs, long quietMs) {
         List<Integer> out = new ArrayList<>();
-        for (int v : voters.keySet()) {
-            if (!knowLeader.contains(v)) {
+        for (Map.Entry<Integer, Progress> e : voters.entrySet()) {
+            int v = e.getKey();
+            // Also a voter that knew it but has not fetched for a while: it may have moved to a later epoch (a lost
+            // election behind a partition) and, refused its pre-votes, never hear of this leader again. Its answer
+            // names its epoch, and this leader steps down to it.
+            if (v != self && (!knowLeader.contains(v) || nowMs - e.getValue().lastFetchMs > quietMs)) {
                 out.add(v);
             }
         }
