@@ -7,13 +7,11 @@ import io.samsa.wire.SamsaException;
 import io.samsa.wire.record.RecordBatchView;
 
 /**
- * Checks the batches of a client's produce request before anything is written, with Kafka's error codes:
- * structure and CRC32C ({@code CORRUPT_MESSAGE}), batch size against {@code max.message.bytes}
- * ({@code MESSAGE_TOO_LARGE}), record count against the offset range and control batches from clients
- * ({@code INVALID_RECORD}), CreateTime timestamps against {@code message.timestamp.before/after.max.ms}
- * ({@code INVALID_TIMESTAMP}, checked on the batch's base and max timestamps, not every record), and the whole
- * request against {@code segment.bytes} ({@code RECORD_LIST_TOO_LARGE}); on a compacted topic, a key on every record
- * ({@code INVALID_RECORD} with one record error per keyless record: {@link InvalidRecordException}).
+ * Checks the batch headers of an append before anything is written, with Kafka's error codes: structure and CRC32C
+ * ({@code CORRUPT_MESSAGE}), batch size against {@code max.message.bytes} ({@code MESSAGE_TOO_LARGE}), record count
+ * against the offset range ({@code INVALID_RECORD}), and the whole request against {@code segment.bytes}
+ * ({@code RECORD_LIST_TOO_LARGE}); for a client's batches also no control batch and no negative base sequence from
+ * an idempotent producer ({@code INVALID_RECORD}). The records inside a client's batches are {@link RecordValidator}'s.
  *
  * <p>Stateless; called on the partition's writer thread with that thread's view.
  */
@@ -22,7 +20,7 @@ final class BatchValidator {
     }
 
     /** Validates every batch in [start, end) of {@code buf}; returns the number of batches. */
-    static int validate(ByteBuf buf, int start, int end, RecordBatchView view, LogConfig cfg, long nowMs,
+    static int validate(ByteBuf buf, int start, int end, RecordBatchView view, LogConfig cfg,
                         String name, boolean fromClient) {
         if ((long) end - start > cfg.segmentBytes()) {
             throw new SamsaException(ErrorCode.RECORD_LIST_TOO_LARGE, "Record set of " + (end - start)
@@ -64,29 +62,13 @@ final class BatchValidator {
                 throw new SamsaException(ErrorCode.INVALID_RECORD, "Clients may not write control batches to "
                         + name);
             }
-            if (fromClient && !cfg.logAppendTime()) {
-                checkTimestamp(view.baseTimestamp(), cfg, nowMs, name);
-                checkTimestamp(view.maxTimestamp(), cfg, nowMs, name);
+            if (fromClient && view.hasProducerId() && view.baseSequence() < 0) {
+                throw new SamsaException(ErrorCode.INVALID_RECORD, "Invalid sequence number " + view.baseSequence()
+                        + " in a batch of producer " + view.producerId() + " for " + name);
             }
             pos += size;
             batches++;
         }
-        if (fromClient && cfg.compact()) {
-            KeyCheck.requireKeys(buf, start, end, view, name);
-        }
         return batches;
-    }
-
-    private static void checkTimestamp(long ts, LogConfig cfg, long nowMs, String name) {
-        if (ts == RecordBatchView.NO_TIMESTAMP) {
-            return;
-        }
-        if (ts < nowMs && nowMs - ts > cfg.timestampBeforeMaxMs()
-                || ts > nowMs && ts - nowMs > cfg.timestampAfterMaxMs()) {
-            throw new SamsaException(ErrorCode.INVALID_TIMESTAMP, "Timestamp " + ts + " for " + name
-                    + " is out of range (now " + nowMs + ", message.timestamp.before.max.ms "
-                    + cfg.timestampBeforeMaxMs() + ", message.timestamp.after.max.ms " + cfg.timestampAfterMaxMs()
-                    + ")");
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.samsa.log;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.samsa.common.Clock;
 import io.samsa.common.Disk;
 import io.samsa.common.Scheduler;
@@ -82,6 +83,7 @@ public final class Log {
     private final LeaderEpochCache epochs = new LeaderEpochCache();
     private final ProducerStateManager producers;
     private final RecordBatchView view = new RecordBatchView();
+    private final RecordValidator recordValidator = new RecordValidator(ByteBufAllocator.DEFAULT);
     private final Object recoveryLock = new Object();
     private final Flusher.Lane flushLane;
 
@@ -329,10 +331,13 @@ public final class Log {
 
     /**
      * Appends a client's batches (leader path). Borrows {@code records} (does not retain it) and rewrites its
-     * batches in place: base offsets, partition leader epoch, and for LogAppendTime topics the max timestamp
-     * and CRC. Validates everything before writing anything; a retried duplicate of one of an idempotent
-     * producer's last five batches returns the original offsets and writes nothing. Writer thread.
+     * batches in place: base offsets, partition leader epoch, the max timestamp (the records' largest, or the
+     * append time on LogAppendTime topics) and CRC. Validates everything, every record included
+     * ({@link BatchValidator}, {@link RecordValidator}), before writing anything; stores batches with the topic's
+     * {@code compression.type} (recompressing a copy when the producer's codec differs); a retried duplicate of one
+     * of an idempotent producer's last five batches returns the original offsets and writes nothing. Writer thread.
      *
+     * @throws RecordValidationException (INVALID_RECORD or INVALID_TIMESTAMP) naming the records refused
      * @throws SamsaException with CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, INVALID_RECORD, INVALID_TIMESTAMP,
      *                        RECORD_LIST_TOO_LARGE, OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH,
      *                        INVALID_TXN_STATE or KAFKA_STORAGE_ERROR
@@ -346,7 +351,22 @@ public final class Log {
         if (start == end) {
             return AppendResult.empty(logStartOffset);
         }
-        BatchValidator.validate(records, start, end, view, cfg, now, name, true);
+        BatchValidator.validate(records, start, end, view, cfg, name, true);
+        ByteBuf recompressed = recordValidator.validate(records, start, end, view, cfg, now, name);
+        if (recompressed == null) {
+            return appendValidated(records, start, end, leaderEpoch, cfg, now);
+        }
+        try {
+            return appendValidated(recompressed, recompressed.readerIndex(), recompressed.writerIndex(), leaderEpoch,
+                    cfg, now);
+        } finally {
+            recompressed.release();
+        }
+    }
+
+    /** The leader's append once every batch in [start, end) of {@code records} is valid. */
+    private AppendResult appendValidated(ByteBuf records, int start, int end, int leaderEpoch, LogConfig cfg,
+                                         long now) {
         long prevPid = -1;
         short prevEpoch = -1;
         int prevLastSeq = -1;
@@ -399,7 +419,7 @@ public final class Log {
         if (start == end) {
             return AppendResult.empty(logStartOffset);
         }
-        BatchValidator.validate(records, start, end, view, cfg, now, name, false);
+        BatchValidator.validate(records, start, end, view, cfg, name, false);
         long expected = logEndOffset;
         long first = -1;
         long last = -1;

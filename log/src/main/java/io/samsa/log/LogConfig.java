@@ -2,6 +2,7 @@ package io.samsa.log;
 
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import io.samsa.wire.record.CompressionType;
 
 import java.util.Map;
 import java.util.Objects;
@@ -34,6 +35,7 @@ public final class LogConfig {
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String COMPRESSION_TYPE = "compression.type";
 
     /** Kafka's defaults. */
     public static final LogConfig DEFAULTS = new LogConfig(Map.of());
@@ -59,6 +61,8 @@ public final class LogConfig {
     private final long minCompactionLagMs;
     private final long maxCompactionLagMs;
     private final long deleteRetentionMs;
+    /** The codec batches are stored with; null for {@code producer} (as sent). */
+    private final CompressionType compression;
 
     private LogConfig(Map<String, String> props) {
         segmentBytes = (int) longValue(props, SEGMENT_BYTES, 1024L * 1024 * 1024, 14, Integer.MAX_VALUE);
@@ -100,6 +104,19 @@ public final class LogConfig {
         minCompactionLagMs = longValue(props, MIN_COMPACTION_LAG_MS, 0, 0, Long.MAX_VALUE);
         maxCompactionLagMs = longValue(props, MAX_COMPACTION_LAG_MS, Long.MAX_VALUE, 1, Long.MAX_VALUE);
         deleteRetentionMs = longValue(props, DELETE_RETENTION_MS, 24L * 60 * 60 * 1000, 0, Long.MAX_VALUE);
+        compression = compressionValue(props.getOrDefault(COMPRESSION_TYPE, "producer"));
+    }
+
+    private static CompressionType compressionValue(String name) {
+        return switch (name.trim()) {
+            case "producer" -> null;
+            case "uncompressed" -> CompressionType.NONE;
+            case "gzip" -> CompressionType.GZIP;
+            case "snappy" -> CompressionType.SNAPPY;
+            case "lz4" -> CompressionType.LZ4;
+            case "zstd" -> CompressionType.ZSTD;
+            default -> throw invalid(COMPRESSION_TYPE, name);
+        };
     }
 
     /**
@@ -248,6 +265,14 @@ public final class LogConfig {
     }
 
     /**
+     * The codec a leader stores client batches with ({@code compression.type}): a batch sent with another codec is
+     * recompressed, as Kafka does; null for {@code producer}, which keeps every batch as sent.
+     */
+    public CompressionType compression() {
+        return compression;
+    }
+
+    /**
      * The age at which the active segment rolls: {@code segment.ms}, or for a compacted log the smaller
      * {@code max.compaction.lag.ms}, so that the cleaner can reach the data within that lag (KIP-354).
      */
@@ -273,7 +298,7 @@ public final class LogConfig {
                 && fileDeleteDelayMs == c.fileDeleteDelayMs && compact == c.compact && delete == c.delete
                 && Double.compare(minCleanableDirtyRatio, c.minCleanableDirtyRatio) == 0
                 && minCompactionLagMs == c.minCompactionLagMs && maxCompactionLagMs == c.maxCompactionLagMs
-                && deleteRetentionMs == c.deleteRetentionMs;
+                && deleteRetentionMs == c.deleteRetentionMs && compression == c.compression;
     }
 
     @Override
@@ -281,7 +306,7 @@ public final class LogConfig {
         return Objects.hash(segmentBytes, segmentMs, segmentJitterMs, segmentIndexBytes, indexIntervalBytes,
                 retentionMs, retentionBytes, flushMessages, flushMs, maxMessageBytes, logAppendTime,
                 timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, fileDeleteDelayMs, compact, delete,
-                minCleanableDirtyRatio, minCompactionLagMs, maxCompactionLagMs, deleteRetentionMs);
+                minCleanableDirtyRatio, minCompactionLagMs, maxCompactionLagMs, deleteRetentionMs, compression);
     }
 
     @Override
@@ -291,7 +316,8 @@ public final class LogConfig {
                 + ", max.message.bytes=" + maxMessageBytes + ", timestamp.type="
                 + (logAppendTime ? "LogAppendTime" : "CreateTime") + ", cleanup.policy=" + policyName()
                 + (compact ? ", min.cleanable.dirty.ratio=" + minCleanableDirtyRatio + ", min.compaction.lag.ms="
-                + minCompactionLagMs + ", delete.retention.ms=" + deleteRetentionMs : "") + ")";
+                + minCompactionLagMs + ", delete.retention.ms=" + deleteRetentionMs : "")
+                + (compression != null ? ", compression.type=" + compression.configName() : "") + ")";
     }
 
     private String policyName() {

@@ -61,7 +61,7 @@ class CompactedAppendTest {
         Log log = manager.getOrCreate("c", 0, COMPACT);
         for (Compression c : List.of(Compression.NONE, Compression.gzip().build(), Compression.zstd().build())) {
             ByteBuf b = batch(c, "a", null, "b", null);
-            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(b, 0));
+            RecordValidationException e = assertThrows(RecordValidationException.class, () -> log.appendAsLeader(b, 0));
             b.release();
             assertEquals(ErrorCode.INVALID_RECORD, e.errorCode());
             assertEquals(List.of(1, 3), e.recordErrors().stream().map(RecordError::batchIndex).toList(), c.toString());
@@ -75,7 +75,7 @@ class CompactedAppendTest {
     void aSecondBatchWithoutKeysFailsTheWholeAppend() {
         Log log = manager.getOrCreate("c", 0, COMPACT);
         ByteBuf both = TestLogs.concat(batch(Compression.NONE, "a"), batch(Compression.NONE, (String) null));
-        InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(both, 0));
+        RecordValidationException e = assertThrows(RecordValidationException.class, () -> log.appendAsLeader(both, 0));
         both.release();
         assertEquals(List.of(new RecordError(0, "Compacted topic partition c-0 cannot accept a record without a key")),
                 e.recordErrors());

@@ -3,8 +3,8 @@ package io.samsa.server.handler.data;
 import io.netty.buffer.ByteBuf;
 import io.samsa.metadata.TopicNames;
 import io.samsa.log.AppendResult;
-import io.samsa.log.InvalidRecordException;
 import io.samsa.log.RecordError;
+import io.samsa.log.RecordValidationException;
 import io.samsa.replication.DelayedProduce;
 import io.samsa.replication.Partition;
 import io.samsa.server.handler.ApiHandler;
@@ -19,6 +19,7 @@ import io.samsa.wire.protocol.Records;
 import io.samsa.wire.record.RecordBatchView;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 
 /**
  * Produce (key 0), v3-13 (v0-2 cannot carry RecordBatch v2). Checks each partition (topic known, this node
@@ -154,6 +155,26 @@ final class ProduceHandler implements ApiHandler {
         }
     }
 
+    /**
+     * v8+ (KIP-467): the records a batch was refused for ({@code record_errors}, each with its index in the batch
+     * and message), when the log named them (INVALID_RECORD or INVALID_TIMESTAMP).
+     */
+    static void setRecordErrors(ProduceResponse.PartitionProduceResponse response, Throwable error, short version) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (version < 8 || !(cause instanceof RecordValidationException e)) {
+            return;
+        }
+        List<ProduceResponse.BatchIndexAndErrorMessage> errors = new ArrayList<>(e.recordErrors().size());
+        for (RecordError re : e.recordErrors()) {
+            errors.add(new ProduceResponse.BatchIndexAndErrorMessage().setBatchIndex(re.batchIndex())
+                    .setBatchIndexErrorMessage(re.message()));
+        }
+        response.setRecordErrors(errors);
+    }
+
     /** One produce request: its checks' failures, its appends and acks (replication's), its response. */
     private final class ProduceOp extends DelayedProduce<PartitionAppend> {
         final RequestContext ctx;
@@ -182,15 +203,7 @@ final class ProduceHandler implements ApiHandler {
                 AppendResult r = a.result();
                 if (r == null) {
                     fail(a.response, DataErrors.code(a.error(), ctx.logPrefix()), DataErrors.message(a.error()));
-                    if (a.error() instanceof InvalidRecordException e && ctx.apiVersion() >= 8) {
-                        // v8+ (KIP-467): name the rejected records.
-                        List<ProduceResponse.BatchIndexAndErrorMessage> errors = new ArrayList<>();
-                        for (RecordError re : e.recordErrors()) {
-                            errors.add(new ProduceResponse.BatchIndexAndErrorMessage().setBatchIndex(re.batchIndex())
-                                    .setBatchIndexErrorMessage(re.message()));
-                        }
-                        a.response.setRecordErrors(errors);
-                    }
+                    setRecordErrors(a.response, a.error(), ctx.apiVersion());
                 } else {
                     a.response.setBaseOffset(r.firstOffset()).setLogAppendTimeMs(r.logAppendTime())
                             .setLogStartOffset(r.logStartOffset());
