@@ -69,6 +69,11 @@ final class FetchHandler implements ApiHandler {
             this.key = key;
             this.error = error;
         }
+
+        /** The current_leader_epoch the client sent (-1: none). */
+        int requestLeaderEpoch() {
+            return currentLeaderEpoch;
+        }
     }
 
     private enum Mode { SESSIONLESS, NEW_SESSION, INCREMENTAL }
@@ -100,25 +105,29 @@ final class FetchHandler implements ApiHandler {
                 sink.send(topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND));
                 return;
             }
-            if (session.epoch() != epoch) {
+            List<FetchSession.Fetch> updates = new ArrayList<>();
+            for (FetchRequest.FetchTopic t : req.topics()) {
+                for (FetchRequest.FetchPartition p : t.partitions()) {
+                    updates.add(new FetchSession.Fetch(key(t.topic(), t.topicId(), p.partition(), byId),
+                            p.fetchOffset(), p.partitionMaxBytes(), p.currentLeaderEpoch()));
+                }
+            }
+            List<FetchKey> forgotten = new ArrayList<>();
+            for (FetchRequest.ForgottenTopic t : req.forgottenTopicsData()) {
+                for (Integer p : t.partitions()) {
+                    forgotten.add(key(t.topic(), t.topicId(), p, byId));
+                }
+            }
+            // The epoch check, the epoch's advance and the session's update are one step (FetchSession.begin).
+            List<FetchSession.Fetch> fetches = session.begin(epoch, clock.milliseconds(), updates, forgotten);
+            if (fetches == null) {
                 sink.send(topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH));
                 return;
             }
             mode = Mode.INCREMENTAL;
-            session.advance(clock.milliseconds());
-            for (FetchRequest.FetchTopic t : req.topics()) {
-                for (FetchRequest.FetchPartition p : t.partitions()) {
-                    session.put(key(t.topic(), t.topicId(), p.partition(), byId), p.fetchOffset(),
-                            p.partitionMaxBytes());
-                }
-            }
-            for (FetchRequest.ForgottenTopic t : req.forgottenTopicsData()) {
-                for (Integer p : t.partitions()) {
-                    session.remove(key(t.topic(), t.topicId(), p, byId));
-                }
-            }
-            for (FetchSession.CachedPartition c : session.partitions()) {
-                wanted.add(new Wanted(c.key, c.fetchOffset, c.maxBytes, -1));
+            for (FetchSession.Fetch f : fetches) {
+                // The cached current_leader_epoch still fences a partition the request did not resend.
+                wanted.add(new Wanted(f.key(), f.fetchOffset(), f.maxBytes(), f.currentLeaderEpoch()));
             }
         }
         List<Item> items = new ArrayList<>(wanted.size());
@@ -249,12 +258,11 @@ final class FetchHandler implements ApiHandler {
                 int recordBytes = f == null ? 0 : f.sizeInBytes();
                 boolean include = true;
                 if (mode == Mode.INCREMENTAL) {
-                    FetchSession.CachedPartition c = session.get(it.key);
-                    include = c == null || c.mustRespond(recordBytes, pd.errorCode(), pd.highWatermark(),
+                    include = session.respond(it.key, recordBytes, pd.errorCode(), pd.highWatermark(),
                             pd.lastStableOffset(), pd.logStartOffset());
                 } else if (newSession != null) {
                     FetchSession.CachedPartition c = new FetchSession.CachedPartition(it.key, it.fetchOffset(),
-                            it.maxBytes());
+                            it.maxBytes(), it.requestLeaderEpoch());
                     c.mustRespond(recordBytes, pd.errorCode(), pd.highWatermark(), pd.lastStableOffset(),
                             pd.logStartOffset());
                     newSession.put(it.key, c);

@@ -93,4 +93,66 @@ class FetchSessionCacheTest {
         assertEquals(9, s.get(new FetchKey("t", null, 1)).fetchOffset);
         assertEquals(60, s.get(new FetchKey("t", null, 1)).maxBytes);
     }
+
+    @Test
+    void aPartitionThatReturnedRecordsMovesToTheEndOfTheSession() {
+        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(partitions(3));
+        assertTrue(s.respond(new FetchKey("t", null, 0), 500, (short) 0, 10, 10, 0));
+        assertTrue(s.respond(new FetchKey("t", null, 1), 0, (short) 0, 10, 10, 0));
+        List<FetchKey> order = s.begin(1, clock.milliseconds(), List.of(), List.of()).stream()
+                .map(FetchSession.Fetch::key).toList();
+        assertEquals(List.of(new FetchKey("t", null, 1), new FetchKey("t", null, 2), new FetchKey("t", null, 0)),
+                order, "t-0 returned records: the next request reads t-1 and t-2 first");
+    }
+
+    @Test
+    void cachedPartitionsKeepTheirCurrentLeaderEpochForFencing() {
+        LinkedHashMap<FetchKey, FetchSession.CachedPartition> m = new LinkedHashMap<>();
+        FetchKey a = new FetchKey("t", null, 0);
+        FetchKey b = new FetchKey("t", null, 1);
+        m.put(a, new FetchSession.CachedPartition(a, 0, 1024, 5));
+        m.put(b, new FetchSession.CachedPartition(b, 0, 1024, 5));
+        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(m);
+        List<FetchSession.Fetch> first = s.begin(1, clock.milliseconds(),
+                List.of(new FetchSession.Fetch(b, 40, 2048, 7)), List.of());
+        assertEquals(List.of(new FetchSession.Fetch(a, 0, 1024, 5), new FetchSession.Fetch(b, 40, 2048, 7)), first,
+                "a partition not resent keeps the epoch it was sent with; a resent one takes the new one");
+        assertEquals(List.of(new FetchSession.Fetch(a, 0, 1024, 5), new FetchSession.Fetch(b, 40, 2048, 7)),
+                s.begin(2, clock.milliseconds(), List.of(), List.of()));
+    }
+
+    @Test
+    void theEpochIsCheckedAndAdvancedInOneStep() throws Exception {
+        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(partitions(2));
+        assertNotNull(s.begin(1, clock.milliseconds(), List.of(), List.of()));
+        assertNull(s.begin(1, clock.milliseconds(), List.of(new FetchSession.Fetch(new FetchKey("u", null, 0), 0,
+                1, -1)), List.of()), "a replayed epoch is refused");
+        assertEquals(2, s.epoch());
+        assertEquals(2, s.size(), "and changes nothing");
+        // Two connections racing with the same epoch: exactly one wins each round.
+        int rounds = 2000;
+        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.atomic.AtomicInteger wins = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable racer = () -> {
+            try {
+                for (int r = 0; r < rounds; r++) {
+                    barrier.await();
+                    if (s.begin(2 + r, 0, List.of(), List.of()) != null) {
+                        wins.incrementAndGet();
+                    }
+                    barrier.await();
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        Thread t1 = new Thread(racer);
+        Thread t2 = new Thread(racer);
+        t1.start();
+        t2.start();
+        t1.join();
+        t2.join();
+        assertEquals(rounds, wins.get());
+        assertEquals(2 + rounds, s.epoch());
+    }
 }
