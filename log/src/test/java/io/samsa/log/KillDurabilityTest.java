@@ -15,7 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** kill -9 a JVM appending with flush.messages=1; every acknowledged batch must be there after recovery. */
+/**
+ * kill -9 a JVM appending with flush.messages=1; every acknowledged batch must be there after recovery. This checks
+ * that an acknowledgement follows the write and that recovery of an unclean shutdown keeps it; it cannot tell whether
+ * fsync happened, since the page cache outlives the process. The fsync claim is {@link PowerLossDurabilityTest}'s (a
+ * simulated disk that drops what was not forced), and {@link LogCrashSimulationTest}'s at every kind of crash point.
+ */
 class KillDurabilityTest {
     private static final int ACKS_BEFORE_KILL = 300;
 

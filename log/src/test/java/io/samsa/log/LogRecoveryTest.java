@@ -141,6 +141,36 @@ class LogRecoveryTest {
         }
     }
 
+    /**
+     * A crash image cut at the start and in the middle of every batch of every segment, the later segments left in
+     * place (a roll's new file that survived while the tail of the previous one did not) and no recovery point
+     * checkpoint: recovery keeps exactly the batches before the cut and drops everything after it.
+     */
+    @Test
+    void cutAtEveryBatchBoundaryAndMidBatchOfEverySegment() throws Exception {
+        for (int b = 0; b < BATCHES; b++) {
+            long base = layout.get(b)[0];
+            long start = layout.get(b)[1];
+            boolean lastInSegment = b + 1 == BATCHES || layout.get(b + 1)[0] != base;
+            Path probe = segmentOf(image("probe" + b), base);
+            long end = lastInSegment ? Files.size(probe) : layout.get(b + 1)[1];
+            for (long cut : new long[] {start, start + (end - start) / 2}) {
+                Path seg = segmentOf(image("cut" + b + "-" + cut), base);
+                try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+                    f.setLength(cut);
+                }
+                // Bytes below a checkpointed recovery point were forced and cannot be lost: the image is one whose
+                // checkpoint never reached the disk, so recovery scans every segment.
+                Files.deleteIfExists(seg.getParent().resolve(Log.RECOVERY_POINT_CHECKPOINT));
+                recoverAndCheck(seg.getParent().getParent(), b);
+            }
+        }
+    }
+
+    private static Path segmentOf(Path lastSegment, long base) {
+        return lastSegment.getParent().resolve(String.format("%020d.log", base));
+    }
+
     @Test
     void flippedBytesCutTheLogAtTheDamagedBatch() throws Exception {
         Random random = new Random(42);

@@ -34,6 +34,12 @@ final class SimNode {
                 .flusherExecutors(executor, executor).checkpointIntervalMs(0).configs(t -> config).build();
     }
 
+    /** As {@link #open(LogConfig)}, with {@code forcer} as the fsync seam (a no-op one plays a missing fsync). */
+    LogManager open(LogConfig config, FileForcer forcer) throws Exception {
+        return LogManager.builder(DATA).disk(disk).clock(scheduler.clock()).scheduler(executor).forcer(forcer)
+                .flusherExecutors(executor, executor).checkpointIntervalMs(0).configs(t -> config).build();
+    }
+
     /** Brings the disk back as the crash left it, with a new executor. */
     void restart() {
         disk.restart();
