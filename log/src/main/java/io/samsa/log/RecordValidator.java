@@ -44,6 +44,7 @@ final class RecordValidator {
     static final int MAX_REPORTED = 100;
 
     private final RecordCursor cursor = new RecordCursor();
+    private final RecordBatchView rebuiltView = new RecordBatchView();
     private final ByteBufAllocator alloc;
 
     private List<RecordError> errors;
@@ -167,7 +168,13 @@ final class RecordValidator {
                 }
                 return null;
             }
-            return builder.build();
+            ByteBuf rebuilt = builder.build();
+            if (createTime) {
+                // As in place: the records' largest timestamp, never below -1 (the builder takes the first record's
+                // timestamp as its floor, which a record before 1970 would undercut; found by the fuzzer).
+                rebuiltView.wrap(rebuilt, rebuilt.readerIndex()).setMaxTimestamp(false, maxTimestamp);
+            }
+            return rebuilt;
         } finally {
             cursor.close();
             if (builder != null) {
