@@ -89,6 +89,7 @@ class RecordValidationFuzzTest {
         log.updateConfig(in.config);
         long end = log.logEndOffset();
         ByteBuf batch = in.batch;
+        boolean empty = batch.readableBytes() == 0;
         AppendResult r;
         try {
             r = log.appendAsLeader(batch, 0);
@@ -99,7 +100,8 @@ class RecordValidationFuzzTest {
         } finally {
             batch.release();
         }
-        if (r.duplicate()) {
+        if (r.duplicate() || empty) {
+            assertEquals(end, log.logEndOffset(), "a duplicate or an empty append writes nothing");
             return;
         }
         assertEquals(end, r.firstOffset());
