@@ -10,8 +10,10 @@ import io.samsa.wire.message.DeleteTopicsRequest;
 import io.samsa.wire.message.DescribeGroupsRequest;
 import io.samsa.wire.message.FetchRequest;
 import io.samsa.wire.message.FindCoordinatorRequest;
+import io.samsa.wire.message.JoinGroupResponse;
 import io.samsa.wire.message.ListOffsetsRequest;
 import io.samsa.wire.message.MetadataRequest;
+import io.samsa.wire.message.MetadataResponse;
 import io.samsa.wire.message.OffsetFetchRequest;
 import io.samsa.wire.message.RequestHeader;
 import io.samsa.wire.message.ResponseHeader;
@@ -31,7 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Supplier;
+import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -39,7 +42,9 @@ import java.util.regex.Pattern;
  * the reference Apache Kafka; each pair of responses is flattened to {@code path = value} leaves (by
  * reflection over the generated message classes) and compared after masking what may differ between two
  * correct brokers (cluster ids, node ids, hosts and ports, topic ids, throttle times, timestamps, epochs,
- * error message text). Differences listed in {@code compat-tests/differential-intended.txt} are shown as
+ * error message text, member ids). The sequence covers topics, produce (valid, refused timestamps, a malformed
+ * batch), fetch and list offsets after it, and a classic group's join, sync, heartbeat, offset commit and fetch and
+ * leave; ids a broker hands out (topic id, member id, generation) are carried per broker. Differences listed in {@code compat-tests/differential-intended.txt} are shown as
  * intended; the others are counted. Runs on the caller's thread over two blocking sockets.
  */
 public final class Differential {
@@ -47,7 +52,8 @@ public final class Differential {
             "leaderId", "controllerId", "host", "port", "topicId", "sessionId", "leaderEpoch", "timestamp",
             "logAppendTimeMs", "errorMessage", "unknownTaggedFields", "replicaNodes", "isrNodes",
             "offlineReplicas", "eligibleLeaderReplicas", "lastKnownElr", "clusterAuthorizedOperations",
-            "topicAuthorizedOperations", "finalizedFeaturesEpoch", "rack", "records", "memberId");
+            "topicAuthorizedOperations", "finalizedFeaturesEpoch", "rack", "records", "memberId", "leader",
+            "batchIndexErrorMessage");
     private static final short V_MAX = Short.MAX_VALUE;
 
     private final BrokerTarget samsa;
@@ -65,31 +71,27 @@ public final class Differential {
     public int run() throws IOException {
         loadIntended(CompatPaths.root().resolve("differential-intended.txt"));
         String topic = "diff-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
-        Map<String, Supplier<Message>> steps = new LinkedHashMap<>();
-        steps.put("ApiVersions", () -> new ApiVersionsRequest().setClientSoftwareName("samsa-differential")
+        Map<String, Function<Conn, Message>> steps = new LinkedHashMap<>();
+        steps.put("ApiVersions", c -> new ApiVersionsRequest().setClientSoftwareName("samsa-differential")
                 .setClientSoftwareVersion("1"));
-        steps.put("CreateTopics", () -> new CreateTopicsRequest().setTimeoutMs(10_000).setTopics(List.of(
+        steps.put("CreateTopics", c -> new CreateTopicsRequest().setTimeoutMs(10_000).setTopics(List.of(
                 new CreateTopicsRequest.CreatableTopic().setName(topic).setNumPartitions(2)
                         .setReplicationFactor((short) 1))));
         steps.put("CreateTopics again", steps.get("CreateTopics"));
-        steps.put("Metadata", () -> new MetadataRequest().setTopics(List.of(
+        steps.put("Metadata", c -> new MetadataRequest().setTopics(List.of(
                 new MetadataRequest.MetadataRequestTopic().setName(topic),
                 new MetadataRequest.MetadataRequestTopic().setName(topic + "-missing"))));
-        steps.put("ListOffsets earliest/latest", () -> new ListOffsetsRequest().setReplicaId(-1).setTopics(List.of(
-                new ListOffsetsRequest.ListOffsetsTopic().setName(topic).setPartitions(List.of(
-                        new ListOffsetsRequest.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-2L),
-                        new ListOffsetsRequest.ListOffsetsPartition().setPartitionIndex(1).setTimestamp(-1L))))));
-        steps.put("Fetch out of range", () -> new FetchRequest().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
-                .setMaxBytes(1 << 20).setSessionEpoch(-1).setTopics(List.of(new FetchRequest.FetchTopic()
-                        .setTopic(topic).setPartitions(List.of(new FetchRequest.FetchPartition().setPartition(0)
-                                .setFetchOffset(100).setPartitionMaxBytes(1 << 16).setCurrentLeaderEpoch(-1))))));
-        steps.put("FindCoordinator", () -> new FindCoordinatorRequest().setKey("diff-group")
+        steps.put("ListOffsets earliest/latest", c -> listOffsets(topic));
+        steps.put("Fetch out of range", c -> fetch(c, topic, 100));
+        DifferentialFlows.produceAndFetch(steps, topic);
+        steps.put("FindCoordinator", c -> new FindCoordinatorRequest().setKey("diff-group")
                 .setCoordinatorKeys(List.of("diff-group")));
-        steps.put("OffsetFetch unknown group", () -> new OffsetFetchRequest().setGroupId("diff-group")
+        steps.put("OffsetFetch unknown group", c -> new OffsetFetchRequest().setGroupId("diff-group")
                 .setTopics(null).setGroups(List.of(new OffsetFetchRequest.OffsetFetchRequestGroup()
                         .setGroupId("diff-group").setTopics(null))));
-        steps.put("DescribeGroups unknown group", () -> new DescribeGroupsRequest().setGroups(List.of("diff-group")));
-        steps.put("DeleteTopics missing", () -> new DeleteTopicsRequest().setTimeoutMs(10_000).setTopicNames(
+        steps.put("DescribeGroups unknown group", c -> new DescribeGroupsRequest().setGroups(List.of("diff-group")));
+        DifferentialFlows.classicGroup(steps, topic, "diff-group-" + topic);
+        steps.put("DeleteTopics missing", c -> new DeleteTopicsRequest().setTimeoutMs(10_000).setTopicNames(
                 List.of(topic + "-missing")).setTopics(List.of(new DeleteTopicsRequest.DeleteTopicState()
                         .setName(topic + "-missing"))));
 
@@ -100,8 +102,8 @@ public final class Differential {
             Map<Short, short[]> kv = k.apiVersions();
             out.println();
             out.println("Differential: " + samsa.name() + " vs " + kafka.name());
-            for (Map.Entry<String, Supplier<Message>> step : steps.entrySet()) {
-                Message probe = step.getValue().get();
+            for (Map.Entry<String, Function<Conn, Message>> step : steps.entrySet()) {
+                Message probe = step.getValue().apply(s);
                 short key = probe.apiKey();
                 short version = common(sv.get(key), kv.get(key), probe);
                 String label = step.getKey() + " (" + ApiMessageType.fromId(key).apiName() + " v" + version + ")";
@@ -109,8 +111,8 @@ public final class Differential {
                     unexplained += report(label, "api", "samsa=" + range(sv.get(key)) + " kafka=" + range(kv.get(key)));
                     continue;
                 }
-                Map<String, String> a = s.exchange(step.getValue().get(), version);
-                Map<String, String> b = k.exchange(step.getValue().get(), version);
+                Map<String, String> a = s.exchange(step.getValue().apply(s), version);
+                Map<String, String> b = k.exchange(step.getValue().apply(k), version);
                 Set<String> paths = new TreeSet<>(a.keySet());
                 paths.addAll(b.keySet());
                 int before = unexplained + explained;
@@ -138,6 +140,22 @@ public final class Differential {
         }
         out.println("Differential: " + unexplained + " difference(s), " + explained + " intended");
         return unexplained;
+    }
+
+    static ListOffsetsRequest listOffsets(String topic) {
+        return new ListOffsetsRequest().setReplicaId(-1).setTopics(List.of(
+                new ListOffsetsRequest.ListOffsetsTopic().setName(topic).setPartitions(List.of(
+                        new ListOffsetsRequest.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-2L),
+                        new ListOffsetsRequest.ListOffsetsPartition().setPartitionIndex(1).setTimestamp(-1L)))));
+    }
+
+    /** A sessionless fetch of partition 0 at {@code offset}, naming the topic by name and by this broker's id. */
+    static FetchRequest fetch(Conn c, String topic, long offset) {
+        return new FetchRequest().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1 << 20)
+                .setSessionEpoch(-1).setTopics(List.of(new FetchRequest.FetchTopic().setTopic(topic)
+                        .setTopicId(c.topicId).setPartitions(List.of(new FetchRequest.FetchPartition()
+                                .setPartition(0).setFetchOffset(offset).setPartitionMaxBytes(1 << 16)
+                                .setCurrentLeaderEpoch(-1)))));
     }
 
     private int report(String label, String path, String values) {
@@ -236,10 +254,14 @@ public final class Differential {
     }
 
     /** One blocking connection speaking the protocol with the generated classes. */
-    private static final class Conn implements AutoCloseable {
+    static final class Conn implements AutoCloseable {
         private final Socket socket;
         private final DataInputStream in;
         private int correlationId;
+        /** What this broker answered that later requests must carry: the topic's id, the group member. */
+        UUID topicId = new UUID(0, 0);
+        String memberId = "";
+        int generationId = -1;
 
         Conn(String bootstrap) throws IOException {
             String[] hp = bootstrap.split(",")[0].split(":");
@@ -260,9 +282,26 @@ public final class Differential {
 
         Map<String, String> exchange(Message request, short version) {
             try {
-                return flatten(send(request, version));
+                Message response = send(request, version);
+                remember(response);
+                return flatten(response);
             } catch (IOException | RuntimeException e) {
                 return Map.of("<response>", "none: " + e);
+            }
+        }
+
+        private void remember(Message response) {
+            if (response instanceof MetadataResponse m) {
+                for (MetadataResponse.MetadataResponseTopic t : m.topics()) {
+                    if (t.name() != null && !t.name().endsWith("-missing") && t.topicId() != null) {
+                        topicId = t.topicId();
+                    }
+                }
+            } else if (response instanceof JoinGroupResponse j) {
+                if (!j.memberId().isEmpty()) {
+                    memberId = j.memberId();
+                }
+                generationId = j.generationId();
             }
         }
 
