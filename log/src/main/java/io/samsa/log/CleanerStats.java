@@ -24,6 +24,9 @@ public final class CleanerStats {
     private final AtomicLong lastPassMs = new AtomicLong();
     private final AtomicLong lastPassEndedAt = new AtomicLong(-1);
     private final AtomicLong lastBufferUtilizationPercent = new AtomicLong();
+    private final AtomicLong lastCheckAt = new AtomicLong(-1);
+    /** Each worker's last completed pass: {duration ms, offset map utilization percent}. */
+    private final Map<Integer, long[]> lastPassByWorker = new ConcurrentHashMap<>();
     private final Map<String, Double> dirtyRatios = new ConcurrentHashMap<>();
     private final Map<String, Boolean> uncleanable = new ConcurrentHashMap<>();
 
@@ -43,11 +46,16 @@ public final class CleanerStats {
      * @param bufferUtilizationPercent how full the last pass's offset map got
      * @param dirtyRatios              each compacted log's cleanable ratio at the last look
      * @param uncleanableLogs          logs the cleaner gave up on until restart (corrupt data)
+     * @param maxLastPassMs            the longest of the workers' last passes (each worker's most recent)
+     * @param maxBufferUtilizationPercent the fullest offset map of the workers' last passes
+     * @param lastCheckAt              when the cleaner last looked for a log to clean (clock ms; its start before
+     *                                 the first look), -1 before it started
      */
     public record Snapshot(long passes, long abortedPasses, long bytesRead, long bytesWritten, long recordsRead,
                            long recordsRemoved, long cleaningMs, long lastPassMs, long lastPassEndedAt,
                            double maxDirtyRatio, long bufferUtilizationPercent, Map<String, Double> dirtyRatios,
-                           int uncleanableLogs) {
+                           int uncleanableLogs, long maxLastPassMs, long maxBufferUtilizationPercent,
+                           long lastCheckAt) {
     }
 
     public Snapshot snapshot() {
@@ -56,14 +64,27 @@ public final class CleanerStats {
         for (double r : ratios.values()) {
             max = Math.max(max, r);
         }
+        long maxMs = 0;
+        long maxUtilization = 0;
+        for (long[] last : lastPassByWorker.values()) {
+            maxMs = Math.max(maxMs, last[0]);
+            maxUtilization = Math.max(maxUtilization, last[1]);
+        }
         return new Snapshot(passes.get(), abortedPasses.get(), bytesRead.get(), bytesWritten.get(), recordsRead.get(),
                 recordsRemoved.get(), cleaningMs.get(), lastPassMs.get(), lastPassEndedAt.get(), max,
-                lastBufferUtilizationPercent.get(), ratios, uncleanable.size());
+                lastBufferUtilizationPercent.get(), ratios, uncleanable.size(), maxMs, maxUtilization,
+                lastCheckAt.get());
     }
 
-    /** A pass completed (the cleaner). */
-    public void passDone(long read, long written, long records, long removed, long ms, long endedAt,
+    /** The cleaner started, or looked for a log to clean, at {@code now} (the cleaner). */
+    public void checked(long now) {
+        lastCheckAt.set(now);
+    }
+
+    /** Worker {@code worker} completed a pass (the cleaner). */
+    public void passDone(int worker, long read, long written, long records, long removed, long ms, long endedAt,
                          double utilization) {
+        lastPassByWorker.put(worker, new long[] {ms, Math.round(utilization * 100)});
         passes.incrementAndGet();
         bytesRead.addAndGet(read);
         bytesWritten.addAndGet(written);
@@ -88,6 +109,12 @@ public final class CleanerStats {
     /** A log is no longer compacted or gone (the cleaner). */
     public void forget(String log) {
         dirtyRatios.remove(log);
+    }
+
+    /** A log was deleted (the cleaner): it is neither measured nor uncleanable any more. */
+    public void deleted(String log) {
+        dirtyRatios.remove(log);
+        uncleanable.remove(log);
     }
 
     /** A log the cleaner gave up on until restart (the cleaner). */

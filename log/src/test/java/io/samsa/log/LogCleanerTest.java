@@ -112,6 +112,10 @@ class LogCleanerTest {
         CleanerStats.Snapshot st = manager.cleaner().stats().snapshot();
         assertEquals(1, st.passes());
         assertTrue(st.recordsRemoved() > 0);
+        assertEquals(st.lastPassMs(), st.maxLastPassMs(), "one worker: its last pass is the longest last pass");
+        assertEquals(st.bufferUtilizationPercent(), st.maxBufferUtilizationPercent());
+        assertTrue(st.lastCheckAt() >= st.lastPassEndedAt() - st.lastPassMs() && st.lastCheckAt() <= sim.nowMillis(),
+                "the cleaner looked for work when it chose the log, or since: " + st);
         assertEquals(log.segmentBaseOffsets().get(log.segmentCount() - 1),
                 manager.cleaner().checkpoint("t-0"), "the checkpoint is where the dirty section now starts");
     }

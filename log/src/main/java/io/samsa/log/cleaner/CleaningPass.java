@@ -504,7 +504,7 @@ final class CleaningPass {
         long tookMs = cleaner.clock().milliseconds() - startedMs;
         if (cleaned) {
             BatchFilter f = worker.filter();
-            cleaner.passDone(target, endOffset, f.nextHorizon(), bytesRead, bytesWritten, f.recordsRead(),
+            cleaner.passDone(worker, target, endOffset, f.nextHorizon(), bytesRead, bytesWritten, f.recordsRead(),
                     f.recordsRead() - f.recordsKept(), tookMs, worker.map().utilization());
             target.deleteProducerSnapshotsBelow(endOffset);
             double mbps = tookMs <= 0 ? 0 : bytesBefore / 1024.0 / 1024.0 / (tookMs / 1000.0);

@@ -95,7 +95,7 @@ public final class LogCleaner implements AutoCloseable {
             execs.addAll(executors);
         }
         for (SerialExecutor e : execs) {
-            workers.add(new Worker(e));
+            workers.add(new Worker(workers.size(), e));
         }
     }
 
@@ -103,6 +103,7 @@ public final class LogCleaner implements AutoCloseable {
     public void start() {
         log.info("Log cleaner started: {} threads, {} keys per offset map, {} bytes of I/O buffer each", workers.size(),
                 config.maxKeysPerThread(), config.ioBufferBytes());
+        stats.checked(clock.milliseconds());
         for (Worker w : workers) {
             w.executor.execute(w::tick);
         }
@@ -129,7 +130,7 @@ public final class LogCleaner implements AutoCloseable {
         checkpoints.remove(logName);
         horizons.remove(logName);
         uncleanable.remove(logName);
-        stats.forget(logName);
+        stats.deleted(logName);
     }
 
     @Override
@@ -189,8 +190,8 @@ public final class LogCleaner implements AutoCloseable {
         return cp;
     }
 
-    synchronized void passDone(Log target, long endOffset, long nextHorizon, long bytesRead, long bytesWritten,
-                               long records, long removed, long ms, double utilization) {
+    synchronized void passDone(Worker worker, Log target, long endOffset, long nextHorizon, long bytesRead,
+                               long bytesWritten, long records, long removed, long ms, double utilization) {
         String name = target.name();
         inProgress.remove(name);
         if (nextHorizon == Long.MAX_VALUE) {
@@ -202,7 +203,7 @@ public final class LogCleaner implements AutoCloseable {
             checkpoints.put(name, endOffset);
             writeCheckpoints();
         }
-        stats.passDone(bytesRead, bytesWritten, records, removed, ms, clock.milliseconds(), utilization);
+        stats.passDone(worker.index, bytesRead, bytesWritten, records, removed, ms, clock.milliseconds(), utilization);
     }
 
     synchronized void passNothingToDo(Log target) {
@@ -245,6 +246,7 @@ public final class LogCleaner implements AutoCloseable {
     /** The log to clean next and why, claimed for the caller; null when none needs cleaning. */
     private synchronized Choice choose() {
         long now = clock.milliseconds();
+        stats.checked(now);
         Choice best = null;
         for (Log l : logs.get()) {
             String name = l.name();
@@ -339,6 +341,7 @@ public final class LogCleaner implements AutoCloseable {
 
     /** One cleaner thread: its executor, offset map and buffers, and its backoff timer. */
     final class Worker {
+        private final int index;
         private final SerialExecutor executor;
         private final OffsetMap map;
         private final BatchReader reader;
@@ -347,7 +350,8 @@ public final class LogCleaner implements AutoCloseable {
         private Scheduler.Cancellable backoff;
         private boolean busy;
 
-        Worker(SerialExecutor executor) {
+        Worker(int index, SerialExecutor executor) {
+            this.index = index;
             this.executor = executor;
             this.map = new OffsetMap(config.loadFactor());
             this.reader = new BatchReader(Math.max(1024, config.ioBufferBytes() / 2));
