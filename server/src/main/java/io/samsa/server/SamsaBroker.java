@@ -41,6 +41,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.CleanerSettings;
+import io.samsa.server.metrics.CleanerMetrics;
+import io.samsa.server.metrics.JmxMetrics;
 import io.samsa.server.config.QuorumPlan;
 import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.server.config.Endpoint;
@@ -91,6 +93,7 @@ public final class SamsaBroker implements AutoCloseable {
     private final BrokerLifecycleManager lifecycle;
     private final MetadataQuorum quorum;
     private final List<AutoCloseable> network;
+    private final JmxMetrics metrics;
     private volatile boolean closed;
 
     private SamsaBroker(BrokerConfig config, Node node) {
@@ -103,12 +106,14 @@ public final class SamsaBroker implements AutoCloseable {
         this.lifecycle = node.lifecycle;
         this.quorum = node.quorum;
         this.network = node.network;
+        this.metrics = node.metrics;
     }
 
     /** What {@link #start} builds, part by part. */
     private static final class Node {
         final List<AutoCloseable> opened = new ArrayList<>();
         BrokerServices services;
+        JmxMetrics metrics;
         List<Endpoint> bound = List.of();
         List<Endpoint> controllerBound = List.of();
         FaultInjector faults = new FaultInjector();
@@ -252,6 +257,12 @@ public final class SamsaBroker implements AutoCloseable {
                 .cleaner(CleanerSettings.from(config))
                 .build();
         opened.add(logs);
+        // Metrics in the platform MBeanServer, unregistered (before the logs close) when the node stops.
+        node.metrics = JmxMetrics.platform(config.nodeId());
+        opened.add(node.metrics);
+        if (logs.cleaner() != null) {
+            CleanerMetrics.register(node.metrics, logs.cleanerStats(), dataDir, clock);
+        }
         // Partition hosting: log creation and deletion on their own thread, partition state on the shards
         // (the worker loops), fed by the metadata loader through the hosting publisher.
         ThreadExecutor hostingThread = new ThreadExecutor("samsa-replica-manager");
@@ -420,6 +431,11 @@ public final class SamsaBroker implements AutoCloseable {
     /** The broker's services; null on a controller-only node. */
     public BrokerServices services() {
         return services;
+    }
+
+    /** The broker's metrics (JMX names it registered); null on a controller-only node. */
+    public JmxMetrics metrics() {
+        return metrics;
     }
 
     /** Fault injection for tests: fail or delay the next requests of an API. */

@@ -6,6 +6,7 @@ import static io.samsa.server.handler.data.DataTestSupport.producerProps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.samsa.log.Log;
 import io.samsa.log.CleanerStats;
 import io.samsa.server.EmbeddedBroker;
+import io.samsa.server.metrics.JmxMetrics;
+import java.lang.management.ManagementFactory;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -239,5 +244,67 @@ class CompactionIT {
             assertTrue(all.size() < 12 * KEYS, "records left: " + all.size());
             assertFalse(all.isEmpty());
         }
+    }
+
+    private static Object value(ObjectName name) throws Exception {
+        return ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Value");
+    }
+
+    @Test
+    void theCleanersGaugesAreReadThroughJmxUnderKafkasNames() throws Exception {
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName dirty;
+        ObjectName uncleanable;
+        try (EmbeddedBroker broker = EmbeddedBroker.start(brokerProps())) {
+            JmxMetrics metrics = broker.broker().metrics();
+            dirty = metrics.name("kafka.log", "LogCleanerManager", "max-dirty-percent");
+            assertEquals(new ObjectName("kafka.log:type=LogCleanerManager,name=max-dirty-percent"), dirty);
+            ObjectName utilization = metrics.name("kafka.log", "LogCleaner", "max-buffer-utilization-percent");
+            ObjectName cleanTime = metrics.name("kafka.log", "LogCleaner", "max-clean-time-secs");
+            ObjectName sinceLastRun = metrics.name("kafka.log", "LogCleanerManager", "time-since-last-run-ms");
+            ObjectName read = metrics.name("io.samsa.log", "LogCleaner", "bytes-read-total");
+            ObjectName written = metrics.name("io.samsa.log", "LogCleaner", "bytes-written-total");
+            ObjectName removed = metrics.name("io.samsa.log", "LogCleaner", "records-removed-total");
+            ObjectName passes = metrics.name("io.samsa.log", "LogCleaner", "passes-total");
+            uncleanable = new ObjectName("kafka.log:type=LogCleanerManager,name=uncleanable-partitions-count,"
+                    + "logDirectory=" + broker.dataDir().toAbsolutePath());
+            assertTrue(metrics.names().contains(uncleanable), metrics.names().toString());
+            assertEquals(0L, value(written));
+
+            createTopic(broker, "gauged", 1, compacted());
+            produce(broker, "gauged", 0, 12, List.of());
+            await("a cleaning pass", () -> stats(broker).passes() > 0);
+
+            CleanerStats.Snapshot st = stats(broker);
+            long bytesWritten = (Long) value(written);
+            long bytesRead = (Long) value(read);
+            assertTrue(bytesWritten > 0, "bytes written " + bytesWritten);
+            assertTrue(bytesRead > bytesWritten, "read " + bytesRead + ", written " + bytesWritten);
+            assertTrue((Long) value(removed) > 0, "records removed");
+            assertTrue((Long) value(passes) >= 1, "passes");
+            assertTrue(st.bytesWritten() <= bytesWritten, "a counter only grows");
+            int dirtyPercent = (Integer) value(dirty);
+            assertTrue(dirtyPercent >= 0 && dirtyPercent <= 100, "max-dirty-percent " + dirtyPercent);
+            int fill = (Integer) value(utilization);
+            assertTrue(fill >= 0 && fill <= 100, "max-buffer-utilization-percent " + fill);
+            assertTrue((Integer) value(cleanTime) >= 0);
+            long since = (Long) value(sinceLastRun);
+            assertTrue(since >= 0 && since < 60_000, "time-since-last-run-ms " + since);
+            assertEquals(0, value(uncleanable));
+
+            // A second node in the JVM: its names carry its node id; closing it removes its names only.
+            ObjectName other;
+            try (EmbeddedBroker second = EmbeddedBroker.start(brokerProps())) {
+                other = second.broker().metrics().name("kafka.log", "LogCleanerManager", "max-dirty-percent");
+                assertNotNull(other);
+                assertEquals("1", other.getKeyProperty("node"), other.toString());
+                assertEquals(0, value(other));
+                assertTrue(jmx.isRegistered(dirty));
+            }
+            assertFalse(jmx.isRegistered(other));
+            assertTrue(jmx.isRegistered(dirty));
+        }
+        assertFalse(jmx.isRegistered(dirty), "unregistered when the broker closes");
+        assertFalse(jmx.isRegistered(uncleanable));
     }
 }
