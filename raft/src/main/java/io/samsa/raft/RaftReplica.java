@@ -33,6 +33,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -107,6 +108,14 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     private final TreeMap<Long, CommitListeners.Entry<T>> leaderBatches = new TreeMap<>();
     private boolean closed;
     private boolean failed;
+    /**
+     * Requests from other replicas not yet answered, with the request each answers. Their callers hold the
+     * request's bytes until the answer comes, so {@link #close} answers whatever is left: a task queued on the
+     * executor when it closes is dropped, never run.
+     */
+    private final Map<CompletableFuture<Message>, Message> unanswered = new ConcurrentHashMap<>();
+    /** Set by {@link #close} (any thread): requests arriving from then on are answered at once. */
+    private volatile boolean closing;
 
     private RaftReplica(RaftConfig config, RaftLog raftLog, RecordSerde<T> serde, RaftChannel channel,
                         SerialExecutor executor, Clock clock, Random random) {
@@ -297,6 +306,7 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         if (!appends.close()) {
             return;
         }
+        closing = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
         Runnable stop = () -> {
             stopOnExecutor();
@@ -304,15 +314,23 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         };
         if (executor.inExecutor()) {
             stop.run();
-            return;
+        } else {
+            executor.execute(stop);
+            try {
+                done.get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.error("{}The replica did not close within 30 s", prefix, e);
+            }
         }
-        executor.execute(stop);
-        try {
-            done.get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.error("{}The replica did not close within 30 s", prefix, e);
+        answerUnanswered();
+    }
+
+    /** Answers every request still waiting with BROKER_NOT_AVAILABLE (the replica is gone; the sender retries). */
+    private void answerUnanswered() {
+        for (Map.Entry<CompletableFuture<Message>, Message> e : unanswered.entrySet()) {
+            e.getKey().complete(Responses.error(e.getValue(), ErrorCode.BROKER_NOT_AVAILABLE));
         }
     }
 
@@ -987,7 +1005,16 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
 
     CompletableFuture<Message> onRequest(int fromId, Message request, short version) {
         CompletableFuture<Message> answer = new CompletableFuture<>();
+        unanswered.put(answer, request);
+        answer.whenComplete((m, e) -> unanswered.remove(answer));
+        if (closing) {
+            // close() may already have swept: answer here, since the executor may drop the task.
+            answer.complete(Responses.error(request, ErrorCode.BROKER_NOT_AVAILABLE));
+        }
         executor.execute(() -> {
+            if (answer.isDone()) {
+                return;
+            }
             try {
                 if (isStopped() || state == null) {
                     answer.complete(Responses.error(request, ErrorCode.BROKER_NOT_AVAILABLE));

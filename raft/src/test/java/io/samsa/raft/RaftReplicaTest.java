@@ -56,6 +56,22 @@ class RaftReplicaTest {
         assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, refused.errorCode());
     }
 
+    @Test
+    void aRequestArrivingWhileTheReplicaClosesIsAnsweredEvenIfItsThreadIsGone() throws Exception {
+        SimQuorum q = new SimQuorum(3, 3, 0, LOG);
+        SimRaftNode leader = q.awaitLeader(2_000);
+        RaftReplica<String> raft = leader.raft;
+        leader.stop();
+        q.scheduler.runFor(1);
+        // The server closes the replica's thread after the replica: a task queued from then on is dropped.
+        leader.raftExecutor().kill();
+        CompletableFuture<io.samsa.wire.protocol.Message> answer = raft.onRequest(2,
+            new io.samsa.wire.message.VoteRequest(), (short) 2);
+        assertTrue(answer.isDone(), "a request to a closed replica must be answered (its caller holds its bytes)");
+        assertEquals(ErrorCode.BROKER_NOT_AVAILABLE.code(),
+            ((io.samsa.wire.message.VoteResponse) answer.join()).errorCode());
+    }
+
     private static QuorumInfo describe(SimQuorum q, SimRaftNode leader) {
         CompletableFuture<QuorumInfo> f = leader.raft.describeQuorum();
         q.runUntil(f::isDone, 100, "describeQuorum");

@@ -147,6 +147,11 @@ final class SimRaftNode {
         threads.get(0).execute(r::close);
     }
 
+    /** The replica's executor of this incarnation. */
+    SimExecutor raftExecutor() {
+        return threads.get(0);
+    }
+
     boolean isLeader() {
         return up && raft != null && raft.state() instanceof LeaderState;
     }
