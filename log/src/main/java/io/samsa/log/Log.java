@@ -43,7 +43,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Threads: one writer per partition (its shard thread). <b>Single-writer methods</b> (call only on that
  * thread): {@link #appendAsLeader}, {@link #appendAsFollower}, {@link #appendTransactionMarker},
- * {@link #truncateTo}, {@link #truncateFullyAndStartAt}, {@link #increaseLogStartOffset},
+ * {@link #startTransactionVerification}, {@link #truncateTo}, {@link #truncateFullyAndStartAt}, {@link #increaseLogStartOffset},
  * {@link #deleteOldSegments}, {@link #removeExpiredProducers}, {@link #updateConfig}, {@link #producerState},
  * {@link #activeProducers}.
  * <b>Safe from any thread</b>: {@link #read}, {@link #offsetForTimestamp}, {@link #maxTimestampAndOffset},
@@ -298,8 +298,8 @@ public final class Log {
     private void replay(RecordBatchView v, LogSegment seg) {
         if (v.isControl() && v.hasProducerId()) {
             int type = RecordWalker.controlType(v);
-            long first = producers.completeTxn(v.producerId(), v.producerEpoch(), -1, v.baseOffset(),
-                    v.maxTimestamp());
+            long first = producers.completeTxn(v.producerId(), v.producerEpoch(),
+                    RecordWalker.markerCoordinatorEpoch(v), v.baseOffset(), v.maxTimestamp());
             if (type == 0 && first >= 0) {
                 addAbortedIfMissing(seg, v.producerId(), first, v.baseOffset());
             }
@@ -343,6 +343,18 @@ public final class Log {
      *                        INVALID_TXN_STATE or KAFKA_STORAGE_ERROR
      */
     public AppendResult appendAsLeader(ByteBuf records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, VerificationGuard.NONE);
+    }
+
+    /**
+     * As {@link #appendAsLeader(ByteBuf, int)}; a transactional batch that starts its producer's transaction here must
+     * present the producer's verification {@code guard} ({@link #startTransactionVerification}), unless it is
+     * {@link VerificationGuard#NONE} (KIP-890 part 1). Writer thread.
+     *
+     * @throws SamsaException as {@link #appendAsLeader(ByteBuf, int)}, and INVALID_TXN_STATE for an unverified
+     *                        transaction
+     */
+    public AppendResult appendAsLeader(ByteBuf records, int leaderEpoch, VerificationGuard guard) {
         checkOnline();
         LogConfig cfg = config;
         long now = clock.milliseconds();
@@ -372,7 +384,7 @@ public final class Log {
         int prevLastSeq = -1;
         for (int pos = start; pos < end; pos += view.sizeInBytes()) {
             view.wrap(records, pos);
-            long[] dup = producers.checkClientBatch(view, prevPid, prevEpoch, prevLastSeq);
+            long[] dup = producers.checkClientBatch(view, prevPid, prevEpoch, prevLastSeq, guard);
             if (dup != null) {
                 return new AppendResult(dup[0], dup[1], -1, logStartOffset, -1, -1, true,
                         CompletableFuture.completedFuture(null));
@@ -452,13 +464,27 @@ public final class Log {
     }
 
     /**
-     * Writes a transaction marker (commit or abort) for {@code producerId}, ends its ongoing transaction and,
-     * for an abort, records it in the transaction index. Writer thread.
+     * Writes the marker of a V1 transaction: {@link #appendTransactionMarker(long, short, boolean, int, int, short)}
+     * with transaction version 0. Writer thread.
      */
     public AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
                                                 int coordinatorEpoch, int leaderEpoch) {
+        return appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch, leaderEpoch, (short) 0);
+    }
+
+    /**
+     * Writes a transaction marker (commit or abort) for {@code producerId}, ends its ongoing transaction and,
+     * for an abort, records it in the transaction index. {@code transactionVersion} is the transaction's protocol
+     * (WriteTxnMarkers v2, KIP-1228): a V2 marker must carry a newer producer epoch than the producer's (KIP-890).
+     * Writer thread.
+     *
+     * @throws SamsaException INVALID_PRODUCER_EPOCH (a stale marker), TRANSACTION_COORDINATOR_FENCED (from an older
+     *                        coordinator), KAFKA_STORAGE_ERROR
+     */
+    public AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
+                                                int coordinatorEpoch, int leaderEpoch, short transactionVersion) {
         checkOnline();
-        producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+        producers.checkMarker(producerId, producerEpoch, coordinatorEpoch, transactionVersion);
         long now = clock.milliseconds();
         ByteBuf marker = ControlBatch.marker(producerId, producerEpoch, commit, coordinatorEpoch, now);
         try {
@@ -486,6 +512,19 @@ public final class Log {
         } finally {
             marker.release();
         }
+    }
+
+    /**
+     * Before a producer's first transactional batch here, starts the verification of its transaction (KIP-890 part
+     * 1): {@link VerificationGuard#SENTINEL} when its transaction is ongoing here already, else the guard to append
+     * with once the transaction coordinator confirmed the partition is in the transaction. Writer thread.
+     *
+     * @throws SamsaException INVALID_PRODUCER_EPOCH for an epoch older than the producer's
+     */
+    public VerificationGuard startTransactionVerification(long producerId, int baseSequence, short producerEpoch,
+                                                          boolean supportsEpochBump) {
+        return producers.startVerification(producerId, baseSequence, producerEpoch, supportsEpochBump,
+                clock.milliseconds());
     }
 
     private CompletableFuture<Void> write(ByteBuf records, int start, int end, long first, long last, long maxTs,

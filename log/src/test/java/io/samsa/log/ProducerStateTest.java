@@ -192,4 +192,88 @@ class ProducerStateTest {
         log = manager.get("t", 0);
         assertEquals(expected, log.activeProducers(), "from the snapshot written at the clean close");
     }
+
+    private AppendResult txn(long pid, int epoch, int seq, int count, VerificationGuard guard) {
+        io.netty.buffer.ByteBuf b = TestLogs.batch(clock.milliseconds(), count, "x", pid, (short) epoch, seq, true,
+                Compression.NONE);
+        try {
+            return log.appendAsLeader(b, 0, guard);
+        } finally {
+            b.release();
+        }
+    }
+
+    private ErrorCode txnFails(long pid, int epoch, int seq, VerificationGuard guard) {
+        return assertThrows(SamsaException.class, () -> txn(pid, epoch, seq, 1, guard)).errorCode();
+    }
+
+    @Test
+    void aTransactionStartsOnlyWithItsVerification() {
+        // Nothing verified: the first transactional batch is refused, and nothing is written.
+        assertEquals(ErrorCode.INVALID_TXN_STATE, txnFails(4, 0, 0, VerificationGuard.SENTINEL));
+        assertEquals(0, log.logEndOffset());
+        VerificationGuard guard = log.startTransactionVerification(4, 0, (short) 0, false);
+        assertTrue(guard.isGuard());
+        assertEquals(guard, log.startTransactionVerification(4, 0, (short) 0, false), "joined, not restarted");
+        assertEquals(ErrorCode.INVALID_TXN_STATE, txnFails(4, 0, 0, VerificationGuard.newGuard()));
+        assertEquals(0, txn(4, 0, 0, 2, guard).firstOffset());
+        // Ongoing: no verification is needed, and the guard is spent.
+        assertEquals(VerificationGuard.SENTINEL, log.startTransactionVerification(4, 2, (short) 0, false));
+        assertEquals(VerificationGuard.SENTINEL, log.producerState().verificationGuard(4));
+        assertEquals(2, txn(4, 0, 2, 1, VerificationGuard.SENTINEL).firstOffset());
+        log.appendTransactionMarker(4, (short) 0, true, 0, 0);
+        // A late retry of a batch of the ended transaction cannot open a new one (a hanging transaction).
+        VerificationGuard next = log.startTransactionVerification(4, 3, (short) 0, false);
+        log.appendTransactionMarker(4, (short) 0, false, 0, 0);
+        assertEquals(ErrorCode.INVALID_TXN_STATE, txnFails(4, 0, 3, next), "the marker ended the verification");
+        assertEquals(-1, log.firstUnstableOffset());
+        // The caller that does not verify is not checked; an older epoch is refused before any verification.
+        assertEquals(5, txn(8, 2, 0, 1, VerificationGuard.NONE).firstOffset());
+        assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH, assertThrows(SamsaException.class,
+                () -> log.startTransactionVerification(8, 0, (short) 1, false)).errorCode());
+        // A verification must start at its lowest sequence.
+        VerificationGuard g6 = log.startTransactionVerification(6, 0, (short) 0, false);
+        log.startTransactionVerification(6, 3, (short) 0, false);
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, txnFails(6, 0, 3, g6));
+        assertEquals(6, txn(6, 0, 0, 1, g6).firstOffset());
+    }
+
+    @Test
+    void v2MarkersNeedANewerEpochAndKeepTheNextVerification() {
+        VerificationGuard g = log.startTransactionVerification(9, 0, (short) 3, true);
+        // TV2: a producer without state here starts at sequence 0.
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, txnFails(9, 3, 4, g));
+        txn(9, 3, 0, 1, g);
+        assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH, assertThrows(SamsaException.class,
+                () -> log.appendTransactionMarker(9, (short) 3, true, 1, 0, (short) 2)).errorCode(),
+                "a V2 marker at the transaction's own epoch is stale");
+        // The producer verifies its next transaction (at the bumped epoch) before the marker arrives.
+        VerificationGuard next = log.startTransactionVerification(9, 0, (short) 4, true);
+        log.appendTransactionMarker(9, (short) 4, true, 1, 0, (short) 2);
+        assertEquals(-1, log.firstUnstableOffset());
+        // A marker written again at the same epoch once the transaction is over is a retry: written, no error.
+        AppendResult again = log.appendTransactionMarker(9, (short) 4, true, 1, 0, (short) 2);
+        assertEquals(2, again.firstOffset());
+        assertEquals(next, log.producerState().verificationGuard(9), "the next transaction's verification survives");
+        assertEquals(3, txn(9, 4, 0, 1, next).firstOffset());
+        // V1 markers: the same epoch is fine, an older one is not.
+        log.appendTransactionMarker(9, (short) 4, false, 1, 0, (short) 0);
+        assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH, assertThrows(SamsaException.class,
+                () -> log.appendTransactionMarker(9, (short) 3, false, 1, 0, (short) 0)).errorCode());
+    }
+
+    @Test
+    void aReplayedMarkerKeepsItsCoordinatorEpoch() throws Exception {
+        txn(7, 0, 0, 1, VerificationGuard.NONE);
+        log.appendTransactionMarker(7, (short) 0, true, 5, 0);
+        // An unclean restart replays the marker (no snapshot covers it): coordinator epoch 5 is remembered.
+        Path img = tmp.resolve("img");
+        TestLogs.copyTree(log.dir(), img.resolve("t-0"));
+        try (LogManager m = open(img)) {
+            Log r = m.get("t", 0);
+            assertEquals(ErrorCode.TRANSACTION_COORDINATOR_FENCED, assertThrows(SamsaException.class,
+                    () -> r.appendTransactionMarker(7, (short) 0, true, 4, 0)).errorCode());
+            assertEquals(5, r.activeProducers().get(0).coordinatorEpoch());
+        }
+    }
 }

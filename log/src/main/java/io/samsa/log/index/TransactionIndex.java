@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,10 +25,12 @@ import java.util.List;
  *  26  8  lastStableOffset  last stable offset when the marker was written
  * </pre>
  *
- * <p>Aborts are rare, so the index holds no open file: each append opens, writes and closes, and reads go
- * through the file (all through the segment's {@link Disk}). The flusher forces it with the segment's data
- * ({@link #force}): recovery trusts the entries of the segments it does not rescan. Appends and truncation run on the
- * writer thread; {@link #collect} on any thread; {@link #force} on the flusher.
+ * <p>Aborts are rare, so the index holds no open file: each append opens, writes and closes (through the segment's
+ * {@link Disk}). Reads never touch the file: the entries are kept in memory too (read once, when the segment is
+ * opened by {@link #load}, or on the first read), so that a READ_COMMITTED fetch on an event loop does no file I/O.
+ * The flusher forces the file with the segment's data ({@link #force}): recovery trusts the entries of the segments
+ * it does not rescan. Appends, truncation and loading run on the writer thread (loading also at start-up);
+ * {@link #collect} on any thread; {@link #force} on the flusher.
  */
 public final class TransactionIndex {
     public static final int ENTRY_SIZE = 34;
@@ -36,6 +39,8 @@ public final class TransactionIndex {
     private volatile Path file;
     /** Changed since the last force; set after a change, cleared before a force, so no change is missed. */
     private volatile boolean dirty;
+    /** The entries, as on disk (whole ones); null until loaded. Replaced, never changed, by the writer. */
+    private volatile List<AbortedTransaction> entries;
 
     public TransactionIndex(Path file) {
         this(Disk.SYSTEM, file);
@@ -58,6 +63,7 @@ public final class TransactionIndex {
         ByteBuffer buf = ByteBuffer.allocate(ENTRY_SIZE);
         buf.putShort((short) 0).putLong(txn.producerId()).putLong(txn.firstOffset()).putLong(txn.lastOffset())
                 .putLong(txn.lastStableOffset()).flip();
+        List<AbortedTransaction> before = loaded();
         boolean created = !disk.exists(file);
         try (FileChannel ch = disk.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
@@ -65,8 +71,49 @@ public final class TransactionIndex {
                 ch.write(buf);
             }
         }
+        List<AbortedTransaction> after = new ArrayList<>(before.size() + 1);
+        after.addAll(before);
+        after.add(txn);
+        entries = List.copyOf(after);
         dirty = true;
         return created;
+    }
+
+    /** Reads the entries into memory, once (the segment is opened: start-up, not an event loop). */
+    public void load() throws IOException {
+        loaded();
+    }
+
+    /** The index is new and empty (its file was just deleted). */
+    public void loadEmpty() {
+        entries = List.of();
+    }
+
+    private List<AbortedTransaction> loaded() throws IOException {
+        List<AbortedTransaction> e = entries;
+        if (e == null) {
+            e = readFile();
+            entries = e;
+        }
+        return e;
+    }
+
+    private List<AbortedTransaction> readFile() throws IOException {
+        Path f = file;
+        if (!disk.exists(f)) {
+            return List.of();
+        }
+        ByteBuffer all = ByteBuffer.wrap(disk.readAllBytes(f));
+        List<AbortedTransaction> out = new ArrayList<>();
+        while (all.remaining() >= ENTRY_SIZE) {
+            all.getShort();
+            long pid = all.getLong();
+            long first = all.getLong();
+            long last = all.getLong();
+            long lso = all.getLong();
+            out.add(new AbortedTransaction(pid, first, last, lso));
+        }
+        return List.copyOf(out);
     }
 
     /** Forces the entries written since the last force, if any. The flusher, with the segment's data. */
@@ -90,19 +137,9 @@ public final class TransactionIndex {
      * tail is ignored.
      */
     public void collect(long fetchOffset, long upperBound, List<AbortedTransaction> out) throws IOException {
-        Path f = file;
-        if (!disk.exists(f)) {
-            return;
-        }
-        ByteBuffer all = ByteBuffer.wrap(disk.readAllBytes(f));
-        while (all.remaining() >= ENTRY_SIZE) {
-            all.getShort();
-            long pid = all.getLong();
-            long first = all.getLong();
-            long last = all.getLong();
-            long lso = all.getLong();
-            if (last >= fetchOffset && first < upperBound) {
-                out.add(new AbortedTransaction(pid, first, last, lso));
+        for (AbortedTransaction t : loaded()) {
+            if (t.lastOffset() >= fetchOffset && t.firstOffset() < upperBound) {
+                out.add(t);
             }
         }
     }
@@ -111,6 +148,7 @@ public final class TransactionIndex {
     public void truncateTo(long offset) throws IOException {
         Path f = file;
         if (!disk.exists(f)) {
+            entries = List.of();
             return;
         }
         byte[] bytes = disk.readAllBytes(f);
@@ -132,6 +170,7 @@ public final class TransactionIndex {
             }
             dirty = true;
         }
+        entries = readFile();
     }
 
     public void renameTo(Path target) throws IOException {
@@ -143,5 +182,6 @@ public final class TransactionIndex {
 
     public void deleteIfExists() throws IOException {
         disk.deleteIfExists(file);
+        entries = List.of();
     }
 }

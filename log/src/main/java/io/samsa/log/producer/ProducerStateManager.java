@@ -3,6 +3,7 @@ package io.samsa.log.producer;
 import io.samsa.common.Disk;
 import io.samsa.log.ActiveProducer;
 import io.samsa.log.FileForcer;
+import io.samsa.log.VerificationGuard;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.record.RecordBatchView;
@@ -39,6 +40,13 @@ import java.util.zip.CRC32C;
  * id int64, epoch int16, coordinatorEpoch int32, lastTimestamp int64, currentTxnFirstOffset int64,
  * batches int8, per batch: firstSeq int32, lastSeq int32, firstOffset int64, lastOffset int64.
  *
+ * <p>Transactions (KIP-98, KIP-890): a producer's transactional batch starts its transaction here; its marker ends it
+ * (an older producer epoch than the producer's is INVALID_PRODUCER_EPOCH; with the V2 protocol, whose coordinator
+ * bumps the epoch for every marker, the marker's epoch must be newer, or equal for a retry of a marker already written;
+ * an older coordinator epoch is TRANSACTION_COORDINATOR_FENCED). A transaction may only start with a verification
+ * ({@link #startVerification}, in memory): the guard the append presents must still be the producer's, else
+ * INVALID_TXN_STATE.
+ *
  * <p>Snapshot files are written, read and deleted through a {@link Disk}.
  *
  * <p>Not thread-safe: every method runs on the partition's writer thread.
@@ -52,6 +60,8 @@ public final class ProducerStateManager {
     private final Path dir;
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
     private final TreeMap<Long, Long> ongoingTxns = new TreeMap<>();
+    /** Transaction verifications in progress, by producer id (in memory only, as in Kafka). */
+    private final Map<Long, Verification> verifications = new HashMap<>();
     private long mapEndOffset;
 
     public ProducerStateManager(Path dir) {
@@ -107,6 +117,16 @@ public final class ProducerStateManager {
      * (-1 when none). Throws {@link SamsaException} for a sequence or epoch violation.
      */
     public long[] checkClientBatch(RecordBatchView v, long prevPid, short prevEpoch, int prevLastSeq) {
+        return checkClientBatch(v, prevPid, prevEpoch, prevLastSeq, VerificationGuard.NONE);
+    }
+
+    /**
+     * As {@link #checkClientBatch(RecordBatchView, long, short, int)}, and a transactional batch that would start a
+     * transaction must present the producer's verification {@code guard} (unless it is {@link VerificationGuard#NONE}):
+     * INVALID_TXN_STATE otherwise.
+     */
+    public long[] checkClientBatch(RecordBatchView v, long prevPid, short prevEpoch, int prevLastSeq,
+                                   VerificationGuard guard) {
         long pid = v.producerId();
         if (pid == RecordBatchView.NO_PRODUCER_ID) {
             if (v.isTransactional()) {
@@ -147,7 +167,91 @@ public final class ProducerStateManager {
             throw new SamsaException(ErrorCode.INVALID_TXN_STATE, "Producer " + pid
                     + " wrote a non-transactional batch during its ongoing transaction");
         }
+        if (v.isTransactional() && guard != VerificationGuard.NONE) {
+            checkVerified(pid, epoch, seq, e, guard);
+        }
         return null;
+    }
+
+    /** A transactional batch that starts a transaction must come with the producer's verification (KIP-890). */
+    private void checkVerified(long pid, short epoch, int seq, ProducerEntry e, VerificationGuard guard) {
+        if (hasOngoingTransaction(pid, epoch)) {
+            return;
+        }
+        Verification ver = verifications.get(pid);
+        if (ver == null || !guard.isGuard() || ver.guard != guard) {
+            throw new SamsaException(ErrorCode.INVALID_TXN_STATE, "The batch of producer " + pid + " epoch " + epoch
+                    + " is not part of an ongoing transaction (the partition was not verified in it)");
+        }
+        if (ver.supportsEpochBump && seq != 0 && e == null) {
+            throw new SamsaException(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, "Producer " + pid + " has no state here "
+                    + "and starts a transaction at sequence " + seq + ", not 0");
+        }
+        if (seq > ver.lowestSeq) {
+            throw new SamsaException(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, "Producer " + pid + " starts a "
+                    + "transaction at sequence " + seq + " after an earlier batch at sequence " + ver.lowestSeq);
+        }
+    }
+
+    /** True when {@code pid}'s transaction is ongoing here at {@code epoch}. */
+    public boolean hasOngoingTransaction(long pid, short epoch) {
+        ProducerEntry e = producers.get(pid);
+        return e != null && e.currentTxnFirstOffset >= 0 && e.epoch == epoch;
+    }
+
+    /**
+     * Starts (or joins) the verification of {@code pid}'s transaction before its first batch here (KIP-890 part 1):
+     * returns {@link VerificationGuard#SENTINEL} when the transaction is ongoing here already (no verification is
+     * needed), else the producer's guard, which the append must present once the coordinator confirmed. A newer epoch
+     * restarts the verification at its sequence; the same epoch keeps the lowest sequence. {@code supportsEpochBump}:
+     * the producer uses the V2 protocol (its first batch in a partition it has no state in must have sequence 0).
+     *
+     * @throws SamsaException INVALID_PRODUCER_EPOCH for an epoch older than the producer's
+     */
+    public VerificationGuard startVerification(long pid, int seq, short epoch, boolean supportsEpochBump, long nowMs) {
+        ProducerEntry e = producers.get(pid);
+        if (e != null && epoch < e.epoch) {
+            throw new SamsaException(ErrorCode.INVALID_PRODUCER_EPOCH, "Producer " + pid + " epoch " + epoch
+                    + " is older than the current epoch " + e.epoch);
+        }
+        if (hasOngoingTransaction(pid, epoch)) {
+            return VerificationGuard.SENTINEL;
+        }
+        Verification ver = verifications.get(pid);
+        if (ver == null) {
+            ver = new Verification(VerificationGuard.newGuard(), epoch, seq, supportsEpochBump, nowMs);
+            verifications.put(pid, ver);
+        } else if (epoch > ver.epoch) {
+            ver.epoch = epoch;
+            ver.lowestSeq = seq;
+        } else if (epoch == ver.epoch) {
+            ver.lowestSeq = Math.min(ver.lowestSeq, seq);
+        }
+        ver.supportsEpochBump = supportsEpochBump;
+        return ver.guard;
+    }
+
+    /** The producer's verification guard in progress, or {@link VerificationGuard#SENTINEL} (tests). */
+    public VerificationGuard verificationGuard(long pid) {
+        Verification ver = verifications.get(pid);
+        return ver == null ? VerificationGuard.SENTINEL : ver.guard;
+    }
+
+    /** A verification in progress: the guard, the epoch and lowest sequence seen, the protocol, when it started. */
+    private static final class Verification {
+        final VerificationGuard guard;
+        final long startedMs;
+        short epoch;
+        int lowestSeq;
+        boolean supportsEpochBump;
+
+        Verification(VerificationGuard guard, short epoch, int lowestSeq, boolean supportsEpochBump, long startedMs) {
+            this.guard = guard;
+            this.epoch = epoch;
+            this.lowestSeq = lowestSeq;
+            this.supportsEpochBump = supportsEpochBump;
+            this.startedMs = startedMs;
+        }
     }
 
     private static SamsaException outOfOrder(long pid, short epoch, int seq, int lastSeq) {
@@ -181,24 +285,41 @@ public final class ProducerStateManager {
             return;
         }
         e.addBatch(v.baseSequence(), v.lastSequence(), v.baseOffset(), v.lastOffset());
-        if (v.isTransactional() && e.currentTxnFirstOffset < 0) {
-            e.currentTxnFirstOffset = v.baseOffset();
-            ongoingTxns.put(v.baseOffset(), pid);
+        if (v.isTransactional()) {
+            // The transaction is ongoing now: its verification is done.
+            verifications.remove(pid);
+            if (e.currentTxnFirstOffset < 0) {
+                e.currentTxnFirstOffset = v.baseOffset();
+                ongoingTxns.put(v.baseOffset(), pid);
+            }
         }
     }
 
     /**
-     * Checks a transaction marker from the coordinator: its epoch must not be older than the producer's
-     * and its coordinator epoch not older than the last marker's.
+     * Checks a transaction marker from the coordinator of a V1 transaction ({@link #checkMarker(long, short, int,
+     * short)} with transaction version 0).
      */
     public void checkMarker(long pid, short epoch, int coordinatorEpoch) {
+        checkMarker(pid, epoch, coordinatorEpoch, (short) 0);
+    }
+
+    /**
+     * Checks a transaction marker from the coordinator: its coordinator epoch must not be older than the last
+     * marker's, and its producer epoch not older than the producer's; for a V2 transaction ({@code
+     * transactionVersion} 2, KIP-890 part 2: the coordinator bumps the epoch before it writes markers) it must be
+     * newer, except for a marker written again with the epoch of the last one when no transaction is ongoing (a
+     * retry of a marker already written: a new coordinator resending, a lost answer), which is accepted.
+     */
+    public void checkMarker(long pid, short epoch, int coordinatorEpoch, short transactionVersion) {
         ProducerEntry e = producers.get(pid);
         if (e == null) {
             return;
         }
-        if (epoch < e.epoch) {
+        boolean stale = transactionVersion >= 2 ? epoch <= e.epoch : epoch < e.epoch;
+        if (stale && !(transactionVersion >= 2 && epoch == e.epoch && e.currentTxnFirstOffset < 0)) {
             throw new SamsaException(ErrorCode.INVALID_PRODUCER_EPOCH, "Marker for producer " + pid + " has epoch "
-                    + epoch + " below the current epoch " + e.epoch);
+                    + epoch + (transactionVersion >= 2 ? " not above" : " below") + " the current epoch " + e.epoch
+                    + " (transaction version " + transactionVersion + ")");
         }
         if (coordinatorEpoch < e.coordinatorEpoch) {
             throw new SamsaException(ErrorCode.TRANSACTION_COORDINATOR_FENCED, "Marker for producer " + pid
@@ -224,6 +345,12 @@ public final class ProducerStateManager {
             ongoingTxns.remove(first);
             e.currentTxnFirstOffset = -1;
         }
+        // The transaction is over, and so is its verification; unless a V2 producer already verifies its next
+        // transaction, whose epoch is the marker's (the coordinator bumped it for this marker).
+        Verification ver = verifications.get(pid);
+        if (ver != null && !(ver.supportsEpochBump && ver.epoch == epoch)) {
+            verifications.remove(pid);
+        }
         return first;
     }
 
@@ -237,6 +364,7 @@ public final class ProducerStateManager {
                 removed++;
             }
         }
+        verifications.values().removeIf(v -> nowMs - v.startedMs >= expirationMs);
         return removed;
     }
 
@@ -244,6 +372,7 @@ public final class ProducerStateManager {
     public void clear(long offset) {
         producers.clear();
         ongoingTxns.clear();
+        verifications.clear();
         mapEndOffset = offset;
     }
 

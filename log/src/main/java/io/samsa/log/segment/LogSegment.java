@@ -121,6 +121,7 @@ public final class LogSegment {
             throw new IOException("Segment " + s.logFile + " is larger than 2 GiB");
         }
         s.size = (int) length;
+        s.txnIndex.load();
         Path ti = file(dir, baseOffset, TIME_INDEX_SUFFIX);
         if (disk.exists(ti)) {
             long tlen = disk.size(ti);
