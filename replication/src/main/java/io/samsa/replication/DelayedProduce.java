@@ -3,6 +3,7 @@ package io.samsa.replication;
 import io.netty.buffer.ByteBuf;
 import io.samsa.common.SerialExecutor;
 import io.samsa.log.AppendResult;
+import io.samsa.log.VerificationGuard;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import java.util.ArrayList;
@@ -26,7 +27,13 @@ import java.util.function.BiConsumer;
  * </ul>
  *
  * Subclasses say what completion means: the Produce handler answers the client, the coordinator's partition writer
- * completes a future. {@link #onProduceComplete} runs exactly once, on the home executor, and then every
+ * completes a future.
+ *
+ * <p>An append may ask to wait before it writes ({@link Append#defer()} in {@link Append#runOnShard}: a transactional
+ * batch whose transaction the coordinator must confirm first). When any did, {@link #onAppendsDeferred} runs on the
+ * home executor instead of the acks logic; the subclass settles each deferred append ({@link Append#reject}, or leaves
+ * it to run again) and calls {@link #resumeDeferred()}, which runs the remaining ones on their shards once more and
+ * then goes on as usual. Requests that defer nothing pay one flag check per append. {@link #onProduceComplete} runs exactly once, on the home executor, and then every
  * {@link Append} holds its final outcome: a result, or an error.
  *
  * <p>Threads: build and {@link #start} on the home executor (a connection's event loop, or a partition's shard);
@@ -86,6 +93,34 @@ public abstract class DelayedProduce<A extends DelayedProduce.Append> extends De
     }
 
     /**
+     * Runs on the home executor, once per round, when appends asked to wait ({@link Append#isDeferred()}): settle
+     * them and call {@link #resumeDeferred()}, now or later (from any thread). The default resumes at once.
+     */
+    protected void onAppendsDeferred() {
+        resumeDeferred();
+    }
+
+    /**
+     * Runs the appends still deferred on their shards again (each {@link Append#runOnShard} once more), then goes on
+     * with acks; with none left, goes on at once. Any thread; once per {@link #onAppendsDeferred}.
+     */
+    public final void resumeDeferred() {
+        ArrayList<A> again = new ArrayList<>();
+        for (int i = 0; i < appends.size(); i++) {
+            A a = appends.get(i);
+            if (((Append) a).deferred) {
+                ((Append) a).deferred = false;
+                again.add(a);
+            }
+        }
+        if (again.isEmpty()) {
+            home.runOrExecute(this::appendsDone);
+        } else {
+            shards.scatter(new Appended(), again);
+        }
+    }
+
+    /**
      * Runs once, on the home executor, when the produce is complete ({@code expired}: by its timeout). Every append
      * now holds its outcome.
      */
@@ -99,6 +134,12 @@ public abstract class DelayedProduce<A extends DelayedProduce.Append> extends De
 
         @Override
         protected void gathered() {
+            for (int i = 0; i < appends.size(); i++) {
+                if (((Append) appends.get(i)).deferred) {
+                    onAppendsDeferred();
+                    return;
+                }
+            }
             appendsDone();
         }
     }
@@ -230,17 +271,57 @@ public abstract class DelayedProduce<A extends DelayedProduce.Append> extends De
         private AppendResult result;
         private int leaderEpoch;
         private boolean committed;
+        private boolean deferred;
+        private VerificationGuard guard = VerificationGuard.NONE;
 
         public Append(Partition partition, ByteBuf records) {
             super(partition);
             this.records = records;
         }
 
-        /** On the partition's shard. */
+        /** On the partition's shard: appends the records, presenting the {@link #guard(VerificationGuard)}. */
         @Override
         protected void runOnShard() {
-            result = partition.appendAsLeader(records, requiredAcks);
+            appended(partition.appendAsLeader(records, requiredAcks, guard));
+        }
+
+        /** Records what {@link #runOnShard} appended (an override that appends in its own way calls it). */
+        protected final void appended(AppendResult r) {
+            result = r;
             leaderEpoch = partition.leaderEpoch();
+        }
+
+        /** The acks of the request: 0, 1 or -1. */
+        protected final int requiredAcks() {
+            return requiredAcks;
+        }
+
+        /**
+         * In {@link #runOnShard}: this append does not write now; the request's {@link #onAppendsDeferred} decides
+         * (it runs again after {@link #resumeDeferred()}, unless rejected).
+         */
+        protected final void defer() {
+            deferred = true;
+        }
+
+        /** True while the append waits to run again. */
+        public final boolean isDeferred() {
+            return deferred;
+        }
+
+        /** Settles a deferred append with a failure: it will not run again. Home executor. */
+        public final void reject(Throwable error) {
+            deferred = false;
+            fail(error);
+        }
+
+        /** The verification guard the append presents (KIP-890 part 1); {@link VerificationGuard#NONE} by default. */
+        public final void guard(VerificationGuard g) {
+            guard = g;
+        }
+
+        public final VerificationGuard guard() {
+            return guard;
         }
 
         /** The append's outcome (offsets, append time, log start, durability) unless it failed, else null. */

@@ -5,6 +5,7 @@ import io.samsa.common.SerialExecutor;
 import io.samsa.log.AppendResult;
 import io.samsa.log.Log;
 import io.samsa.log.ReadResult;
+import io.samsa.log.VerificationGuard;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import java.util.UUID;
@@ -130,13 +131,60 @@ public final class Partition {
      *                        error of {@link Log#appendAsLeader}
      */
     public AppendResult appendAsLeader(ByteBuf records, int requiredAcks) {
+        return appendAsLeader(records, requiredAcks, VerificationGuard.NONE);
+    }
+
+    /**
+     * As {@link #appendAsLeader(ByteBuf, int)}, presenting a transaction's verification {@code guard} (KIP-890 part
+     * 1; {@link VerificationGuard#NONE}: the caller does not verify). Owning shard.
+     *
+     * @throws SamsaException as {@link #appendAsLeader(ByteBuf, int)}, and INVALID_TXN_STATE when a transactional
+     *                        batch would start an unverified transaction
+     */
+    public AppendResult appendAsLeader(ByteBuf records, int requiredAcks, VerificationGuard guard) {
+        PartitionState s = checkAppend(requiredAcks);
+        return appended(plog.appendAsLeader(records, s.leaderEpoch(), guard), s);
+    }
+
+    /**
+     * Appends a transaction marker (a commit or abort control batch) as leader, for the transaction coordinator's
+     * WriteTxnMarkers, and moves the high watermark as {@link #appendAsLeader(ByteBuf, int)} does: the last stable
+     * offset moves with it. Owning shard.
+     *
+     * @throws SamsaException NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS (for {@code requiredAcks == -1}),
+     *                        UNKNOWN_TOPIC_OR_PARTITION, or any error of {@link Log#appendTransactionMarker}
+     */
+    public AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
+                                                int coordinatorEpoch, short transactionVersion, int requiredAcks) {
+        PartitionState s = checkAppend(requiredAcks);
+        return appended(plog.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
+                s.leaderEpoch(), transactionVersion), s);
+    }
+
+    /**
+     * Before a producer's first transactional batch here: starts the verification of its transaction (KIP-890 part 1)
+     * and returns the guard to append with once the transaction coordinator confirmed, or
+     * {@link VerificationGuard#SENTINEL} when its transaction is ongoing here already. Owning shard.
+     *
+     * @throws SamsaException NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH
+     */
+    public VerificationGuard startTransactionVerification(long producerId, int baseSequence, short producerEpoch,
+                                                          boolean supportsEpochBump) {
+        checkLeader();
+        return plog.startTransactionVerification(producerId, baseSequence, producerEpoch, supportsEpochBump);
+    }
+
+    private PartitionState checkAppend(int requiredAcks) {
         PartitionState s = checkLeader();
         if (requiredAcks == -1 && s.isr().size() < minInsyncReplicas) {
             throw new SamsaException(ErrorCode.NOT_ENOUGH_REPLICAS, "The size of the current ISR " + s.isr()
                     + " is insufficient to satisfy the min.isr requirement of " + minInsyncReplicas
                     + " for partition " + name);
         }
-        AppendResult r = plog.appendAsLeader(records, s.leaderEpoch());
+        return s;
+    }
+
+    private AppendResult appended(AppendResult r, PartitionState s) {
         if (r.firstOffset() >= 0 && !r.duplicate()) {
             if (isDurableMode()) {
                 r.durable().whenComplete(onDurable);

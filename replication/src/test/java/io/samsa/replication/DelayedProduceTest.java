@@ -296,4 +296,115 @@ class DelayedProduceTest {
         assertEquals("The write to orders-3 could not be made durable", e.getMessage());
         assertEquals(0, p.highWatermark());
     }
+
+    /** A transactional append that verifies its transaction first, as the Produce handler's does. */
+    private static final class VerifyingAppend extends DelayedProduce.Append {
+        boolean verified;
+
+        VerifyingAppend(Partition p, ByteBuf records) {
+            super(p, records);
+        }
+
+        @Override
+        protected void runOnShard() {
+            if (!verified) {
+                verified = true;
+                io.samsa.log.VerificationGuard g = partition.startTransactionVerification(7, 0, (short) 0, false);
+                guard(g);
+                if (g.isGuard()) {
+                    defer();
+                    return;
+                }
+            }
+            super.runOnShard();
+        }
+    }
+
+    /** Defers like a Produce handler waiting for the coordinator, then settles as the test says. */
+    private final class Verifying extends DelayedProduce<DelayedProduce.Append> {
+        int deferrals;
+        int completions;
+        boolean rejectNext;
+
+        Verifying() {
+            super(home, shards, -1, 30_000, 2);
+        }
+
+        @Override
+        protected void onAppendsDeferred() {
+            deferrals++;
+            for (DelayedProduce.Append a : appends()) {
+                if (a.isDeferred() && rejectNext) {
+                    a.reject(new SamsaException(ErrorCode.INVALID_TXN_STATE, "not in the transaction"));
+                }
+            }
+            // The coordinator answers later, on another thread: resume from there.
+            shard.execute(this::resumeDeferred);
+        }
+
+        @Override
+        protected void onProduceComplete(boolean expired) {
+            completions++;
+        }
+    }
+
+    @Test
+    void deferredAppendsWaitForTheirVerificationThenRunAgain() throws IOException {
+        Partition p = partition();
+        Verifying op = new Verifying();
+        VerifyingAppend txn = new VerifyingAppend(p, txnBatch(2, 0));
+        op.add(txn);
+        op.add(new DelayedProduce.Append(p, batch(1)));
+        home.execute(op::start);
+        QueueExecutor.runAll(home, shard);
+        assertEquals(1, op.deferrals);
+        assertEquals(1, op.completions);
+        assertNull(txn.error());
+        assertEquals(0, op.appends().get(1).result().firstOffset(), "the plain append ran in the first round");
+        assertEquals(1, txn.result().firstOffset(), "the verified one after it, at the first unstable offset");
+        assertEquals(1, p.log().firstUnstableOffset());
+        assertEquals(1, p.lastStableOffset());
+        // A second transactional batch of the ongoing transaction needs no verification.
+        Verifying again = new Verifying();
+        VerifyingAppend more = new VerifyingAppend(p, txnBatch(1, 2));
+        again.add(more);
+        home.execute(again::start);
+        QueueExecutor.runAll(home, shard);
+        assertEquals(0, again.deferrals);
+        assertEquals(3, more.result().firstOffset());
+    }
+
+    @Test
+    void aRejectedDeferredAppendWritesNothing() throws IOException {
+        Partition p = partition();
+        Verifying op = new Verifying();
+        op.rejectNext = true;
+        VerifyingAppend txn = new VerifyingAppend(p, txnBatch(2, 0));
+        op.add(txn);
+        home.execute(op::start);
+        QueueExecutor.runAll(home, shard);
+        assertEquals(1, op.completions);
+        assertEquals(ErrorCode.INVALID_TXN_STATE, code(txn.error()));
+        assertEquals(0, p.logEndOffset());
+    }
+
+    @Test
+    void aMarkerMovesTheLastStableOffset() throws IOException {
+        Partition p = partition();
+        p.appendAsLeader(txnBatch(2, 0), -1);
+        assertEquals(0, p.lastStableOffset());
+        assertEquals(2, p.highWatermark());
+        var marker = p.appendTransactionMarker(7, (short) 0, false, 3, (short) 0, -1);
+        assertEquals(2, marker.firstOffset());
+        assertEquals(3, p.highWatermark());
+        assertEquals(3, p.lastStableOffset());
+        assertEquals(1, p.log().collectAbortedTransactions(0, 3).size());
+    }
+
+    /** A transactional batch of producer 7, epoch 0. */
+    private ByteBuf txnBatch(int records, int seq) {
+        ByteBuf b = PartitionTest.batch(records, 7, seq, true);
+        batches.add(b);
+        return b;
+    }
 }
