@@ -42,8 +42,9 @@ import java.util.function.LongSupplier;
  * timestamp lookups, retention, truncation, producer state, leader epochs and checkpoints.
  *
  * <p>Threads: one writer per partition (its shard thread). <b>Single-writer methods</b> (call only on that
- * thread): {@link #appendAsLeader}, {@link #appendAsFollower}, {@link #appendTransactionMarker},
- * {@link #startTransactionVerification}, {@link #truncateTo}, {@link #truncateFullyAndStartAt}, {@link #increaseLogStartOffset},
+ * thread): {@link #appendAsLeader}, {@link #appendAsCoordinator}, {@link #appendAsFollower},
+ * {@link #appendTransactionMarker}, {@link #startTransactionVerification}, {@link #truncateTo},
+ * {@link #truncateFullyAndStartAt}, {@link #increaseLogStartOffset},
  * {@link #deleteOldSegments}, {@link #removeExpiredProducers}, {@link #updateConfig}, {@link #producerState},
  * {@link #activeProducers}.
  * <b>Safe from any thread</b>: {@link #read}, {@link #offsetForTimestamp}, {@link #maxTimestampAndOffset},
@@ -355,6 +356,21 @@ public final class Log {
      *                        transaction
      */
     public AppendResult appendAsLeader(ByteBuf records, int leaderEpoch, VerificationGuard guard) {
+        return appendAsLeader(records, leaderEpoch, guard, false);
+    }
+
+    /**
+     * Appends a coordinator's own batch as leader (the group coordinator's transactional offset commits): as
+     * {@link #appendAsLeader(ByteBuf, int)}, but a producer's batch here carries no sequence numbers, so only its
+     * epoch is checked (INVALID_PRODUCER_EPOCH for an older one) and nothing is a duplicate (Kafka's COORDINATOR
+     * origin). Borrows {@code records}. Writer thread.
+     */
+    public AppendResult appendAsCoordinator(ByteBuf records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, VerificationGuard.NONE, true);
+    }
+
+    private AppendResult appendAsLeader(ByteBuf records, int leaderEpoch, VerificationGuard guard,
+                                        boolean fromCoordinator) {
         checkOnline();
         LogConfig cfg = config;
         long now = clock.milliseconds();
@@ -384,6 +400,10 @@ public final class Log {
         int prevLastSeq = -1;
         for (int pos = start; pos < end; pos += view.sizeInBytes()) {
             view.wrap(records, pos);
+            if (fromCoordinator) {
+                producers.checkCoordinatorBatch(view);
+                continue;
+            }
             long[] dup = producers.checkClientBatch(view, prevPid, prevEpoch, prevLastSeq, guard);
             if (dup != null) {
                 return new AppendResult(dup[0], dup[1], -1, logStartOffset, -1, -1, true,

@@ -276,4 +276,36 @@ class ProducerStateTest {
             assertEquals(5, r.activeProducers().get(0).coordinatorEpoch());
         }
     }
+
+    @Test
+    void aCoordinatorsBatchesHaveNoSequencesOnlyEpochs() {
+        // Two transactions of one producer, each batch with sequence -1: neither is a duplicate nor out of order.
+        for (int offset = 0; offset < 4; offset += 2) {
+            io.netty.buffer.ByteBuf b = coordinatorBatch(11, (short) 2);
+            try {
+                assertEquals(offset, log.appendAsCoordinator(b, 0).firstOffset());
+            } finally {
+                b.release();
+            }
+            log.appendTransactionMarker(11, (short) 2, true, 0, 0);
+        }
+        io.netty.buffer.ByteBuf old = coordinatorBatch(11, (short) 1);
+        try {
+            assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH, assertThrows(SamsaException.class,
+                    () -> log.appendAsCoordinator(old, 0)).errorCode());
+        } finally {
+            old.release();
+        }
+    }
+
+    /** A coordinator's transactional batch of one record: a producer's batch without a sequence number. */
+    private static io.netty.buffer.ByteBuf coordinatorBatch(long pid, short epoch) {
+        try (io.samsa.wire.record.RecordBatchBuilder b = new io.samsa.wire.record.RecordBatchBuilder(
+                io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)) {
+            b.producer(pid, epoch, io.samsa.wire.record.RecordBatchView.NO_SEQUENCE).transactional(true);
+            b.append(T0, "k".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "o".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return b.build();
+        }
+    }
 }

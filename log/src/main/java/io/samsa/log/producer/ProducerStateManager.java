@@ -254,6 +254,22 @@ public final class ProducerStateManager {
         }
     }
 
+    /**
+     * Checks a coordinator's batch (its transactional offset commits): no sequence numbers, only the producer's
+     * epoch, which must not be older than the one known here.
+     */
+    public void checkCoordinatorBatch(RecordBatchView v) {
+        long pid = v.producerId();
+        if (pid == RecordBatchView.NO_PRODUCER_ID) {
+            return;
+        }
+        ProducerEntry e = producers.get(pid);
+        if (e != null && v.producerEpoch() < e.epoch) {
+            throw new SamsaException(ErrorCode.INVALID_PRODUCER_EPOCH, "Producer " + pid + " epoch "
+                    + v.producerEpoch() + " is older than the current epoch " + e.epoch);
+        }
+    }
+
     private static SamsaException outOfOrder(long pid, short epoch, int seq, int lastSeq) {
         return new SamsaException(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, "Producer " + pid + " epoch " + epoch
                 + " sent sequence " + seq + " after " + lastSeq);
