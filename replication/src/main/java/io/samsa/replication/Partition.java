@@ -147,6 +147,15 @@ public final class Partition {
     }
 
     /**
+     * Appends a coordinator's own batch as leader ({@link Log#appendAsCoordinator}: a producer's batch without
+     * sequence numbers, the group coordinator's transactional offset commits). Owning shard.
+     */
+    public AppendResult appendAsCoordinator(ByteBuf records, int requiredAcks) {
+        PartitionState s = checkAppend(requiredAcks);
+        return appended(plog.appendAsCoordinator(records, s.leaderEpoch()), s);
+    }
+
+    /**
      * Appends a transaction marker (a commit or abort control batch) as leader, for the transaction coordinator's
      * WriteTxnMarkers, and moves the high watermark as {@link #appendAsLeader(ByteBuf, int)} does: the last stable
      * offset moves with it. Owning shard.
