@@ -4,6 +4,8 @@ import io.samsa.common.SerialExecutor;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.raft.RaftClient;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
 import io.samsa.wire.protocol.Message;
 
 import java.util.List;
@@ -96,6 +98,16 @@ public interface Controller extends AutoCloseable {
      */
     default String clusterId() {
         return null;
+    }
+
+    /**
+     * UpdateFeatures (KIP-584): finalizes each feature at its level ({@code FeatureLevelRecord}s), all of them or,
+     * when one is refused (INVALID_UPDATE_VERSION), none. One result per update, in request order.
+     */
+    default CompletableFuture<Committed<List<ApiResult<String>>>> updateFeatures(List<FeatureUpdate> updates,
+                                                                                 boolean validateOnly) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not update features"));
     }
 
     /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */

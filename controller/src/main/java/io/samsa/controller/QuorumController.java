@@ -59,6 +59,7 @@ final class QuorumController implements Controller {
     private final ConfigControl configControl = new ConfigControl();
     private final ClusterControl clusterControl;
     private final PartitionControl partitionControl;
+    private final FeatureControl featureControl;
     private final RaftListener raftListener = new RaftListener();
     private final CompletableFuture<QuorumController> ready = new CompletableFuture<>();
     private volatile MetadataImage published = MetadataImage.EMPTY;
@@ -96,6 +97,7 @@ final class QuorumController implements Controller {
         this.clusterControl = new ClusterControl(prefix, new BrokerHeartbeats(config.brokerSessionTimeoutMs()),
             moves);
         this.partitionControl = new PartitionControl(moves);
+        this.featureControl = new FeatureControl(config.nodeId());
     }
 
     /**
@@ -220,6 +222,13 @@ final class QuorumController implements Controller {
             return new ControllerResult<>(List.of(new ProducerIdsRecord().setBrokerId(brokerId)
                 .setBrokerEpoch(brokerEpoch).setNextProducerId(block.nextBlockStart())), block);
         });
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> updateFeatures(List<FeatureUpdate> updates,
+                                                                                boolean validateOnly) {
+        List<FeatureUpdate> copy = List.copyOf(updates);
+        return submit(image -> featureControl.updateFeatures(image, copy, validateOnly));
     }
 
     /**
