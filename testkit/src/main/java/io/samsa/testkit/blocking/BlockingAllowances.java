@@ -27,6 +27,11 @@ final class BlockingAllowances {
             // for another thread to open the handles.
             new Allowance("io.samsa.log.segment.LogSegment", "openColdHandles",
                     "a cold segment's first read opens its files, possibly on a shard (known exception)"),
+            // An abort marker appends its entry to the segment's transaction index on the shard: open, write, close
+            // (aborts are rare; reads of the index are served from memory). A kept-open channel per segment, opened
+            // at the roll, would remove it.
+            new Allowance("io.samsa.log.index.TransactionIndex", "append",
+                    "an abort marker appends to the segment's transaction index on the shard"),
             // Handing a task to another thread through a JDK queue takes the queue's lock for the enqueue only
             // (contended for microseconds when the consumer thread holds it); the work runs on the other thread.
             // Reactor's own BlockHound integration allows the same. The event loops hand work this way to the
