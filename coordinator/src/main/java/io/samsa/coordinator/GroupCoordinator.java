@@ -252,7 +252,8 @@ public final class GroupCoordinator implements AutoCloseable {
                 .exceptionally(t -> txnCommitError(req, Futures.error(t)));
     }
 
-    private static TxnOffsetCommitResponse txnCommitError(TxnOffsetCommitRequest req, ErrorCode code) {
+    /** TxnOffsetCommit's answer with {@code code} for every partition of {@code req}. */
+    public static TxnOffsetCommitResponse txnCommitError(TxnOffsetCommitRequest req, ErrorCode code) {
         TxnOffsetCommitResponse resp = new TxnOffsetCommitResponse();
         for (TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic t : req.topics()) {
             TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic rt =

@@ -14,6 +14,9 @@ import io.samsa.replication.NettyBrokerChannel;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
+import io.samsa.server.handler.txn.TxnApis;
+import io.samsa.server.coordinator.GroupCoordinatorService;
+import io.samsa.server.metadata.Features;
 import io.samsa.replication.ReplicaManager;
 import io.samsa.replication.ShardProxy;
 import io.samsa.controller.Controller;
@@ -222,6 +225,7 @@ public final class SamsaBroker implements AutoCloseable {
         return ControllerConfig.builder(config.nodeId())
                 .clusterId(config.getString("cluster.id"))
                 .staticProps(config.originals())
+                .bootstrapFeatures(Features.bootstrap())
                 .clock(clock)
                 .build();
     }
@@ -294,9 +298,15 @@ public final class SamsaBroker implements AutoCloseable {
         }
         builder.add((short) 55, 0, 2, new ForwardedDescribeQuorumHandler(config.nodeId(), node.quorum.raft(),
                 node.describeQuorum, node.controllerChannel));
-        opened.add(GroupApis.register(builder, services));
+        if (node.controller != null && plan.kind() == QuorumPlan.Kind.SINGLE_VOTER) {
+            AdminApis.registerFeatures(builder, services);
+        }
+        GroupCoordinatorService groups = GroupApis.register(builder, services);
+        opened.add(groups);
+        opened.add(TxnApis.register(builder, services, groups.coordinator()));
         SupportedApis apis = builder.build();
         apiVersions.setApis(apis);
+        apiVersions.setFeatures(metadata::image);
 
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));

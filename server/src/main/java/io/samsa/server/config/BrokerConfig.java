@@ -169,6 +169,20 @@ public final class BrokerConfig {
         add(atLeast("transaction.max.timeout.ms", ConfigType.INT, "900000", 1, "Max transaction timeout"));
         add(atLeast("transactional.id.expiration.ms", ConfigType.INT, "604800000", 1, "Transactional id expiry"));
         add(atLeast("producer.id.expiration.ms", ConfigType.INT, "86400000", 1, "Producer id expiry"));
+        add(atLeast("transaction.state.log.segment.bytes", ConfigType.INT, "104857600", 1,
+                "Segment size of the txn log"));
+        add(atLeast("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.INT, "10000", 1,
+                "How often timed-out transactions are aborted"));
+        add(atLeast("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigType.INT, "3600000", 1,
+                "How often expired transactional ids are removed"));
+        add(of("transaction.partition.verification.enable", ConfigType.BOOLEAN, "true",
+                "Verify a partition is in the transaction before its first transactional write (KIP-890)"));
+        add(atLeast("add.partitions.to.txn.retry.backoff.ms", ConfigType.INT, "20", 1,
+                "Backoff of a broker's AddPartitionsToTxn retried on CONCURRENT_TRANSACTIONS"));
+        add(atLeast("add.partitions.to.txn.retry.backoff.max.ms", ConfigType.INT, "100", 0,
+                "How long a broker retries AddPartitionsToTxn on CONCURRENT_TRANSACTIONS"));
+        add(atLeast("samsa.transaction.marker.retry.backoff.ms", ConfigType.LONG, "100", 1,
+                "Backoff before transaction markers are written again after a retriable error"));
         add(atLeast(REPLICA_FETCH_MAX_BYTES, ConfigType.INT, "1048576", 0, "Replica fetch size"));
         add(atLeast(FETCH_MAX_BYTES, ConfigType.INT, "57671680", 1024, "Maximum bytes of a fetch response"));
         add(atLeast(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigType.INT, "1000", 0, "Fetch session slots"));

@@ -9,6 +9,7 @@ import io.samsa.coordinator.CoordinatorPartitionWriter;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.FileSlice;
 import io.samsa.replication.DelayedProduce;
+import io.samsa.replication.MarkerAppend;
 import io.samsa.replication.Partition;
 import io.samsa.replication.PartitionRead;
 import io.samsa.replication.ReplicaManager;
@@ -26,10 +27,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * The coordinator's partition access on this broker's partitions of one internal topic: an append is one batch,
- * appended with acks=all on the partition's shard by replication's {@link DelayedProduce} (no timeout) and
- * completed, on that shard, once the high watermark passes it; loads read the partition from its log start offset
- * up to its high watermark on the loader executor. Thread-safe.
+ * The coordinator's partition access on this broker's partitions of one internal topic ({@code __consumer_offsets},
+ * {@code __transaction_state}): an append is one batch, appended with acks=all on the partition's shard by
+ * replication's {@link DelayedProduce} (no timeout) and completed, on that shard, once the high watermark passes it;
+ * a transactional append is one producer's transactional batch (no sequence numbers: the partition checks the
+ * producer's epoch only), and a marker is the producer's commit or abort control batch. Loads read the partition
+ * from its log start offset up to its high watermark on the loader executor, and pass the records of transactional
+ * batches and the markers to the sink as such. Thread-safe.
  */
 public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter, CoordinatorLoader {
     private static final int READ_BYTES = 1 << 20;
@@ -61,12 +65,42 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
 
     @Override
     public CompletableFuture<Long> append(int index, List<CoordinatorRecord> records) {
+        return appendBatch(index, records, -1, (short) -1);
+    }
+
+    @Override
+    public CompletableFuture<Long> appendTransactional(int index, long producerId, short producerEpoch,
+                                                       List<CoordinatorRecord> records) {
+        return appendBatch(index, records, producerId, producerEpoch);
+    }
+
+    @Override
+    public CompletableFuture<Long> appendEndTransaction(int index, long producerId, short producerEpoch,
+                                                        int coordinatorEpoch, boolean commit) {
+        Partition p;
+        try {
+            p = partition(index);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CoordinatorAppend op = new CoordinatorAppend(replicas.shards(), p);
+        op.add(new MarkerAppend(p, producerId, producerEpoch, commit, coordinatorEpoch, (short) 0));
+        op.start();
+        return op.done;
+    }
+
+    /** One batch of the records; a transactional one of {@code producerId} when it is not -1. */
+    private CompletableFuture<Long> appendBatch(int index, List<CoordinatorRecord> records, long producerId,
+                                                short producerEpoch) {
         Partition p;
         ByteBuf batch;
         try {
             p = partition(index);
             long now = clock.milliseconds();
             try (RecordBatchBuilder b = new RecordBatchBuilder(alloc)) {
+                if (producerId >= 0) {
+                    b.producer(producerId, producerEpoch, RecordBatchView.NO_SEQUENCE).transactional(true);
+                }
                 for (CoordinatorRecord r : records) {
                     b.append(now, r.key(), r.value());
                 }
@@ -75,7 +109,8 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CoordinatorAppend op = new CoordinatorAppend(replicas.shards(), p, batch);
+        CoordinatorAppend op = new CoordinatorAppend(replicas.shards(), p);
+        op.add(new BatchAppend(p, batch));
         op.start();
         return op.done;
     }
@@ -84,9 +119,8 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
     private static final class CoordinatorAppend extends DelayedProduce<DelayedProduce.Append> {
         final CompletableFuture<Long> done = new CompletableFuture<>();
 
-        CoordinatorAppend(ShardProxy shards, Partition p, ByteBuf batch) {
+        CoordinatorAppend(ShardProxy shards, Partition p) {
             super(shards.shardOf(p), shards, -1, -1, 1);
-            add(new BatchAppend(p, batch));
         }
 
         @Override
@@ -106,7 +140,10 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
         }
     }
 
-    /** Appends the coordinator's batch, then releases it (the append copied it to the log). */
+    /**
+     * Appends the coordinator's batch as a coordinator's (a producer's batch is checked by epoch only), then releases
+     * it (the append copied it to the log).
+     */
     private static final class BatchAppend extends DelayedProduce.Append {
         private final ByteBuf batch;
 
@@ -118,7 +155,7 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
         @Override
         protected void runOnShard() {
             try {
-                super.runOnShard();
+                appended(partition.appendAsCoordinator(batch, requiredAcks()));
             } finally {
                 batch.release();
             }
@@ -171,12 +208,8 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
                     if (index + view.sizeInBytes() > buf.writerIndex()) {
                         break;
                     }
-                    if (!view.isControl() && view.lastOffset() >= offset) {
-                        for (Record r : RecordReader.read(view, alloc, MAX_RECORDS_BYTES)) {
-                            if (r.offset() >= offset && r.key() != null) {
-                                sink.accept(r.offset(), r.key(), r.value());
-                            }
-                        }
+                    if (view.lastOffset() >= offset) {
+                        replayBatch(view, offset, sink);
                     }
                     next = view.nextOffset();
                     index += view.sizeInBytes();
@@ -190,5 +223,26 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
             offset = next;
         }
         return offset;
+    }
+
+    /** One batch's records from {@code offset}: plain, a producer's transactional ones, or its marker. */
+    private void replayBatch(RecordBatchView view, long offset, RecordSink sink) {
+        boolean txn = view.isTransactional() && view.hasProducerId();
+        for (Record r : RecordReader.read(view, alloc, MAX_RECORDS_BYTES)) {
+            if (r.offset() < offset || r.key() == null) {
+                continue;
+            }
+            if (view.isControl()) {
+                int type = r.key().length >= 4 ? ((r.key()[2] & 0xff) << 8) | (r.key()[3] & 0xff) : -1;
+                // Control records of other types (none today) are not the coordinator's.
+                if (txn && (type == 0 || type == 1)) {
+                    sink.acceptEndTransaction(r.offset(), view.producerId(), view.producerEpoch(), type == 1);
+                }
+            } else if (txn) {
+                sink.acceptTransactional(r.offset(), view.producerId(), view.producerEpoch(), r.key(), r.value());
+            } else {
+                sink.accept(r.offset(), r.key(), r.value());
+            }
+        }
     }
 }

@@ -45,4 +45,12 @@ public final class AdminApis {
             apis.add(api.apiKey(), api.minVersion(), api.maxVersion(), api.handler().apply(services.metadata()));
         }
     }
+
+    /**
+     * UpdateFeatures ({@code kafka-features.sh upgrade|downgrade}), for a broker whose controller is in-process (the
+     * only voter): the forwarding to a remote controller does not carry it yet.
+     */
+    public static void registerFeatures(SupportedApis.Builder apis, BrokerServices services) {
+        apis.add((short) 57, 0, 2, new UpdateFeaturesHandler(services.metadata()));
+    }
 }

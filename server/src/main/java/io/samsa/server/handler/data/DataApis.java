@@ -1,6 +1,7 @@
 package io.samsa.server.handler.data;
 
 import io.samsa.server.BrokerServices;
+import io.samsa.server.coordinator.TransactionVerifier;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.SupportedApis;
 
@@ -12,7 +13,6 @@ public final class DataApis {
     static final short FETCH = 1;
     static final short LIST_OFFSETS = 2;
     static final short DELETE_RECORDS = 21;
-    static final short INIT_PRODUCER_ID = 22;
     static final short OFFSET_FOR_LEADER_EPOCH = 23;
     static final short DESCRIBE_PRODUCERS = 61;
 
@@ -30,8 +30,18 @@ public final class DataApis {
                 config.getInt(BrokerConfig.FETCH_MAX_BYTES)));
         apis.add(LIST_OFFSETS, 1, 8, new ListOffsetsHandler(partitions));
         apis.add(DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(partitions));
-        apis.add(INIT_PRODUCER_ID, 0, 5, new InitProducerIdHandler(services.metadata().producerIds()));
         apis.add(OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(partitions));
         apis.add(DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(partitions));
+    }
+
+    /**
+     * Once the broker runs a transaction coordinator: Produce takes transactional batches, verified (or added) through
+     * {@code verifier} before a transaction's first batch in a partition (KIP-890).
+     */
+    public static void withTransactions(SupportedApis.Builder apis, BrokerServices services,
+                                        TransactionVerifier verifier) {
+        PartitionLookup partitions = new PartitionLookup(services.replicas(), services.metadata()::image);
+        apis.replaceHandler(PRODUCE, new ProduceHandler(partitions, verifier,
+                services.config().getBoolean("transaction.partition.verification.enable")));
     }
 }

@@ -1,16 +1,20 @@
 package io.samsa.server.handler.data;
 
 import io.netty.buffer.ByteBuf;
+import io.samsa.coordinator.TopicPartition;
 import io.samsa.metadata.TopicNames;
 import io.samsa.log.AppendResult;
 import io.samsa.log.RecordError;
 import io.samsa.log.RecordValidationException;
+import io.samsa.log.VerificationGuard;
 import io.samsa.replication.DelayedProduce;
 import io.samsa.replication.Partition;
+import io.samsa.server.coordinator.TransactionVerifier;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
 import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.ProduceRequest;
 import io.samsa.wire.message.ProduceResponse;
 import io.samsa.wire.protocol.ByteBufRecords;
@@ -20,6 +24,7 @@ import io.samsa.wire.record.RecordBatchView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.Map;
 
 /**
  * Produce (key 0), v3-13 (v0-2 cannot carry RecordBatch v2). Checks each partition (topic known, this node
@@ -31,9 +36,17 @@ import java.util.concurrent.CompletionException;
  * failing with NOT_LEADER_OR_FOLLOWER carries the leader and epoch the metadata knows, and the response the
  * leaders' endpoints ({@link CurrentLeaders}).
  *
- * <p>Transactions do not exist yet: a request with a transactional id or a transactional batch gets
- * INVALID_TXN_STATE per partition. Writes to internal topics are refused with INVALID_TOPIC_EXCEPTION unless the
- * client id is {@code __admin_client} (Kafka's rule).
+ * <p>Transactions (KIP-98, KIP-890): a transactional batch (the request must name its transactional id, else
+ * INVALID_TXN_STATE) is appended only once its transaction's coordinator has confirmed the partition: the first batch
+ * of a transaction in a partition starts a verification on the partition's shard and waits ({@link
+ * DelayedProduce.Append#defer()}) while the {@link TransactionVerifier} asks the coordinator, verify-only for v3-11
+ * (part 1; skipped when {@code transaction.partition.verification.enable=false}) and as the add itself for v12+ (part
+ * 2, the V2 protocol), then appends with the partition's verification guard; later batches of the ongoing transaction
+ * append at once. The coordinator's answers are mapped as Kafka maps them: retriable coordinator errors as
+ * NOT_ENOUGH_REPLICAS (which an older producer retries without a metadata refresh), CONCURRENT_TRANSACTIONS kept only
+ * for v12+ (retried on the broker first), TRANSACTION_ABORTABLE as INVALID_TXN_STATE before v11. The partition checks
+ * the producer epoch (INVALID_PRODUCER_EPOCH). Non-transactional requests take none of this path. Writes to internal
+ * topics are refused with INVALID_TOPIC_EXCEPTION unless the client id is {@code __admin_client} (Kafka's rule).
  *
  * <p>Appending and acks belong to replication's {@link DelayedProduce}; this handler does the protocol: the checks,
  * the response, acks=0's silence. Threads: the connection's event loop; each append on its partition's shard; the
@@ -43,9 +56,19 @@ final class ProduceHandler implements ApiHandler {
     static final String ADMIN_CLIENT_ID = "__admin_client";
 
     private final PartitionLookup partitions;
+    /** Null while the broker runs no transaction coordinator: transactional batches are refused. */
+    private final TransactionVerifier verifier;
+    /** transaction.partition.verification.enable: verify before v12 (v12+ always add). */
+    private final boolean verifyV1;
 
     ProduceHandler(PartitionLookup partitions) {
+        this(partitions, null, false);
+    }
+
+    ProduceHandler(PartitionLookup partitions, TransactionVerifier verifier, boolean verifyV1) {
         this.partitions = partitions;
+        this.verifier = verifier;
+        this.verifyV1 = verifyV1;
     }
 
     @Override
@@ -55,7 +78,8 @@ final class ProduceHandler implements ApiHandler {
         short acks = req.acks();
         boolean badAcks = acks != 0 && acks != 1 && acks != -1;
         // Bad acks fail every partition, append nothing and are answered: complete like acks=all with no appends.
-        ProduceOp op = new ProduceOp(ctx, sink, badAcks ? -1 : acks, req.timeoutMs(), req.topicData().size());
+        ProduceOp op = new ProduceOp(ctx, sink, badAcks ? -1 : acks, req.timeoutMs(), req.topicData().size(),
+                req.transactionalId());
         for (ProduceRequest.TopicProduceData topic : req.topicData()) {
             String name = version >= 13 ? partitions.topicName(topic.topicId()) : topic.name();
             ProduceResponse.TopicProduceResponse tr = new ProduceResponse.TopicProduceResponse();
@@ -81,7 +105,9 @@ final class ProduceHandler implements ApiHandler {
                 Partition p = partitions.partition(name, pd.index());
                 ErrorCode err = precheck(ctx, req, name, pd, p, op, pr, version);
                 if (err == null) {
-                    op.add(new PartitionAppend(p, ((ByteBufRecords) pd.records()).buffer(), pr));
+                    ByteBuf records = ((ByteBufRecords) pd.records()).buffer();
+                    op.add(isTransactional(records) ? op.transactional(p, records, pr, name)
+                            : new PartitionAppend(p, records, pr));
                 }
             }
         }
@@ -102,9 +128,9 @@ final class ProduceHandler implements ApiHandler {
         if (TopicNames.isInternal(name) && !ADMIN_CLIENT_ID.equals(ctx.clientId())) {
             return op.fail(pr, ErrorCode.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic " + name);
         }
-        if (req.transactionalId() != null) {
+        if (req.transactionalId() != null && verifier == null) {
             return op.fail(pr, ErrorCode.INVALID_TXN_STATE, "Transactional produce to " + tp(name, pd)
-                    + " is not supported: this broker does not run transactions yet");
+                    + " is not supported: this broker does not run transactions");
         }
         Records records = pd.records();
         if (!(records instanceof ByteBufRecords br) || br.sizeInBytes() == 0) {
@@ -135,10 +161,39 @@ final class ProduceHandler implements ApiHandler {
                     + " with ZStandard compressed records need version 7 or later, not " + version);
         }
         if ((attributes & RecordBatchView.TRANSACTIONAL_MASK) != 0) {
-            return op.fail(pr, ErrorCode.INVALID_TXN_STATE, "Transactional batch for " + tp(name, pd)
-                    + " refused: this broker does not run transactions yet");
+            if (verifier == null || req.transactionalId() == null) {
+                return op.fail(pr, ErrorCode.INVALID_TXN_STATE, "Transactional batch for " + tp(name, pd)
+                        + " refused: " + (verifier == null ? "this broker does not run transactions"
+                        : "the request names no transactional id"));
+            }
+            long pid = buf.getLong(start + RecordBatchView.PRODUCER_ID_OFFSET);
+            if (op.txnProducerId >= 0 && pid != op.txnProducerId) {
+                return op.fail(pr, ErrorCode.INVALID_PRODUCER_ID_MAPPING, "Transactional batches of producers "
+                        + op.txnProducerId + " and " + pid + " in one request");
+            }
+            op.txnProducerId = pid;
         }
         return null;
+    }
+
+    private static boolean isTransactional(ByteBuf records) {
+        return (records.getShort(records.readerIndex() + RecordBatchView.ATTRIBUTES_OFFSET)
+                & RecordBatchView.TRANSACTIONAL_MASK) != 0;
+    }
+
+    /**
+     * A verification refused by the coordinator, as Kafka answers it to a producer of this Produce version: retriable
+     * coordinator errors as NOT_ENOUGH_REPLICAS (no metadata refresh), CONCURRENT_TRANSACTIONS too before v12 (v12+
+     * producers know it), TRANSACTION_ABORTABLE as INVALID_TXN_STATE before v11.
+     */
+    static ErrorCode verificationError(ErrorCode e, short version) {
+        return switch (e) {
+            case NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR,
+                 REQUEST_TIMED_OUT, BROKER_NOT_AVAILABLE -> ErrorCode.NOT_ENOUGH_REPLICAS;
+            case CONCURRENT_TRANSACTIONS -> version >= 12 ? e : ErrorCode.NOT_ENOUGH_REPLICAS;
+            case TRANSACTION_ABORTABLE -> version >= 11 ? e : ErrorCode.INVALID_TXN_STATE;
+            default -> e;
+        };
     }
 
     private static String tp(String name, ProduceRequest.PartitionProduceData pd) {
@@ -146,7 +201,7 @@ final class ProduceHandler implements ApiHandler {
     }
 
     /** One partition's append and the response it fills. */
-    private static final class PartitionAppend extends DelayedProduce.Append {
+    private static class PartitionAppend extends DelayedProduce.Append {
         final ProduceResponse.PartitionProduceResponse response;
 
         PartitionAppend(Partition partition, ByteBuf records, ProduceResponse.PartitionProduceResponse response) {
@@ -175,6 +230,47 @@ final class ProduceHandler implements ApiHandler {
         response.setRecordErrors(errors);
     }
 
+    /**
+     * A transactional batch: on its first run on the shard it starts its transaction's verification unless the
+     * transaction is ongoing there already, and then waits for the coordinator's answer; it appends with the guard.
+     */
+    private static final class TxnAppend extends PartitionAppend {
+        final TopicPartition tp;
+        final long producerId;
+        final short producerEpoch;
+        final int baseSequence;
+        final boolean verify;
+        final boolean add;
+        private boolean started;
+
+        TxnAppend(Partition partition, ByteBuf records, ProduceResponse.PartitionProduceResponse response,
+                  TopicPartition tp, boolean verify, boolean add) {
+            super(partition, records, response);
+            int at = records.readerIndex();
+            this.tp = tp;
+            this.producerId = records.getLong(at + RecordBatchView.PRODUCER_ID_OFFSET);
+            this.producerEpoch = records.getShort(at + RecordBatchView.PRODUCER_EPOCH_OFFSET);
+            this.baseSequence = records.getInt(at + RecordBatchView.BASE_SEQUENCE_OFFSET);
+            this.verify = verify;
+            this.add = add;
+        }
+
+        @Override
+        protected void runOnShard() {
+            if (verify && !started) {
+                started = true;
+                VerificationGuard g = partition.startTransactionVerification(producerId, baseSequence, producerEpoch,
+                        add);
+                guard(g);
+                if (g.isGuard()) {
+                    defer();
+                    return;
+                }
+            }
+            super.runOnShard();
+        }
+    }
+
     /** One produce request: its checks' failures, its appends and acks (replication's), its response. */
     private final class ProduceOp extends DelayedProduce<PartitionAppend> {
         final RequestContext ctx;
@@ -182,11 +278,59 @@ final class ProduceHandler implements ApiHandler {
         final ProduceResponse response = new ProduceResponse();
         /** A partition failed (connection loop only): acks=0 then closes the connection. */
         boolean anyError;
+        /** The producer of the request's transactional batches, -1 before the first. */
+        long txnProducerId = -1;
+        /** The request's transactional id (null for an idempotent or plain producer). */
+        final String transactionalId;
 
-        ProduceOp(RequestContext ctx, ResponseSink sink, int acks, int timeoutMs, int topics) {
+        ProduceOp(RequestContext ctx, ResponseSink sink, int acks, int timeoutMs, int topics,
+                  String transactionalId) {
             super(ctx.executor(), partitions.shards(), acks, Math.max(0, timeoutMs), topics);
             this.ctx = ctx;
             this.sink = sink;
+            this.transactionalId = transactionalId;
+        }
+
+        TxnAppend transactional(Partition p, ByteBuf records, ProduceResponse.PartitionProduceResponse pr,
+                                String name) {
+            boolean add = ctx.apiVersion() >= 12;
+            return new TxnAppend(p, records, pr, new TopicPartition(name, p.index()), add || verifyV1, add);
+        }
+
+        /**
+         * Connection event loop: transactional batches wait for their coordinator. Asks it once for all of them (one
+         * producer per request), then settles each on this loop and resumes the appends.
+         */
+        @Override
+        protected void onAppendsDeferred() {
+            List<TxnAppend> waiting = new ArrayList<>();
+            List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionAppend a : appends()) {
+                if (a.isDeferred()) {
+                    TxnAppend t = (TxnAppend) a;
+                    waiting.add(t);
+                    tps.add(t.tp);
+                }
+            }
+            TxnAppend first = waiting.get(0);
+            verifier.verify(transactionalId, first.producerId,
+                    first.producerEpoch, tps, first.add, ctx.executor())
+                    .whenComplete((errors, t) -> ctx.executor().execute(() -> settle(waiting, errors, t)));
+        }
+
+        private void settle(List<TxnAppend> waiting, Map<TopicPartition, ErrorCode> errors, Throwable t) {
+            short version = ctx.apiVersion();
+            for (TxnAppend a : waiting) {
+                ErrorCode e = t != null ? ErrorCode.UNKNOWN_SERVER_ERROR
+                        : errors.getOrDefault(a.tp, ErrorCode.INVALID_TXN_STATE);
+                if (e != ErrorCode.NONE) {
+                    ErrorCode mapped = verificationError(e, version);
+                    a.reject(new SamsaException(mapped, mapped == ErrorCode.INVALID_TXN_STATE
+                            ? "Partition " + a.tp + " was not added to the transaction"
+                            : "Unable to verify that " + a.tp + " was added to the transaction: " + e));
+                }
+            }
+            resumeDeferred();
         }
 
         ErrorCode fail(ProduceResponse.PartitionProduceResponse pr, ErrorCode code, String message) {

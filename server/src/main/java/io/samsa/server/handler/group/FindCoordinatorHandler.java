@@ -7,6 +7,7 @@ import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.PartitionRegistration;
 import io.samsa.metadata.TopicImage;
 import io.samsa.coordinator.GroupCoordinator;
+import io.samsa.coordinator.TransactionCoordinator;
 import io.samsa.server.BrokerServices;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -24,10 +25,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * FindCoordinator (API 10), all versions; v4+ (KIP-699) answers several keys at once. A GROUP key's
- * coordinator is the leader of its {@code __consumer_offsets} partition; the topic is created on first use
- * (answering COORDINATOR_NOT_AVAILABLE until it has a leader). This broker runs no transaction coordinator,
- * so TRANSACTION keys get COORDINATOR_NOT_AVAILABLE, Kafka's answer when none is available. Called on the
- * connection's event loop; never blocks (the topic creation completes in the background).
+ * coordinator is the leader of its {@code __consumer_offsets} partition, a TRANSACTION key's the leader of its
+ * {@code __transaction_state} partition; each topic is created on first use with its {@code offsets.topic.*} or
+ * {@code transaction.state.log.*} settings, compacted ({@link InternalTopics}), answering COORDINATOR_NOT_AVAILABLE
+ * until it has a leader. Without a transaction coordinator, TRANSACTION keys get COORDINATOR_NOT_AVAILABLE. Called on
+ * the connection's event loop; never blocks (the topic creation completes in the background).
  */
 final class FindCoordinatorHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(FindCoordinatorHandler.class);
@@ -36,11 +38,15 @@ final class FindCoordinatorHandler implements ApiHandler {
 
     private final BrokerServices services;
     private final GroupCoordinator coordinator;
-    private final AtomicBoolean creating = new AtomicBoolean();
+    private final TransactionCoordinator transactions;
+    private final AtomicBoolean creatingOffsets = new AtomicBoolean();
+    private final AtomicBoolean creatingTransactions = new AtomicBoolean();
 
-    FindCoordinatorHandler(BrokerServices services, GroupCoordinator coordinator) {
+    /** {@code transactions}: null when the broker runs no transaction coordinator. */
+    FindCoordinatorHandler(BrokerServices services, GroupCoordinator coordinator, TransactionCoordinator transactions) {
         this.services = services;
         this.coordinator = coordinator;
+        this.transactions = transactions;
     }
 
     @Override
@@ -67,27 +73,31 @@ final class FindCoordinatorHandler implements ApiHandler {
     private FindCoordinatorResponse.Coordinator find(RequestContext ctx, byte keyType, String key) {
         FindCoordinatorResponse.Coordinator c = new FindCoordinatorResponse.Coordinator().setKey(key).setNodeId(-1)
                 .setHost("").setPort(-1);
-        if (keyType == TRANSACTION) {
+        if (keyType == TRANSACTION && transactions == null) {
             return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, "No transaction coordinator is available");
         }
-        if (keyType != GROUP) {
+        if (keyType != GROUP && keyType != TRANSACTION) {
             return error(c, ErrorCode.INVALID_REQUEST, "Unknown coordinator key type " + keyType);
         }
+        boolean group = keyType == GROUP;
         if (key.isEmpty()) {
-            return error(c, ErrorCode.INVALID_REQUEST, "The group id must not be empty");
+            return error(c, ErrorCode.INVALID_REQUEST, group ? "The group id must not be empty"
+                    : "The transactional id must not be empty");
         }
+        String internal = group ? GroupCoordinator.TOPIC : TransactionCoordinator.TOPIC;
         MetadataImage image = services.metadata().image();
-        TopicImage topic = image.topic(GroupCoordinator.TOPIC);
+        TopicImage topic = image.topic(internal);
         if (topic == null) {
-            createOffsetsTopic(image);
-            return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, GroupCoordinator.TOPIC + " is being created");
+            createTopic(image, internal, group ? creatingOffsets : creatingTransactions);
+            return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, internal + " is being created");
         }
-        PartitionRegistration p = topic.partition(coordinator.partitionFor(key));
+        PartitionRegistration p = topic.partition(group ? coordinator.partitionFor(key)
+                : transactions.partitionFor(key));
         BrokerRegistration broker = p == null || !image.isLive(p.leader()) ? null : image.broker(p.leader());
         Endpoint e = broker == null ? null : broker.listener(ctx.listenerName());
         if (e == null) {
-            return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator of group " + key
-                    + " has no leader on listener " + ctx.listenerName());
+            return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator of " + (group ? "group "
+                    : "transactional id ") + key + " has no leader on listener " + ctx.listenerName());
         }
         return c.setNodeId(broker.nodeId()).setHost(e.host()).setPort(e.port()).setErrorCode((short) 0);
     }
@@ -97,23 +107,23 @@ final class FindCoordinatorHandler implements ApiHandler {
         return c.setErrorCode(code.code()).setErrorMessage(message);
     }
 
-    private void createOffsetsTopic(MetadataImage image) {
+    private void createTopic(MetadataImage image, String name, AtomicBoolean creating) {
         if (!creating.compareAndSet(false, true)) {
             return;
         }
-        CreateTopicRequest req = InternalTopics.creationRequest(GroupCoordinator.TOPIC, services.config(),
+        CreateTopicRequest req = InternalTopics.creationRequest(name, services.config(),
                 Math.max(1, image.liveBrokerCount()));
         services.metadata().whenPublished(services.metadata().controller().createTopics(List.of(req), false))
                 .whenComplete((results, err) -> {
                     creating.set(false);
                     if (err != null) {
-                        log.warn("Could not create {}: {}", GroupCoordinator.TOPIC, err.toString());
+                        log.warn("Could not create {}: {}", name, err.toString());
                     } else if (results.get(0).error() != ErrorCode.NONE
                             && results.get(0).error() != ErrorCode.TOPIC_ALREADY_EXISTS) {
-                        log.warn("Could not create {}: {} {}", GroupCoordinator.TOPIC, results.get(0).error(),
+                        log.warn("Could not create {}: {} {}", name, results.get(0).error(),
                                 results.get(0).errorMessage());
                     } else {
-                        log.info("Created {} with {} partitions", GroupCoordinator.TOPIC, req.numPartitions());
+                        log.info("Created {} with {} partitions", name, req.numPartitions());
                     }
                 });
     }

@@ -1,8 +1,10 @@
 package io.samsa.server.handler.group;
 
 import io.samsa.coordinator.GroupCoordinator;
+import io.samsa.coordinator.TransactionCoordinator;
 import io.samsa.server.BrokerServices;
 import io.samsa.server.coordinator.GroupCoordinatorService;
+import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.wire.message.ConsumerGroupDescribeRequest;
 import io.samsa.wire.message.ConsumerGroupDescribeResponse;
@@ -54,7 +56,7 @@ public final class GroupApis {
         });
         GroupCoordinator gc = service.coordinator();
 
-        apis.add(FindCoordinatorRequest.API_KEY, 0, 6, new FindCoordinatorHandler(services, gc));
+        apis.add(FindCoordinatorRequest.API_KEY, 0, 6, new FindCoordinatorHandler(services, gc, null));
         apis.add(JoinGroupRequest.API_KEY, 0, 9, new CoordinatorCallHandler<>(JoinGroupRequest.class, gc::joinGroup,
                 (r, c) -> new JoinGroupResponse().setErrorCode(c).setMemberId(r.memberId())));
         apis.add(SyncGroupRequest.API_KEY, 0, 5, new CoordinatorCallHandler<>(SyncGroupRequest.class, gc::syncGroup,
@@ -84,5 +86,11 @@ public final class GroupApis {
                     (r, c) -> new ConsumerGroupDescribeResponse()));
         }
         return service;
+    }
+
+    /** FindCoordinator for group and transaction keys, once the broker runs a transaction coordinator too. */
+    public static ApiHandler findCoordinator(BrokerServices services, GroupCoordinator groups,
+                                             TransactionCoordinator transactions) {
+        return new FindCoordinatorHandler(services, groups, transactions);
     }
 }
