@@ -45,7 +45,7 @@ async function produce(topic, messages, opts = {}) {
 
 async function consume(topic, n, groupId, opts = {}) {
   const consumer = kafka.consumer({ groupId: groupId || `${prefix}-reader`, sessionTimeout: 10000,
-    heartbeatInterval: 500, rebalanceTimeout: 10000 });
+    heartbeatInterval: 500, rebalanceTimeout: 10000, readUncommitted: !!opts.readUncommitted });
   await consumer.connect();
   const out = [];
   try {
@@ -210,6 +210,53 @@ const scenarios = {
       if (e instanceof Skip) throw new Error('a record over max.message.bytes was accepted');
       check(/MESSAGE_TOO_LARGE|too large/i.test(`${e.type} ${e.message}`), `expected MESSAGE_TOO_LARGE, got ${e.message}`);
     }
+  },
+  async transactions() {
+    // A transactional producer commits, aborts and commits again; a read_committed consumer sees the committed
+    // records only, once each, a read_uncommitted one all of them; then a transaction copies them and commits the
+    // reader group's offsets with sendOffsets.
+    const topic = `${prefix}-txn`;
+    const out = `${prefix}-txn-out`;
+    await createTopic(topic, 2);
+    await createTopic(out, 1);
+    const producer = kafka.producer({ transactionalId: `${prefix}-txn-id`, idempotent: true,
+      maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    const expected = [];
+    try {
+      for (const [round, commit] of [[0, true], [1, false], [2, true]]) {
+        const txn = await producer.transaction();
+        const messages = Array.from({ length: 10 }, (_, i) => ({ partition: i % 2,
+          value: `${commit ? 'c' : 'a'}${round}-${i}` }));
+        await txn.send({ topic, messages, timeout: WAIT });
+        if (commit) {
+          expected.push(...messages.map((m) => m.value));
+          await txn.commit();
+        } else {
+          await txn.abort();
+        }
+      }
+      const committed = await consume(topic, 20, `${prefix}-txn-committed`);
+      eq([...expected].sort(), committed.map((g) => g.value).sort(), 'records read under read_committed');
+      const all = await consume(topic, 30, `${prefix}-txn-uncommitted`, { readUncommitted: true });
+      eq(30, all.length, 'records read under read_uncommitted');
+      const group = `${prefix}-txn-ctp`;
+      const offsets = {};
+      for (const g of committed) offsets[g.partition] = Math.max(offsets[g.partition] || 0, g.offset + 1);
+      const txn = await producer.transaction();
+      await txn.send({ topic: out, messages: committed.map((g) => ({ partition: 0, value: g.value.toUpperCase() })),
+        timeout: WAIT });
+      await txn.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: Object.entries(offsets)
+        .map(([partition, offset]) => ({ partition: Number(partition), offset: String(offset) })) }] });
+      await txn.commit();
+      await withAdmin(async (admin) => {
+        const got = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        eq(Object.entries(offsets).map(([p, o]) => [Number(p), o]).sort(), got[0].partitions
+          .map((p) => [p.partition, Number(p.offset)]).sort(), 'offsets committed with the transaction');
+      });
+      const copied = await consume(out, 20, `${prefix}-txn-copied`);
+      eq(expected.map((v) => v.toUpperCase()).sort(), copied.map((g) => g.value).sort(), 'copied records');
+    } finally { await producer.disconnect(); }
   },
 };
 

@@ -394,11 +394,91 @@ def max_message_size(c):
     check_eq(limit - 200, len(got[0][3]), "size of the record under the limit")
 
 
+def transactions(c):
+    """A transactional producer commits, aborts and commits again; read_committed sees the committed records only,
+    once each, and read_uncommitted all of them. Then the committed output is copied in a consume-transform-produce
+    transaction whose offsets go in with send_offsets_to_transaction."""
+    if LIB != "confluent":
+        raise Skip("kafka-python 2.0.2 has no transactional producer")
+    ck = c.ck
+    t = PREFIX + "-txn"
+    out = PREFIX + "-txn-out"
+    c.create_topic(t, 2)
+    c.create_topic(out, 1)
+    p = ck.Producer({"bootstrap.servers": BOOTSTRAP, "transactional.id": PREFIX + "-txn-id",
+                     "message.timeout.ms": 20000})
+    p.init_transactions(WAIT)
+    expected = []
+    for rnd, commit in enumerate([True, False, True]):
+        p.begin_transaction()
+        for i in range(10):
+            v = ("%s%d-%d" % ("c" if commit else "a", rnd, i)).encode()
+            p.produce(t, value=v, partition=i % 2)
+            if commit:
+                expected.append(v)
+        p.flush(WAIT)
+        if commit:
+            p.commit_transaction(WAIT)
+        else:
+            p.abort_transaction(WAIT)
+
+    def read(topic, partitions, n, isolation, group=None):
+        conf = {"bootstrap.servers": BOOTSTRAP, "group.id": group or PREFIX + "-txn-reader-" + isolation,
+                "auto.offset.reset": "earliest", "enable.auto.commit": False, "isolation.level": isolation}
+        r = ck.Consumer(conf)
+        try:
+            if group is None:
+                r.assign([ck.TopicPartition(topic, q, ck.OFFSET_BEGINNING) for q in range(partitions)])
+            else:
+                r.subscribe([topic])
+            got = []
+            deadline = time.time() + WAIT
+            while len(got) < n and time.time() < deadline:
+                m = r.poll(0.5)
+                if m is None or (m.error() and m.error().code() == ck.KafkaError._PARTITION_EOF):
+                    continue
+                if m.error():
+                    raise AssertionError("consumer error: %s" % m.error())
+                got.append(m)
+            return r, got
+        except Exception:
+            r.close()
+            raise
+
+    r, got = read(t, 2, 30, "read_committed")
+    r.close()
+    check_eq(sorted(expected), sorted(m.value() for m in got), "records read under read_committed")
+    r, got = read(t, 2, 30, "read_uncommitted")
+    r.close()
+    check_eq(30, len(got), "records read under read_uncommitted")
+
+    group = PREFIX + "-txn-ctp"
+    r, got = read(t, 2, 20, "read_committed", group=group)
+    try:
+        p.begin_transaction()
+        offsets = {}
+        for m in got:
+            p.produce(out, value=m.value().upper(), partition=0)
+            offsets[m.partition()] = max(offsets.get(m.partition(), 0), m.offset() + 1)
+        p.send_offsets_to_transaction([ck.TopicPartition(t, q, o) for q, o in offsets.items()],
+                                      r.consumer_group_metadata(), WAIT)
+        p.commit_transaction(WAIT)
+        committed = r.committed([ck.TopicPartition(t, q) for q in offsets], WAIT)
+        check_eq(sorted(offsets.items()), sorted((tp.partition, tp.offset) for tp in committed),
+                 "offsets committed with the transaction")
+    finally:
+        r.close()
+    r, copied = read(out, 1, 20, "read_committed")
+    r.close()
+    check_eq(sorted(v.upper() for v in expected), sorted(m.value() for m in copied), "copied records")
+
+
 SCENARIOS = {
     "metadata": metadata, "topic-admin": topic_admin, "roundtrip": roundtrip, "compression": compression,
     "order-and-keys": order_and_keys, "consumer-group": consumer_group,
     "offset-commit-resume": offset_commit_resume, "pubsub-groups": pubsub_groups, "acks": acks,
     "idempotence": idempotence, "offsets-by-time": offsets_by_time, "max-message-size": max_message_size,
+    "transactions": transactions,
 }
 
 

@@ -7,15 +7,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The Kafka command-line tools from {@code org.apache.kafka:kafka-tools} (4.3.1, the newest on Maven
  * Central), run as {@code java -cp target/deps/tools/* MAIN ARGS} exactly as the kafka-*.sh scripts run
- * them: topics, console producer and consumer, consumer groups, configs, get-offsets and the verifiable
- * producer and consumer. Each tool run is a process started and awaited from the runner's thread.
+ * them: topics, console producer and consumer, consumer groups, configs, get-offsets, the verifiable
+ * producer and consumer, and kafka-transactions (against a transaction the runner's own Java producer holds
+ * open). Each tool run is a process started and awaited from the runner's thread.
  */
 public final class CliToolsClient implements Client {
     private static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
@@ -25,6 +33,7 @@ public final class CliToolsClient implements Client {
     private static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
     private static final String VERIFIABLE_PRODUCER = "org.apache.kafka.tools.VerifiableProducer";
     private static final String VERIFIABLE_CONSUMER = "org.apache.kafka.tools.VerifiableConsumer";
+    private static final String TRANSACTIONS = "org.apache.kafka.tools.TransactionsCommand";
     private static final List<String> CONFIG_COMMANDS = List.of("org.apache.kafka.tools.ConfigCommand",
             "kafka.admin.ConfigCommand");
 
@@ -49,7 +58,8 @@ public final class CliToolsClient implements Client {
 
     @Override
     public List<String> scenarios() {
-        return List.of("topic-admin", "roundtrip", "consumer-group", "configs", "get-offsets", "verifiable");
+        return List.of("topic-admin", "roundtrip", "consumer-group", "configs", "get-offsets", "verifiable",
+                "transactions");
     }
 
     @Override
@@ -69,6 +79,7 @@ public final class CliToolsClient implements Client {
                 }
                 case "get-offsets" -> getOffsets(bootstrap, prefix);
                 case "verifiable" -> verifiable(bootstrap, prefix);
+                case "transactions" -> transactions(bootstrap, prefix);
                 default -> {
                     return Outcome.notApplicable();
                 }
@@ -195,6 +206,55 @@ public final class CliToolsClient implements Client {
         check(!cons.contains("\"success\":false"), "an offset commit failed: " + cons);
     }
 
+    /**
+     * kafka-transactions.sh against a transaction the runner's Java producer holds open: list and describe show it
+     * Ongoing in its partition, describe-producers shows the partition's open transaction, find-hanging finds
+     * nothing (the coordinator knows the transaction), and abort by start offset ends it in the partition (a
+     * read_committed reader's end offset moves past it).
+     */
+    private void transactions(String b, String topic) throws Exception {
+        Topics.create(b, topic, 1, Map.of());
+        String id = topic + "-id";
+        Properties p = new Properties();
+        p.put("bootstrap.servers", b);
+        p.put("transactional.id", id);
+        p.put("max.block.ms", "20000");
+        p.put("delivery.timeout.ms", "20000");
+        p.put("request.timeout.ms", "10000");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, null, "open".getBytes(StandardCharsets.UTF_8))).get();
+            String list = tool(TRANSACTIONS, null, "--bootstrap-server", b, "list");
+            check(list.lines().anyMatch(l -> l.trim().split("\\s+")[0].equals(id) && l.contains("Ongoing")),
+                    "list does not show " + id + " Ongoing: " + output(list));
+            String desc = tool(TRANSACTIONS, null, "--bootstrap-server", b, "describe", "--transactional-id", id);
+            check(desc.contains("Ongoing") && desc.contains(topic + "-0"), "describe " + id + ": " + output(desc));
+            String producers = tool(TRANSACTIONS, null, "--bootstrap-server", b, "describe-producers", "--topic",
+                    topic, "--partition", "0");
+            List<String> rows = producers.lines().filter(l -> l.matches("\\s*\\d+\\s+\\d+\\s+.*")).toList();
+            checkEquals(1, rows.size(), "producers of " + topic + "-0 (" + output(producers) + ")");
+            String[] f = rows.get(0).trim().split("\\s+");
+            checkEquals("0", f[f.length - 1], "the open transaction's start offset");
+            String hanging = tool(TRANSACTIONS, null, "--bootstrap-server", b, "find-hanging", "--topic", topic,
+                    "--max-transaction-timeout", "0");
+            check(hanging.lines().noneMatch(l -> l.trim().split("\\s+")[0].equals(topic)), "find-hanging reports the open "
+                    + "transaction its coordinator knows: " + output(hanging));
+            tool(TRANSACTIONS, null, "--bootstrap-server", b, "abort", "--topic", topic, "--partition", "0",
+                    "--start-offset", "0");
+            Properties c = new Properties();
+            c.put("bootstrap.servers", b);
+            c.put("isolation.level", "read_committed");
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                TopicPartition tp = new TopicPartition(topic, 0);
+                checkEquals(2L, consumer.endOffsets(List.of(tp)).get(tp),
+                        "read_committed end offset after abort (the record and the abort marker)");
+            }
+        }
+    }
+
     private String configCommand() {
         for (String main : CONFIG_COMMANDS) {
             String cls = main.replace('.', '/') + ".class";
@@ -246,6 +306,11 @@ public final class CliToolsClient implements Client {
         } finally {
             Files.deleteIfExists(out);
         }
+    }
+
+    /** A tool's output without the logging framework's noise, lines joined by " | ". */
+    private static String output(String text) {
+        return String.join(" | ", text.lines().filter(l -> !l.isBlank() && !l.startsWith("SLF4J")).toList());
     }
 
     private static String lastLines(String text) {

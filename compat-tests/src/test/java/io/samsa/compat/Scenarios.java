@@ -26,6 +26,9 @@ public final class Scenarios {
         ALL.put("long-poll", "an empty fetch is held for fetch.max.wait.ms; new data completes it at once");
         ALL.put("configs", "describe and alter topic configs with the CLI");
         ALL.put("get-offsets", "GetOffsetShell latest and earliest offsets");
+        ALL.put("transactions", "commit, abort, commit: read_committed reads the committed records once, "
+                + "read_uncommitted all; consume-transform-produce with the group's offsets in the transaction; CLI: "
+                + "kafka-transactions list, describe, describe-producers, find-hanging, abort");
         ALL.put("verifiable", "VerifiableProducer then VerifiableConsumer: every acknowledged message consumed");
     }
 

@@ -31,7 +31,7 @@ public final class ScriptClient implements Client {
 
     private static final List<String> PYTHON_SCENARIOS = List.of("metadata", "topic-admin", "roundtrip",
             "compression", "order-and-keys", "consumer-group", "offset-commit-resume", "pubsub-groups", "acks",
-            "idempotence", "offsets-by-time", "max-message-size");
+            "idempotence", "offsets-by-time", "max-message-size", "transactions");
 
     /** librdkafka through Debian's python3-confluent-kafka. */
     public static ScriptClient confluentKafka(Path root) {
@@ -51,7 +51,8 @@ public final class ScriptClient implements Client {
         Path pkg = dir.resolve("node_modules/kafkajs/package.json");
         List<String> cmd = List.of("node", dir.resolve("scenarios.js").toString());
         List<String> scen = List.of("metadata", "topic-admin", "roundtrip", "compression", "order-and-keys",
-                "consumer-group", "offset-commit-resume", "pubsub-groups", "acks", "idempotence", "max-message-size");
+                "consumer-group", "offset-commit-resume", "pubsub-groups", "acks", "idempotence", "max-message-size",
+                "transactions");
         String version = probe(List.of("node", "-e", "console.log(require('" + pkg + "').version)"));
         if (version == null) {
             return new ScriptClient("kafkajs", cmd, scen, "kafkajs is not installed (node or npm missing, or "

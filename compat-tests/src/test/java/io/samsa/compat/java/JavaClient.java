@@ -30,7 +30,7 @@ public final class JavaClient implements Client {
     private static final long LIMIT_SECONDS = 90;
     private static final List<String> SCENARIOS = List.of("metadata", "topic-admin", "roundtrip", "compression",
             "order-and-keys", "consumer-group", "offset-commit-resume", "pubsub-groups", "acks", "idempotence",
-            "offsets-by-time", "max-message-size", "long-poll");
+            "offsets-by-time", "max-message-size", "long-poll", "transactions");
 
     private final String name;
     private final String unavailable;

@@ -79,6 +79,7 @@ public final class JavaScenarios {
             case "offsets-by-time": s.offsetsByTime(); return null;
             case "max-message-size": s.maxMessageSize(); return null;
             case "long-poll": s.longPoll(); return null;
+            case "transactions": s.transactions(); return null;
             default: return "SKIP: no Java implementation of " + scenario;
         }
     }
@@ -497,6 +498,73 @@ public final class JavaScenarios {
             // A parked fetch completes when data arrives, well before fetch.max.wait.ms.
             check(latencyMillis < 1500, "record took " + latencyMillis + " ms to reach a long-polling consumer");
         }
+    }
+
+    void transactions() throws Exception {
+        String topic = prefix + "-txn";
+        String out = prefix + "-txn-out";
+        String group = prefix + "-txn-ctp";
+        try (Admin admin = admin()) {
+            createTopic(admin, topic, 2, Map.of());
+            createTopic(admin, out, 1, Map.of());
+        }
+        List<String> expected = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = producer(Map.of("transactional.id", prefix + "-txn-id"))) {
+            p.initTransactions();
+            for (int round = 0; round < 3; round++) {
+                boolean commit = round != 1;
+                p.beginTransaction();
+                for (int i = 0; i < 10; i++) {
+                    String v = (commit ? "c" : "a") + round + "-" + i;
+                    p.send(new ProducerRecord<>(topic, i % 2, null, bytes(v)));
+                    if (commit) {
+                        expected.add(v);
+                    }
+                }
+                if (commit) {
+                    p.commitTransaction();
+                } else {
+                    p.flush();
+                    p.abortTransaction();
+                }
+            }
+            List<String> committed = new ArrayList<>();
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            try (KafkaConsumer<byte[], byte[]> c = consumer(Map.of("isolation.level", "read_committed",
+                    "group.id", group, "auto.offset.reset", "earliest"))) {
+                c.subscribe(List.of(topic));
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (committed.size() < expected.size() && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                        committed.add(str(r.value()));
+                        offsets.put(new TopicPartition(r.topic(), r.partition()),
+                                new OffsetAndMetadata(r.offset() + 1));
+                    }
+                }
+                checkEquals(new HashSet<>(expected), new HashSet<>(committed), "records read under read_committed");
+                checkEquals(expected.size(), committed.size(), "committed records read once each");
+                // Consume-transform-produce: the copies and the group's offsets commit together.
+                p.beginTransaction();
+                for (String v : committed) {
+                    p.send(new ProducerRecord<>(out, 0, null, bytes(v.toUpperCase())));
+                }
+                p.sendOffsetsToTransaction(offsets, c.groupMetadata());
+                p.commitTransaction();
+                Map<TopicPartition, OffsetAndMetadata> after = c.committed(offsets.keySet());
+                for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+                    checkEquals(e.getValue().offset(), after.get(e.getKey()).offset(), "offset of " + e.getKey()
+                            + " committed with the transaction");
+                }
+            }
+        }
+        checkEquals(30, readAll(topic, 2, 30).size(), "records read under read_uncommitted (aborted included)");
+        List<String> copies = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(out, 1, 20)) {
+            copies.add(str(r.value()));
+        }
+        Set<String> upper = new HashSet<>();
+        expected.forEach(v -> upper.add(v.toUpperCase()));
+        checkEquals(upper, new HashSet<>(copies), "copied records");
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------
