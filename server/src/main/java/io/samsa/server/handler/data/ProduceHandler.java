@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Produce (key 0), v3-13 (v0-2 cannot carry RecordBatch v2). Checks each partition (topic known, this node
@@ -60,6 +62,13 @@ final class ProduceHandler implements ApiHandler {
     private final TransactionVerifier verifier;
     /** transaction.partition.verification.enable: verify before v12 (v12+ always add). */
     private final boolean verifyV1;
+    /**
+     * Per transactional producer id, the completion of its latest produce request: a transactional producer's
+     * pipelined requests run one after the other, in the order they arrived, so that a batch never overtakes an
+     * earlier one that waits for its verification (Kafka reads one request per connection at a time). An entry is
+     * removed when its request completes and no later one has come.
+     */
+    private final ConcurrentHashMap<Long, CompletableFuture<Void>> turns = new ConcurrentHashMap<>();
 
     ProduceHandler(PartitionLookup partitions) {
         this(partitions, null, false);
@@ -111,7 +120,23 @@ final class ProduceHandler implements ApiHandler {
                 }
             }
         }
-        op.start();
+        if (op.txnProducerId >= 0) {
+            startInTurn(op);
+        } else {
+            op.start();
+        }
+    }
+
+    /** A transactional request starts once the same producer's previous request has completed. Event loop. */
+    private void startInTurn(ProduceOp op) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        op.turn = mine;
+        CompletableFuture<Void> before = turns.put(op.txnProducerId, mine);
+        if (before == null || before.isDone()) {
+            op.start();
+        } else {
+            before.whenComplete((v, t) -> op.ctx.executor().execute(op::start));
+        }
     }
 
     /** Kafka's checks before an append; returns null when the append may go ahead, else fails {@code pr}. */
@@ -282,6 +307,8 @@ final class ProduceHandler implements ApiHandler {
         long txnProducerId = -1;
         /** The request's transactional id (null for an idempotent or plain producer). */
         final String transactionalId;
+        /** A transactional request's turn among its producer's requests ({@link #startInTurn}), else null. */
+        CompletableFuture<Void> turn;
 
         ProduceOp(RequestContext ctx, ResponseSink sink, int acks, int timeoutMs, int topics,
                   String transactionalId) {
@@ -313,8 +340,7 @@ final class ProduceHandler implements ApiHandler {
                 }
             }
             TxnAppend first = waiting.get(0);
-            verifier.verify(transactionalId, first.producerId,
-                    first.producerEpoch, tps, first.add, ctx.executor())
+            verifier.verify(transactionalId, first.producerId, first.producerEpoch, tps, first.add, ctx.executor())
                     .whenComplete((errors, t) -> ctx.executor().execute(() -> settle(waiting, errors, t)));
         }
 
@@ -333,6 +359,12 @@ final class ProduceHandler implements ApiHandler {
             resumeDeferred();
         }
 
+        /** The producer's next request may start. */
+        private void endTurn() {
+            turn.complete(null);
+            turns.remove(txnProducerId, turn);
+        }
+
         ErrorCode fail(ProduceResponse.PartitionProduceResponse pr, ErrorCode code, String message) {
             anyError = true;
             pr.setErrorCode(code.code()).setErrorMessage(message).setBaseOffset(-1).setLogAppendTimeMs(-1)
@@ -343,6 +375,9 @@ final class ProduceHandler implements ApiHandler {
         /** Connection event loop, once: every append has its outcome. */
         @Override
         protected void onProduceComplete(boolean expired) {
+            if (turn != null) {
+                endTurn();
+            }
             for (PartitionAppend a : appends()) {
                 AppendResult r = a.result();
                 if (r == null) {

@@ -182,6 +182,32 @@ class TransactionsIT {
         }
     }
 
+    @Test
+    void pipelinedRequestsOfOneTransactionAppendInOrder() throws Exception {
+        // Small batches, several requests in flight: a transaction's first batches in a partition (sequence 0)
+        // and the next ones (sequence 1, ...) travel in different requests, verified separately; each partition
+        // must take them in order, however the coordinator's answers come back.
+        String topic = "txn-pipelined";
+        broker.createTopic(topic, 8, Map.of());
+        Properties p = broker.producerProps();
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "pipelined");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, "1024");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            producer.initTransactions();
+            for (int t = 0; t < 20; t++) {
+                producer.beginTransaction();
+                for (int i = 0; i < 100; i++) {
+                    producer.send(record(topic, i % 8, "t" + t + "-" + i + "-" + "x".repeat(600)));
+                }
+                producer.commitTransaction();
+            }
+        }
+        assertEquals(2000, readAll(topic, 8, "read_committed").size());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {2, 1})
     void aSecondProducerWithTheSameIdFencesTheFirst(int tv) throws Exception {
