@@ -382,11 +382,11 @@ public final class Log {
         BatchValidator.validate(records, start, end, view, cfg, name, true);
         ByteBuf recompressed = recordValidator.validate(records, start, end, view, cfg, now, name);
         if (recompressed == null) {
-            return appendValidated(records, start, end, leaderEpoch, cfg, now);
+            return appendValidated(records, start, end, leaderEpoch, cfg, now, guard, fromCoordinator);
         }
         try {
             return appendValidated(recompressed, recompressed.readerIndex(), recompressed.writerIndex(), leaderEpoch,
-                    cfg, now);
+                    cfg, now, guard, fromCoordinator);
         } finally {
             recompressed.release();
         }
@@ -394,7 +394,7 @@ public final class Log {
 
     /** The leader's append once every batch in [start, end) of {@code records} is valid. */
     private AppendResult appendValidated(ByteBuf records, int start, int end, int leaderEpoch, LogConfig cfg,
-                                         long now) {
+                                         long now, VerificationGuard guard, boolean fromCoordinator) {
         long prevPid = -1;
         short prevEpoch = -1;
         int prevLastSeq = -1;
