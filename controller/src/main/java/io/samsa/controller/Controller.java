@@ -21,7 +21,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe. Each future completes on the controller's executor after the operation's records are
  * committed (at once for a validation or a refused operation); per-item results carry Kafka's error codes, and
  * the future fails only when the controller cannot take the operation ({@code NOT_CONTROLLER} when it is not
- * the active controller or is shut down, {@code KAFKA_STORAGE_ERROR} when its log failed).
+ * the active controller, lost the leadership or is shut down; {@code KAFKA_STORAGE_ERROR} only when it could not
+ * apply its own records).
  */
 public interface Controller extends AutoCloseable {
 

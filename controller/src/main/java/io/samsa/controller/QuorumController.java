@@ -45,8 +45,8 @@ import java.util.function.Function;
  *
  * <p>Lifecycle: {@link #start} registers with the log, which replays its snapshot and committed batches; when the
  * log makes this node leader, the controller formats an empty log (cluster id, bootstrap features) and becomes
- * ready. It serves until {@link #close}, or until it loses the leadership (a failed log): pending and later
- * operations then fail with {@code KAFKA_STORAGE_ERROR} or {@code NOT_CONTROLLER}.
+ * ready. It serves until {@link #close}, or until it loses the leadership (another voter leads, an election runs,
+ * or the log failed): pending and later operations then fail with {@code NOT_CONTROLLER}, as in Kafka.
  */
 final class QuorumController implements Controller {
     private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
@@ -540,7 +540,12 @@ final class QuorumController implements Controller {
         ready.complete(this);
     }
 
-    /** Stops leading: operations not committed yet fail, and the working state goes back to the committed one. */
+    /**
+     * Stops leading: operations not committed yet fail, and the working state goes back to the committed one. A
+     * lost leadership (another leader, or none while an election runs) is routine: they fail with
+     * {@code NOT_CONTROLLER}, which clients and the forwarding controller retry. Only a {@code cause} (records
+     * this controller could not apply) fails them with {@code KAFKA_STORAGE_ERROR}.
+     */
     private void resign(Throwable cause) {
         if (!active && pending.isEmpty()) {
             return;
@@ -548,19 +553,20 @@ final class QuorumController implements Controller {
         active = false;
         stopTimers();
         working = published;
-        SamsaException error = cause != null || raftFailed()
+        SamsaException error = cause != null
             ? new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "The metadata log is unavailable", cause)
             : notActive();
-        log.error("{}No longer the active controller; {} operation(s) fail", prefix, pending.size(), cause);
+        if (cause != null) {
+            log.error("{}No longer the active controller; {} operation(s) fail", prefix, pending.size(), cause);
+        } else {
+            log.info("{}No longer the active controller (epoch {}, now {}); {} operation(s) fail with {}", prefix,
+                epoch, raft.leaderAndEpoch(), pending.size(), error.errorCode());
+        }
         for (Pending p : pending) {
             p.future().completeExceptionally(error);
         }
         pending.clear();
         ready.completeExceptionally(error);
-    }
-
-    private boolean raftFailed() {
-        return !raft.leaderAndEpoch().hasLeader();
     }
 
     @Override

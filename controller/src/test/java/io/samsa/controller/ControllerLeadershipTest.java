@@ -1,0 +1,70 @@
+package io.samsa.controller;
+
+import io.samsa.common.ThreadExecutor;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.raft.LeaderAndEpoch;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import static io.samsa.controller.ControllerTestSupport.ENDPOINTS;
+import static io.samsa.controller.ControllerTestSupport.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The controller over a quorum log that gains and loses the leadership: what its operations answer. */
+class ControllerLeadershipTest {
+    private final ScriptedRaft raft = new ScriptedRaft();
+    private final ThreadExecutor thread = new ThreadExecutor("test-controller");
+    private QuorumController controller;
+
+    @BeforeEach
+    void start() {
+        CompletableFuture<QuorumController> ready = QuorumController.start(
+            ControllerTestSupport.config(null, Map.of()).build(), raft, thread);
+        raft.lead(1, 1, 1);
+        awaitAppended(2);
+        raft.commitAll();
+        controller = get(ready);
+    }
+
+    @AfterEach
+    void stop() {
+        controller.close();
+        thread.close();
+    }
+
+    @Test
+    void losingTheLeadershipFailsPendingAndNewOperationsWithNotController() {
+        CompletableFuture<Committed<BrokerRegistration>> pending = controller.registerBroker(register(2));
+        awaitAppended(raft.endOffset() + 1);
+
+        raft.changeLeader(new LeaderAndEpoch(LeaderAndEpoch.NO_LEADER, 2));
+
+        assertEquals(ErrorCode.NOT_CONTROLLER, errorOf(pending));
+        assertEquals(ErrorCode.NOT_CONTROLLER, errorOf(controller.registerBroker(register(3))));
+    }
+
+    private static BrokerRegistrationRequest register(int id) {
+        return new BrokerRegistrationRequest(id, null, UUID.randomUUID(), ENDPOINTS, Map.of(), null);
+    }
+
+    /** Waits (on the controller's thread) until the log's end reaches {@code end}. */
+    private void awaitAppended(long end) {
+        while (raft.endOffset() < end) {
+            CompletableFuture<Void> turn = new CompletableFuture<>();
+            thread.execute(() -> turn.complete(null));
+            get(turn);
+        }
+    }
+
+    private static ErrorCode errorOf(CompletableFuture<?> f) {
+        return assertThrows(SamsaException.class, () -> get(f)).errorCode();
+    }
+}
