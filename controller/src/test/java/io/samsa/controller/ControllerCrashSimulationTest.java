@@ -516,6 +516,10 @@ class ControllerCrashSimulationTest {
                     throw new AssertionError("Broker " + id + " registered with epoch " + reg.brokerEpoch()
                         + " at offset " + c.offset() + ", but the log holds " + b);
                 }
+                // Its first heartbeat, as a starting broker sends once it has loaded its registration: it
+                // unfences, so topic creations get replicas and write partition records.
+                answered(w, w.controller.brokerHeartbeat(new BrokerHeartbeatRequest(id, reg.brokerEpoch(),
+                    c.offset(), false, false)), h -> { });
             });
         }
 
