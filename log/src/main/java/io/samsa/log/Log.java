@@ -379,7 +379,8 @@ public final class Log {
         if (start == end) {
             return AppendResult.empty(logStartOffset);
         }
-        BatchValidator.validate(records, start, end, view, cfg, name, true);
+        // A coordinator's own batches (transactional offset commits) carry a producer id but no sequences.
+        BatchValidator.validate(records, start, end, view, cfg, name, !fromCoordinator);
         ByteBuf recompressed = recordValidator.validate(records, start, end, view, cfg, now, name);
         if (recompressed == null) {
             return appendValidated(records, start, end, leaderEpoch, cfg, now, guard, fromCoordinator);

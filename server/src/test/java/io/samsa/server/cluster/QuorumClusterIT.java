@@ -284,8 +284,16 @@ class QuorumClusterIT {
         List<SamsaBroker> cluster = startAll(configs);
         List<SamsaBroker> brokers = cluster.subList(1, 3);
         try (Admin admin = admin(brokers.get(0).bootstrapServers())) {
-            assertEquals(List.of(2, 3), admin.describeCluster().nodes().get().stream().map(Node::id).sorted()
-                    .toList());
+            // Each broker registers on its own: the other one reaches this broker's image a moment later.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+            List<Integer> nodes = List.of();
+            while (!nodes.equals(List.of(2, 3)) && System.nanoTime() < deadline) {
+                nodes = admin.describeCluster().nodes().get().stream().map(Node::id).sorted().toList();
+                if (!nodes.equals(List.of(2, 3))) {
+                    Thread.sleep(50);
+                }
+            }
+            assertEquals(List.of(2, 3), nodes);
             admin.createTopics(List.of(new NewTopic("t", 4, (short) 2))).all().get();
             TopicDescription d = admin.describeTopics(List.of("t")).allTopicNames().get().get("t");
             d.partitions().forEach(p -> assertEquals(List.of(2, 3), p.replicas().stream().map(Node::id).sorted()
