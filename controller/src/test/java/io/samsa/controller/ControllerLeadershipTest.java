@@ -42,8 +42,10 @@ class ControllerLeadershipTest {
 
     @Test
     void losingTheLeadershipFailsPendingAndNewOperationsWithNotController() {
+        // The end before the call: the controller's thread may append before the test thread reads it again.
+        long before = raft.endOffset();
         CompletableFuture<Committed<BrokerRegistration>> pending = controller.registerBroker(register(2));
-        awaitAppended(raft.endOffset() + 1);
+        awaitAppended(before + 1);
 
         raft.changeLeader(new LeaderAndEpoch(LeaderAndEpoch.NO_LEADER, 2));
 
@@ -57,7 +59,11 @@ class ControllerLeadershipTest {
 
     /** Waits (on the controller's thread) until the log's end reaches {@code end}. */
     private void awaitAppended(long end) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (raft.endOffset() < end) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the log's end stayed at " + raft.endOffset() + ", below " + end);
+            }
             CompletableFuture<Void> turn = new CompletableFuture<>();
             thread.execute(() -> turn.complete(null));
             get(turn);
