@@ -171,7 +171,15 @@ class TransactionsIT {
             committed.seekToBeginning(List.of(tp));
             assertTrue(committed.poll(Duration.ofMillis(500)).isEmpty(), "nothing readable below the LSO");
             p.commitTransaction();
-            assertEquals(4L, committed.endOffsets(List.of(tp)).get(tp), "3 records and the commit marker");
+            // EndTxn answers once the commit is prepared; the markers are written after it (as in Kafka), so the
+            // LSO reaches the marker's end a moment later.
+            long lsoDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long lso = committed.endOffsets(List.of(tp)).get(tp);
+            while (lso < 4L && System.nanoTime() < lsoDeadline) {
+                Thread.sleep(20);
+                lso = committed.endOffsets(List.of(tp)).get(tp);
+            }
+            assertEquals(4L, lso, "3 records and the commit marker");
             List<String> got = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (got.size() < 3 && System.nanoTime() < deadline) {
