@@ -43,6 +43,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final SerialExecutor hosting;
     private final String prefix;
     private final Retention retention;
+    private final AlterPartitionChannel alterPartition;
     /** Partitions of each hosted topic by index (null where not hosted); arrays are replaced, never changed. */
     private final Map<String, Partition[]> byName = new ConcurrentHashMap<>();
     private final Map<UUID, String> namesById = new ConcurrentHashMap<>();
@@ -65,7 +66,17 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public ReplicaManager(int nodeId, LogManager logs, ShardProxy shards, SerialExecutor hosting,
                           long retentionCheckIntervalMs) {
+        this(nodeId, logs, shards, hosting, retentionCheckIntervalMs, AlterPartitionChannel.UNAVAILABLE);
+    }
+
+    /**
+     * As the five-argument constructor, with the channel through which leaders change their partitions' ISR
+     * ({@link AlterPartitionChannel}).
+     */
+    public ReplicaManager(int nodeId, LogManager logs, ShardProxy shards, SerialExecutor hosting,
+                          long retentionCheckIntervalMs, AlterPartitionChannel alterPartition) {
         this.nodeId = nodeId;
+        this.alterPartition = alterPartition;
         this.logs = logs;
         this.shards = shards;
         this.hosting = hosting;
@@ -155,6 +166,11 @@ public final class ReplicaManager implements AutoCloseable {
 
     public int nodeId() {
         return nodeId;
+    }
+
+    /** The channel through which this broker's leaders change their partitions' ISR. */
+    public AlterPartitionChannel alterPartitionChannel() {
+        return alterPartition;
     }
 
     // ---------------------------------------------------------------- for HostingRun (hosting executor)
