@@ -378,22 +378,31 @@ final class QuorumController implements Controller {
             return;
         }
         long last;
+        MetadataImage before = working;
+        List<ControllerResult<T>> appended = new ArrayList<>(List.of(result));
         try {
-            last = raft.append(epoch, result.records());
+            last = raft.append(epoch, base -> {
+                if (base != before.offset() + 1) {
+                    // Control records the controller does not see (the LeaderChange record opening the epoch, a
+                    // VotersRecord) lie between: what it computed from offsets (a broker epoch is its registration's
+                    // offset) is computed again as of the offset the batch gets.
+                    appended.set(0, op.apply(before.atOffset(base - 1)));
+                }
+                return appended.get(0).records();
+            });
         } catch (SamsaException e) {
             future.completeExceptionally(e.errorCode() == ErrorCode.NOT_LEADER_OR_FOLLOWER
                 ? new SamsaException(ErrorCode.NOT_CONTROLLER, e.getMessage(), e) : e);
             return;
+        } catch (RuntimeException e) {
+            log.error("{}Operation failed unexpectedly", prefix, e);
+            future.completeExceptionally(e);
+            return;
         }
+        result = appended.get(0);
         long base = last - result.records().size() + 1;
-        if (base != working.offset() + 1) {
-            // Records the controller does not see (a new epoch's control records) lie between: broker epochs and
-            // controlled-shutdown offsets, computed from the working state, are off by that much this once.
-            log.warn("{}The log appended at offset {}, not right after the working state's {}", prefix, base,
-                working.offset());
-        }
         try {
-            working = MetadataDelta.replayAll(working, result.records(), base, epoch);
+            working = MetadataDelta.replayAll(before.atOffset(base - 1), result.records(), base, epoch);
         } catch (RuntimeException e) {
             // The records were generated from this very state: failing to apply them is a bug.
             log.error("{}Could not apply records appended at offset {}", prefix, base, e);

@@ -53,6 +53,26 @@ class ControllerLeadershipTest {
         assertEquals(ErrorCode.NOT_CONTROLLER, errorOf(controller.registerBroker(register(3))));
     }
 
+    @Test
+    void aBrokerEpochIsItsRegistrationsOffsetAfterANewEpochsLeaderChangeRecord() {
+        raft.changeLeader(new LeaderAndEpoch(LeaderAndEpoch.NO_LEADER, 2));
+        // Epoch 3 opens with a LeaderChange record the controller never sees: its first batch lands one further on.
+        raft.lead(1, 3, 1);
+        long offset = raft.endOffset();
+        CompletableFuture<Committed<BrokerRegistration>> pending = controller.registerBroker(register(2));
+        awaitAppended(offset + 1);
+        raft.commitAll();
+
+        Committed<BrokerRegistration> registered = get(pending);
+        assertEquals(offset, registered.value().brokerEpoch());
+        assertEquals(offset, registered.offset());
+        // The working state follows the log: the next registration is at its own offset too.
+        CompletableFuture<Committed<BrokerRegistration>> next = controller.registerBroker(register(3));
+        awaitAppended(offset + 2);
+        raft.commitAll();
+        assertEquals(offset + 1, get(next).value().brokerEpoch());
+    }
+
     private static BrokerRegistrationRequest register(int id) {
         return new BrokerRegistrationRequest(id, null, UUID.randomUUID(), ENDPOINTS, Map.of(), null);
     }

@@ -79,9 +79,15 @@ final class ScriptedRaft implements RaftClient<Message> {
 
     @Override
     public synchronized long append(int epoch, List<Message> records) {
+        return append(epoch, base -> records);
+    }
+
+    @Override
+    public synchronized long append(int epoch, java.util.function.LongFunction<List<Message>> recordsAt) {
         if (!leader.hasLeader() || epoch != leader.epoch()) {
             throw new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Not the leader of epoch " + epoch);
         }
+        List<Message> records = recordsAt.apply(endOffset);
         uncommitted.add(new Batch<>(endOffset, epoch, 0L, 0, records));
         endOffset += records.size();
         return endOffset - 1;

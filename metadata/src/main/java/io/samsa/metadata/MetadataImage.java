@@ -56,6 +56,21 @@ public final class MetadataImage {
         this.nextProducerId = nextProducerId;
     }
 
+    /**
+     * This state as of {@code laterOffset}: the records between are ones an image does not hold (the Raft log's
+     * control records, such as the LeaderChange record that opens a leader's epoch, or a VotersRecord).
+     */
+    public MetadataImage atOffset(long laterOffset) {
+        if (laterOffset < offset) {
+            throw new IllegalArgumentException("Offset " + laterOffset + " is before the image's " + offset);
+        }
+        if (laterOffset == offset) {
+            return this;
+        }
+        return new MetadataImage(laterOffset, epoch, clusterId, features, new TreeMap<>(brokers), topicsByName,
+            topicsById, brokerConfigs, nextProducerId);
+    }
+
     /** The offset of the last record applied, -1 for the empty image. */
     public long offset() {
         return offset;

@@ -57,6 +57,11 @@ final class AppendQueue<T> {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("A batch holds at least one record");
         }
+        return append(appendEpoch, base -> records);
+    }
+
+    /** Any thread: see {@link RaftClient#append(int, LongFunction)}. */
+    long append(int appendEpoch, LongFunction<List<T>> recordsAt) {
         long now = clock.milliseconds();
         synchronized (this) {
             if (failure != null) {
@@ -68,6 +73,10 @@ final class AppendQueue<T> {
                     + epoch + ")"));
             }
             long base = nextOffset;
+            List<T> records = recordsAt.apply(base);
+            if (records.isEmpty()) {
+                throw new IllegalArgumentException("A batch holds at least one record");
+            }
             ByteBuf bytes = BatchCodec.encode(alloc, base, epoch, now, records, serde);
             if (bytes.readableBytes() > maxBatchBytes) {
                 int size = bytes.readableBytes();

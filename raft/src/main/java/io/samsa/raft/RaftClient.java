@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
 
 /**
  * A replicated log of records of type {@code T}, in the spirit of KRaft's RaftClient (KIP-595, KIP-630): the
@@ -65,6 +66,15 @@ public interface RaftClient<T> extends AutoCloseable {
      *     appended), {@code KAFKA_STORAGE_ERROR} after the log failed
      */
     long append(int epoch, List<T> records);
+
+    /**
+     * Like {@link #append(int, List)}, with the records computed from the offset their batch starts at:
+     * {@code recordsAt} is called once, with that offset, under the lock that assigns offsets, so that nothing (a
+     * control record this log writes itself: the LeaderChange record opening an epoch, a VotersRecord) lands between
+     * the offset it was given and the batch. It must be quick and return at least one record. The controller computes
+     * offsets that records carry (a broker epoch is its registration's offset) this way.
+     */
+    long append(int epoch, LongFunction<List<T>> recordsAt);
 
     /**
      * Writes {@code snapshot} (whose end offset must be committed) durably, then deletes older snapshots beyond

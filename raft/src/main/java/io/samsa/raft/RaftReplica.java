@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
 
 /**
  * A replica of a Raft quorum in KRaft's design (KIP-595 with pre-vote, KIP-996; snapshots, KIP-630): the
@@ -257,6 +258,11 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     @Override
     public long append(int epoch, List<T> records) {
         return appends.append(epoch, records);
+    }
+
+    @Override
+    public long append(int epoch, LongFunction<List<T>> recordsAt) {
+        return appends.append(epoch, recordsAt);
     }
 
     @Override

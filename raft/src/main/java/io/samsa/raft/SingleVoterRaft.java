@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
 
 /**
  * The replicated log of a quorum of one: this voter always leads, in an epoch one past every epoch its log has
@@ -152,6 +153,11 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("A batch holds at least one record");
         }
+        return append(appendEpoch, base -> records);
+    }
+
+    @Override
+    public long append(int appendEpoch, LongFunction<List<T>> recordsAt) {
         long now = clock.milliseconds();
         synchronized (this) {
             if (failure != null) {
@@ -162,6 +168,10 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
                     : "Node " + nodeId + " leads epoch " + epoch + ", not " + appendEpoch);
             }
             long base = nextOffset;
+            List<T> records = recordsAt.apply(base);
+            if (records.isEmpty()) {
+                throw new IllegalArgumentException("A batch holds at least one record");
+            }
             ByteBuf bytes = BatchCodec.encode(QUEUE_ALLOC, base, epoch, now, records, serde);
             if (bytes.readableBytes() > maxBatchBytes) {
                 int size = bytes.readableBytes();
