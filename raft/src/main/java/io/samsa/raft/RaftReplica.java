@@ -1052,7 +1052,7 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
         if (config.endpoints().isEmpty()) {
             return answer;
         }
-        return answer.thenApply(this::withOwnEndpoint);
+        return answer.thenApply(this::withLeaderEndpoint);
     }
 
     /** UpdateRaftVoter from a voter (KIP-853): the leader records its endpoints; answered once committed. */
@@ -1114,13 +1114,19 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     }
 
     /** A fetch answer of this leader names where it listens (KIP-853's NodeEndpoints), for observers that ask. */
-    private Message withOwnEndpoint(Message response) {
+    private Message withLeaderEndpoint(Message response) {
         if (response instanceof FetchResponse f && !f.responses().isEmpty()
-                && !f.responses().get(0).partitions().isEmpty()
-                && f.responses().get(0).partitions().get(0).currentLeader().leaderId() == nodeId) {
-            VoterSet.Endpoint e = config.endpoints().get(0);
-            f.setNodeEndpoints(List.of(new FetchResponse.NodeEndpoint().setNodeId(nodeId).setHost(e.host())
-                .setPort(e.port())));
+                && !f.responses().get(0).partitions().isEmpty()) {
+            int leaderId = f.responses().get(0).partitions().get(0).currentLeader().leaderId();
+            // The leader's endpoint, so that a replica that asked elsewhere (a bootstrap server that does not lead)
+            // can reach the leader it is told of: its own when it leads, else the voter set's.
+            VoterSet.Voter known = leaderId == nodeId || leaderId < 0 ? null : voters.voter(leaderId);
+            VoterSet.Endpoint e = leaderId == nodeId ? config.endpoints().get(0)
+                : known != null && !known.endpoints().isEmpty() ? known.endpoints().get(0) : null;
+            if (e != null) {
+                f.setNodeEndpoints(List.of(new FetchResponse.NodeEndpoint().setNodeId(leaderId).setHost(e.host())
+                    .setPort(e.port())));
+            }
         }
         return response;
     }

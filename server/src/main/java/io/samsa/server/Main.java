@@ -41,12 +41,17 @@ public final class Main {
                     }
                     case "--data-dir" -> overrides.put(BrokerConfig.LOG_DIRS, value(args, ++i, a));
                     case "--port" -> port = Integer.parseInt(value(args, ++i, a));
+                    // kafka-storage format's options for a dynamic quorum (KIP-853), applied to an empty metadata log.
+                    case "--standalone" -> overrides.put(BrokerConfig.FORMAT_STANDALONE, "true");
+                    case "--initial-controllers" -> overrides.put(BrokerConfig.FORMAT_INITIAL_CONTROLLERS,
+                            value(args, ++i, a));
                     case "--ready-file" -> readyFile = Path.of(value(args, ++i, a));
                     // Used by the launcher to train the class-data-sharing archive: start, stop, exit.
                     case "--exit-after-start" -> exitAfterStart = true;
                     case "-h", "--help" -> {
                         System.out.println("usage: samsa start [--config FILE] [--override key=value]... "
-                                + "[--data-dir DIR] [--port N] [--daemon]");
+                                + "[--data-dir DIR] [--port N] [--daemon] [--standalone | --initial-controllers "
+                                + "id@host:port:dirId,...]");
                         return;
                     }
                     default -> throw new IllegalArgumentException("Unknown argument '" + a + "'");

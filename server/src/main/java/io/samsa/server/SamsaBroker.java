@@ -28,12 +28,17 @@ import io.samsa.server.config.QuorumVoter;
 import io.samsa.server.handler.controller.ControllerApis;
 import io.samsa.server.handler.controller.DescribeQuorumHandler;
 import io.samsa.server.handler.controller.ForwardedDescribeQuorumHandler;
+import io.samsa.server.handler.controller.RaftVoterHandler;
 import io.samsa.server.metadata.BrokerLifecycleManager;
 import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.raft.RaftClient;
+import io.samsa.raft.VoterSet;
 import io.samsa.server.metadata.ControllerNode;
+import io.samsa.server.metadata.DynamicQuorum;
 import io.samsa.server.metadata.MetadataQuorum;
 import io.samsa.server.metadata.RaftFactory;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import io.samsa.server.network.EventLoopExecutor;
 import io.samsa.server.partition.HostingPublisher;
 import io.samsa.server.partition.TopicConfigResolver;
@@ -125,6 +130,10 @@ public final class SamsaBroker implements AutoCloseable {
         ControllerNode controller;
         BrokerChannel controllerChannel;
         NetworkRaftChannel raftChannel;
+        /** Where the controllers listen: the configuration's, and a dynamic quorum's voters as Raft learns them. */
+        ControllerEndpoints controllerEndpoints;
+        /** This node's part in a dynamic quorum (KIP-853), or null. */
+        DynamicQuorum dynamic;
         /** The controllers with their controller-listener endpoints, once bound (DescribeQuorum, DescribeCluster). */
         final AtomicReference<Map<Integer, QuorumVoter>> controllers = new AtomicReference<>(Map.of());
         DescribeQuorumHandler describeQuorum;
@@ -160,27 +169,29 @@ public final class SamsaBroker implements AutoCloseable {
             opened.add(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
             QuorumTimeouts timeouts = QuorumTimeouts.of(config);
             if (!config.standalone()) {
+                node.controllerEndpoints = new ControllerEndpoints(plan);
+                node.dynamic = DynamicQuorum.of(config, plan, dataDir.resolve(METADATA_DIR));
                 // The network to the controllers: Raft between the replicas (with the quorum's request timeout), and
                 // a broker's requests to the active controller (with request.timeout.ms: an admin request that
                 // times out is not sent twice).
                 NettyBrokerChannel.Settings defaults = NettyBrokerChannel.Settings.defaults("samsa-raft-"
                         + config.nodeId());
                 BrokerChannel raftNetwork = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
-                        new ControllerEndpoints(plan), new NettyBrokerChannel.Settings(defaults.clientId(),
+                        node.controllerEndpoints, new NettyBrokerChannel.Settings(defaults.clientId(),
                         timeouts.requestTimeoutMs(), Math.min(defaults.connectTimeoutMs(), timeouts.requestTimeoutMs()),
                         defaults.reconnectBackoffMs(), defaults.reconnectBackoffMaxMs(),
                         defaults.maxResponseBytes()));
                 opened.add(raftNetwork);
                 node.network.add(raftNetwork);
-                node.raftChannel = new NetworkRaftChannel(raftNetwork);
+                node.raftChannel = new NetworkRaftChannel(raftNetwork, node.controllerEndpoints);
                 node.controllerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
-                        new ControllerEndpoints(plan), NettyBrokerChannel.Settings.defaults("samsa-controller-channel-"
+                        node.controllerEndpoints, NettyBrokerChannel.Settings.defaults("samsa-controller-channel-"
                         + config.nodeId()));
                 opened.add(node.controllerChannel);
                 node.network.add(node.controllerChannel);
             }
             node.quorum = MetadataQuorum.open(plan, dataDir.resolve(METADATA_DIR), node.raftChannel, raftFactory,
-                    clock, timeouts);
+                    clock, timeouts, node.dynamic);
             opened.add(node.quorum);
             if (config.isController()) {
                 startController(config, clock, workers, node);
@@ -212,9 +223,11 @@ public final class SamsaBroker implements AutoCloseable {
         AtomicReference<Map<Integer, QuorumVoter>> controllers = node.controllers;
         Controller controller = node.controller.controller();
         String listenerName = listeners.get(0).listenerName();
-        node.describeQuorum = new DescribeQuorumHandler(node.quorum.raft(), controllers::get, listenerName);
+        Supplier<Map<Integer, QuorumVoter>> known = node.dynamic == null ? controllers::get
+                : () -> dynamicControllers(node.quorum.raft(), controllers.get());
+        node.describeQuorum = new DescribeQuorumHandler(node.quorum.raft(), known, listenerName);
         SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
-                node.quorum.raft(), node.raftChannel, controllers::get, listenerName, controller::clusterId,
+                node.quorum.raft(), node.raftChannel, known, listenerName, controller::clusterId,
                 node.describeQuorum));
         node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
@@ -239,13 +252,13 @@ public final class SamsaBroker implements AutoCloseable {
                 new DefaultThreadFactory("samsa-background", true));
         opened.add(background::shutdownNow);
         Controller controller;
-        if (node.controller != null && plan.kind() == QuorumPlan.Kind.SINGLE_VOTER) {
+        if (node.controller != null && plan.kind() == QuorumPlan.Kind.SINGLE_VOTER && node.dynamic == null) {
             controller = node.controller.controller();
         } else {
             ThreadExecutor remoteThread = new ThreadExecutor("samsa-controller-client-" + config.nodeId());
             opened.add(remoteThread);
             RemoteController remote = new RemoteController(config.nodeId(), node.controllerChannel,
-                    new ControllerEndpoints(plan).locator(node.quorum.raft()), remoteThread, clock,
+                    node.controllerEndpoints.locator(node.quorum.raft()), remoteThread, clock,
                     new RemoteController.Settings("samsa-broker-" + config.nodeId(),
                             config.getInt("request.timeout.ms"), CONTROLLER_RETRY_MS));
             opened.add(remote);
@@ -298,6 +311,13 @@ public final class SamsaBroker implements AutoCloseable {
         }
         builder.add((short) 55, 0, 2, new ForwardedDescribeQuorumHandler(config.nodeId(), node.quorum.raft(),
                 node.describeQuorum, node.controllerChannel));
+        if (!config.standalone()) {
+            // kafka-metadata-quorum.sh --bootstrap-server add-controller / remove-controller: forwarded to the leader.
+            RaftVoterHandler voters = new RaftVoterHandler(config.nodeId(), node.quorum.raft(), node.controller != null,
+                    node.controllerChannel);
+            builder.add((short) 80, 0, 1, voters);
+            builder.add((short) 81, 0, 0, voters);
+        }
         if (node.controller != null && plan.kind() == QuorumPlan.Kind.SINGLE_VOTER) {
             AdminApis.registerFeatures(builder, services);
         }
@@ -349,6 +369,21 @@ public final class SamsaBroker implements AutoCloseable {
      * configured voters; without voters, this node on its first bound controller listener (advertised host, else
      * 127.0.0.1).
      */
+    /**
+     * A dynamic quorum's controllers (KIP-853): the voters in the log with their first endpoint, else (no voter set
+     * known yet) {@code fallback}.
+     */
+    private static Map<Integer, QuorumVoter> dynamicControllers(RaftClient<?> raft, Map<Integer, QuorumVoter> fallback) {
+        Map<Integer, QuorumVoter> out = new java.util.TreeMap<>();
+        for (VoterSet.Voter v : raft.voters().voters()) {
+            if (!v.endpoints().isEmpty()) {
+                VoterSet.Endpoint e = v.endpoints().get(0);
+                out.put(v.id(), new QuorumVoter(v.id(), e.host(), e.port()));
+            }
+        }
+        return out.isEmpty() ? fallback : out;
+    }
+
     private static Map<Integer, QuorumVoter> controllerEndpoints(BrokerConfig config, List<Endpoint> bound) {
         Map<Integer, QuorumVoter> voters = config.quorumVoters();
         if (!voters.isEmpty()) {

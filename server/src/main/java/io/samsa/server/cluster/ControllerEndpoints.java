@@ -8,13 +8,14 @@ import io.samsa.server.config.QuorumVoter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Where the controllers listen, from the configuration: each voter of {@code controller.quorum.voters} by its id,
  * and each of {@code controller.quorum.bootstrap.servers} by a made-up id from {@link #BOOTSTRAP_BASE} down (they
- * have no id of their own until they answer). {@link #locator} names the node a request to the active controller
- * goes to. Immutable; thread-safe.
+ * have no id of their own until they answer), and the voters of a dynamic quorum where the Raft replica learned them
+ * ({@link #learn}). {@link #locator} names the node a request to the active controller goes to. Thread-safe.
  */
 public final class ControllerEndpoints implements BrokerEndpoints {
     /** Bootstrap server {@code i} has id {@code BOOTSTRAP_BASE - i}. */
@@ -22,14 +23,36 @@ public final class ControllerEndpoints implements BrokerEndpoints {
 
     private final Map<Integer, QuorumVoter> voters;
     private final List<QuorumVoter> bootstrap;
+    /** Where the voters of a dynamic quorum listen, as the Raft replica learned it (its voter set, the leader's). */
+    private final Map<Integer, BrokerAddress> learned = new ConcurrentHashMap<>();
 
     public ControllerEndpoints(QuorumPlan plan) {
         this.voters = plan.voters();
         this.bootstrap = plan.bootstrapServers();
     }
 
+    /** Controller {@code nodeId} listens at {@code host:port} (a dynamic quorum's voter set or leader says so). */
+    public void learn(int nodeId, String host, int port) {
+        learned.put(nodeId, new BrokerAddress(host, port));
+    }
+
+    /** The made-up id of bootstrap server {@code hostPort} ({@code host:port} as configured), or 0 if not one. */
+    public int bootstrapId(String hostPort) {
+        for (int i = 0; i < bootstrap.size(); i++) {
+            QuorumVoter b = bootstrap.get(i);
+            if (hostPort.equals(b.host() + ":" + b.port()) || hostPort.equals("[" + b.host() + "]:" + b.port())) {
+                return BOOTSTRAP_BASE - i;
+            }
+        }
+        return 0;
+    }
+
     @Override
     public BrokerAddress addressOf(int nodeId) {
+        BrokerAddress known = learned.get(nodeId);
+        if (known != null) {
+            return known;
+        }
         QuorumVoter v = voters.get(nodeId);
         if (v == null && nodeId <= BOOTSTRAP_BASE && BOOTSTRAP_BASE - nodeId < bootstrap.size()) {
             v = bootstrap.get(BOOTSTRAP_BASE - nodeId);

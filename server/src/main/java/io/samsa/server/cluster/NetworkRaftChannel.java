@@ -1,11 +1,13 @@
 package io.samsa.server.cluster;
 
 import io.samsa.raft.RaftChannel;
+import io.samsa.raft.VoterSet;
 import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerResponse;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.protocol.Message;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,10 +21,38 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class NetworkRaftChannel implements RaftChannel {
     private final BrokerChannel channel;
+    private final ControllerEndpoints endpoints;
     private volatile InboundHandler inbound;
 
     public NetworkRaftChannel(BrokerChannel channel) {
+        this(channel, null);
+    }
+
+    /**
+     * @param endpoints the addresses {@code channel} sends to: a dynamic quorum's replica adds the voters it learns
+     *                  and sends to the bootstrap servers through them (null: a static quorum's channel)
+     */
+    public NetworkRaftChannel(BrokerChannel channel, ControllerEndpoints endpoints) {
         this.channel = channel;
+        this.endpoints = endpoints;
+    }
+
+    @Override
+    public CompletableFuture<Message> sendToBootstrap(String server, Message request, short version) {
+        int id = endpoints == null ? 0 : endpoints.bootstrapId(server);
+        if (id == 0) {
+            return CompletableFuture.failedFuture(new SamsaException(ErrorCode.INVALID_REQUEST, server
+                    + " is not one of controller.quorum.bootstrap.servers"));
+        }
+        return send(id, request, version);
+    }
+
+    @Override
+    public void endpoints(int nodeId, List<VoterSet.Endpoint> eps) {
+        if (endpoints != null && !eps.isEmpty()) {
+            VoterSet.Endpoint e = eps.get(0);
+            endpoints.learn(nodeId, e.host(), e.port());
+        }
     }
 
     @Override

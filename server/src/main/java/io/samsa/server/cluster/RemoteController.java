@@ -261,7 +261,8 @@ public final class RemoteController implements Controller {
             return;
         }
         int target = locator.target();
-        if (target < 0) {
+        // -1: none known. Bootstrap servers have ids of their own below -1 (ControllerEndpoints.BOOTSTRAP_BASE).
+        if (target == -1) {
             retryLater(request, envelope, deadline, out, new SamsaException(ErrorCode.NOT_CONTROLLER,
                     "No active controller is known"));
             return;

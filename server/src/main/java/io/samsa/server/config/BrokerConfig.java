@@ -37,6 +37,10 @@ public final class BrokerConfig {
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String QUORUM_VOTERS = "controller.quorum.voters";
     public static final String QUORUM_BOOTSTRAP_SERVERS = "controller.quorum.bootstrap.servers";
+    /** Samsa's {@code kafka-storage format --initial-controllers} ({@code scripts/samsa start --initial-controllers}). */
+    public static final String FORMAT_INITIAL_CONTROLLERS = "samsa.format.initial.controllers";
+    /** Samsa's {@code kafka-storage format --standalone} ({@code scripts/samsa start --standalone}). */
+    public static final String FORMAT_STANDALONE = "samsa.format.standalone";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
     public static final String NODE_ID = "node.id";
@@ -87,6 +91,10 @@ public final class BrokerConfig {
         add(of(CONTROLLER_LISTENER_NAMES, ConfigType.LIST, null, "Listeners used by the controller"));
         add(of(QUORUM_VOTERS, ConfigType.LIST, "", "Voters of the metadata quorum: id@host:port,..."));
         add(of(QUORUM_BOOTSTRAP_SERVERS, ConfigType.LIST, "", "Bootstrap servers of the quorum: host:port,..."));
+        add(of(FORMAT_INITIAL_CONTROLLERS, ConfigType.LIST, "", "The first voters of a new dynamic quorum, as "
+                + "kafka-storage format --initial-controllers: id@host:port:directoryId,... (an empty metadata log only)"));
+        add(of(FORMAT_STANDALONE, ConfigType.BOOLEAN, "false", "Format a new dynamic quorum with this controller as "
+                + "its only voter, as kafka-storage format --standalone (an empty metadata log only)"));
         add(atLeast(NODE_ID, ConfigType.INT, "1", 0, "This node's id"));
         add(atLeast(BROKER_ID, ConfigType.INT, null, -1, "Alias of node.id"));
         add(of(PROCESS_ROLES, ConfigType.LIST, "broker,controller", "Roles of this process"));

@@ -33,7 +33,8 @@ public final class ControllerNode implements AutoCloseable {
         ThreadExecutor thread = new ThreadExecutor("samsa-controller-" + config.nodeId());
         try {
             Controller controller;
-            if (quorum.plan().kind() == QuorumPlan.Kind.SINGLE_VOTER) {
+            // The only voter leads at once; a dynamic quorum's first voter may have been joined by others since.
+            if (quorum.plan().kind() == QuorumPlan.Kind.SINGLE_VOTER && quorum.dynamic() == null) {
                 controller = Controller.start(config, quorum.raft(), thread).get(START_TIMEOUT_S, TimeUnit.SECONDS);
             } else {
                 controller = Controller.open(config, quorum.raft(), thread);

@@ -24,9 +24,12 @@ public final class MetadataQuorum implements AutoCloseable {
     private final QuorumPlan plan;
     private final ThreadExecutor raftThread;
     private final RaftClient<Message> raft;
+    private final DynamicQuorum dynamic;
 
-    private MetadataQuorum(QuorumPlan plan, ThreadExecutor raftThread, RaftClient<Message> raft) {
+    private MetadataQuorum(QuorumPlan plan, ThreadExecutor raftThread, RaftClient<Message> raft,
+                           DynamicQuorum dynamic) {
         this.plan = plan;
+        this.dynamic = dynamic;
         this.raftThread = raftThread;
         this.raft = raft;
     }
@@ -49,14 +52,23 @@ public final class MetadataQuorum implements AutoCloseable {
      */
     public static MetadataQuorum open(QuorumPlan plan, Path metadataDir, RaftChannel channel, RaftFactory factory,
                                       Clock clock, QuorumTimeouts timeouts) throws Exception {
+        return open(plan, metadataDir, channel, factory, clock, timeouts, null);
+    }
+
+    /**
+     * Opens the metadata log in {@code metadataDir} and its replica, a replica of a quorum with {@code timeouts}; of
+     * a dynamic quorum (KIP-853) when {@code dynamic} is not null. Blocking file I/O: start-up only.
+     */
+    public static MetadataQuorum open(QuorumPlan plan, Path metadataDir, RaftChannel channel, RaftFactory factory,
+                                      Clock clock, QuorumTimeouts timeouts, DynamicQuorum dynamic) throws Exception {
         ThreadExecutor raftThread = new ThreadExecutor("samsa-raft-" + plan.nodeId());
         RaftLog raftLog = null;
         try {
             RaftLogConfig logConfig = RaftLogConfig.defaults();
             raftLog = RaftLog.open(metadataDir, logConfig, clock, raftThread);
             RaftClient<Message> raft = factory.open(new RaftFactory.Context(plan, raftLog, logConfig, channel,
-                    raftThread, clock, timeouts));
-            return new MetadataQuorum(plan, raftThread, raft);
+                    raftThread, clock, timeouts, dynamic));
+            return new MetadataQuorum(plan, raftThread, raft, dynamic);
         } catch (Exception | Error e) {
             if (raftLog != null) {
                 try {
@@ -72,6 +84,11 @@ public final class MetadataQuorum implements AutoCloseable {
 
     public QuorumPlan plan() {
         return plan;
+    }
+
+    /** This node's part in a dynamic quorum (KIP-853), or null for static voters and the one-node mode. */
+    public DynamicQuorum dynamic() {
+        return dynamic;
     }
 
     public RaftClient<Message> raft() {

@@ -29,8 +29,10 @@ import java.util.Set;
  *       the quorum of one (it elects itself at once) so that broker-only nodes can follow it.
  * </ul>
  *
- * Dynamic quorums ({@code controller.quorum.bootstrap.servers} without voters, KIP-853) run only as the quorum of
- * one; anything else is refused at start-up with a message saying so.
+ * A dynamic quorum ({@code controller.quorum.bootstrap.servers} without voters, KIP-853; {@link DynamicQuorum}) keeps
+ * its voters in the log: an empty log of a controller with initial voters is formatted with them (the bootstrap
+ * checkpoint), any other replica starts as an observer that finds the leader through the bootstrap servers, and
+ * becomes a voter once AddRaftVoter adds it.
  */
 @FunctionalInterface
 public interface RaftFactory {
@@ -41,9 +43,14 @@ public interface RaftFactory {
      * @param log      the durable log, in {@code <data dir>/metadata} (the replica owns it from now on)
      * @param channel  the network to the other replicas; null for Samsa's one-node mode (no peers)
      * @param executor the replica's own thread ({@code samsa-raft-<node>})
+     * @param dynamic  the node's part in a dynamic quorum, or null for static voters (and the one-node mode)
      */
     record Context(QuorumPlan plan, RaftLog log, RaftLogConfig logConfig, RaftChannel channel,
-                   SerialExecutor executor, Clock clock, QuorumTimeouts timeouts) {
+                   SerialExecutor executor, Clock clock, QuorumTimeouts timeouts, DynamicQuorum dynamic) {
+        public Context(QuorumPlan plan, RaftLog log, RaftLogConfig logConfig, RaftChannel channel,
+                       SerialExecutor executor, Clock clock, QuorumTimeouts timeouts) {
+            this(plan, log, logConfig, channel, executor, clock, timeouts, null);
+        }
     }
 
     RaftClient<Message> open(Context context) throws IOException;
@@ -67,22 +74,34 @@ public interface RaftFactory {
 
     private static RaftClient<Message> quorum(Context ctx) throws IOException {
         QuorumPlan plan = ctx.plan();
+        DynamicQuorum dynamic = ctx.dynamic();
         Set<Integer> voters;
         if (!plan.voters().isEmpty()) {
             voters = plan.voters().keySet();
+        } else if (dynamic != null) {
+            voters = Set.of();
         } else if (plan.kind() == QuorumPlan.Kind.SINGLE_VOTER) {
+            // A log from before directory ids whose only voter is this controller: it stays a static quorum of one.
             voters = Set.of(plan.nodeId());
         } else {
             throw new ConfigException(BrokerConfig.QUORUM_BOOTSTRAP_SERVERS, "Node " + plan.nodeId() + " names the "
-                    + "quorum by " + BrokerConfig.QUORUM_BOOTSTRAP_SERVERS + " only (a dynamic quorum, KIP-853), "
-                    + "which Samsa does not run yet beyond a single controller. Name the voters with "
-                    + BrokerConfig.QUORUM_VOTERS + " (id@host:port,...) on every node.");
+                    + "quorum by " + BrokerConfig.QUORUM_BOOTSTRAP_SERVERS + " only, and its data directory has a "
+                    + "metadata log but no meta.properties with a directory id. Name the voters with "
+                    + BrokerConfig.QUORUM_VOTERS + " (id@host:port,...), or start it on an empty directory.");
         }
         QuorumTimeouts t = ctx.timeouts();
         RaftConfig defaults = RaftConfig.of(plan.nodeId(), voters);
         RaftConfig config = defaults.withTimeouts(t.electionTimeoutMs(), t.electionBackoffMaxMs(), t.fetchTimeoutMs(),
                 Math.min(defaults.fetchMaxWaitMs(), Math.max(0, t.requestTimeoutMs() / 2)), t.retryBackoffMs())
                 .withMaxBatchBytes(ctx.logConfig().maxBatchBytes());
+        if (dynamic != null) {
+            config = config.withDynamic(dynamic.directoryId(), dynamic.endpoints(), dynamic.bootstrapServers())
+                    .withClusterId(dynamic.clusterId());
+            RaftLog log = ctx.log();
+            if (dynamic.initialVoters() != null && log.endOffset() == 0 && log.snapshots().isEmpty()) {
+                RaftClient.formatVoters(log, dynamic.initialVoters());
+            }
+        }
         return RaftClient.quorum(config, ctx.log(), MetadataLogSerde.INSTANCE, ctx.channel(), ctx.executor(),
                 ctx.clock(), new SecureRandom());
     }

@@ -2,12 +2,10 @@ package io.samsa.server.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.server.SamsaBroker;
 import io.samsa.server.config.BrokerConfig;
-import io.samsa.server.config.ConfigException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -31,8 +29,8 @@ import org.junit.jupiter.api.Timeout;
  * One node in both roles, configured as Kafka's own {@code config/server.properties} configures it (a controller
  * listener, the quorum bootstrapped from itself) and as the apache/kafka image's defaults do (itself as the only
  * voter): it serves clients on its broker listener and the controller's APIs on its controller listener, and
- * survives a restart. Nodes of a dynamic quorum larger than one controller (KIP-853 bootstrap servers only) refuse
- * to start, saying so, instead of hanging.
+ * survives a restart. That configuration is a dynamic quorum (KIP-853) formatted with the node alone: a broker-only
+ * node named by its bootstrap servers follows it as an observer.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CombinedNodeIT {
@@ -118,19 +116,28 @@ class CombinedNodeIT {
     }
 
     @Test
-    void nodesOfALargerDynamicQuorumRefuseToStartSayingSo() {
+    void aBrokerOnlyNodeOfTheDynamicQuorumFollowsItThroughItsBootstrapServers() throws Exception {
+        // Kafka's quick start is formatted --standalone: a dynamic quorum (KIP-853) that others join.
         Map<String, String> broker = new LinkedHashMap<>();
         broker.put("process.roles", "broker");
         broker.put("node.id", "4");
         broker.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
         broker.put("listeners", "PLAINTEXT://127.0.0.1:0");
         broker.put("controller.listener.names", "CONTROLLER");
+        broker.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
         broker.put("log.dirs", dir.resolve("broker").toString());
-        ConfigException e = assertThrows(ConfigException.class, () -> SamsaBroker.start(BrokerConfig.from(broker)));
-        assertTrue(e.getMessage().contains("controller.quorum.voters"), e.getMessage());
-        Map<String, String> voter = serverProperties();
-        voter.put("controller.quorum.bootstrap.servers", "localhost:" + controllerPort + ",localhost:1");
-        ConfigException v = assertThrows(ConfigException.class, () -> SamsaBroker.start(BrokerConfig.from(voter)));
-        assertTrue(v.getMessage().contains("dynamic quorum"), v.getMessage());
+        broker.put("offsets.topic.replication.factor", "1");
+        Map<String, String> controller = serverProperties();
+        controller.put("log.dirs", dir.resolve("controller").toString());
+        try (SamsaBroker node = SamsaBroker.start(BrokerConfig.from(controller));
+             SamsaBroker follower = SamsaBroker.start(BrokerConfig.from(broker));
+             Admin admin = admin(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, node.bootstrapControllers())) {
+            assertEquals(1, node.quorum().raft().kraftVersion());
+            QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get();
+            assertEquals(1, q.leaderId());
+            assertEquals(List.of(1), q.voters().stream().map(QuorumInfo.ReplicaState::replicaId).toList());
+            assertEquals(List.of(4), q.observers().stream().map(QuorumInfo.ReplicaState::replicaId).toList());
+            assertTrue(follower.services().metadata().image().broker(4) != null);
+        }
     }
 }

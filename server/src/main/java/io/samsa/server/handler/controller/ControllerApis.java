@@ -17,7 +17,9 @@ import java.util.function.Supplier;
  * requests between replicas (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot) for the local replica;
  * DescribeQuorum; the brokers' BrokerRegistration, BrokerHeartbeat and AllocateProducerIds; Envelope (admin
  * requests forwarded by brokers); the admin requests that change metadata, answered directly (an admin client with
- * {@code bootstrap.controllers}, KIP-919); DescribeCluster with controller endpoints. Built once at start-up.
+ * {@code bootstrap.controllers}, KIP-919); DescribeCluster with controller endpoints; the voter changes of a dynamic
+ * quorum (KIP-853): AddRaftVoter and RemoveRaftVoter from admin clients, UpdateRaftVoter from other voters. Built
+ * once at start-up.
  */
 public final class ControllerApis {
     private ControllerApis() {
@@ -54,9 +56,12 @@ public final class ControllerApis {
         all(b, 67, new AllocateProducerIdsHandler(c.controller()));
         RaftRequestHandler raft = new RaftRequestHandler(c.raftChannel() != null ? c.raftChannel()
                 : new NetworkRaftChannel(null));
-        for (int key : new int[] {52, 53, 54, 1, 59}) {
+        for (int key : new int[] {52, 53, 54, 1, 59, 82}) {
             all(b, key, raft);
         }
+        RaftVoterHandler voters = new RaftVoterHandler(c.nodeId(), c.raft(), true, null);
+        all(b, 80, voters);
+        all(b, 81, voters);
         all(b, 55, c.describeQuorum() != null ? c.describeQuorum()
                 : new DescribeQuorumHandler(c.raft(), c.controllers(), c.listenerName()));
         all(b, 60, new ControllerDescribeClusterHandler(c.raft(), c.controllers(), c.clusterId()));

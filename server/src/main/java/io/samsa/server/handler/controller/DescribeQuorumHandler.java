@@ -3,6 +3,7 @@ package io.samsa.server.handler.controller;
 import io.samsa.raft.LeaderAndEpoch;
 import io.samsa.raft.QuorumInfo;
 import io.samsa.raft.RaftClient;
+import io.samsa.raft.VoterSet;
 import io.samsa.server.config.QuorumVoter;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -12,7 +13,6 @@ import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.DescribeQuorumRequest;
 import io.samsa.wire.message.DescribeQuorumResponse;
 import io.samsa.wire.protocol.Message;
-import io.samsa.wire.protocol.ProtocolCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +64,19 @@ public final class DescribeQuorumHandler implements ApiHandler {
                 .setTopics(topics);
         if (version >= 2) {
             List<DescribeQuorumResponse.Node> nodes = new ArrayList<>();
-            for (QuorumVoter v : voters.get().values()) {
+            boolean dynamic = info != null && info.voterSet().voters().stream().anyMatch(v -> !v.endpoints().isEmpty());
+            if (dynamic) {
+                // A dynamic quorum (KIP-853): the voters and their endpoints as the voter set in the log names them.
+                for (VoterSet.Voter v : info.voterSet().voters()) {
+                    List<DescribeQuorumResponse.Listener> listeners = new ArrayList<>();
+                    for (VoterSet.Endpoint e : v.endpoints()) {
+                        listeners.add(new DescribeQuorumResponse.Listener().setName(e.listener()).setHost(e.host())
+                                .setPort(e.port()));
+                    }
+                    nodes.add(new DescribeQuorumResponse.Node().setNodeId(v.id()).setListeners(listeners));
+                }
+            }
+            for (QuorumVoter v : dynamic ? List.<QuorumVoter>of() : voters.get().values()) {
                 nodes.add(new DescribeQuorumResponse.Node().setNodeId(v.id()).setListeners(List.of(
                         new DescribeQuorumResponse.Listener().setName(listenerName).setHost(v.host())
                                 .setPort(v.port()))));
@@ -94,7 +106,7 @@ public final class DescribeQuorumHandler implements ApiHandler {
         List<DescribeQuorumResponse.ReplicaState> out = new ArrayList<>();
         for (QuorumInfo.ReplicaState r : replicas) {
             out.add(new DescribeQuorumResponse.ReplicaState().setReplicaId(r.replicaId())
-                    .setReplicaDirectoryId(ProtocolCodec.ZERO_UUID).setLogEndOffset(r.logEndOffset())
+                    .setReplicaDirectoryId(r.directoryId()).setLogEndOffset(r.logEndOffset())
                     .setLastFetchTimestamp(r.lastFetchTimestamp()).setLastCaughtUpTimestamp(r.lastCaughtUpTimestamp()));
         }
         return out;

@@ -13,13 +13,15 @@ import io.samsa.wire.message.FetchRequest;
 import io.samsa.wire.message.FetchResponse;
 import io.samsa.wire.message.FetchSnapshotRequest;
 import io.samsa.wire.message.FetchSnapshotResponse;
+import io.samsa.wire.message.UpdateRaftVoterRequest;
+import io.samsa.wire.message.UpdateRaftVoterResponse;
 import io.samsa.wire.message.VoteRequest;
 import io.samsa.wire.message.VoteResponse;
 import io.samsa.wire.protocol.Message;
 
 /**
  * Raft's requests between the replicas of the metadata log (KIP-595, KIP-630), on the controller listener: Vote,
- * BeginQuorumEpoch, EndQuorumEpoch, Fetch and FetchSnapshot go to the local replica through the
+ * BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot and UpdateRaftVoter go to the local replica through the
  * {@link NetworkRaftChannel}, which answers them. When the replica takes no requests (the single voter), or it fails
  * one, the answer is the response with that error at the top. Runs on the connection's event loop; the replica
  * answers from its own thread.
@@ -53,6 +55,8 @@ public final class RaftRequestHandler implements ApiHandler {
         } else if (request instanceof EndQuorumEpochRequest q) {
             return q.topics().isEmpty() || q.topics().get(0).partitions().isEmpty() ? -1
                     : q.topics().get(0).partitions().get(0).leaderId();
+        } else if (request instanceof UpdateRaftVoterRequest u) {
+            return u.voterId();
         }
         return -1;
     }
@@ -66,6 +70,8 @@ public final class RaftRequestHandler implements ApiHandler {
             return new VoteResponse().setErrorCode(code);
         } else if (request instanceof BeginQuorumEpochRequest) {
             return new BeginQuorumEpochResponse().setErrorCode(code);
+        } else if (request instanceof UpdateRaftVoterRequest) {
+            return new UpdateRaftVoterResponse().setErrorCode(code);
         }
         return new EndQuorumEpochResponse().setErrorCode(code);
     }
