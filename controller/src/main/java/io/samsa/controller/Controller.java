@@ -94,6 +94,18 @@ public interface Controller extends AutoCloseable {
     CompletableFuture<Committed<ProducerIdBlock>> allocateProducerIds(int brokerId, long brokerEpoch);
 
     /**
+     * AlterPartition (KIP-497, KIP-903): the ISRs that partition leaders propose, from broker {@code brokerId}
+     * registered with {@code brokerEpoch}; one result per item, in request order, each with Kafka's per-partition
+     * code or the partition's state as committed (a new partition epoch). Fails with {@code STALE_BROKER_EPOCH} when
+     * the broker is not registered with that epoch.
+     */
+    default CompletableFuture<Committed<List<AlterPartitionResult>>> alterPartition(int brokerId, long brokerEpoch,
+                                                                                   List<AlterPartitionItem> items) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not alter partitions"));
+    }
+
+    /**
      * The cluster id of the metadata log as this controller knows it: null before the log is formatted, or when
      * it is not known here (a remote controller).
      */

@@ -60,6 +60,7 @@ final class QuorumController implements Controller {
     private final ClusterControl clusterControl;
     private final PartitionControl partitionControl;
     private final FeatureControl featureControl;
+    private final IsrControl isrControl;
     private final RaftListener raftListener = new RaftListener();
     private final CompletableFuture<QuorumController> ready = new CompletableFuture<>();
     private volatile MetadataImage published = MetadataImage.EMPTY;
@@ -97,6 +98,7 @@ final class QuorumController implements Controller {
         this.clusterControl = new ClusterControl(prefix, new BrokerHeartbeats(config.brokerSessionTimeoutMs()),
             moves);
         this.partitionControl = new PartitionControl(moves);
+        this.isrControl = new IsrControl(prefix, moves);
         this.featureControl = new FeatureControl(config.nodeId());
     }
 
@@ -153,6 +155,13 @@ final class QuorumController implements Controller {
     @Override
     public CompletableFuture<Committed<Void>> unregisterBroker(int brokerId) {
         return submit(image -> clusterControl.unregister(image, brokerId));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AlterPartitionResult>>> alterPartition(int brokerId, long brokerEpoch,
+                                                                                  List<AlterPartitionItem> items) {
+        List<AlterPartitionItem> copy = List.copyOf(items);
+        return submit(image -> isrControl.alterPartition(image, brokerId, brokerEpoch, copy));
     }
 
     @Override

@@ -133,6 +133,11 @@ final class TestController implements AutoCloseable {
         return published(controller.alterPartitionReassignments(r, true));
     }
 
+    CompletableFuture<List<AlterPartitionResult>> alterPartition(int brokerId, long brokerEpoch,
+                                                                 List<AlterPartitionItem> items) {
+        return published(controller.alterPartition(brokerId, brokerEpoch, items));
+    }
+
     CompletableFuture<List<OngoingReassignment>> listPartitionReassignments(List<TopicPartition> partitions) {
         return published(controller.listPartitionReassignments(partitions));
     }
