@@ -15,7 +15,8 @@ public record AlterPartitionResult(UUID topicId, int partition, ErrorCode error,
         isr = List.copyOf(isr);
     }
 
-    static AlterPartitionResult error(UUID topicId, int partition, ErrorCode error) {
+    /** A refusal: the partition's code alone. */
+    public static AlterPartitionResult error(UUID topicId, int partition, ErrorCode error) {
         return new AlterPartitionResult(topicId, partition, error, -1, -1, List.of(), (byte) 0, -1);
     }
 }

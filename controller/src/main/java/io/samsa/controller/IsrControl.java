@@ -61,7 +61,7 @@ final class IsrControl {
         List<AlterPartitionResult> results = new ArrayList<>(items.size());
         Set<String> seen = new HashSet<>();
         for (AlterPartitionItem item : items) {
-            if (!seen.add(item.topicId() + ":" + item.partition())) {
+            if (!seen.add((item.topicId() != null ? item.topicId() : item.topicName()) + ":" + item.partition())) {
                 results.add(AlterPartitionResult.error(item.topicId(), item.partition(), ErrorCode.INVALID_REQUEST));
                 continue;
             }
@@ -73,10 +73,12 @@ final class IsrControl {
     private AlterPartitionResult alter(MetadataImage image, int brokerId, AlterPartitionItem item,
                                        List<Message> records) {
         UUID topicId = item.topicId();
-        TopicImage t = image.topic(topicId);
+        TopicImage t = topicId != null ? image.topic(topicId) : image.topic(item.topicName());
         if (t == null) {
-            return AlterPartitionResult.error(topicId, item.partition(), ErrorCode.UNKNOWN_TOPIC_ID);
+            return AlterPartitionResult.error(topicId, item.partition(), topicId != null ? ErrorCode.UNKNOWN_TOPIC_ID
+                : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }
+        topicId = t.id();
         PartitionRegistration p = t.partition(item.partition());
         ErrorCode invalid = validate(image, brokerId, t, p, item);
         if (invalid != ErrorCode.NONE) {

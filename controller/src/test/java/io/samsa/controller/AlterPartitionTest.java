@@ -74,7 +74,7 @@ class AlterPartitionTest {
             BrokerRegistration r = controller.image().broker(b);
             members.add(new AlterPartitionItem.IsrMember(b, r == null ? -1 : r.brokerEpoch()));
         }
-        return new AlterPartitionItem(topic(name).id(), 0, leaderEpoch, partitionEpoch, members, (byte) 0);
+        return new AlterPartitionItem(topic(name).id(), null, 0, leaderEpoch, partitionEpoch, members, (byte) 0);
     }
 
     private AlterPartitionResult alter(int broker, AlterPartitionItem item) {
@@ -156,7 +156,7 @@ class AlterPartitionTest {
         assertEquals(ErrorCode.INVALID_REQUEST, alter(1, item("t", List.of(1, 4))).error());
         assertEquals(ErrorCode.INVALID_REQUEST, alter(1, item("t", List.of(1, 2, 2))).error());
         // A recovering leader proposes only itself; a recovered one never goes back to recovering.
-        AlterPartitionItem recovering = new AlterPartitionItem(topic("t").id(), 0, p("t").leaderEpoch(),
+        AlterPartitionItem recovering = new AlterPartitionItem(topic("t").id(), null, 0, p("t").leaderEpoch(),
             p("t").partitionEpoch(), item("t", List.of(1)).newIsr(), (byte) 1);
         assertEquals(ErrorCode.INVALID_REQUEST, alter(1, recovering).error());
         assertEquals(List.of(1, 2, 3), p("t").isr());
@@ -177,11 +177,12 @@ class AlterPartitionTest {
         assertEquals(ErrorCode.INELIGIBLE_REPLICA, alter(1, item("t", List.of(1, 3))).error());
         // Broker 4: the leader saw an epoch of an earlier process of broker 4 (KIP-903).
         AlterPartitionItem good = item("t", List.of(1, 4));
-        AlterPartitionItem stale = new AlterPartitionItem(good.topicId(), 0, good.leaderEpoch(), good.partitionEpoch(),
+        AlterPartitionItem stale = new AlterPartitionItem(good.topicId(), null, 0, good.leaderEpoch(),
+            good.partitionEpoch(),
             List.of(good.newIsr().get(0), new AlterPartitionItem.IsrMember(4, epoch(4) - 1)), (byte) 0);
         assertEquals(ErrorCode.INELIGIBLE_REPLICA, alter(1, stale).error());
         // -1 (the epoch not known) is accepted, as is the right one.
-        AlterPartitionItem unknown = new AlterPartitionItem(good.topicId(), 0, good.leaderEpoch(),
+        AlterPartitionItem unknown = new AlterPartitionItem(good.topicId(), null, 0, good.leaderEpoch(),
             good.partitionEpoch(), List.of(good.newIsr().get(0), new AlterPartitionItem.IsrMember(4, -1)), (byte) 0);
         assertEquals(ErrorCode.NONE, alter(1, unknown).error());
         assertEquals(List.of(1, 4), p("t").isr());
@@ -192,11 +193,16 @@ class AlterPartitionTest {
         start(2);
         create("t", List.of(1, 2));
         AlterPartitionItem real = item("t", List.of(1));
-        AlterPartitionItem noTopic = new AlterPartitionItem(new UUID(1, 2), 0, 0, 0, real.newIsr(), (byte) 0);
-        AlterPartitionItem noPartition = new AlterPartitionItem(real.topicId(), 7, 0, 0, real.newIsr(), (byte) 0);
+        AlterPartitionItem noTopic = new AlterPartitionItem(new UUID(1, 2), null, 0, 0, 0, real.newIsr(), (byte) 0);
+        AlterPartitionItem noName = new AlterPartitionItem(null, "nope", 0, 0, 0, real.newIsr(), (byte) 0);
+        AlterPartitionItem byName = new AlterPartitionItem(null, "t", 0, real.leaderEpoch(), real.partitionEpoch(),
+            real.newIsr(), (byte) 0);
+        AlterPartitionItem noPartition = new AlterPartitionItem(real.topicId(), null, 7, 0, 0, real.newIsr(),
+            (byte) 0);
         List<AlterPartitionResult> results = get(controller.alterPartition(1, epoch(1),
-            List.of(noTopic, noPartition, real)));
-        assertEquals(List.of(ErrorCode.UNKNOWN_TOPIC_ID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NONE),
+            List.of(noTopic, noName, noPartition, byName)));
+        assertEquals(List.of(ErrorCode.UNKNOWN_TOPIC_ID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NONE),
             results.stream().map(AlterPartitionResult::error).toList());
         assertEquals(List.of(1), p("t").isr());
 

@@ -20,6 +20,7 @@ import io.samsa.server.metadata.Features;
 import io.samsa.replication.ReplicaManager;
 import io.samsa.replication.ShardProxy;
 import io.samsa.controller.Controller;
+import io.samsa.server.cluster.AlterPartitionManager;
 import io.samsa.server.cluster.ControllerEndpoints;
 import io.samsa.server.cluster.ForwardingController;
 import io.samsa.server.cluster.NetworkRaftChannel;
@@ -91,6 +92,8 @@ public final class SamsaBroker implements AutoCloseable {
     private static final long LIFECYCLE_FAST_MS = 10;
     private static final long LIFECYCLE_RETRY_MS = 100;
     private static final long CONTROLLER_RETRY_MS = 100;
+    /** The first wait before an AlterPartition goes again (doubling up to ten times CONTROLLER_RETRY_MS). */
+    private static final long ALTER_PARTITION_BACKOFF_MS = 50;
 
     private final BrokerConfig config;
     private final BrokerServices services;
@@ -284,9 +287,18 @@ public final class SamsaBroker implements AutoCloseable {
         // (the worker loops), fed by the metadata loader through the hosting publisher.
         ThreadExecutor hostingThread = new ThreadExecutor("samsa-replica-manager");
         opened.add(hostingThread);
+        // ISR changes to the active controller (AlterPartition), with the broker epoch of the registration below.
+        AtomicReference<BrokerLifecycleManager> registration = new AtomicReference<>();
+        ThreadExecutor alterPartitionThread = new ThreadExecutor("samsa-alter-partition-" + config.nodeId());
+        opened.add(alterPartitionThread);
+        AlterPartitionManager alterPartition = new AlterPartitionManager(config.nodeId(),
+                () -> registration.get() == null ? -1 : registration.get().brokerEpoch(), controller::alterPartition,
+                AlterPartitionManager.Replicas.of(metadata::loadedImage), alterPartitionThread,
+                ALTER_PARTITION_BACKOFF_MS, CONTROLLER_RETRY_MS * 10);
+        opened.add(alterPartition);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs,
                 new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
-                config.getLong("log.retention.check.interval.ms"));
+                config.getLong("log.retention.check.interval.ms"), alterPartition);
         opened.add(replicas);
         BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                 interBrokerEndpoints(config, metadata),
@@ -349,6 +361,7 @@ public final class SamsaBroker implements AutoCloseable {
                 lifecycleThread, epoch -> metadata.producerIds().registered(epoch));
         opened.add(lifecycle);
         node.lifecycle = lifecycle;
+        registration.set(lifecycle);
         lifecycle.start();
         lifecycle.readyToUnfence();
         lifecycle.unfenced().get(START_TIMEOUT_S, TimeUnit.SECONDS);

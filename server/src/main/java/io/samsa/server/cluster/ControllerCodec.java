@@ -2,6 +2,8 @@ package io.samsa.server.cluster;
 
 import io.samsa.controller.AlterConfigOp;
 import io.samsa.controller.AlterConfigsRequest;
+import io.samsa.controller.AlterPartitionItem;
+import io.samsa.controller.AlterPartitionResult;
 import io.samsa.controller.ApiResult;
 import io.samsa.controller.CreatePartitionsRequest;
 import io.samsa.controller.CreateTopicRequest;
@@ -18,6 +20,8 @@ import io.samsa.metadata.ConfigSource;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.AlterConfigsResponse;
+import io.samsa.wire.message.AlterPartitionRequest;
+import io.samsa.wire.message.AlterPartitionResponse;
 import io.samsa.wire.message.AlterPartitionReassignmentsRequest;
 import io.samsa.wire.message.AlterPartitionReassignmentsResponse;
 import io.samsa.wire.message.CreatePartitionsResponse;
@@ -304,6 +308,46 @@ final class ControllerCodec {
     }
 
     /** Fails the operation with a response's top-level error. */
+    /** An AlterPartition request (v3: topic ids, members with broker epochs), consecutive items of a topic together. */
+    static AlterPartitionRequest alterPartition(int brokerId, long brokerEpoch, List<AlterPartitionItem> items) {
+        List<AlterPartitionRequest.TopicData> topics = new ArrayList<>();
+        AlterPartitionRequest.TopicData current = null;
+        for (AlterPartitionItem item : items) {
+            if (current == null || !current.topicId().equals(item.topicId())) {
+                current = new AlterPartitionRequest.TopicData().setTopicId(item.topicId())
+                        .setPartitions(new ArrayList<>());
+                topics.add(current);
+            }
+            List<AlterPartitionRequest.BrokerState> isr = new ArrayList<>();
+            for (AlterPartitionItem.IsrMember m : item.newIsr()) {
+                isr.add(new AlterPartitionRequest.BrokerState().setBrokerId(m.brokerId())
+                        .setBrokerEpoch(m.brokerEpoch()));
+            }
+            current.partitions().add(new AlterPartitionRequest.PartitionData().setPartitionIndex(item.partition())
+                    .setLeaderEpoch(item.leaderEpoch()).setPartitionEpoch(item.partitionEpoch())
+                    .setNewIsrWithEpochs(isr)
+                    .setLeaderRecoveryState(item.leaderRecoveryState()));
+        }
+        return new AlterPartitionRequest().setBrokerId(brokerId).setBrokerEpoch(brokerEpoch).setTopics(topics);
+    }
+
+    /** The results of {@code asked}, in order, from the answer (grouped as the request was). */
+    static List<AlterPartitionResult> alterPartitionResults(List<AlterPartitionItem> asked, AlterPartitionResponse r) {
+        throwIfError(r.errorCode(), null);
+        List<AlterPartitionResult> out = new ArrayList<>(asked.size());
+        for (AlterPartitionResponse.TopicData t : r.topics()) {
+            for (AlterPartitionResponse.PartitionData p : t.partitions()) {
+                out.add(new AlterPartitionResult(t.topicId(), p.partitionIndex(), code(p.errorCode()), p.leaderId(),
+                        p.leaderEpoch(), p.isr(), p.leaderRecoveryState(), p.partitionEpoch()));
+            }
+        }
+        if (out.size() != asked.size()) {
+            throw new SamsaException(ErrorCode.UNKNOWN_SERVER_ERROR, "The controller answered " + out.size()
+                    + " partition(s) of " + asked.size());
+        }
+        return out;
+    }
+
     static void throwIfError(short errorCode, String message) {
         ErrorCode error = code(errorCode);
         if (error != ErrorCode.NONE) {

@@ -1,6 +1,8 @@
 package io.samsa.server.cluster;
 
 import io.samsa.controller.AlterConfigsRequest;
+import io.samsa.controller.AlterPartitionItem;
+import io.samsa.controller.AlterPartitionResult;
 import io.samsa.controller.ApiResult;
 import io.samsa.controller.BrokerHeartbeatReply;
 import io.samsa.controller.BrokerHeartbeatRequest;
@@ -110,6 +112,12 @@ public final class ForwardingController implements Controller {
     @Override
     public CompletableFuture<Committed<ProducerIdBlock>> allocateProducerIds(int brokerId, long brokerEpoch) {
         return route(c -> c.allocateProducerIds(brokerId, brokerEpoch));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AlterPartitionResult>>> alterPartition(int brokerId, long brokerEpoch,
+                                                                                  List<AlterPartitionItem> items) {
+        return route(c -> c.alterPartition(brokerId, brokerEpoch, items));
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.samsa.server.cluster;
 import io.samsa.common.Clock;
 import io.samsa.common.SerialExecutor;
 import io.samsa.controller.AlterConfigsRequest;
+import io.samsa.controller.AlterPartitionItem;
+import io.samsa.controller.AlterPartitionResult;
 import io.samsa.controller.ApiResult;
 import io.samsa.controller.BrokerHeartbeatReply;
 import io.samsa.controller.BrokerHeartbeatRequest;
@@ -29,6 +31,8 @@ import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.AllocateProducerIdsRequest;
 import io.samsa.wire.message.AllocateProducerIdsResponse;
 import io.samsa.wire.message.AlterConfigsResponse;
+import io.samsa.wire.message.AlterPartitionRequest;
+import io.samsa.wire.message.AlterPartitionResponse;
 import io.samsa.wire.message.AlterPartitionReassignmentsResponse;
 import io.samsa.wire.message.BrokerHeartbeatResponse;
 import io.samsa.wire.message.BrokerRegistrationResponse;
@@ -58,8 +62,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link Controller} of a node that is not the active controller: each operation is a request to the active
  * controller over the controller network (a {@link BrokerChannel} to the controller listeners), as Kafka's broker
- * sends them: BrokerRegistration, BrokerHeartbeat and AllocateProducerIds directly, the admin operations forwarded in
- * an Envelope (KIP-590). The answer's commit offset comes back in {@link CommitOffsets}' tagged field.
+ * sends them: BrokerRegistration, BrokerHeartbeat, AllocateProducerIds and AlterPartition directly, the admin
+ * operations forwarded in an Envelope (KIP-590). The answer's commit offset comes back in {@link CommitOffsets}' tagged field.
  *
  * <p>Which node is active comes from a {@link ControllerLocator} (the Raft leader this node knows). A request that
  * cannot reach it, or that it answers with {@code NOT_CONTROLLER} (leadership moved), is sent again after
@@ -166,6 +170,14 @@ public final class RemoteController implements Controller {
                     ControllerCodec.throwIfError(resp.errorCode(), null);
                     return new ProducerIdBlock(brokerId, resp.producerIdStart(), resp.producerIdLen());
                 });
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AlterPartitionResult>>> alterPartition(int brokerId, long brokerEpoch,
+                                                                                  List<AlterPartitionItem> items) {
+        List<AlterPartitionItem> asked = List.copyOf(items);
+        return call(ControllerCodec.alterPartition(brokerId, brokerEpoch, asked), false,
+                reply -> ControllerCodec.alterPartitionResults(asked, (AlterPartitionResponse) reply));
     }
 
     // ---------------------------------------------------------------- admin (forwarded in an Envelope)
@@ -335,6 +347,8 @@ public final class RemoteController implements Controller {
         if (body instanceof BrokerRegistrationResponse r) {
             code = r.errorCode();
         } else if (body instanceof BrokerHeartbeatResponse r) {
+            code = r.errorCode();
+        } else if (body instanceof AlterPartitionResponse r) {
             code = r.errorCode();
         } else if (body instanceof AllocateProducerIdsResponse r) {
             code = r.errorCode();

@@ -11,8 +11,8 @@ import java.util.List;
  * A partition as Metadata and DescribeTopicPartitions show it to a client on one listener: the
  * leader when it is registered and reachable on that listener (else {@code LEADER_NOT_AVAILABLE}, or
  * {@code LISTENER_NOT_FOUND} when the leader lacks the listener and the client understands that code),
- * and the replicas whose broker is not registered or fenced as offline (as Kafka's KRaft brokers report them). Computed on the calling thread from an
- * immutable image; immutable.
+ * and as offline the replicas whose broker is not registered, is fenced, or has no endpoint on that listener (as
+ * Kafka's KRaft brokers report them). Computed on the calling thread from an immutable image; immutable.
  */
 record PartitionView(ErrorCode error, int leaderId, List<Integer> offline) {
 
@@ -23,7 +23,7 @@ record PartitionView(ErrorCode error, int leaderId, List<Integer> offline) {
                             boolean listenerErrors) {
         List<Integer> offline = List.of();
         for (Integer r : p.replicas()) {
-            if (!image.isLive(r)) {
+            if (!image.isLive(r) || image.broker(r).listener(listenerName) == null) {
                 if (offline.isEmpty()) {
                     offline = new ArrayList<>(2);
                 }

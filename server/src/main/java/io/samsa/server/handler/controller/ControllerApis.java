@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 /**
  * The API table of a controller's own listeners (Kafka's ControllerApis): ApiVersions with this table; Raft's
  * requests between replicas (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot) for the local replica;
- * DescribeQuorum; the brokers' BrokerRegistration, BrokerHeartbeat and AllocateProducerIds; Envelope (admin
+ * DescribeQuorum; the brokers' BrokerRegistration, BrokerHeartbeat, AllocateProducerIds and AlterPartition; Envelope (admin
  * requests forwarded by brokers); the admin requests that change metadata, answered directly (an admin client with
  * {@code bootstrap.controllers}, KIP-919); DescribeCluster with controller endpoints; the voter changes of a dynamic
  * quorum (KIP-853): AddRaftVoter and RemoveRaftVoter from admin clients, UpdateRaftVoter from other voters. Built
@@ -54,6 +54,7 @@ public final class ControllerApis {
         all(b, 62, new BrokerRegistrationHandler(c.controller()));
         all(b, 63, new BrokerHeartbeatHandler(c.controller()));
         all(b, 67, new AllocateProducerIdsHandler(c.controller()));
+        all(b, 56, new AlterPartitionHandler(c.controller()));
         RaftRequestHandler raft = new RaftRequestHandler(c.raftChannel() != null ? c.raftChannel()
                 : new NetworkRaftChannel(null));
         for (int key : new int[] {52, 53, 54, 1, 59, 82}) {
