@@ -104,6 +104,36 @@ final class PartitionControl {
         return ApiResult.ok(tp);
     }
 
+    /**
+     * The unclean elections of every partition without a leader whose topic allows them
+     * ({@code unclean.leader.election.enable}, topic or broker default): as Kafka's KRaft controller, which runs this
+     * periodically, a setting enabled after the partition lost its leader takes effect by this check. Returns how many
+     * partitions got a leader.
+     */
+    ControllerResult<Integer> electUncleanWhereAllowed(MetadataImage image) {
+        List<Message> records = new ArrayList<>();
+        IntPredicate usable = usable(image);
+        for (TopicImage t : LeaderMoves.topics(image)) {
+            Boolean allowed = null;
+            for (PartitionRegistration p : t.partitions().values()) {
+                if (p.leader() >= 0 && usable.test(p.leader())) {
+                    continue;
+                }
+                if (allowed == null) {
+                    allowed = moves.uncleanAllowed(image, t);
+                }
+                if (!allowed) {
+                    break;
+                }
+                PartitionChangeRecord r = new PartitionChange(t.id(), p, usable).uncleanAllowed(true).build();
+                if (r != null && PartitionChange.leaderAfter(p, r) >= 0) {
+                    records.add(r);
+                }
+            }
+        }
+        return new ControllerResult<>(records, records.size());
+    }
+
     /** The preferred-leader elections of every partition whose preferred replica could lead and does not. */
     ControllerResult<Integer> rebalance(MetadataImage image) {
         List<Message> records = new ArrayList<>();

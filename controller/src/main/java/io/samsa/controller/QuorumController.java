@@ -78,6 +78,9 @@ final class QuorumController implements Controller {
     /** The periodic checks of the active controller: broker sessions, preferred leaders. Null when inactive. */
     private Scheduler.Cancellable sessionTimer;
     private Scheduler.Cancellable rebalanceTimer;
+    private Scheduler.Cancellable uncleanTimer;
+    /** How often the active controller runs unclean elections where a topic allows them (Kafka: 5 minutes). */
+    static final long UNCLEAN_ELECTION_INTERVAL_MS = 5 * 60 * 1000L;
 
     /** An operation waiting until the record at {@code offset} is committed. */
     private record Pending(long offset, Runnable complete, CompletableFuture<?> future) {
@@ -301,8 +304,17 @@ final class QuorumController implements Controller {
         return submit(partitionControl::rebalance).thenApply(Committed::value);
     }
 
+    /**
+     * Elects a leader outside the ISR for every leaderless partition whose topic allows unclean election (the periodic
+     * check, or on demand); completes with how many partitions got one.
+     */
+    CompletableFuture<Integer> electUncleanLeaders() {
+        return submit(partitionControl::electUncleanWhereAllowed).thenApply(Committed::value);
+    }
+
     private void startTimers() {
         sessionTimer = executor.schedule(this::sessionTick, config.sessionCheckIntervalMs());
+        uncleanTimer = executor.schedule(this::uncleanTick, UNCLEAN_ELECTION_INTERVAL_MS);
         if (config.autoLeaderRebalanceEnable()) {
             rebalanceTimer = executor.schedule(this::rebalanceTick, config.leaderImbalanceCheckIntervalMs());
         }
@@ -317,6 +329,25 @@ final class QuorumController implements Controller {
             rebalanceTimer.cancel();
             rebalanceTimer = null;
         }
+        if (uncleanTimer != null) {
+            uncleanTimer.cancel();
+            uncleanTimer = null;
+        }
+    }
+
+    private void uncleanTick() {
+        if (!active || closed) {
+            return;
+        }
+        CompletableFuture<Committed<Integer>> f = new CompletableFuture<>();
+        run(partitionControl::electUncleanWhereAllowed, f);
+        f.thenAccept(c -> {
+            if (c.value() > 0) {
+                log.warn("{}Elected a leader outside the ISR for {} partition(s) (unclean.leader.election.enable)",
+                    prefix, c.value());
+            }
+        });
+        uncleanTimer = executor.schedule(this::uncleanTick, UNCLEAN_ELECTION_INTERVAL_MS);
     }
 
     private void sessionTick() {

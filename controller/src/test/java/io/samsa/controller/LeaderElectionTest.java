@@ -2,6 +2,7 @@ package io.samsa.controller;
 
 import io.samsa.common.ManualClock;
 import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.PartitionRegistration;
 import io.samsa.wire.ErrorCode;
 import org.junit.jupiter.api.AfterEach;
@@ -105,6 +106,28 @@ class LeaderElectionTest {
         start(Map.of("unclean.leader.election.enable", "true"), 2);
         onlyAnOutOfSyncReplicaLeft("t", Map.of());
         assertEquals(2, p("t", 0).leader());
+    }
+
+    @Test
+    void uncleanElectionEnabledLaterTakesEffectAtThePeriodicCheck() throws IOException {
+        start(Map.of(), 2);
+        create("t", Map.of(0, List.of(1, 2)), Map.of());
+        create("other", Map.of(0, List.of(1, 2)), Map.of());
+        heartbeat(2, true);
+        heartbeat(2, false);
+        heartbeat(1, true);
+        assertEquals(0, controller.electUncleanLeaders());
+        assertEquals(PartitionRegistration.NO_LEADER, p("t", 0).leader());
+        assertEquals(ErrorCode.NONE, get(controller.incrementalAlterConfigs(List.of(new AlterConfigsRequest(
+            new ConfigResource(ConfigResource.Type.TOPIC, "t"), List.of(AlterConfigOp.set(
+                "unclean.leader.election.enable", "true")))), false)).get(0).error());
+        assertEquals(1, controller.electUncleanLeaders());
+        assertEquals(2, p("t", 0).leader());
+        assertEquals(List.of(2), p("t", 0).isr());
+        assertEquals(PartitionRegistration.RECOVERING, p("t", 0).leaderRecoveryState());
+        // The topic that does not allow it keeps waiting for its ISR.
+        assertEquals(PartitionRegistration.NO_LEADER, p("other", 0).leader());
+        assertEquals(0, controller.electUncleanLeaders());
     }
 
     @Test

@@ -149,6 +149,13 @@ final class TestController implements AutoCloseable {
         return fenced;
     }
 
+    /** Runs the periodic unclean elections; returns how many partitions got a leader, once published here. */
+    int electUncleanLeaders() {
+        int elected = ControllerTestSupport.get(controller.electUncleanLeaders());
+        ControllerTestSupport.get(loader.awaitPublished(controller.image().offset()));
+        return elected;
+    }
+
     /** Runs the preferred-leader rebalance; returns how many partitions moved, once published here. */
     int rebalanceLeaders() {
         int moved = ControllerTestSupport.get(controller.rebalanceLeaders());
