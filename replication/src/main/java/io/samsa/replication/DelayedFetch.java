@@ -2,6 +2,8 @@ package io.samsa.replication;
 
 import io.samsa.common.SerialExecutor;
 import io.samsa.log.AbortedTransaction;
+import io.samsa.log.EpochEndOffset;
+import io.samsa.log.FileSlice;
 import java.util.List;
 
 /**
@@ -17,7 +19,9 @@ import java.util.List;
  *
  * <p>Follower fetches ({@link FetchParams#isFromFollower()}) read up to the log end offset; the leader checks that
  * the fetcher is one of the partition's replicas ({@link Partition#checkFollower}) and records its fetch offset
- * ({@link Partition#recordFollowerFetch}, the seam issue 12 fills). Consumers' fetches are unchanged by this.
+ * ({@link Partition#recordFollowerFetch}: the follower's log end, which moves the ISR and the high watermark) before
+ * the first read. A fetch naming its last fetched epoch whose log diverged from this one gets the epoch to truncate to
+ * and no records (KIP-320, {@link PartitionFetch#divergingEpoch()}).
  *
  * <p>What is protocol (sessions, response assembly, sendfile) stays with the caller. Threads: everything on the home
  * executor (the connection's event loop); reads are lock-free. The subclass owns the records of every read handed
@@ -52,9 +56,7 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
 
     /** Reads once; completes at once or parks. Once, on the home executor. */
     public final void start() {
-        if (params.isFromFollower()) {
-            checkFollower();
-        }
+        checkEpochs();
         readAll();
         if (params.maxWaitMs() <= 0 || bytes >= params.minBytes() || anyError || partitions.isEmpty()) {
             ready = true;
@@ -103,7 +105,13 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
         onFetchComplete(expired);
     }
 
-    private void checkFollower() {
+    /**
+     * Before the first read: a follower's fetch is checked ({@link Partition#checkFollower}); a fetch naming its last
+     * fetched epoch is checked for divergence (KIP-320: {@link Partition#divergingEpoch}, answered with no records);
+     * otherwise a follower's fetch offset is recorded as its log end ({@link Partition#recordFollowerFetch}, with its
+     * broker epoch), as Kafka records only fetches that did not diverge.
+     */
+    private void checkEpochs() {
         for (int i = 0; i < partitions.size(); i++) {
             PartitionFetch f = partitions.get(i);
             Partition p = f.partition;
@@ -111,8 +119,13 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
                 continue;
             }
             try {
-                p.checkFollower(params.replicaId(), f.currentLeaderEpoch);
-                p.recordFollowerFetch(params.replicaId(), f.fetchOffset);
+                if (params.isFromFollower()) {
+                    p.checkFollower(params.replicaId(), f.currentLeaderEpoch);
+                }
+                f.diverging = p.divergingEpoch(f.fetchOffset, f.lastFetchedEpoch);
+                if (f.diverging == null && params.isFromFollower()) {
+                    p.recordFollowerFetch(params.replicaId(), params.replicaEpoch(), f.fetchOffset);
+                }
             } catch (RuntimeException e) {
                 f.rejected = e;
             }
@@ -155,6 +168,18 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
             }
             if (f.rejected != null) {
                 f.error = f.rejected;
+                anyError = true;
+                continue;
+            }
+            if (f.diverging != null) {
+                // No records: the fetcher truncates first. It answers at once, as an error does.
+                Partition p = f.partition;
+                long hw = p.highWatermark();
+                f.read = new PartitionRead(FileSlice.EMPTY, hw, Math.min(p.lastStableOffset(), hw),
+                        p.logStartOffset(), p.logEndOffset());
+                if (params.isolation() == FetchIsolation.TXN_COMMITTED) {
+                    f.aborted = List.of();
+                }
                 anyError = true;
                 continue;
             }
@@ -202,16 +227,33 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
         protected final long fetchOffset;
         protected final int maxBytes;
         protected final int currentLeaderEpoch;
+        protected final int lastFetchedEpoch;
         private Throwable rejected;
+        private EpochEndOffset diverging;
         private PartitionRead read;
         private Throwable error;
         private List<AbortedTransaction> aborted;
 
         public PartitionFetch(Partition partition, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+            this(partition, fetchOffset, maxBytes, currentLeaderEpoch, -1);
+        }
+
+        /** With the epoch of the fetcher's last fetched batch ({@code last_fetched_epoch}, Fetch v12+; -1: none). */
+        public PartitionFetch(Partition partition, long fetchOffset, int maxBytes, int currentLeaderEpoch,
+                              int lastFetchedEpoch) {
             this.partition = partition;
             this.fetchOffset = fetchOffset;
             this.maxBytes = maxBytes;
             this.currentLeaderEpoch = currentLeaderEpoch;
+            this.lastFetchedEpoch = lastFetchedEpoch;
+        }
+
+        /**
+         * KIP-320: the epoch and end offset the fetcher must truncate to (its log diverged from the leader's; the read
+         * is empty), else null.
+         */
+        public final EpochEndOffset divergingEpoch() {
+            return diverging;
         }
 
         public final Partition partition() {

@@ -23,7 +23,9 @@ import java.util.function.BiConsumer;
  *   <li>{@code -1} (all): once the high watermark has passed every appended batch (in durable mode that is after
  *       the fsync: the shard moves it when the flusher reports), or with REQUEST_TIMED_OUT after the timeout, or
  *       NOT_LEADER_OR_FOLLOWER when leadership moved before that. The ISR must hold {@code min.insync.replicas} at
- *       the append (NOT_ENOUGH_REPLICAS). A partition deleted meanwhile completes with the offsets it gave.
+ *       the append (NOT_ENOUGH_REPLICAS) and still when the high watermark passed
+ *       (NOT_ENOUGH_REPLICAS_AFTER_APPEND, as Kafka's). A partition deleted meanwhile completes with the offsets it
+ *       gave.
  * </ul>
  *
  * Subclasses say what completion means: the Produce handler answers the client, the coordinator's partition writer
@@ -248,7 +250,18 @@ public abstract class DelayedProduce<A extends DelayedProduce.Append> extends De
             return;
         }
         a.committed = p.highWatermark() > r.lastOffset();
-        if (a.committed || p.isDeleted()) {
+        if (a.committed) {
+            // Kafka's check when the high watermark passed: the ISR may have shrunk below min.insync.replicas since
+            // the append (the batch is committed, but fewer replicas than asked hold it).
+            int isr = p.state().isr().size();
+            if (isr < p.minInsyncReplicas()) {
+                a.fail(new SamsaException(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "The size of the current ISR "
+                        + p.state().isr() + " is insufficient to satisfy the min.isr requirement of "
+                        + p.minInsyncReplicas() + " for partition " + p.name()));
+            }
+            return;
+        }
+        if (p.isDeleted()) {
             return;
         }
         if (leadershipMoved(a)) {

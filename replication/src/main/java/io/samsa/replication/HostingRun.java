@@ -169,6 +169,7 @@ final class HostingRun {
                 Log l = claimLog(t, idx);
                 Partition np = new Partition(t.name(), idx, t.id(), l, nodeId, a.state(), minIsr,
                         rm.shards().shardOf(t.name(), idx));
+                np.leaderSettings(rm.clock(), rm.alterPartitionChannel(), rm.replicaLagTimeMaxMs());
                 // The log cleaner swaps segments on the partition's shard and stays below its high watermark.
                 l.attachWriter(np.shard(), np::highWatermark);
                 next[idx] = np;

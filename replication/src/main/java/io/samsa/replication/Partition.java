@@ -1,14 +1,21 @@
 package io.samsa.replication;
 
 import io.netty.buffer.ByteBuf;
+import io.samsa.common.Clock;
 import io.samsa.common.SerialExecutor;
 import io.samsa.log.AppendResult;
+import io.samsa.log.EpochEndOffset;
 import io.samsa.log.Log;
 import io.samsa.log.ReadResult;
 import io.samsa.log.VerificationGuard;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -30,8 +37,13 @@ import org.slf4j.LoggerFactory;
  * durable: the append's {@link AppendResult#durable()} completion posts "durable up to the log's recovery point"
  * to the shard (coalesced: one shard task per burst of completions), which moves the high watermark and wakes the
  * watchers. So neither an acks=all produce nor a consumer ever sees an offset that a crash could take back. The
- * flusher never writes the partition. Followers (issue 12) will move it on the shard too, to the ISR's smallest log
- * end offset. It never goes backwards.
+ * flusher never writes the partition. With followers the leader moves it, on the shard, to the smallest log end
+ * offset of the ISR (its own counted as its log end, or its durable end in durable mode; the "maximal ISR" of
+ * KIP-497 while an ISR change is in flight). It never goes backwards.
+ *
+ * <p><b>The leader's side of replication</b> (section "leader"): each follower's fetch state (log end offset, last
+ * fetch, last caught-up time, broker epoch), ISR shrink after {@code replica.lag.time.max.ms} and expansion when a
+ * follower catches up, both through the {@link AlterPartitionChannel} with one change in flight.
  *
  * <p><b>Last stable offset</b>: the log's first unstable offset (the start of its oldest open transaction) when
  * there is one, else the high watermark, never above the high watermark.
@@ -60,6 +72,21 @@ public final class Partition {
     private volatile boolean deleted;
     private volatile boolean durableFailed;
 
+    // Leader side (owning shard unless noted).
+    private Clock clock = Clock.SYSTEM;
+    private AlterPartitionChannel alterPartition = AlterPartitionChannel.UNAVAILABLE;
+    private long replicaLagTimeMaxMs = DEFAULT_REPLICA_LAG_TIME_MAX_MS;
+    /** Each other replica's fetch state while this broker leads; rebuilt on a new leader epoch. */
+    private final Map<Integer, FollowerState> followers = new HashMap<>();
+    /** The log end offset when this broker became leader in the current epoch (-1: not leading). */
+    private long leaderEpochStartOffset = -1;
+    /** The leader's own durable end in durable mode (what the flusher made durable, applied on the shard). */
+    private long leaderDurableEnd;
+    /** The ISR change in flight, else null (one at a time, KIP-497). */
+    private PendingIsr pendingIsr;
+    private boolean isrCheckArmed;
+    private final Runnable isrCheckTask = this::isrCheck;
+
     /**
      * A partition of {@code partitionLog}, written only on {@code shard}. Everything the log holds when the partition
      * is created was recovered from disk, so the high watermark starts at the log end offset; in durable mode only at
@@ -84,11 +111,28 @@ public final class Partition {
         if (isDurableMode()) {
             long durable = Math.min(end, Math.max(partitionLog.logStartOffset(), partitionLog.recoveryPoint()));
             this.highWatermark = durable;
+            this.leaderDurableEnd = durable;
             if (durable < end) {
                 partitionLog.flush().whenComplete(onDurable);
             }
         } else {
             this.highWatermark = end;
+        }
+        resetFollowers(state);
+    }
+
+    /**
+     * What the leader side needs besides the log: the clock of fetch and caught-up times, the channel for ISR
+     * changes and {@code replica.lag.time.max.ms}. Before the partition is published (the hosting run calls it right
+     * after creating it); defaults: the system clock, {@link AlterPartitionChannel#UNAVAILABLE}, 30 s.
+     */
+    public void leaderSettings(Clock clock, AlterPartitionChannel channel, long replicaLagTimeMaxMs) {
+        this.clock = clock;
+        this.alterPartition = channel;
+        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        resetFollowers(state);
+        if (leadsWithFollowers(state)) {
+            shard.execute(this::armIsrCheck);
         }
     }
 
@@ -97,12 +141,27 @@ public final class Partition {
     /** Applies the leadership, ISR, replicas and {@code min.insync.replicas} the metadata now gives. Owning shard. */
     public void update(PartitionState newState, int newMinInsync) {
         PartitionState old = state;
-        state = newState;
         minInsyncReplicas = newMinInsync;
-        if (old.leaderEpoch() != newState.leaderEpoch() || old.leader() != newState.leader()) {
+        boolean newLeadership = old.leaderEpoch() != newState.leaderEpoch() || old.leader() != newState.leader();
+        if (!newLeadership && newState.partitionEpoch() < old.partitionEpoch()) {
+            // Metadata older than the state an AlterPartition answer already applied: keep the newer one.
+            watchers.notifyAll0();
+            return;
+        }
+        state = newState;
+        if (newLeadership) {
             log.info("{}Leader is now {} in epoch {} (ISR {})", prefix, newState.leader(), newState.leaderEpoch(),
                     newState.isr());
+            resetFollowers(newState);
+        } else {
+            if (newState.partitionEpoch() > old.partitionEpoch()) {
+                // The controller committed a change (ours or another): the one in flight is settled or stale.
+                pendingIsr = null;
+            }
+            syncFollowers(newState);
         }
+        maybeIncrementHighWatermark();
+        armIsrCheck();
         watchers.notifyAll0();
     }
 
@@ -201,6 +260,10 @@ public final class Partition {
                     // A follower's fetch waits for the log end offset, which moved (issue 12).
                     watchers.notifyAll0();
                 }
+            } else if (s.replicas().size() > 1) {
+                // The followers' fetches wait for the log end offset; the ISR's decides the high watermark.
+                maybeIncrementHighWatermark();
+                watchers.notifyAll0();
             } else {
                 advanceHighWatermark(plog.logEndOffset());
             }
@@ -240,12 +303,38 @@ public final class Partition {
         watchers.notifyAll0();
     }
 
-    /**
-     * The leader records a follower's fetch: the seam issue 12 fills (the follower's log end offset feeds the ISR
-     * and the high watermark, on the shard). With one replica nothing is recorded. Any thread.
-     */
+    /** As {@link #recordFollowerFetch(int, long, long)} with an unknown broker epoch (a fetch below v15). */
     public void recordFollowerFetch(int replicaId, long fetchOffset) {
-        // No followers yet: nothing to track.
+        recordFollowerFetch(replicaId, -1, fetchOffset);
+    }
+
+    /**
+     * The leader records a follower's fetch from {@code fetchOffset} (its log end offset) by the broker in epoch
+     * {@code brokerEpoch} ({@code replica_state.replica_epoch}, -1 below v15): stamps it with the clock and the
+     * leader's log end now and hands it to the shard, where it updates the follower's state, may add it to the ISR
+     * and may move the high watermark. Any thread (the fetch's connection loop); one small task per call.
+     */
+    public void recordFollowerFetch(int replicaId, long brokerEpoch, long fetchOffset) {
+        FollowerFetch f = new FollowerFetch(replicaId, brokerEpoch, fetchOffset, clock.milliseconds(),
+                plog.logEndOffset());
+        shard.runOrExecute(f);
+    }
+
+    /**
+     * KIP-320: when a fetch names the epoch of its last fetched batch ({@code last_fetched_epoch}), the end offset of
+     * that epoch in this log; if the fetcher's log went past it ({@code fetchOffset} above it) or the leader does not
+     * know the epoch, the fetcher diverged and must truncate: the answer is the epoch and end offset to truncate to
+     * (the response's {@code diverging_epoch}, no records). Null when the fetch is consistent. Any thread.
+     */
+    public EpochEndOffset divergingEpoch(long fetchOffset, int lastFetchedEpoch) {
+        if (lastFetchedEpoch < 0) {
+            return null;
+        }
+        EpochEndOffset e = plog.endOffsetForEpoch(lastFetchedEpoch);
+        if (e.leaderEpoch() < lastFetchedEpoch || e.endOffset() < fetchOffset) {
+            return e;
+        }
+        return null;
     }
 
     /**
@@ -262,6 +351,357 @@ public final class Partition {
                     : ErrorCode.NOT_LEADER_OR_FOLLOWER, "Replica " + replicaId + " is not a replica of " + name
                     + " in leader epoch " + s.leaderEpoch() + " (replicas " + s.replicas() + ")");
         }
+    }
+
+    // ---------------------------------------------------------------- leader: followers, ISR, high watermark
+
+    /** Kafka's default {@code replica.lag.time.max.ms}. */
+    public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
+    /** The first wait before an AlterPartition that failed in transport is sent again; doubles up to the max. */
+    static final long ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
+    static final long ALTER_PARTITION_RETRY_BACKOFF_MAX_MS = 5_000;
+
+    /**
+     * A new leadership (or a partition created): the followers' states start over as Kafka's do for a new leader
+     * epoch. Log end offsets are unknown (so the high watermark waits for every ISR member's first fetch), members
+     * of the ISR count as caught up now (they have a full lag time to fetch), the others never were. Owning shard
+     * (or the constructor).
+     */
+    private void resetFollowers(PartitionState s) {
+        followers.clear();
+        pendingIsr = null;
+        if (s.leader() != localNodeId) {
+            leaderEpochStartOffset = -1;
+            return;
+        }
+        leaderEpochStartOffset = plog.logEndOffset();
+        long now = clock.milliseconds();
+        for (int id : s.replicas()) {
+            if (id != localNodeId) {
+                followers.put(id, new FollowerState(id, s.isr().contains(id) ? now : 0));
+            }
+        }
+    }
+
+    /** Same leadership, other replicas: keep the states of those that stay, add the new ones. Owning shard. */
+    private void syncFollowers(PartitionState s) {
+        if (s.leader() != localNodeId) {
+            followers.clear();
+            return;
+        }
+        followers.keySet().retainAll(s.replicas());
+        for (int id : s.replicas()) {
+            if (id != localNodeId && !followers.containsKey(id)) {
+                followers.put(id, new FollowerState(id, 0));
+            }
+        }
+    }
+
+    /** A follower's fetch, stamped on the fetch's thread and applied on the shard. */
+    private final class FollowerFetch implements Runnable {
+        private final int replicaId;
+        private final long brokerEpoch;
+        private final long fetchOffset;
+        private final long fetchTimeMs;
+        private final long leaderEndOffset;
+
+        FollowerFetch(int replicaId, long brokerEpoch, long fetchOffset, long fetchTimeMs, long leaderEndOffset) {
+            this.replicaId = replicaId;
+            this.brokerEpoch = brokerEpoch;
+            this.fetchOffset = fetchOffset;
+            this.fetchTimeMs = fetchTimeMs;
+            this.leaderEndOffset = leaderEndOffset;
+        }
+
+        @Override
+        public void run() {
+            onFollowerFetch(replicaId, brokerEpoch, fetchOffset, fetchTimeMs, leaderEndOffset);
+        }
+    }
+
+    /** Owning shard: a follower fetched; update its state, maybe expand the ISR, maybe move the high watermark. */
+    private void onFollowerFetch(int replicaId, long brokerEpoch, long fetchOffset, long fetchTimeMs,
+                                 long leaderEndOffset) {
+        if (deleted || state.leader() != localNodeId) {
+            return;
+        }
+        FollowerState f = followers.get(replicaId);
+        if (f == null) {
+            return;
+        }
+        f.fetched(fetchOffset, fetchTimeMs, leaderEndOffset, brokerEpoch);
+        maybeExpandIsr(f);
+        maybeIncrementHighWatermark();
+    }
+
+    /**
+     * Owning shard: the high watermark of a leader, the smallest log end offset among the ISR (the maximal ISR while
+     * a change is in flight, KIP-497): the leader counts its log end, or its durable end in durable mode; a member
+     * that has not fetched in this leader epoch holds it where it is. Never moves it back.
+     */
+    void maybeIncrementHighWatermark() {
+        PartitionState s = state;
+        if (deleted || s.leader() != localNodeId) {
+            return;
+        }
+        long hw = isDurableMode() ? Math.min(leaderDurableEnd, plog.logEndOffset()) : plog.logEndOffset();
+        List<Integer> isr = pendingIsr != null ? pendingIsr.maximalIsr : s.isr();
+        for (int i = 0; i < isr.size(); i++) {
+            int id = isr.get(i);
+            if (id == localNodeId) {
+                continue;
+            }
+            FollowerState f = followers.get(id);
+            long end = f == null ? -1 : f.logEndOffset;
+            if (end < hw) {
+                hw = end;
+            }
+        }
+        advanceHighWatermark(hw);
+    }
+
+    /**
+     * Owning shard: adds {@code f} to the ISR when it caught up (its log end at or above the high watermark and at or
+     * above where this leader epoch began: it fetched in this epoch), no change is in flight, and the controller did
+     * not just call it ineligible.
+     */
+    private void maybeExpandIsr(FollowerState f) {
+        PartitionState s = state;
+        if (pendingIsr != null || s.isr().contains(f.brokerId) || leaderEpochStartOffset < 0) {
+            return;
+        }
+        if (f.logEndOffset >= highWatermark && f.logEndOffset >= leaderEpochStartOffset
+                && clock.milliseconds() >= f.ineligibleUntilMs) {
+            List<Integer> isr = new ArrayList<>(s.isr());
+            isr.add(f.brokerId);
+            log.info("{}Expanding the ISR from {} to {}: replica {} caught up to {} (high watermark {})", prefix,
+                    s.isr(), isr, f.brokerId, f.logEndOffset, highWatermark);
+            propose(isr);
+        }
+    }
+
+    /**
+     * Owning shard (the replica manager's periodic check): removes from the ISR the followers that have not caught
+     * up to the leader's log end for more than {@code replica.lag.time.max.ms}; a follower whose log end equals the
+     * leader's counts as caught up. Never removes the leader. One change in flight at a time.
+     */
+    public void maybeShrinkIsr() {
+        PartitionState s = state;
+        if (deleted || s.leader() != localNodeId || pendingIsr != null || s.isr().size() <= 1) {
+            return;
+        }
+        long now = clock.milliseconds();
+        long leaderEnd = plog.logEndOffset();
+        List<Integer> keep = new ArrayList<>(s.isr().size());
+        List<Integer> lagging = new ArrayList<>();
+        for (int id : s.isr()) {
+            FollowerState f = followers.get(id);
+            if (id == localNodeId || f != null && f.isCaughtUp(leaderEnd, now, replicaLagTimeMaxMs)) {
+                keep.add(id);
+            } else {
+                lagging.add(id);
+            }
+        }
+        if (!lagging.isEmpty()) {
+            log.info("{}Shrinking the ISR from {} to {}: {} did not catch up to {} within {} ms (high watermark {})",
+                    prefix, s.isr(), keep, lagging, leaderEnd, replicaLagTimeMaxMs, highWatermark);
+            propose(keep);
+        }
+    }
+
+    private boolean leadsWithFollowers(PartitionState s) {
+        return !deleted && s.leader() == localNodeId && s.replicas().size() > 1;
+    }
+
+    /**
+     * Owning shard: while this broker leads with followers, checks the ISR every half {@code replica.lag.time.max.ms}
+     * (as Kafka's ISR expiration) through the shard's scheduler; the timer stops by itself when that ends.
+     */
+    private void armIsrCheck() {
+        if (!isrCheckArmed && leadsWithFollowers(state)) {
+            isrCheckArmed = true;
+            shard.schedule(isrCheckTask, Math.max(1, replicaLagTimeMaxMs / 2));
+        }
+    }
+
+    private void isrCheck() {
+        isrCheckArmed = false;
+        if (leadsWithFollowers(state)) {
+            maybeShrinkIsr();
+            armIsrCheck();
+        }
+    }
+
+    /**
+     * Owning shard: sends the ISR {@code isr} to the controller with the members' broker epochs (KIP-903). A broker
+     * without a controller ({@link AlterPartitionChannel#UNAVAILABLE}) keeps the ISR the metadata gives.
+     */
+    private void propose(List<Integer> isr) {
+        if (alterPartition == AlterPartitionChannel.UNAVAILABLE) {
+            return;
+        }
+        PartitionState s = state;
+        List<AlterPartitionChannel.IsrMember> members = new ArrayList<>(isr.size());
+        for (int id : isr) {
+            FollowerState f = followers.get(id);
+            members.add(new AlterPartitionChannel.IsrMember(id, f == null ? -1 : f.brokerEpoch));
+        }
+        List<Integer> maximal = new ArrayList<>(s.isr());
+        for (int id : isr) {
+            if (!maximal.contains(id)) {
+                maximal.add(id);
+            }
+        }
+        PendingIsr p = new PendingIsr(new AlterPartitionChannel.IsrChange(topicId, topic, index, s.leaderEpoch(),
+                s.partitionEpoch(), members), List.copyOf(maximal));
+        pendingIsr = p;
+        send(p);
+    }
+
+    private void send(PendingIsr p) {
+        try {
+            alterPartition.alterPartition(p.change).whenComplete((committed, error) ->
+                    shard.execute(() -> onAlterPartition(p, committed, error)));
+        } catch (RuntimeException e) {
+            shard.execute(() -> onAlterPartition(p, null, e));
+        }
+    }
+
+    /**
+     * Owning shard: the controller's answer to {@code p}. Success: apply the committed state when its partition epoch
+     * is newer than ours (the metadata brings it too). Errors as Kafka handles them: the partition epoch was stale
+     * (INVALID_UPDATE_VERSION), the leader was fenced or is no longer leader, or the partition is gone: keep the change
+     * pending (no other is proposed) until the metadata brings the new state; a proposed member is ineligible
+     * (INELIGIBLE_REPLICA) or the change was not attempted: back to the committed ISR, the new members not proposed
+     * again for a while; anything else (transport, NOT_CONTROLLER): the same change again after a backoff.
+     */
+    private void onAlterPartition(PendingIsr p, PartitionState committed, Throwable error) {
+        if (pendingIsr != p) {
+            return;
+        }
+        PartitionState s = state;
+        if (error == null) {
+            pendingIsr = null;
+            if (committed.leaderEpoch() == s.leaderEpoch() && committed.partitionEpoch() > s.partitionEpoch()) {
+                log.info("{}ISR is now {} (partition epoch {})", prefix, committed.isr(), committed.partitionEpoch());
+                state = committed;
+                syncFollowers(committed);
+            }
+            maybeIncrementHighWatermark();
+            watchers.notifyAll0();
+            return;
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        ErrorCode code = cause instanceof SamsaException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR;
+        switch (code) {
+            case INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION,
+                 UNKNOWN_TOPIC_ID, NEW_LEADER_ELECTED -> log.info("{}ISR change to {} not committed ({}): waiting for "
+                    + "the metadata", prefix, p.change.brokerIds(), code);
+            case INELIGIBLE_REPLICA, OPERATION_NOT_ATTEMPTED -> {
+                log.info("{}ISR change to {} rejected ({})", prefix, p.change.brokerIds(), code);
+                pendingIsr = null;
+                long until = clock.milliseconds() + ALTER_PARTITION_RETRY_BACKOFF_MAX_MS;
+                for (int id : p.change.brokerIds()) {
+                    FollowerState f = followers.get(id);
+                    if (f != null && !s.isr().contains(id)) {
+                        f.ineligibleUntilMs = until;
+                    }
+                }
+                maybeIncrementHighWatermark();
+            }
+            default -> {
+                long backoff = p.backoffMs;
+                p.backoffMs = Math.min(backoff * 2, ALTER_PARTITION_RETRY_BACKOFF_MAX_MS);
+                if (backoff == ALTER_PARTITION_RETRY_BACKOFF_MS) {
+                    log.warn("{}ISR change to {} failed ({}): retrying", prefix, p.change.brokerIds(), code);
+                }
+                shard.schedule(() -> {
+                    if (pendingIsr == p && !deleted) {
+                        send(p);
+                    }
+                }, backoff);
+            }
+        }
+    }
+
+    /** The ISR change in flight and the maximal ISR the high watermark waits for meanwhile (KIP-497). */
+    private static final class PendingIsr {
+        final AlterPartitionChannel.IsrChange change;
+        final List<Integer> maximalIsr;
+        long backoffMs = ALTER_PARTITION_RETRY_BACKOFF_MS;
+
+        PendingIsr(AlterPartitionChannel.IsrChange change, List<Integer> maximalIsr) {
+            this.change = change;
+            this.maximalIsr = maximalIsr;
+        }
+    }
+
+    /** One follower as the leader sees it. Owning shard. */
+    private static final class FollowerState {
+        final int brokerId;
+        long logEndOffset = -1;
+        long lastFetchTimeMs;
+        long lastCaughtUpTimeMs;
+        /** The leader's log end offset at this follower's previous fetch (-1: none in this epoch). */
+        long lastFetchLeaderLogEndOffset = -1;
+        long brokerEpoch = -1;
+        long ineligibleUntilMs;
+
+        FollowerState(int brokerId, long lastCaughtUpTimeMs) {
+            this.brokerId = brokerId;
+            this.lastCaughtUpTimeMs = lastCaughtUpTimeMs;
+        }
+
+        /**
+         * Kafka's caught-up time: a fetch at or above the leader's log end at that time catches up now; one at or
+         * above the leader's log end at the previous fetch shows the follower was caught up at that fetch.
+         */
+        void fetched(long fetchOffset, long fetchTimeMs, long leaderEndOffset, long epoch) {
+            if (fetchOffset >= leaderEndOffset) {
+                lastCaughtUpTimeMs = Math.max(lastCaughtUpTimeMs, fetchTimeMs);
+            } else if (lastFetchLeaderLogEndOffset >= 0 && fetchOffset >= lastFetchLeaderLogEndOffset) {
+                lastCaughtUpTimeMs = Math.max(lastCaughtUpTimeMs, lastFetchTimeMs);
+            }
+            logEndOffset = fetchOffset;
+            lastFetchLeaderLogEndOffset = leaderEndOffset;
+            lastFetchTimeMs = fetchTimeMs;
+            if (epoch >= 0) {
+                brokerEpoch = epoch;
+            }
+        }
+
+        boolean isCaughtUp(long leaderEndOffset, long nowMs, long maxLagMs) {
+            return logEndOffset == leaderEndOffset || nowMs - lastCaughtUpTimeMs <= maxLagMs;
+        }
+
+        ReplicaView view() {
+            return new ReplicaView(brokerId, logEndOffset, lastFetchTimeMs, lastCaughtUpTimeMs, brokerEpoch);
+        }
+    }
+
+    /** A follower's state as the leader tracks it (tests, DescribeLogDirs, metrics). */
+    public record ReplicaView(int brokerId, long logEndOffset, long lastFetchTimeMs, long lastCaughtUpTimeMs,
+                              long brokerEpoch) {
+    }
+
+    /** The followers' states while this broker leads, by broker id. Owning shard. */
+    public List<ReplicaView> followerStates() {
+        List<ReplicaView> out = new ArrayList<>(followers.size());
+        for (FollowerState f : followers.values()) {
+            out.add(f.view());
+        }
+        out.sort((a, b) -> Integer.compare(a.brokerId(), b.brokerId()));
+        return out;
+    }
+
+    /** The ISR the high watermark waits for: the maximal ISR while a change is in flight, else the ISR. Owning shard. */
+    public List<Integer> maximalIsr() {
+        return pendingIsr != null ? pendingIsr.maximalIsr : state.isr();
+    }
+
+    /** True while an ISR change is in flight. Owning shard. */
+    public boolean isrChangePending() {
+        return pendingIsr != null;
     }
 
     // ---------------------------------------------------------------- durability (flusher -> shard)
@@ -290,7 +730,12 @@ public final class Partition {
         long target = durableTarget.get();
         long before = highWatermark;
         if (target >= 0) {
-            advanceHighWatermark(target);
+            leaderDurableEnd = Math.max(leaderDurableEnd, target);
+            if (state.replicas().size() > 1) {
+                maybeIncrementHighWatermark();
+            } else {
+                advanceHighWatermark(target);
+            }
         }
         if (highWatermark == before && durableFailed) {
             // A failed fsync moves nothing, but the appends waiting on it must see the failure.

@@ -1,5 +1,6 @@
 package io.samsa.replication;
 
+import io.samsa.common.Clock;
 import io.samsa.common.SerialExecutor;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
@@ -53,6 +54,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final ArrayDeque<HostingRun> queue = new ArrayDeque<>();
     /** The futures of changes not yet applied: {@link #close} fails them, so that no caller waits for nothing. */
     private final Set<CompletableFuture<Void>> unfinished = ConcurrentHashMap.newKeySet();
+    private Clock clock = Clock.SYSTEM;
+    private long replicaLagTimeMaxMs = Partition.DEFAULT_REPLICA_LAG_TIME_MAX_MS;
     private boolean applying;
     private boolean orphansChecked;
     private volatile boolean closed;
@@ -82,6 +85,17 @@ public final class ReplicaManager implements AutoCloseable {
         this.hosting = hosting;
         this.prefix = "[node=" + nodeId + "] ";
         this.retention = new Retention(this, hosting, retentionCheckIntervalMs);
+    }
+
+    /**
+     * The leaders' settings (issue 12): the clock of follower fetch and caught-up times and
+     * {@code replica.lag.time.max.ms} (each leader checks its ISR every half of it on its shard). Before the first
+     * {@link #apply}; defaults: the system clock, 30 s.
+     */
+    public ReplicaManager isrSettings(Clock isrClock, long lagTimeMaxMs) {
+        this.clock = isrClock;
+        this.replicaLagTimeMaxMs = lagTimeMaxMs;
+        return this;
     }
 
     /** Starts the retention task. Once. */
@@ -166,6 +180,14 @@ public final class ReplicaManager implements AutoCloseable {
 
     public int nodeId() {
         return nodeId;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    long replicaLagTimeMaxMs() {
+        return replicaLagTimeMaxMs;
     }
 
     /** The channel through which this broker's leaders change their partitions' ISR. */
