@@ -426,7 +426,8 @@ public final class Partition {
             return;
         }
         FollowerState f = followers.get(replicaId);
-        if (f == null) {
+        if (f == null || fetchOffset > leaderEndOffset) {
+            // Not a replica, or a fetch past this log's end (OFFSET_OUT_OF_RANGE): nothing to record, as Kafka.
             return;
         }
         f.fetched(fetchOffset, fetchTimeMs, leaderEndOffset, brokerEpoch);

@@ -299,6 +299,7 @@ public final class SamsaBroker implements AutoCloseable {
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs,
                 new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
                 config.getLong("log.retention.check.interval.ms"), alterPartition);
+        replicas.isrSettings(clock, config.getLong("replica.lag.time.max.ms"));
         opened.add(replicas);
         BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                 interBrokerEndpoints(config, metadata),

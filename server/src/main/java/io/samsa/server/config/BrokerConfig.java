@@ -192,6 +192,8 @@ public final class BrokerConfig {
         add(atLeast("samsa.transaction.marker.retry.backoff.ms", ConfigType.LONG, "100", 1,
                 "Backoff before transaction markers are written again after a retriable error"));
         add(atLeast(REPLICA_FETCH_MAX_BYTES, ConfigType.INT, "1048576", 0, "Replica fetch size"));
+        add(atLeast("replica.lag.time.max.ms", ConfigType.LONG, "30000", 1,
+                "A follower not caught up to its leader for this long leaves the ISR"));
         add(atLeast(FETCH_MAX_BYTES, ConfigType.INT, "57671680", 1024, "Maximum bytes of a fetch response"));
         add(atLeast(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigType.INT, "1000", 0, "Fetch session slots"));
         add(atLeast("queued.max.requests", ConfigType.INT, "500", 1, "Queued requests before blocking reads"));

@@ -3,6 +3,7 @@ package io.samsa.server.handler.data;
 import io.netty.buffer.Unpooled;
 import io.samsa.common.Clock;
 import io.samsa.log.AbortedTransaction;
+import io.samsa.log.EpochEndOffset;
 import io.samsa.replication.DelayedFetch;
 import io.samsa.replication.FetchIsolation;
 import io.samsa.replication.FetchParams;
@@ -32,9 +33,15 @@ import java.util.UUID;
  * ({@link FileRecords}). Incremental fetch sessions (KIP-227, v7+) through {@link FetchSessionCache}; v13+ names
  * topics by id (KIP-516). The preferred read replica is always -1.
  *
- * <p>The replica id is {@code replica_id} before v15 and {@code replica_state.replica_id} from v15 (KIP-903). A fetch
- * from a broker that is not a replica of the partition gets UNKNOWN_LEADER_EPOCH when it named the current leader
- * epoch, else NOT_LEADER_OR_FOLLOWER, as Kafka answers (KAFKA-13837).
+ * <p>The replica id is {@code replica_id} before v15 and {@code replica_state.replica_id} (with the broker epoch
+ * {@code replica_epoch}) from v15 (KIP-903). A fetch from a broker that is not a replica of the partition gets
+ * UNKNOWN_LEADER_EPOCH when it named the current leader epoch, else NOT_LEADER_OR_FOLLOWER, as Kafka answers
+ * (KAFKA-13837). A follower's fetch offset is its log end offset: the leader records it before the read (ISR, high
+ * watermark). Leader epochs: a {@code current_leader_epoch} older than the partition's is FENCED_LEADER_EPOCH, a newer
+ * one UNKNOWN_LEADER_EPOCH (KIP-320, consumers and followers alike); a {@code last_fetched_epoch} (v12+) whose end
+ * in this log lies below the fetch offset gets that epoch and end offset as {@code diverging_epoch} and no records
+ * (KIP-320). From v16 a partition failed with NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the current leader
+ * and the response that leader's endpoint (KIP-951, {@link CurrentLeaders}).
  *
  * <p>Runs on the connection's event loop; reads are lock-free (any thread). Thread-safe.
  */
@@ -55,7 +62,8 @@ final class FetchHandler implements ApiHandler {
     }
 
     /** One partition of the fetch as the request names it, before resolution. */
-    private record Wanted(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+    private record Wanted(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch,
+                          int lastFetchedEpoch) {
     }
 
     /** One partition of the fetch, resolved: the partition to read, or the error it gets without a read. */
@@ -64,8 +72,8 @@ final class FetchHandler implements ApiHandler {
         final ErrorCode error;
 
         Item(FetchKey key, Partition partition, ErrorCode error, long fetchOffset, int maxBytes,
-             int currentLeaderEpoch) {
-            super(partition, fetchOffset, maxBytes, currentLeaderEpoch);
+             int currentLeaderEpoch, int lastFetchedEpoch) {
+            super(partition, fetchOffset, maxBytes, currentLeaderEpoch, lastFetchedEpoch);
             this.key = key;
             this.error = error;
         }
@@ -73,6 +81,11 @@ final class FetchHandler implements ApiHandler {
         /** The current_leader_epoch the client sent (-1: none). */
         int requestLeaderEpoch() {
             return currentLeaderEpoch;
+        }
+
+        /** The last_fetched_epoch the client sent (-1: none, or below v12). */
+        int requestLastFetchedEpoch() {
+            return lastFetchedEpoch;
         }
     }
 
@@ -96,7 +109,7 @@ final class FetchHandler implements ApiHandler {
             for (FetchRequest.FetchTopic t : req.topics()) {
                 for (FetchRequest.FetchPartition p : t.partitions()) {
                     wanted.add(new Wanted(key(t.topic(), t.topicId(), p.partition(), byId), p.fetchOffset(),
-                            p.partitionMaxBytes(), p.currentLeaderEpoch()));
+                            p.partitionMaxBytes(), p.currentLeaderEpoch(), lastFetchedEpoch(p, version)));
                 }
             }
         } else {
@@ -109,7 +122,8 @@ final class FetchHandler implements ApiHandler {
             for (FetchRequest.FetchTopic t : req.topics()) {
                 for (FetchRequest.FetchPartition p : t.partitions()) {
                     updates.add(new FetchSession.Fetch(key(t.topic(), t.topicId(), p.partition(), byId),
-                            p.fetchOffset(), p.partitionMaxBytes(), p.currentLeaderEpoch()));
+                            p.fetchOffset(), p.partitionMaxBytes(), p.currentLeaderEpoch(),
+                            lastFetchedEpoch(p, version)));
                 }
             }
             List<FetchKey> forgotten = new ArrayList<>();
@@ -127,7 +141,8 @@ final class FetchHandler implements ApiHandler {
             mode = Mode.INCREMENTAL;
             for (FetchSession.Fetch f : fetches) {
                 // The cached current_leader_epoch still fences a partition the request did not resend.
-                wanted.add(new Wanted(f.key(), f.fetchOffset(), f.maxBytes(), f.currentLeaderEpoch()));
+                wanted.add(new Wanted(f.key(), f.fetchOffset(), f.maxBytes(), f.currentLeaderEpoch(),
+                        f.lastFetchedEpoch()));
             }
         }
         List<Item> items = new ArrayList<>(wanted.size());
@@ -136,10 +151,16 @@ final class FetchHandler implements ApiHandler {
         }
         // v15+ (KIP-903): the fetching replica is in replica_state.
         int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
-        FetchParams params = new FetchParams(replicaId, req.maxWaitMs(), req.minBytes(),
+        long replicaEpoch = version >= 15 ? req.replicaState().replicaEpoch() : -1;
+        FetchParams params = new FetchParams(replicaId, replicaEpoch, req.maxWaitMs(), req.minBytes(),
                 Math.max(0, Math.min(req.maxBytes(), brokerMaxBytes)),
                 FetchIsolation.of(replicaId, req.isolationLevel() == READ_COMMITTED));
         new FetchOp(ctx, sink, params, items, mode, session).start();
+    }
+
+    /** KIP-320: last_fetched_epoch exists from v12; -1 before. */
+    private static int lastFetchedEpoch(FetchRequest.FetchPartition p, short version) {
+        return version >= 12 ? p.lastFetchedEpoch() : -1;
     }
 
     private static FetchKey key(String topic, UUID id, int partition, boolean byId) {
@@ -162,7 +183,8 @@ final class FetchHandler implements ApiHandler {
                         : ErrorCode.UNKNOWN_LEADER_EPOCH;
             }
         }
-        return new Item(k, error == null ? p : null, error, w.fetchOffset(), w.maxBytes(), w.currentLeaderEpoch());
+        return new Item(k, error == null ? p : null, error, w.fetchOffset(), w.maxBytes(), w.currentLeaderEpoch(),
+                w.lastFetchedEpoch());
     }
 
     private static FetchResponse topLevelError(ErrorCode code) {
@@ -231,6 +253,11 @@ final class FetchHandler implements ApiHandler {
             PartitionRead r = it.read();
             pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())
                     .setLogStartOffset(r.logStartOffset());
+            EpochEndOffset diverging = it.divergingEpoch();
+            if (diverging != null) {
+                pd.setDivergingEpoch(new FetchResponse.EpochEndOffset().setEpoch(diverging.leaderEpoch())
+                        .setEndOffset(diverging.endOffset()));
+            }
             List<AbortedTransaction> aborted = it.abortedTransactions();
             if (aborted != null) {
                 List<FetchResponse.AbortedTransaction> out = new ArrayList<>(aborted.size());
@@ -259,10 +286,11 @@ final class FetchHandler implements ApiHandler {
                 boolean include = true;
                 if (mode == Mode.INCREMENTAL) {
                     include = session.respond(it.key, recordBytes, pd.errorCode(), pd.highWatermark(),
-                            pd.lastStableOffset(), pd.logStartOffset());
+                            pd.lastStableOffset(), pd.logStartOffset()) || it.divergingEpoch() != null;
                 } else if (newSession != null) {
                     FetchSession.CachedPartition c = new FetchSession.CachedPartition(it.key, it.fetchOffset(),
                             it.maxBytes(), it.requestLeaderEpoch());
+                    c.lastFetchedEpoch = it.requestLastFetchedEpoch();
                     c.mustRespond(recordBytes, pd.errorCode(), pd.highWatermark(), pd.lastStableOffset(),
                             pd.logStartOffset());
                     newSession.put(it.key, c);
@@ -296,6 +324,9 @@ final class FetchHandler implements ApiHandler {
                 sessionId = s == null ? 0 : s.id();
             }
             resp.setSessionId(sessionId);
+            if (ctx.apiVersion() >= 16) {
+                CurrentLeaders.fill(resp, partitions.image(), ctx.listenerName(), ctx.apiVersion());
+            }
             return sent.isEmpty() ? resp : new FetchResponseWithFiles(resp, sent);
         }
     }

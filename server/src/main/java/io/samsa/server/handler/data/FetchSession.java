@@ -22,7 +22,11 @@ import java.util.Map;
 final class FetchSession {
 
     /** A partition to read for one request, as the session held it when the request began. */
-    record Fetch(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+    record Fetch(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch, int lastFetchedEpoch) {
+        /** Without a last fetched epoch (-1: a consumer's, or a fetch below v12). */
+        Fetch(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+            this(key, fetchOffset, maxBytes, currentLeaderEpoch, -1);
+        }
     }
 
     /** What the session remembers of one partition. */
@@ -32,6 +36,8 @@ final class FetchSession {
         int maxBytes;
         /** The client's current_leader_epoch (-1: none), kept so that a partition it does not resend is fenced. */
         int currentLeaderEpoch;
+        /** The fetcher's last_fetched_epoch (KIP-320; -1: none), kept with the fetch offset it goes with. */
+        int lastFetchedEpoch = -1;
         long highWatermark = -1;
         long lastStableOffset = -1;
         long logStartOffset = -1;
@@ -115,14 +121,14 @@ final class FetchSession {
         }
         advance(nowMs);
         for (Fetch f : updates) {
-            put(f.key(), f.fetchOffset(), f.maxBytes(), f.currentLeaderEpoch());
+            put(f.key(), f.fetchOffset(), f.maxBytes(), f.currentLeaderEpoch(), f.lastFetchedEpoch());
         }
         for (FetchKey k : forgotten) {
             partitions.remove(k);
         }
         List<Fetch> out = new ArrayList<>(partitions.size());
         for (CachedPartition c : partitions.values()) {
-            out.add(new Fetch(c.key, c.fetchOffset, c.maxBytes, c.currentLeaderEpoch));
+            out.add(new Fetch(c.key, c.fetchOffset, c.maxBytes, c.currentLeaderEpoch, c.lastFetchedEpoch));
         }
         return out;
     }
@@ -150,14 +156,21 @@ final class FetchSession {
     }
 
     synchronized void put(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+        put(key, fetchOffset, maxBytes, currentLeaderEpoch, -1);
+    }
+
+    synchronized void put(FetchKey key, long fetchOffset, int maxBytes, int currentLeaderEpoch,
+                          int lastFetchedEpoch) {
         CachedPartition c = partitions.get(key);
         if (c == null) {
-            partitions.put(key, new CachedPartition(key, fetchOffset, maxBytes, currentLeaderEpoch));
+            c = new CachedPartition(key, fetchOffset, maxBytes, currentLeaderEpoch);
+            partitions.put(key, c);
         } else {
             c.fetchOffset = fetchOffset;
             c.maxBytes = maxBytes;
             c.currentLeaderEpoch = currentLeaderEpoch;
         }
+        c.lastFetchedEpoch = lastFetchedEpoch;
     }
 
     synchronized void remove(FetchKey key) {

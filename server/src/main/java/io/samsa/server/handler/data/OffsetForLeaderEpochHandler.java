@@ -13,8 +13,10 @@ import io.samsa.wire.protocol.Message;
 /**
  * OffsetForLeaderEpoch (key 23), v2-4: for each partition, the largest leader epoch at or below the requested one
  * and the offset where it ended (the log end offset for the latest epoch), from the log's leader-epoch cache;
- * -1/-1 when unknown. Checks the current leader epoch (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH). Consumers use
- * it to validate their position after a leader change (KIP-320).
+ * -1/-1 when unknown. Checks the current leader epoch (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH) before the
+ * leadership. Consumers use it to validate their position after a leader change (KIP-320); followers (v3+
+ * {@code replica_id} = their broker id) to find where to truncate (KIP-101, KIP-279): both read the leader's epoch
+ * cache (the log end offset for its latest epoch), so only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere).
  *
  * <p>Reads lock-free state on the connection's event loop. Stateless and thread-safe.
  */
@@ -49,15 +51,16 @@ final class OffsetForLeaderEpochHandler implements ApiHandler {
         if (part == null) {
             return partitions.notHosted(topic, p.partition());
         }
-        if (!part.isLeader()) {
-            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-        }
+        // Kafka checks the epoch before the leadership (KAFKA-13837), then serves from the leader only.
         int current = part.leaderEpoch();
         if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() < current) {
             return ErrorCode.FENCED_LEADER_EPOCH;
         }
         if (p.currentLeaderEpoch() > current) {
             return ErrorCode.UNKNOWN_LEADER_EPOCH;
+        }
+        if (!part.isLeader()) {
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
         }
         try {
             EpochEndOffset e = part.log().endOffsetForEpoch(p.leaderEpoch());
