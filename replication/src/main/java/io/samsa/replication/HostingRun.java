@@ -238,6 +238,7 @@ final class HostingRun {
             }
             done.completeExceptionally(first);
         }
+        rm.hostingApplied();
         rm.applyNext();
     }
 

@@ -705,6 +705,87 @@ public final class Partition {
         return pendingIsr != null;
     }
 
+    // ---------------------------------------------------------------- follower (owning shard)
+
+    /**
+     * A follower appends batches fetched from its leader ({@link Log#appendAsFollower}: the leader's offsets, leader
+     * epochs, timestamps and producer state are kept). Only while another broker leads and this one is a replica
+     * (the replica fetcher checked that the fetch was for the current leader epoch). Owning shard.
+     *
+     * @throws SamsaException NOT_LEADER_OR_FOLLOWER when this broker leads or is no replica,
+     *                        UNKNOWN_TOPIC_OR_PARTITION when deleted, or any error of {@link Log#appendAsFollower}
+     */
+    public AppendResult appendAsFollower(ByteBuf records) {
+        checkFollowing();
+        return plog.appendAsFollower(records);
+    }
+
+    /**
+     * Truncates the follower's log to {@code offset} (a diverging epoch, KIP-320, or the leader's log end below this
+     * one's); the high watermark falls with the log end when above it, as Kafka's does. Owning shard.
+     */
+    public void truncateTo(long offset) {
+        checkFollowing();
+        plog.truncateTo(offset);
+        clampHighWatermarkToLogEnd();
+    }
+
+    /**
+     * Empties the follower's log and restarts it at {@code offset} (the leader's log start moved past this log's
+     * end: retention or DeleteRecords while this replica was away); the high watermark is {@code offset}. Owning
+     * shard.
+     */
+    public void truncateFullyAndStartAt(long offset) {
+        checkFollowing();
+        plog.truncateFullyAndStartAt(offset);
+        highWatermark = offset;
+        watchers.notifyAll0();
+    }
+
+    /**
+     * A fetch response's high watermark and log start offset from the leader: the follower's high watermark becomes
+     * the smaller of the leader's and this log's end (in durable mode: its durable end), never lower than before;
+     * the log start offset follows the leader's up to that high watermark (DeleteRecords and retention reach the
+     * follower). Owning shard.
+     */
+    public void updateFromLeader(long leaderHighWatermark, long leaderLogStartOffset) {
+        checkFollowing();
+        long limit = isDurableMode() ? Math.min(plog.recoveryPoint(), plog.logEndOffset()) : plog.logEndOffset();
+        long hw = Math.min(leaderHighWatermark, limit);
+        if (hw > highWatermark) {
+            highWatermark = hw;
+            watchers.notifyAll0();
+        }
+        long start = Math.min(leaderLogStartOffset, highWatermark);
+        if (start > plog.logStartOffset()) {
+            plog.increaseLogStartOffset(start);
+        }
+    }
+
+    /** True while another broker leads this partition and this one is among its replicas (not deleted). */
+    public boolean isFollower() {
+        PartitionState s = state;
+        return !deleted && s.leader() >= 0 && s.leader() != localNodeId && s.replicas().contains(localNodeId);
+    }
+
+    private void checkFollowing() {
+        if (deleted) {
+            throw new SamsaException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Partition " + name + " was deleted");
+        }
+        if (!isFollower()) {
+            throw new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + localNodeId
+                    + " does not follow " + name + " (" + state + ")");
+        }
+    }
+
+    private void clampHighWatermarkToLogEnd() {
+        long end = plog.logEndOffset();
+        if (highWatermark > end) {
+            highWatermark = end;
+        }
+        watchers.notifyAll0();
+    }
+
     // ---------------------------------------------------------------- durability (flusher -> shard)
 
     /** A durable() future completed, on the flusher's thread: post the durable end to the shard. */

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final Set<CompletableFuture<Void>> unfinished = ConcurrentHashMap.newKeySet();
     private Clock clock = Clock.SYSTEM;
     private long replicaLagTimeMaxMs = Partition.DEFAULT_REPLICA_LAG_TIME_MAX_MS;
+    /** Told after each applied change (the replica fetchers follow leadership); hosting executor. */
+    private final List<Runnable> hostingListeners = new CopyOnWriteArrayList<>();
     private boolean applying;
     private boolean orphansChecked;
     private volatile boolean closed;
@@ -193,6 +196,27 @@ public final class ReplicaManager implements AutoCloseable {
     /** The channel through which this broker's leaders change their partitions' ISR. */
     public AlterPartitionChannel alterPartitionChannel() {
         return alterPartition;
+    }
+
+    // ---------------------------------------------------------------- follower fetching
+
+    /**
+     * Runs {@code listener} on the hosting executor after each change has been applied on every shard (whether it
+     * succeeded or not): the replica fetchers ({@link ReplicaFetcherManager}) read the partitions' leadership then.
+     */
+    public void addHostingListener(Runnable listener) {
+        hostingListeners.add(listener);
+    }
+
+    /** Hosting executor: a change was applied. */
+    void hostingApplied() {
+        for (Runnable l : hostingListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                log.error("{}A hosting listener failed", prefix, e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- for HostingRun (hosting executor)
