@@ -180,8 +180,16 @@ final class ReplicaFetcher {
         }
         inFlight = true;
         requests++;
-        manager.channel().send(key.leader(), req, version).whenComplete((response, error) ->
-                manager.io().runOrExecute(() -> onResponse(sent, response, error)));
+        manager.channel().send(key.leader(), req, version).whenComplete((response, error) -> {
+            if (manager.isClosed()) {
+                // The io executor may be gone: release here.
+                if (response != null) {
+                    response.close();
+                }
+                return;
+            }
+            manager.io().runOrExecute(() -> onResponse(sent, response, error));
+        });
     }
 
     /** What one partition was fetched with. */

@@ -11,6 +11,7 @@ import io.samsa.metadata.MetadataImage;
 import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerEndpoints;
 import io.samsa.replication.NettyBrokerChannel;
+import io.samsa.replication.ReplicaFetcherManager;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
@@ -105,6 +106,7 @@ public final class SamsaBroker implements AutoCloseable {
     private final MetadataQuorum quorum;
     private final List<AutoCloseable> network;
     private final JmxMetrics metrics;
+    private final ReplicaFetcherManager fetchers;
     private volatile boolean closed;
 
     private SamsaBroker(BrokerConfig config, Node node) {
@@ -118,6 +120,7 @@ public final class SamsaBroker implements AutoCloseable {
         this.quorum = node.quorum;
         this.network = node.network;
         this.metrics = node.metrics;
+        this.fetchers = node.fetchers;
     }
 
     /** What {@link #start} builds, part by part. */
@@ -140,6 +143,7 @@ public final class SamsaBroker implements AutoCloseable {
         /** The controllers with their controller-listener endpoints, once bound (DescribeQuorum, DescribeCluster). */
         final AtomicReference<Map<Integer, QuorumVoter>> controllers = new AtomicReference<>(Map.of());
         DescribeQuorumHandler describeQuorum;
+        ReplicaFetcherManager fetchers;
         /** What an abrupt stop closes first: the listeners and the clients of other nodes. */
         final List<AutoCloseable> network = new ArrayList<>();
     }
@@ -305,9 +309,21 @@ public final class SamsaBroker implements AutoCloseable {
                 interBrokerEndpoints(config, metadata),
                 NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()));
         opened.add(brokerChannel);
+        // Followers: replica fetchers for the partitions other brokers lead (none while no other broker leads one of
+        // this broker's partitions: one node alone sends nothing). Closed before the logs (opened before them).
+        AtomicReference<BrokerLifecycleManager> lifecycleRef = new AtomicReference<>();
+        ThreadExecutor fetcherThread = new ThreadExecutor("samsa-replica-fetcher-" + config.nodeId());
+        opened.add(fetcherThread);
+        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(replicas, brokerChannel, fetcherThread, () -> {
+            BrokerLifecycleManager l = lifecycleRef.get();
+            return l == null ? -1 : l.brokerEpoch();
+        }, replicaFetcherSettings(config));
+        opened.add(fetchers);
+        fetchers.start();
         BrokerServices services = new BrokerServices(config, clock, metadata, logs, replicas, brokerChannel,
                 workers, background);
         node.services = services;
+        node.fetchers = fetchers;
         // Partitions are hosted before the image that names them reaches the handlers.
         metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get();
         metadata.publishToHandlers();
@@ -363,9 +379,19 @@ public final class SamsaBroker implements AutoCloseable {
         opened.add(lifecycle);
         node.lifecycle = lifecycle;
         registration.set(lifecycle);
+        lifecycleRef.set(lifecycle);
         lifecycle.start();
         lifecycle.readyToUnfence();
         lifecycle.unfenced().get(START_TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    /** Kafka's follower settings ({@code num.replica.fetchers}, {@code replica.fetch.*}). */
+    private static ReplicaFetcherManager.Settings replicaFetcherSettings(BrokerConfig config) {
+        ReplicaFetcherManager.Settings d = ReplicaFetcherManager.Settings.defaults();
+        return new ReplicaFetcherManager.Settings(config.getInt("num.replica.fetchers"),
+                config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES), config.getInt("replica.fetch.response.max.bytes"),
+                config.getInt("replica.fetch.wait.max.ms"), config.getInt("replica.fetch.min.bytes"),
+                config.getInt("replica.fetch.backoff.ms"), d.fetchVersion(), d.listOffsetsVersion());
     }
 
     private static SamsaServer.Settings networkSettings(BrokerConfig config) {
@@ -490,6 +516,11 @@ public final class SamsaBroker implements AutoCloseable {
     /** The broker's services; null on a controller-only node. */
     public BrokerServices services() {
         return services;
+    }
+
+    /** The broker's replica fetchers (its followers' side); null on a controller-only node. */
+    public ReplicaFetcherManager replicaFetchers() {
+        return fetchers;
     }
 
     /** The broker's metrics (JMX names it registered); null on a controller-only node. */

@@ -194,6 +194,14 @@ public final class BrokerConfig {
         add(atLeast(REPLICA_FETCH_MAX_BYTES, ConfigType.INT, "1048576", 0, "Replica fetch size"));
         add(atLeast("replica.lag.time.max.ms", ConfigType.LONG, "30000", 1,
                 "A follower not caught up to its leader for this long leaves the ISR"));
+        // The follower's replica fetchers (issue 12).
+        add(atLeast("num.replica.fetchers", ConfigType.INT, "1", 1, "Replica fetchers per source broker"));
+        add(atLeast("replica.fetch.response.max.bytes", ConfigType.INT, "10485760", 0,
+                "Maximum bytes of a replica fetch response"));
+        add(atLeast("replica.fetch.wait.max.ms", ConfigType.INT, "500", 0, "Longest wait of a replica fetch"));
+        add(atLeast("replica.fetch.min.bytes", ConfigType.INT, "1", 1, "Bytes a replica fetch waits for"));
+        add(atLeast("replica.fetch.backoff.ms", ConfigType.INT, "1000", 0,
+                "Backoff of a replica fetch after an error"));
         add(atLeast(FETCH_MAX_BYTES, ConfigType.INT, "57671680", 1024, "Maximum bytes of a fetch response"));
         add(atLeast(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigType.INT, "1000", 0, "Fetch session slots"));
         add(atLeast("queued.max.requests", ConfigType.INT, "500", 1, "Queued requests before blocking reads"));

@@ -1,0 +1,208 @@
+package io.samsa.server.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.samsa.log.FileSlice;
+import io.samsa.log.ReadResult;
+import io.samsa.metadata.TopicImage;
+import io.samsa.replication.Partition;
+import io.samsa.server.SamsaBroker;
+import io.samsa.server.config.BrokerConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Replication between real brokers: three combined nodes in one JVM on loopback ports; a topic with replication
+ * factor 3 is produced to by Kafka's producer (idempotent, acks=all), and each follower's replica fetcher copies its
+ * leader over the inter-broker listener until every replica's log ends at the leader's log end with the same bytes
+ * (read straight from the brokers' logs), the followers' high watermarks reach the leader's, and the leader epochs
+ * are the leader's.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ReplicationClusterIT {
+    private static final String TOPIC = "replicated";
+    private static final int PARTITIONS = 3;
+    private static final int RECORDS = 600;
+
+    private Path dir;
+    private final List<SamsaBroker> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = Files.createTempDirectory("samsa-replication");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        // Followers stop first, and their fetches parked at the leaders end, before the nodes stop abruptly (a
+        // halted node drops the long polls it holds, with their request buffers).
+        for (SamsaBroker n : nodes) {
+            n.replicaFetchers().close();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (parkedFetches() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            nodes.get(i).halt();
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private int parkedFetches() {
+        int n = 0;
+        for (SamsaBroker b : nodes) {
+            for (Partition p : b.services().replicas().partitions()) {
+                n += p.liveWatcherCount();
+            }
+        }
+        return n;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Map<String, String> node(int id, String voters, int controllerPort, Path data) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("node.id", Integer.toString(id));
+        c.put("process.roles", "broker,controller");
+        c.put("controller.quorum.voters", voters);
+        c.put("listeners", "PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:" + controllerPort);
+        c.put("inter.broker.listener.name", "PLAINTEXT");
+        c.put("controller.listener.names", "CONTROLLER");
+        c.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        c.put("log.dirs", data.toString());
+        c.put("offsets.topic.replication.factor", "1");
+        c.put("offsets.topic.num.partitions", "3");
+        c.put("replica.fetch.wait.max.ms", "100");
+        return c;
+    }
+
+    @Test
+    void followersEndAtTheLeadersLogEndWithTheSameBytes() throws Exception {
+        int[] ports = {freePort(), freePort(), freePort()};
+        String voters = "1@127.0.0.1:" + ports[0] + ",2@127.0.0.1:" + ports[1] + ",3@127.0.0.1:" + ports[2];
+        List<CompletableFuture<SamsaBroker>> starting = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            Map<String, String> c = node(id, voters, ports[id - 1], dir.resolve("node" + id));
+            starting.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return SamsaBroker.start(BrokerConfig.from(c));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (CompletableFuture<SamsaBroker> f : starting) {
+            nodes.add(f.get(60, TimeUnit.SECONDS));
+        }
+        String bootstrap = nodes.get(0).bootstrapServers();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30000))) {
+            awaitRegistered(admin);
+            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        }
+        long offset = -1;
+        for (SamsaBroker n : nodes) {
+            offset = Math.max(offset, n.services().metadata().loader().publishedOffset());
+        }
+        for (SamsaBroker n : nodes) {
+            n.services().metadata().loader().awaitPublished(offset).get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < RECORDS; i++) {
+                sent.add(producer.send(new ProducerRecord<>(TOPIC, i % PARTITIONS, ("k" + i).getBytes(),
+                        ("value-" + i + "-" + "x".repeat(i % 97)).getBytes())));
+            }
+            for (Future<RecordMetadata> f : sent) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+        TopicImage topic = nodes.get(0).services().metadata().image().topic(TOPIC);
+        assertNotNull(topic);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (int p = 0; p < PARTITIONS; p++) {
+            int leaderId = topic.partition(p).leader();
+            Partition leader = nodes.get(leaderId - 1).services().replicas().partition(TOPIC, p);
+            assertEquals(RECORDS / PARTITIONS, leader.logEndOffset(), "every record on its partition's leader");
+            for (SamsaBroker n : nodes) {
+                if (n.config().nodeId() == leaderId) {
+                    continue;
+                }
+                Partition follower = n.services().replicas().partition(TOPIC, p);
+                assertNotNull(follower, "node " + n.config().nodeId() + " hosts " + TOPIC + "-" + p);
+                while ((follower.logEndOffset() != leader.logEndOffset()
+                        || follower.highWatermark() != leader.highWatermark()) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertEquals(leader.logEndOffset(), follower.logEndOffset(), follower.name() + " on node "
+                        + n.config().nodeId());
+                assertEquals(leader.highWatermark(), follower.highWatermark(), "the follower's high watermark");
+                assertEquals(leader.log().latestEpoch(), follower.log().latestEpoch());
+                assertArrayEquals(bytes(leader), bytes(follower), "the same bytes on node " + n.config().nodeId());
+                assertTrue(!follower.isLeader());
+            }
+        }
+    }
+
+    private static void awaitRegistered(Admin admin) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (admin.describeCluster().nodes().get().size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(3, admin.describeCluster().nodes().get().size());
+    }
+
+    /** The whole log of a replica, as on disk. */
+    private static byte[] bytes(Partition p) throws IOException {
+        ReadResult r = p.log().read(p.logStartOffset(), Integer.MAX_VALUE, Long.MAX_VALUE, true);
+        try {
+            FileSlice s = r.records();
+            ByteBuffer b = ByteBuffer.allocate(s.length());
+            while (b.hasRemaining()) {
+                if (s.channel().read(b, s.position() + b.position()) < 0) {
+                    throw new IOException("A short read of " + s);
+                }
+            }
+            return b.array();
+        } finally {
+            r.release();
+        }
+    }
+}
