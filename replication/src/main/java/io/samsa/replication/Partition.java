@@ -10,6 +10,7 @@ import io.samsa.log.ReadResult;
 import io.samsa.log.VerificationGuard;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import io.samsa.wire.record.RecordBatchView;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -717,6 +718,24 @@ public final class Partition {
      */
     public AppendResult appendAsFollower(ByteBuf records) {
         checkFollowing();
+        long end = plog.logEndOffset();
+        if (end == plog.logStartOffset() && records.isReadable()) {
+            // An empty log restarted at the leader's log start, which DeleteRecords may have put inside a batch: the
+            // leader sends that batch whole, so the log restarts at its base offset (Kafka does the same); the log
+            // start follows the leader's again with the response's log start offset.
+            RecordBatchView first = new RecordBatchView();
+            first.wrap(records, records.readerIndex());
+            if (first.baseOffset() < end && first.lastOffset() >= end) {
+                // The high watermark stays: the batch brings the log end back above it.
+                plog.truncateFullyAndStartAt(first.baseOffset());
+                try {
+                    return plog.appendAsFollower(records);
+                } catch (RuntimeException e) {
+                    clampHighWatermarkToLogEnd();
+                    throw e;
+                }
+            }
+        }
         return plog.appendAsFollower(records);
     }
 

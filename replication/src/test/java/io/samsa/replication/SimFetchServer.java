@@ -1,11 +1,14 @@
 package io.samsa.replication;
 
 import io.netty.buffer.Unpooled;
+import io.samsa.log.EpochEndOffset;
 import io.samsa.log.FileSlice;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.FetchRequest;
 import io.samsa.wire.message.FetchResponse;
+import io.samsa.wire.message.ListOffsetsRequest;
+import io.samsa.wire.message.ListOffsetsResponse;
 import io.samsa.wire.protocol.ByteBufRecords;
 import io.samsa.wire.protocol.Message;
 import java.io.IOException;
@@ -38,18 +41,35 @@ final class SimFetchServer implements SimBrokerNetwork.RequestHandler {
         final FetchRequest.FetchTopic topic;
         final int index;
         final ErrorCode unknown;
+        /** The leader's answer to a diverging log (KIP-320), else null. */
+        final EpochEndOffset diverging;
+        long hw;
+        long logStart;
 
         Wanted(FetchRequest.FetchTopic topic, int index, Partition p, ErrorCode unknown, long offset, int maxBytes,
-               int epoch) {
+               int epoch, EpochEndOffset diverging) {
             super(p, offset, maxBytes, epoch);
             this.topic = topic;
             this.index = index;
             this.unknown = unknown;
+            this.diverging = diverging;
+        }
+
+        Wanted at(Partition leader) {
+            if (leader != null) {
+                hw = leader.highWatermark();
+                logStart = leader.logStartOffset();
+            }
+            return this;
         }
     }
 
     @Override
     public void handle(int from, Message request, short version, SimBrokerNetwork.Responder responder) {
+        if (request instanceof ListOffsetsRequest lo) {
+            responder.respond(listOffsets(lo, version));
+            return;
+        }
         FetchRequest req = (FetchRequest) request;
         int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
         List<Wanted> wanted = new ArrayList<>();
@@ -58,12 +78,17 @@ final class SimFetchServer implements SimBrokerNetwork.RequestHandler {
             for (FetchRequest.FetchPartition fp : t.partitions()) {
                 Partition p = name == null ? null : broker.replicas.partition(name, fp.partition());
                 ErrorCode unknown = name == null && version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID
-                        : p == null ? ErrorCode.NOT_LEADER_OR_FOLLOWER : null;
+                        : p == null ? ErrorCode.NOT_LEADER_OR_FOLLOWER : epochError(p, fp.currentLeaderEpoch());
+                EpochEndOffset diverging = unknown == null && replicaId >= 0 ? diverging(p, fp) : null;
+                if (unknown != null || diverging != null) {
+                    p = null;
+                }
                 if (p != null && replicaId >= 0) {
                     onFetchOffset.accept(p, fp.fetchOffset());
                 }
+                Partition found = name == null ? null : broker.replicas.partition(name, fp.partition());
                 wanted.add(new Wanted(t, fp.partition(), p, unknown, fp.fetchOffset(), fp.partitionMaxBytes(),
-                        fp.currentLeaderEpoch()));
+                        fp.currentLeaderEpoch(), diverging).at(found));
             }
         }
         FetchParams params = new FetchParams(replicaId, req.maxWaitMs(), req.minBytes(), req.maxBytes(),
@@ -84,6 +109,57 @@ final class SimFetchServer implements SimBrokerNetwork.RequestHandler {
         }.start();
     }
 
+    /** Kafka's fencing of the request's current leader epoch (KIP-320), or null when it matches or is absent. */
+    private static ErrorCode epochError(Partition p, int current) {
+        if (!p.isLeader()) {
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        }
+        if (current < 0 || current == p.leaderEpoch()) {
+            return null;
+        }
+        return current < p.leaderEpoch() ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+    }
+
+    /**
+     * The leader's check of a follower's log (KIP-320, Fetch v12+): the end of the largest epoch at or below the
+     * follower's last fetched epoch; the follower diverges when that epoch is smaller or ends below the fetch offset.
+     */
+    private static EpochEndOffset diverging(Partition p, FetchRequest.FetchPartition fp) {
+        if (fp.lastFetchedEpoch() < 0) {
+            return null;
+        }
+        EpochEndOffset e = p.log().endOffsetForEpoch(fp.lastFetchedEpoch());
+        if (e.leaderEpoch() < fp.lastFetchedEpoch() || e.endOffset() < fp.fetchOffset()) {
+            return e;
+        }
+        return null;
+    }
+
+    /** ListOffsets as a leader answers a follower: -1 the log end offset (Kafka's, for replica ids), -2 the start. */
+    private ListOffsetsResponse listOffsets(ListOffsetsRequest req, short version) {
+        ListOffsetsResponse resp = new ListOffsetsResponse();
+        for (ListOffsetsRequest.ListOffsetsTopic t : req.topics()) {
+            ListOffsetsResponse.ListOffsetsTopicResponse tr = new ListOffsetsResponse.ListOffsetsTopicResponse()
+                    .setName(t.name());
+            resp.topics().add(tr);
+            for (ListOffsetsRequest.ListOffsetsPartition lp : t.partitions()) {
+                ListOffsetsResponse.ListOffsetsPartitionResponse pr =
+                        new ListOffsetsResponse.ListOffsetsPartitionResponse().setPartitionIndex(lp.partitionIndex());
+                tr.partitions().add(pr);
+                Partition p = broker.replicas.partition(t.name(), lp.partitionIndex());
+                ErrorCode error = p == null ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+                        : epochError(p, lp.currentLeaderEpoch());
+                if (error != null) {
+                    pr.setErrorCode(error.code());
+                } else {
+                    pr.setOffset(lp.timestamp() == -2 ? p.logStartOffset() : p.logEndOffset())
+                            .setLeaderEpoch(p.leaderEpoch());
+                }
+            }
+        }
+        return resp;
+    }
+
     private static FetchResponse response(List<Wanted> parts, short version) {
         FetchResponse resp = new FetchResponse();
         FetchResponse.FetchableTopicResponse current = null;
@@ -102,6 +178,9 @@ final class SimFetchServer implements SimBrokerNetwork.RequestHandler {
                     : w.error() instanceof SamsaException s ? s.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR;
             if (error != null) {
                 pd.setErrorCode(error.code());
+            } else if (w.diverging != null) {
+                pd.divergingEpoch().setEpoch(w.diverging.leaderEpoch()).setEndOffset(w.diverging.endOffset());
+                pd.setHighWatermark(w.hw).setLogStartOffset(w.logStart);
             } else {
                 PartitionRead r = w.read();
                 pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
  * the follower's high watermark exists (issue 12). See docs/simulation.md.
  */
 class TwoBrokerSimulationTest {
-    static final int CI_SEEDS = 100;
+    static final int CI_SEEDS = 60;
     private static final long T0 = 1_700_000_000_000L;
     private static final int LEADER = 1;
     private static final int FOLLOWER = 2;
@@ -59,7 +59,7 @@ class TwoBrokerSimulationTest {
                 + " in " + summary.elapsedMs() + " ms, " + coverage);
         if (summary.seeds() >= 50) {
             for (String w : new String[] {"batches replicated", "follower disk crash", "follower process crash",
-                "fetch failed", "link cut", "caught up"}) {
+                "fetch failed", "link cut", "caught up", "records deleted on the leader", "fetch out of range"}) {
                 assertTrue(coverage.getOrDefault(w, 0L) > 0, "never: " + w + " in " + coverage);
             }
         }
@@ -79,8 +79,14 @@ class TwoBrokerSimulationTest {
         final SimBroker leader;
         SimBroker follower;
         SimBrokerChannel followerChannel;
-        SimReplicaFetcher fetcher;
+        ReplicaFetcherManager fetcher;
         int followerLives;
+        /** The follower's highest high watermark per partition in its current life. */
+        final Map<String, Long> followerHw = new HashMap<>();
+        long batchesReplicated;
+        long fetchFailures;
+        long deletes;
+        long outOfRange;
 
         Run(long seed, Map<String, Long> coverage) throws Exception {
             this.coverage = coverage;
@@ -164,6 +170,8 @@ class TwoBrokerSimulationTest {
                     scheduler.runFor(random.nextInt(1000));
                 } else if (r < 66) {
                     checkFollower();
+                } else if (r < 68) {
+                    deleteRecords();
                 }
                 scheduler.runFor(random.nextInt(5));
                 if (follower.dead()) {
@@ -196,6 +204,7 @@ class TwoBrokerSimulationTest {
         }
 
         private void restartFollower() throws Exception {
+            countFetcher();
             if (followerDisk.isCrashed()) {
                 count("follower disk crash");
                 followerDisk.restart();
@@ -207,6 +216,7 @@ class TwoBrokerSimulationTest {
         private void startFollower() throws Exception {
             while (true) {
                 follower = new SimBroker(scheduler, FOLLOWER, followerLives++, 1 + random.nextInt(2));
+                followerHw.clear();
                 if (random.nextInt(4) == 0) {
                     followerDisk.crashAtOperation(followerDisk.operations() + 1 + random.nextInt(50));
                 }
@@ -228,11 +238,43 @@ class TwoBrokerSimulationTest {
             followerChannel = net.start(FOLLOWER, follower.shards.get(0), (from, req, v, responder) -> {
                 throw new AssertionError("The follower serves nothing");
             }, 1000);
-            fetcher = new SimReplicaFetcher(follower, followerChannel, follower.shards.get(0), LEADER, version, 50);
+            // The real replica fetchers, on the follower's network executor.
+            int life = followerLives;
+            fetcher = new ReplicaFetcherManager(follower.replicas, followerChannel, follower.shards.get(0),
+                    () -> life, settings(random, version));
             fetcher.start();
             int r = random.nextInt(3);
             followerDisk.crashAtOperation(r == 0 ? -1 : followerDisk.operations() + 1 + random.nextInt(r == 1 ? 200
                     : 2000));
+        }
+
+        /** The fetcher's counters of the life that ends. */
+        private void countFetcher() {
+            if (fetcher == null) {
+                return;
+            }
+            for (ReplicaFetcher f : fetcher.fetchers()) {
+                batchesReplicated += f.batchesAppended;
+                fetchFailures += f.failures;
+                outOfRange += f.outOfRange;
+            }
+            fetcher = null;
+        }
+
+        /** DeleteRecords on the leader up to a random offset at or below its high watermark. */
+        private void deleteRecords() {
+            Partition p = ReplicationSimulationTest.pick(random, leader.replicas.partitions());
+            long hw = p.highWatermark();
+            if (hw <= p.logStartOffset()) {
+                return;
+            }
+            long target = p.logStartOffset() + 1 + (long) random.nextInt((int) Math.min(Integer.MAX_VALUE - 1,
+                    hw - p.logStartOffset()));
+            deletes++;
+            leader.replicas.shards().execute(p, () -> {
+                p.deleteRecordsBefore(target);
+                models.get(p.name()).deleteTarget = Math.max(models.get(p.name()).deleteTarget, target);
+            });
         }
 
         private void produce() {
@@ -293,6 +335,20 @@ class TwoBrokerSimulationTest {
                     throw new AssertionError(f.name() + ": the follower's log ends at " + f.logEndOffset()
                             + ", past the leader's " + l.logEndOffset());
                 }
+                if (f.highWatermark() > l.highWatermark() || f.highWatermark() > f.logEndOffset()) {
+                    throw new AssertionError(f.name() + ": the follower's high watermark " + f.highWatermark()
+                            + " is past the leader's " + l.highWatermark() + " or its own log end "
+                            + f.logEndOffset());
+                }
+                Long before = followerHw.put(f.name(), f.highWatermark());
+                if (before != null && before > f.highWatermark()) {
+                    throw new AssertionError(f.name() + ": the follower's high watermark went back from " + before
+                            + " to " + f.highWatermark());
+                }
+                if (f.logStartOffset() > l.logStartOffset()) {
+                    throw new AssertionError(f.name() + ": the follower's log starts at " + f.logStartOffset()
+                            + ", past the leader's " + l.logStartOffset());
+                }
             }
         }
 
@@ -322,15 +378,24 @@ class TwoBrokerSimulationTest {
             }
             for (Partition l : leader.replicas.partitions()) {
                 Partition f = follower.replicas.partition(l.topic(), l.index());
-                if (f == null || f.logEndOffset() != l.logEndOffset()) {
+                if (f == null || f.logEndOffset() != l.logEndOffset() || f.highWatermark() != l.highWatermark()
+                        || f.logStartOffset() != l.logStartOffset()) {
                     return false;
                 }
             }
-            coverage.merge("batches replicated", fetcher.batchesAppended, Long::sum);
-            if (fetcher.failures > 0) {
+            countFetcher();
+            coverage.merge("batches replicated", batchesReplicated, Long::sum);
+            coverage.merge("records deleted on the leader", deletes, Long::sum);
+            coverage.merge("fetch out of range", outOfRange, Long::sum);
+            if (fetchFailures > 0) {
                 count("fetch failed");
             }
             return true;
+        }
+
+        private static ReplicaFetcherManager.Settings settings(Random random, short version) {
+            return new ReplicaFetcherManager.Settings(1 + random.nextInt(2), 32 * 1024, 1 << 20, 200, 1, 50,
+                    version, (short) 7);
         }
 
         private String logEnds() {
