@@ -333,6 +333,24 @@ class LogTest {
         assertEquals(ErrorCode.INVALID_RECORD, code(() -> log.appendAsFollower(withOffset(TestLogs.batch(T0, 1), 50, 7))));
     }
 
+    @Test
+    void aFollowerTruncatesThroughTheSameSegmentTwiceWithinTheDeleteDelay() throws Exception {
+        // The first truncation's renamed segment still waits for file.delete.delay.ms when the second one renames
+        // the segment that replaced it, at the same base offset: the rename replaces the waiting file.
+        Log log = log(Map.of(LogConfig.SEGMENT_BYTES, "300"));
+        for (int round = 0; round < 3; round++) {
+            while (log.segmentCount() < 3) {
+                TestLogs.append(log, TestLogs.batch(T0, 2), 1 + round);
+            }
+            long base = log.segmentBaseOffsets().get(1);
+            log.truncateTo(base);
+            assertEquals(base, log.logEndOffset());
+            assertFalse(log.isOffline());
+        }
+        long end = log.logEndOffset();
+        assertEquals(end, TestLogs.append(log, TestLogs.batch(T0, 1), 9).firstOffset());
+    }
+
     static ByteBuf withOffset(ByteBuf b, long offset, int epoch) {
         b.setLong(0, offset);
         b.setInt(RecordBatchView.PARTITION_LEADER_EPOCH_OFFSET, epoch);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,9 +174,10 @@ public final class TransactionIndex {
         entries = readFile();
     }
 
+    /** Renames the file to {@code target}, replacing a file there (an earlier segment's, waiting for deletion). */
     public void renameTo(Path target) throws IOException {
         if (disk.exists(file)) {
-            disk.move(file, target);
+            disk.move(file, target, StandardCopyOption.REPLACE_EXISTING);
         }
         file = target;
     }

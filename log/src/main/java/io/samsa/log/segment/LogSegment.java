@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 
@@ -676,14 +677,16 @@ public final class LogSegment {
 
     /**
      * Renames the files to {@code *.deleted} and closes the handles once readers release them: the first
-     * step of asynchronous deletion. Writer thread.
+     * step of asynchronous deletion. A {@code *.deleted} file of an earlier segment with the same base offset (a
+     * follower truncating through the same offset twice within {@code file.delete.delay.ms}) is replaced: it was
+     * waiting for deletion too. Writer thread.
      */
     public void renameForDeletion() throws IOException {
         markReplaced();
         for (String suffix : new String[] {LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
             Path f = file(dir, baseOffset, suffix);
             if (disk.exists(f)) {
-                disk.move(f, f.resolveSibling(f.getFileName() + DELETED_SUFFIX));
+                disk.move(f, f.resolveSibling(f.getFileName() + DELETED_SUFFIX), StandardCopyOption.REPLACE_EXISTING);
             }
         }
         txnIndex.renameTo(txnIndex.file().resolveSibling(txnIndex.file().getFileName() + DELETED_SUFFIX));
