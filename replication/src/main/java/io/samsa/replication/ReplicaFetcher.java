@@ -262,6 +262,7 @@ final class ReplicaFetcher {
                     batchesAppended += a.batches;
                     if (a.truncatedTo >= 0) {
                         truncations++;
+                        manager.truncations++;
                     }
                     if (a.error() != null) {
                         log.warn("{}{}: could not apply the leader's response at offset {}", prefix,
@@ -497,6 +498,7 @@ final class ReplicaFetcher {
                 s.resolving = false;
                 if (truncated) {
                     truncations++;
+                    manager.truncations++;
                 }
                 if (error != null) {
                     log.warn("{}{}: could not truncate", prefix, p.name(), error);

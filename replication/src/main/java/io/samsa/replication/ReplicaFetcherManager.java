@@ -65,6 +65,8 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     /** io only: the fetcher of each followed partition. */
     private final Map<Partition, ReplicaFetcher> owners = new IdentityHashMap<>();
     private volatile boolean closed;
+    /** Truncations by every fetcher so far (io; tests and metrics). */
+    long truncations;
 
     /**
      * @param replicas    the hosted partitions (this broker's node id)

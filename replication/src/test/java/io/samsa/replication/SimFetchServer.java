@@ -129,6 +129,11 @@ final class SimFetchServer implements SimBrokerNetwork.RequestHandler {
             return null;
         }
         EpochEndOffset e = p.log().endOffsetForEpoch(fp.lastFetchedEpoch());
+        if (e.endOffset() < 0 && p.leaderEpoch() > fp.lastFetchedEpoch()) {
+            // Kafka's leader records its own epoch at its log end when it becomes leader, so an epoch above the
+            // latest it wrote ends there: answer as that cache would.
+            e = new EpochEndOffset(p.log().latestEpoch(), p.logEndOffset());
+        }
         if (e.leaderEpoch() < fp.lastFetchedEpoch() || e.endOffset() < fp.fetchOffset()) {
             return e;
         }
