@@ -3,7 +3,6 @@ package io.samsa.replication;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
-import io.samsa.log.FileSlice;
 import io.samsa.log.Log;
 import io.samsa.log.LogConfig;
 import io.samsa.log.ReadResult;
@@ -14,8 +13,6 @@ import io.samsa.testkit.Simulation;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -269,17 +266,8 @@ class LeaderChangeSimulationTest {
             while (next < log.logEndOffset()) {
                 ReadResult r = log.read(next, 1 << 20, Long.MAX_VALUE, true);
                 try {
-                    FileSlice s = r.records();
-                    ByteBuffer b = ByteBuffer.allocate(s.length());
-                    while (b.hasRemaining()) {
-                        if (s.channel().read(b, s.position() + b.position()) < 0) {
-                            throw new AssertionError("A short read of " + s);
-                        }
-                    }
-                    out.write(b.array(), 0, b.capacity());
-                    next = PartitionModel.lastOffsetOf(s) + 1;
-                } catch (IOException e) {
-                    throw new AssertionError(e);
+                    out.writeBytes(PartitionModel.bytes(r.records()));
+                    next = PartitionModel.lastOffsetOf(r.records()) + 1;
                 } finally {
                     r.release();
                 }

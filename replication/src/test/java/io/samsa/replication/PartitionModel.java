@@ -196,7 +196,8 @@ final class PartitionModel {
         return last;
     }
 
-    private static byte[] bytes(FileSlice slice) {
+    /** A slice's bytes, copied off its file. */
+    static byte[] bytes(FileSlice slice) {
         ByteBuffer b = ByteBuffer.allocate(slice.length());
         FileChannel ch = slice.channel();
         try {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.samsa.common.ManualClock;
-import io.samsa.log.FileSlice;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
 import io.samsa.log.ReadResult;
@@ -22,7 +21,6 @@ import io.samsa.wire.message.ListOffsetsResponse;
 import io.samsa.wire.protocol.ByteBufRecords;
 import io.samsa.wire.protocol.Message;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -166,6 +164,34 @@ class ReplicaFetcherTest {
         assertArrayEquals(bytes(second), followerBytes(p, end), "the follower's log is the leader's, byte for byte");
         assertEquals(2, fetchers.fetchers().get(0).batchesAppended, fetchers.fetchers().get(0).batchesAppended
                 + " batches");
+    }
+
+    @Test
+    void aDurableModeFollowerReportsOnlyWhatItFsynced() throws Exception {
+        CompletableFuture<Void> done = rm.apply(new HostingChange(List.of(), List.of(new HostingChange.Topic(
+                "orders", ORDERS, 1, LogConfig.fromMap(java.util.Map.of(LogConfig.FLUSH_MESSAGES, "1")), 1,
+                List.of(new PartitionAssignment(0, LEADER, 5, 0, List.of(LEADER, NODE), List.of(LEADER, NODE))))),
+                false));
+        runAll();
+        assertTrue(done.isDone());
+        Partition p = orders();
+        channel.recoveryPoint = () -> p.log().recoveryPoint();
+        ByteBuf batch = SimBatches.rewritten(SimBatches.random(random, 1_000), 0, 5);
+        long end = lastOffset(batch) + 1;
+        channel.next().future().complete(fetchResponse(batch, end, 0));
+        runAll();
+        assertEquals(end, p.logEndOffset());
+        // The next fetch waits for the flusher (another thread) and then reports a durable log end.
+        while (channel.sent.isEmpty()) {
+            assertTrue(io.awaitQueued(), "the fsync completes and the fetcher goes on");
+            runAll();
+        }
+        FetchRequest.FetchPartition fp = ((FetchRequest) channel.next().request()).topics().get(0).partitions()
+                .get(0);
+        assertEquals(end, fp.fetchOffset());
+        assertTrue(p.log().recoveryPoint() >= end, "fetched from " + end + " with the recovery point at "
+                + p.log().recoveryPoint());
+        assertEquals(channel.recoveryPointAtSend.get(1), (Long) end, "fsynced before the fetch was sent");
     }
 
     @Test
@@ -384,16 +410,7 @@ class ReplicaFetcherTest {
     private static byte[] followerBytes(Partition p, long from) {
         ReadResult r = p.log().read(from, 1 << 20, Long.MAX_VALUE, true);
         try {
-            FileSlice s = r.records();
-            ByteBuffer b = ByteBuffer.allocate(s.length());
-            while (b.hasRemaining()) {
-                if (s.channel().read(b, s.position() + b.position()) < 0) {
-                    throw new AssertionError("short read");
-                }
-            }
-            return b.array();
-        } catch (IOException e) {
-            throw new AssertionError(e);
+            return PartitionModel.bytes(r.records());
         } finally {
             r.release();
         }
@@ -405,11 +422,17 @@ class ReplicaFetcherTest {
         }
 
         final ArrayDeque<Request> sent = new ArrayDeque<>();
+        /** The recovery point of the first partition of each Fetch when it was sent (durable mode). */
+        final List<Long> recoveryPointAtSend = new java.util.ArrayList<>();
+        java.util.function.LongSupplier recoveryPoint = () -> -1L;
 
         @Override
         public CompletableFuture<BrokerResponse> send(int nodeId, Message request, short version) {
             CompletableFuture<BrokerResponse> f = new CompletableFuture<>();
             sent.add(new Request(nodeId, request, version, f));
+            if (request instanceof FetchRequest) {
+                recoveryPointAtSend.add(recoveryPoint.getAsLong());
+            }
             return f;
         }
 

@@ -18,13 +18,16 @@ import java.util.List;
 import java.util.function.ObjLongConsumer;
 
 /**
- * The leader's side of the two-broker simulation: the part of a Fetch handler that follower fetches need, as a
+ * The leader's side of the replication simulations: the part of a Fetch handler that follower fetches need, as a
  * {@link SimBrokerNetwork.RequestHandler} on one broker. It resolves each partition (by name before v13, by topic id
- * from v13, KIP-516), long-polls through {@link DelayedFetch} with the request's replica id (v0-14
- * {@code replica_id}, v15+ {@code replica_state}, KIP-903): a replica id >= 0 reads to the log end and goes through
- * the follower-fetch seam ({@link Partition#checkFollower}, {@link Partition#recordFollowerFetch}); and answers with
- * the records copied off the log (the production handler sends them by sendfile). No sessions, no throttling, no
- * diverging epochs: what issue 12 adds. Runs on the broker's network executor. Not thread-safe.
+ * from v13, KIP-516), fences the request's {@code current_leader_epoch} (FENCED_LEADER_EPOCH when older,
+ * UNKNOWN_LEADER_EPOCH when newer, NOT_LEADER_OR_FOLLOWER when this broker does not lead), answers a follower whose
+ * {@code last_fetched_epoch} diverges with the diverging epoch of KIP-320 (no records), and otherwise long-polls
+ * through {@link DelayedFetch} with the request's replica id (v0-14 {@code replica_id}, v15+ {@code replica_state},
+ * KIP-903): a replica id >= 0 reads to the log end and goes through the follower-fetch seam
+ * ({@link Partition#checkFollower}, {@link Partition#recordFollowerFetch}); records are copied off the log (the
+ * production handler sends them by sendfile). It also answers ListOffsets as a leader answers a replica (-1: the log
+ * end offset, -2: the log start). No sessions, no throttling. Runs on the broker's network executor. Not thread-safe.
  */
 final class SimFetchServer implements SimBrokerNetwork.RequestHandler {
     private final SimBroker broker;

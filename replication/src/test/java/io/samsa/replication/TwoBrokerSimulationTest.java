@@ -25,22 +25,23 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
- * The skeleton issue 12 builds on: two brokers on one thread from one seed, each with its own {@link SimDisk} and
- * executors, joined by a {@link SimBrokerNetwork} that delays, drops, duplicates and reorders, and cut for a while
- * now and then. Broker 1 leads every partition and takes the produce load ({@link DelayedProduce}, acks=0/1/all);
- * broker 2 follows: its {@link SimReplicaFetcher} fetches from the leader through its simulated
- * {@link BrokerChannel} with its replica id, and the leader's {@link SimFetchServer} answers through
- * {@link DelayedFetch}'s follower path (to the log end, the follower checked, the fetch offset recorded). The
- * follower crashes (its disk, or its process) and restarts through its hosting path.
+ * Two brokers on one thread from one seed, each with its own {@link SimDisk} and executors, joined by a
+ * {@link SimBrokerNetwork} that delays, drops, duplicates and reorders, and cut for a while now and then. Broker 1
+ * leads every partition and takes the produce load ({@link DelayedProduce}, acks=0/1/all) and DeleteRecords; broker 2
+ * follows with the production follower, {@link ReplicaFetcherManager}, through its simulated {@link BrokerChannel},
+ * and the leader's {@link SimFetchServer} answers through {@link DelayedFetch}'s follower path (to the log end, the
+ * follower checked, the fetch offset recorded, epochs fenced, diverging epochs, ListOffsets). The follower crashes
+ * (its disk, or its process) and restarts through its hosting path.
  *
- * <p>After every task the follower's log end is at most the leader's, and every fetch offset the leader is asked for
- * is within its log. After each restart and at random points the follower's log is a byte-identical prefix of the
- * leader's (same offsets, same leader epochs, whole batches). At the end, with the network healed, the follower
- * catches up completely within a bounded simulated time, and no response was left open.
+ * <p>After every task the follower's log end is at most the leader's, its high watermark at most the leader's and
+ * its own log end and never lower than before in the same life, its log start at most the leader's, and every fetch
+ * offset the leader is asked for is within its log. After each restart and at random points the follower's log is a
+ * byte-identical prefix of the leader's (same offsets, same leader epochs, whole batches). At the end, with the
+ * network healed, the follower catches up completely (log end, high watermark, log start) within a bounded simulated
+ * time, and no response was left open.
  *
- * <p>Only what the seams allow today: the leader never crashes and never moves (that needs truncation by leader
- * epoch), nothing deletes records on the leader (the follower does not learn the log start), and neither the ISR nor
- * the follower's high watermark exists (issue 12). See docs/simulation.md.
+ * <p>The leader never crashes and never moves here ({@link LeaderChangeSimulationTest} moves it). See
+ * docs/simulation.md.
  */
 class TwoBrokerSimulationTest {
     static final int CI_SEEDS = 60;
@@ -322,6 +323,12 @@ class TwoBrokerSimulationTest {
             if (offset > p.logEndOffset()) {
                 throw new AssertionError(p.name() + ": the follower fetched from " + offset + ", past the leader's "
                         + "log end " + p.logEndOffset());
+            }
+            Partition f = follower == null || follower.dead() || follower.replicas == null ? null
+                    : follower.replicas.partition(p.topic(), p.index());
+            if (f != null && f.isDurableMode() && offset > f.log().recoveryPoint()) {
+                throw new AssertionError(p.name() + ": the durable-mode follower fetched from " + offset
+                        + ", above what it fsynced (" + f.log().recoveryPoint() + ")");
             }
         }
 

@@ -70,7 +70,7 @@ class QuorumClusterIT {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
@@ -170,7 +170,7 @@ class QuorumClusterIT {
         return view;
     }
 
-    private static Map<String, String> combinedNode(int id, String voters, int controllerPort, Path data) {
+    static Map<String, String> combinedNode(int id, String voters, int controllerPort, Path data) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("node.id", Integer.toString(id));
         c.put("process.roles", "broker,controller");

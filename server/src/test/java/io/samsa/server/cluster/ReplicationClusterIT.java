@@ -12,7 +12,6 @@ import io.samsa.replication.Partition;
 import io.samsa.server.SamsaBroker;
 import io.samsa.server.config.BrokerConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,31 +86,15 @@ class ReplicationClusterIT {
         return n;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static Map<String, String> node(int id, String voters, int controllerPort, Path data) {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("node.id", Integer.toString(id));
-        c.put("process.roles", "broker,controller");
-        c.put("controller.quorum.voters", voters);
-        c.put("listeners", "PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:" + controllerPort);
-        c.put("inter.broker.listener.name", "PLAINTEXT");
-        c.put("controller.listener.names", "CONTROLLER");
-        c.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
-        c.put("log.dirs", data.toString());
-        c.put("offsets.topic.replication.factor", "1");
-        c.put("offsets.topic.num.partitions", "3");
+        Map<String, String> c = new LinkedHashMap<>(QuorumClusterIT.combinedNode(id, voters, controllerPort, data));
         c.put("replica.fetch.wait.max.ms", "100");
         return c;
     }
 
     @Test
     void followersEndAtTheLeadersLogEndWithTheSameBytes() throws Exception {
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {QuorumClusterIT.freePort(), QuorumClusterIT.freePort(), QuorumClusterIT.freePort()};
         String voters = "1@127.0.0.1:" + ports[0] + ",2@127.0.0.1:" + ports[1] + ",3@127.0.0.1:" + ports[2];
         List<CompletableFuture<SamsaBroker>> starting = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
