@@ -59,31 +59,13 @@ class ReplicationClusterIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        // Followers stop first, and their fetches parked at the leaders end, before the nodes stop abruptly (a
-        // halted node drops the long polls it holds, with their request buffers).
-        for (SamsaBroker n : nodes) {
-            n.replicaFetchers().close();
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (parkedFetches() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        QuorumClusterIT.quiesceReplication(nodes);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).halt();
         }
         try (var files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
-    }
-
-    private int parkedFetches() {
-        int n = 0;
-        for (SamsaBroker b : nodes) {
-            for (Partition p : b.services().replicas().partitions()) {
-                n += p.liveWatcherCount();
-            }
-        }
-        return n;
     }
 
     private static Map<String, String> node(int id, String voters, int controllerPort, Path data) {
