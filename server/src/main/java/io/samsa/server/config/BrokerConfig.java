@@ -160,7 +160,7 @@ public final class BrokerConfig {
         add(of("unclean.leader.election.enable", ConfigType.BOOLEAN, "false", "Allow unclean election"));
         add(atLeast(OFFSETS_TOPIC_NUM_PARTITIONS, ConfigType.INT, "50", 1, "Partitions of __consumer_offsets"));
         add(between(OFFSETS_TOPIC_REPLICATION_FACTOR, ConfigType.INT, "3", 1, Short.MAX_VALUE,
-                "Replication of __consumer_offsets (capped by live brokers)"));
+                "Replication of __consumer_offsets (1 on a node running alone)"));
         add(atLeast(OFFSETS_TOPIC_SEGMENT_BYTES, ConfigType.INT, "104857600", 1, "Segment size of offsets topic"));
         add(atLeast(OFFSETS_RETENTION_MINUTES, ConfigType.INT, "10080", 1, "Committed offsets retention"));
         add(atLeast("offsets.retention.check.interval.ms", ConfigType.LONG, "600000", 1, "Offsets expiry period"));

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>Auto-creation: when {@code auto.create.topics.enable} is on and the request allows it (always
  * before v4, {@code allow_auto_topic_creation} from v4), missing topics with legal names are created
  * with {@code num.partitions} and {@code default.replication.factor} (internal topics with their own
- * settings, {@link InternalTopics}). Unlike Kafka, which answers {@code LEADER_NOT_AVAILABLE} and lets
+ * settings, {@link InternalTopics}; not while fewer brokers are live than their replication factor:
+ * {@code COORDINATOR_NOT_AVAILABLE}, as Kafka answers). Unlike Kafka, which answers {@code LEADER_NOT_AVAILABLE} and lets
  * the client retry, the response waits for the creation to commit and describes the new partitions:
  * one round trip instead of a retry with backoff for the Java client and librdkafka alike. A topic
  * whose creation fails is answered {@code LEADER_NOT_AVAILABLE} (Kafka's answer), except for an
@@ -79,23 +80,30 @@ public final class MetadataHandler implements ApiHandler {
         boolean autoCreate = config.getBoolean(BrokerConfig.AUTO_CREATE_TOPICS_ENABLE)
                 && (version < 4 || req.allowAutoTopicCreation());
         List<CreateTopicRequest> toCreate = new ArrayList<>();
+        Map<String, ApiError> notYet = new HashMap<>();
         if (autoCreate) {
             for (Wanted w : wanted) {
                 if (w.refused == null && w.name != null && image.topic(w.name) == null && isLegal(w.name)) {
-                    CreateTopicRequest internal = InternalTopics.creationRequest(w.name, config,
-                            image.liveBrokerCount());
-                    toCreate.add(internal != null ? internal : CreateTopicRequest.of(w.name, -1, -1));
+                    CreateTopicRequest internal = InternalTopics.creationRequest(w.name, config);
+                    String shortOf = internal == null ? null
+                            : InternalTopics.shortOfBrokers(internal, image.liveBrokerCount());
+                    if (shortOf != null) {
+                        // Kafka's answer for an internal topic it cannot place yet.
+                        notYet.put(w.name, ApiError.of(ErrorCode.COORDINATOR_NOT_AVAILABLE, shortOf));
+                    } else {
+                        toCreate.add(internal != null ? internal : CreateTopicRequest.of(w.name, -1, -1));
+                    }
                 }
             }
         }
         if (toCreate.isEmpty()) {
-            sink.send(response(ctx, req, image, wanted, Map.of()));
+            sink.send(response(ctx, req, image, wanted, notYet));
             return;
         }
         log.debug("{}Auto-creating {} topic(s)", ctx.logPrefix(), toCreate.size());
         ControllerReplies.reply(metadata.whenPublished(metadata.controller().createTopics(toCreate, false)), ctx, sink,
                 results -> {
-            Map<String, ApiError> failed = new HashMap<>();
+            Map<String, ApiError> failed = new HashMap<>(notYet);
             for (CreateTopicResult r : results) {
                 if (r.error() == ErrorCode.NONE || r.error() == ErrorCode.TOPIC_ALREADY_EXISTS) {
                     continue;
@@ -110,7 +118,7 @@ public final class MetadataHandler implements ApiHandler {
             }
             return response(ctx, req, metadata.image(), wanted, failed);
         }, error -> {
-            Map<String, ApiError> failed = new HashMap<>();
+            Map<String, ApiError> failed = new HashMap<>(notYet);
             ApiError answer = error.code() == ErrorCode.UNKNOWN_SERVER_ERROR ? error
                     : ApiError.of(ErrorCode.LEADER_NOT_AVAILABLE, null);
             for (CreateTopicRequest t : toCreate) {

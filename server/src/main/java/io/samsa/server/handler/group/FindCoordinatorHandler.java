@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * FindCoordinator (API 10), all versions; v4+ (KIP-699) answers several keys at once. A GROUP key's
  * coordinator is the leader of its {@code __consumer_offsets} partition, a TRANSACTION key's the leader of its
- * {@code __transaction_state} partition; each topic is created on first use with its {@code offsets.topic.*} or
- * {@code transaction.state.log.*} settings, compacted ({@link InternalTopics}), answering COORDINATOR_NOT_AVAILABLE
- * until it has a leader. Without a transaction coordinator, TRANSACTION keys get COORDINATOR_NOT_AVAILABLE. Called on
+ * {@code __transaction_state} partition, as the broker's metadata image names it now (a coordinator that moved is
+ * found again: the old one answers NOT_COORDINATOR and the client asks here). Each topic is created on first use with
+ * its {@code offsets.topic.*} or {@code transaction.state.log.*} settings, compacted ({@link InternalTopics}), but
+ * not while fewer brokers are live than its replication factor; COORDINATOR_NOT_AVAILABLE until it has a live
+ * leader. Without a transaction coordinator, TRANSACTION keys get COORDINATOR_NOT_AVAILABLE. Called on
  * the connection's event loop; never blocks (the topic creation completes in the background).
  */
 final class FindCoordinatorHandler implements ApiHandler {
@@ -88,7 +90,12 @@ final class FindCoordinatorHandler implements ApiHandler {
         MetadataImage image = services.metadata().image();
         TopicImage topic = image.topic(internal);
         if (topic == null) {
-            createTopic(image, internal, group ? creatingOffsets : creatingTransactions);
+            CreateTopicRequest req = InternalTopics.creationRequest(internal, services.config());
+            String shortOf = InternalTopics.shortOfBrokers(req, image.liveBrokerCount());
+            if (shortOf != null) {
+                return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, shortOf);
+            }
+            createTopic(req, group ? creatingOffsets : creatingTransactions);
             return error(c, ErrorCode.COORDINATOR_NOT_AVAILABLE, internal + " is being created");
         }
         PartitionRegistration p = topic.partition(group ? coordinator.partitionFor(key)
@@ -107,12 +114,11 @@ final class FindCoordinatorHandler implements ApiHandler {
         return c.setErrorCode(code.code()).setErrorMessage(message);
     }
 
-    private void createTopic(MetadataImage image, String name, AtomicBoolean creating) {
+    private void createTopic(CreateTopicRequest req, AtomicBoolean creating) {
         if (!creating.compareAndSet(false, true)) {
             return;
         }
-        CreateTopicRequest req = InternalTopics.creationRequest(name, services.config(),
-                Math.max(1, image.liveBrokerCount()));
+        String name = req.name();
         services.metadata().whenPublished(services.metadata().controller().createTopics(List.of(req), false))
                 .whenComplete((results, err) -> {
                     creating.set(false);

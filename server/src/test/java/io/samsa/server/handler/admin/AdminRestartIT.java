@@ -76,7 +76,7 @@ class AdminRestartIT {
             assertInstanceOf(TopicDeletionDisabledException.class,
                     failure(admin.deleteTopics(List.of("kept")).all()));
             broker.createTopics(List.of(InternalTopics.creationRequest("__consumer_offsets",
-                    broker.broker().config(), 1)));
+                    broker.broker().config())));
             assertInstanceOf(InvalidRequestException.class,
                     failure(admin.deleteTopics(List.of("__consumer_offsets")).all()));
             assertEquals(true, get(admin.describeTopics(List.of("__consumer_offsets")).allTopicNames())
