@@ -5,11 +5,7 @@ import io.samsa.common.Scheduler;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.MetadataListener;
-import io.samsa.metadata.PartitionRegistration;
-import io.samsa.metadata.TopicImage;
 import io.samsa.server.BrokerServices;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -20,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a coordinator needs from the broker besides its partitions: its own event thread (with a {@link Scheduler} on
- * it), and the leadership of its internal topic's partitions followed from the metadata image: the coordinator hears
- * {@code onElection(partition, leaderEpoch)} when this broker starts leading a partition (or leads it in a new epoch)
- * and {@code onResignation(partition, -1)} when it stops. Shared by the group and the transaction coordinator's
+ * it), and the leadership of its internal topic's partitions followed from the metadata image
+ * ({@link CoordinatorLeadership}): the coordinator hears {@code onElection(partition, leaderEpoch)} when this broker
+ * starts leading a partition (or leads it in a newer epoch) and {@code onResignation(partition, -1)} when it stops. Shared by the group and the transaction coordinator's
  * services. Thread-safe; {@link #close} stops following metadata, lets the coordinator unload ({@code unload}) and
  * stops the thread.
  */
@@ -31,26 +27,13 @@ final class CoordinatorHost implements MetadataListener {
 
     private static final long CLOSE_WAIT_MS = 5_000;
 
-    /** A coordinator's {@code onElection(partition, leaderEpoch)} (called on the metadata thread). */
-    interface Election {
-        void onElection(int partition, int leaderEpoch);
-    }
-
-    /** A coordinator's {@code onResignation(partition, leaderEpoch)}; -1: whatever the epoch (metadata thread). */
-    interface Resignation {
-        void onResignation(int partition, int leaderEpoch);
-    }
-
     private final int nodeId;
     private final String topic;
     private final String threadName;
     private final BrokerServices services;
     private final ScheduledThreadPoolExecutor thread;
     private final Scheduler scheduler;
-    private Election election;
-    private Resignation resignation;
-    /** Partition -> leader epoch this broker loaded it in. Guarded by this. */
-    private final Map<Integer, Integer> led = new HashMap<>();
+    private CoordinatorLeadership leadership;
 
     CoordinatorHost(BrokerServices services, String topic, String threadName) {
         this.nodeId = services.nodeId();
@@ -79,42 +62,19 @@ final class CoordinatorHost implements MetadataListener {
     }
 
     /** Follows the metadata image from now on, telling the coordinator what this broker starts and stops leading. */
-    CompletableFuture<Void> start(Election onElection, Resignation onResignation) {
-        synchronized (this) {
-            election = onElection;
-            resignation = onResignation;
-        }
+    CompletableFuture<Void> start(CoordinatorLeadership.Election onElection,
+                                  CoordinatorLeadership.Resignation onResignation) {
         // The listener is named after the coordinator: "group-coordinator", "transaction-coordinator".
-        return services.metadata().loader().addListener(threadName.replaceFirst("^samsa-", ""), this);
+        String name = threadName.replaceFirst("^samsa-", "");
+        synchronized (this) {
+            leadership = new CoordinatorLeadership(nodeId, topic, name, onElection, onResignation);
+        }
+        return services.metadata().loader().addListener(name, this);
     }
 
     @Override
     public synchronized void onMetadataUpdate(MetadataDelta delta, MetadataImage image) {
-        TopicImage t = image.topic(topic);
-        Map<Integer, Integer> now = new HashMap<>();
-        if (t != null) {
-            for (PartitionRegistration p : t.partitions().values()) {
-                if (p.leader() == nodeId) {
-                    now.put(p.partition(), p.leaderEpoch());
-                }
-            }
-        }
-        for (Map.Entry<Integer, Integer> e : now.entrySet()) {
-            Integer before = led.get(e.getKey());
-            if (before == null || before.intValue() != e.getValue()) {
-                election.onElection(e.getKey(), e.getValue());
-            }
-        }
-        for (Map.Entry<Integer, Integer> e : led.entrySet()) {
-            if (!now.containsKey(e.getKey())) {
-                resignation.onResignation(e.getKey(), -1);
-            }
-        }
-        if (!now.equals(led)) {
-            log.info("[node={}] {} leads {} partitions of {}", nodeId, threadName, now.size(), topic);
-        }
-        led.clear();
-        led.putAll(now);
+        leadership.onMetadataUpdate(delta, image);
     }
 
     /**

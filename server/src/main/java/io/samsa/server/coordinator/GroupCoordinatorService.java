@@ -25,7 +25,7 @@ public final class GroupCoordinatorService implements AutoCloseable {
                 services.clock(), services.background(), PooledByteBufAllocator.DEFAULT);
         this.coordinator = new GroupCoordinator(GroupCoordinatorConfig.fromMap(services.config().originals()),
                 services.clock(), host.scheduler(), host.executor(), io, io,
-                new ImageTopicMetadata(services.metadata()));
+                new ImageTopicMetadata(services.metadata()::image));
     }
 
     /** Follows the metadata image from now on (loads the partitions this broker leads). */

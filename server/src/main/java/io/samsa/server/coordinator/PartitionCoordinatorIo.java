@@ -9,9 +9,11 @@ import io.samsa.coordinator.CoordinatorPartitionWriter;
 import io.samsa.coordinator.CoordinatorRecord;
 import io.samsa.log.FileSlice;
 import io.samsa.replication.DelayedProduce;
+import io.samsa.replication.FetchIsolation;
 import io.samsa.replication.MarkerAppend;
 import io.samsa.replication.Partition;
 import io.samsa.replication.PartitionRead;
+import io.samsa.replication.PartitionWatcher;
 import io.samsa.replication.ReplicaManager;
 import io.samsa.replication.ShardProxy;
 import io.samsa.wire.ErrorCode;
@@ -32,8 +34,9 @@ import java.util.concurrent.Executor;
  * replication's {@link DelayedProduce} (no timeout) and completed, on that shard, once the high watermark passes it;
  * a transactional append is one producer's transactional batch (no sequence numbers: the partition checks the
  * producer's epoch only), and a marker is the producer's commit or abort control batch. Loads read the partition
- * from its log start offset up to its high watermark on the loader executor, and pass the records of transactional
- * batches and the markers to the sink as such. Thread-safe.
+ * from its log start offset up to its log end offset on the loader executor, pass the records of transactional
+ * batches and the markers to the sink as such, and complete once the high watermark has passed what they read
+ * ({@link #load}). Thread-safe.
  */
 public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter, CoordinatorLoader {
     private static final int READ_BYTES = 1 << 20;
@@ -162,12 +165,22 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
         }
     }
 
+    /**
+     * Replays the partition from its log start to its log end as this broker found it on becoming leader (a new
+     * leader's log is the partition's history: the followers take it), then completes once the high watermark has
+     * passed that end, so that the coordinator serves nothing a failover could take back; until then it answers
+     * COORDINATOR_LOAD_IN_PROGRESS. Fails with NOT_LEADER_OR_FOLLOWER if this broker stops leading the partition,
+     * or leads it in another epoch, first.
+     */
     @Override
     public CompletableFuture<Long> load(int index, RecordSink sink) {
         CompletableFuture<Long> done = new CompletableFuture<>();
         loaderExecutor.execute(() -> {
             try {
-                done.complete(replay(partition(index), sink));
+                Partition p = partition(index);
+                int epoch = p.leaderEpoch();
+                long end = replay(p, sink);
+                new CommitWait(p, epoch, end, done).check();
             } catch (RuntimeException | IOException e) {
                 done.completeExceptionally(e);
             }
@@ -175,12 +188,52 @@ public final class PartitionCoordinatorIo implements CoordinatorPartitionWriter,
         return done;
     }
 
+    /** Completes a load once the high watermark reaches its end, while the leadership it was read in lasts. */
+    private record CommitWait(Partition p, int epoch, long end, CompletableFuture<Long> done)
+            implements PartitionWatcher {
+        /** Checks now, and watches the partition until done. Any thread. */
+        void check() {
+            if (!settle()) {
+                p.watch(this);
+                // The high watermark may have moved between the first check and the watch.
+                settle();
+            }
+        }
+
+        /** Completes the load if its fate is known; true when done. */
+        private boolean settle() {
+            if (done.isDone()) {
+                return true;
+            }
+            if (!p.isLeader() || p.leaderEpoch() != epoch) {
+                done.completeExceptionally(new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Lost leadership of "
+                        + p.name() + " (epoch " + epoch + ") while loading it"));
+                return true;
+            }
+            if (p.highWatermark() >= end) {
+                done.complete(end);
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void onPartitionChange() {
+            settle();
+        }
+
+        @Override
+        public boolean isDone() {
+            return done.isDone();
+        }
+    }
+
     private long replay(Partition p, RecordSink sink) throws IOException {
         long offset = p.logStartOffset();
-        long end = p.highWatermark();
+        long end = p.logEndOffset();
         RecordBatchView view = new RecordBatchView();
         while (offset < end) {
-            PartitionRead read = p.read(offset, READ_BYTES, false, true);
+            PartitionRead read = p.read(offset, READ_BYTES, FetchIsolation.LOG_END, true);
             FileSlice slice = read.records();
             if (slice.isEmpty()) {
                 break;
