@@ -234,7 +234,13 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                 return;
             }
             if (err != null) {
-                log.warn("[{} partition={}] Load failed: {}", name, partition, unwrap(err).toString());
+                Throwable cause = unwrap(err);
+                if (cause instanceof SamsaException s && s.errorCode() == ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+                    // Leadership moved while loading: the resignation (or a newer election) follows.
+                    log.info("[{} partition={}] Load abandoned: {}", name, partition, cause.getMessage());
+                } else {
+                    log.warn("[{} partition={}] Load failed: {}", name, partition, cause.toString());
+                }
                 partitions.remove(partition);
                 return;
             }

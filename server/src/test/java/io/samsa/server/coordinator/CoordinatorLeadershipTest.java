@@ -10,6 +10,8 @@ import io.samsa.coordinator.CoordinatorLoader;
 import io.samsa.coordinator.GroupCoordinator;
 import io.samsa.coordinator.GroupCoordinatorConfig;
 import io.samsa.coordinator.RequestMeta;
+import io.samsa.coordinator.TransactionCoordinator;
+import io.samsa.coordinator.TransactionCoordinatorConfig;
 import io.samsa.log.LogManager;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.MetadataDelta;
@@ -28,6 +30,8 @@ import io.samsa.testkit.SimDisk;
 import io.samsa.testkit.SimExecutor;
 import io.samsa.testkit.SimScheduler;
 import io.samsa.wire.ErrorCode;
+import io.samsa.wire.message.InitProducerIdRequest;
+import io.samsa.wire.message.InitProducerIdResponse;
 import io.samsa.wire.message.JoinGroupRequest;
 import io.samsa.wire.message.JoinGroupResponse;
 import io.samsa.wire.message.OffsetCommitRequest;
@@ -53,7 +57,8 @@ import org.junit.jupiter.api.Test;
  * {@link SimScheduler}, so the interleavings are drawn from a seed and replayed exactly. Checks: a partition loads
  * when this broker becomes its leader (COORDINATOR_LOAD_IN_PROGRESS meanwhile), unloads when it becomes a follower or
  * the topic goes (NOT_COORDINATOR; parked requests answered, timers stopped), reloads in a newer epoch, and an unload
- * racing a load never leaves a loaded partition behind.
+ * racing a load never leaves a loaded partition behind; the transaction coordinator on {@code __transaction_state}
+ * the same way.
  */
 class CoordinatorLeadershipTest {
     private static final int NODE = 1;
@@ -61,6 +66,8 @@ class CoordinatorLeadershipTest {
     private static final String TOPIC = GroupCoordinator.TOPIC;
     private static final UUID OFFSETS_ID = new UUID(7, 7);
     private static final UUID ORDERS_ID = new UUID(8, 8);
+    private static final String TXN_TOPIC = TransactionCoordinator.TOPIC;
+    private static final UUID TXN_ID = new UUID(9, 9);
     private static final long T0 = 1_000_000L;
 
     /** One broker's partition hosting and group coordinator on simulated threads. */
@@ -71,6 +78,8 @@ class CoordinatorLeadershipTest {
         final ReplicaManager replicas;
         final GroupCoordinator groups;
         final CoordinatorLeadership leadership;
+        final TransactionCoordinator transactions;
+        final CoordinatorLeadership txnLeadership;
         final Map<Integer, Integer> loads = new HashMap<>();
         MetadataImage image = MetadataImage.EMPTY;
 
@@ -100,6 +109,16 @@ class CoordinatorLeadershipTest {
                     io, counted, new ImageTopicMetadata(() -> image));
             leadership = new CoordinatorLeadership(NODE, TOPIC, "group-coordinator", groups::onElection,
                     groups::onResignation);
+            PartitionCoordinatorIo txnIo = new PartitionCoordinatorIo(TXN_TOPIC, replicas, sim.clock(),
+                    sim.executor("txn-loader"), UnpooledByteBufAllocator.DEFAULT);
+            SimExecutor txnThread = sim.executor("transaction-coordinator");
+            long[] nextId = {1000};
+            transactions = new TransactionCoordinator(TransactionCoordinatorConfig.fromMap(Map.of(
+                    "transaction.state.log.num.partitions", "1")), sim.clock(), txnThread, txnThread, txnIo, txnIo,
+                    () -> CompletableFuture.completedFuture(nextId[0]++), markers -> markers.partitions().stream()
+                            .map(tp -> CompletableFuture.completedFuture(ErrorCode.NONE)).toList(), () -> 2);
+            txnLeadership = new CoordinatorLeadership(NODE, TXN_TOPIC, "transaction-coordinator",
+                    transactions::onElection, transactions::onResignation);
         }
 
         /**
@@ -115,6 +134,15 @@ class CoordinatorLeadershipTest {
             hosted.join();
             image = next;
             leadership.onMetadataUpdate(delta, next);
+            txnLeadership.onMetadataUpdate(delta, next);
+        }
+
+        /** InitProducerId v3 of {@code transactionalId}: its error, producer id and epoch. */
+        List<Long> initProducerId(String transactionalId) {
+            InitProducerIdResponse r = await(transactions.initProducerId(RequestMeta.of(3), new InitProducerIdRequest()
+                    .setTransactionalId(transactionalId).setTransactionTimeoutMs(60_000).setProducerId(-1)
+                    .setProducerEpoch((short) -1)));
+            return List.of((long) r.errorCode(), r.producerId(), (long) r.producerEpoch());
         }
 
         /** Lets every thread run for a second of simulated time (loads finish, nothing is asked meanwhile). */
@@ -177,6 +205,9 @@ class CoordinatorLeadershipTest {
         out.add(MetadataImage.configRecord(ConfigResource.Type.TOPIC, TOPIC, "cleanup.policy", "compact"));
         out.add(partition(OFFSETS_ID, 0, leader0));
         out.add(partition(OFFSETS_ID, 1, leader1));
+        out.add(new TopicRecord().setName(TXN_TOPIC).setTopicId(TXN_ID));
+        out.add(MetadataImage.configRecord(ConfigResource.Type.TOPIC, TXN_TOPIC, "cleanup.policy", "compact"));
+        out.add(partition(TXN_ID, 0, leader0));
         return out;
     }
 
@@ -187,7 +218,11 @@ class CoordinatorLeadershipTest {
 
     /** Moves {@code __consumer_offsets-index} to {@code leader} (the leader epoch goes up by one). */
     private static PartitionChangeRecord moveTo(int index, int leader) {
-        return new PartitionChangeRecord().setTopicId(OFFSETS_ID).setPartitionId(index).setLeader(leader)
+        return move(OFFSETS_ID, index, leader);
+    }
+
+    private static PartitionChangeRecord move(UUID topicId, int index, int leader) {
+        return new PartitionChangeRecord().setTopicId(topicId).setPartitionId(index).setLeader(leader)
                 .setIsr(List.of(leader));
     }
 
@@ -272,6 +307,24 @@ class CoordinatorLeadershipTest {
             assertEquals(3, b.committed(G0), "seed " + seed);
             assertTrue(b.active(0), "seed " + seed);
         }
+    }
+
+    @Test
+    void theTransactionCoordinatorFollowsLeadershipToo() throws Exception {
+        Broker b = new Broker(4);
+        b.publish(cluster(NODE, NODE));
+        assertEquals(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code(), (short) (long) b.initProducerId("tx").get(0));
+        b.settle();
+        List<Long> first = b.initProducerId("tx");
+        assertEquals(List.of(0L, 1000L, 0L), first);
+
+        b.publish(List.of(move(TXN_ID, 0, OTHER)));
+        assertEquals(ErrorCode.NOT_COORDINATOR.code(), (short) (long) b.initProducerId("tx").get(0));
+
+        // Leader again (epoch 2): the transactional id comes back from the log, and its epoch goes up.
+        b.publish(List.of(move(TXN_ID, 0, NODE)));
+        b.settle();
+        assertEquals(List.of(0L, 1000L, 1L), b.initProducerId("tx"));
     }
 
     @Test
