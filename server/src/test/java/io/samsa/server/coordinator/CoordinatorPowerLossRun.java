@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.samsa.coordinator.CoordinatorLoader;
+import io.samsa.log.CleanerConfig;
 import io.samsa.log.FileForcer;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
@@ -43,7 +44,8 @@ import java.util.function.Supplier;
  * {@code describeState}, read in the same drain of the coordinator's event queue as the request's event, so no other
  * thread or disk operation comes between) is the model: the recovered state must equal the state after some request
  * at or after the last one acknowledged. Nothing acknowledged is lost, every deletion before it stays applied, and
- * nothing appears that no request wrote. Not thread-safe: the test's thread.
+ * nothing appears that no request wrote. In half the seeds the log cleaner compacts the partition meanwhile (small
+ * segments, tombstones kept 0 to 5 s): compaction must change no replayed state. Not thread-safe: the test's thread.
  */
 abstract class CoordinatorPowerLossRun {
     static final long T0 = 1_700_000_000_000L;
@@ -76,6 +78,7 @@ abstract class CoordinatorPowerLossRun {
         long acked;
         long requests;
         long laterStates;
+        long cleanerPasses;
 
         void record(SimDisk.CrashPoint at, String phase) {
             crashes++;
@@ -101,12 +104,14 @@ abstract class CoordinatorPowerLossRun {
                         + points);
             }
             assertTrue(laterStates > 0, "no unacknowledged request ever survived a crash: " + this);
+            assertTrue(cleanerPasses > 0, "the cleaner never compacted a partition: " + this);
         }
 
         @Override
         public String toString() {
             return crashes + " crashes, " + requests + " requests, " + acked + " acknowledged, " + laterStates
-                    + " recoveries found an unacknowledged request's state; " + points;
+                    + " recoveries found an unacknowledged request's state, " + cleanerPasses + " cleaning passes; "
+                    + points;
         }
     }
 
@@ -120,6 +125,7 @@ abstract class CoordinatorPowerLossRun {
         final SimExecutor deleter;
         final SimExecutor events;
         final SimExecutor loader;
+        final SimExecutor cleaner;
         LogManager logs;
         ReplicaManager replicas;
 
@@ -131,6 +137,7 @@ abstract class CoordinatorPowerLossRun {
             deleter = add(s, "deleter-" + n);
             events = add(s, "coordinator-" + n);
             loader = add(s, "loader-" + n);
+            cleaner = add(s, "cleaner-" + n);
         }
 
         private SimExecutor add(SimScheduler s, String name) {
@@ -167,6 +174,8 @@ abstract class CoordinatorPowerLossRun {
     final SimDisk disk;
     final Random random;
     private final LogConfig logConfig;
+    /** Whether the log cleaner compacts the partition while the coordinator writes (half the seeds). */
+    private final boolean compacting;
     private final String topic;
     Life life;
     private int lives;
@@ -185,9 +194,13 @@ abstract class CoordinatorPowerLossRun {
         random = new Random(scheduler.random().nextLong());
         disk.strictNames(random.nextInt(4) == 0);
         disk.onCrash(() -> life.kill());
+        compacting = random.nextBoolean();
         logConfig = LogConfig.fromMap(Map.of(LogConfig.FLUSH_MESSAGES, "1",
-                LogConfig.SEGMENT_BYTES, String.valueOf(new int[] {600, 2000, 100_000}[random.nextInt(3)]),
-                LogConfig.SEGMENT_INDEX_BYTES, "4096", LogConfig.CLEANUP_POLICY, "compact"));
+                LogConfig.SEGMENT_BYTES, String.valueOf(compacting ? new int[] {400, 1000}[random.nextInt(2)]
+                        : new int[] {600, 2000, 100_000}[random.nextInt(3)]),
+                LogConfig.SEGMENT_INDEX_BYTES, "4096", LogConfig.CLEANUP_POLICY, "compact",
+                LogConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.01",
+                LogConfig.DELETE_RETENTION_MS, String.valueOf(new int[] {0, 50, 5_000}[random.nextInt(3)])));
     }
 
     /** Creates this life's coordinator on {@code io} (writes) and {@code loader} (loads), and elects it. */
@@ -227,6 +240,9 @@ abstract class CoordinatorPowerLossRun {
                 }
             } catch (SimulatedCrash crash) {
                 // The disk crashed in a call the test made itself.
+            }
+            if (life.logs.cleaner() != null) {
+                coverage.cleanerPasses += life.logs.cleaner().stats().snapshot().passes();
             }
             if (disk.isCrashed()) {
                 coverage.record(disk.lastCrash(), phase);
@@ -270,6 +286,10 @@ abstract class CoordinatorPowerLossRun {
                 .deleteSuffixes(random);
         if (sabotage == Sabotage.NO_FSYNC) {
             b.forcer(NO_FSYNC);
+        }
+        if (compacting) {
+            b.cleaner(CleanerConfig.DEFAULTS.withBackoffMs(20).withIoBufferBytes(2048))
+                    .cleanerExecutors(List.of(l.cleaner));
         }
         l.logs = b.build();
         l.replicas = new ReplicaManager(1, l.logs, new ShardProxy(List.of(l.shard)), l.hosting, 600_000);

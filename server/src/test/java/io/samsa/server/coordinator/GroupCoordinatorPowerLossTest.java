@@ -7,7 +7,6 @@ import io.samsa.coordinator.GroupCoordinator;
 import io.samsa.coordinator.GroupCoordinatorConfig;
 import io.samsa.coordinator.RequestMeta;
 import io.samsa.coordinator.TopicMetadata;
-import io.samsa.coordinator.group.GroupShard;
 import io.samsa.server.coordinator.CoordinatorPowerLossRun.Coverage;
 import io.samsa.server.coordinator.CoordinatorPowerLossRun.Request;
 import io.samsa.server.coordinator.CoordinatorPowerLossRun.Sabotage;
@@ -26,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,6 +55,9 @@ class GroupCoordinatorPowerLossTest {
             "offsets.retention.check.interval.ms", "86400000",
             "group.consumer.session.timeout.ms", "3600000",
             "group.consumer.heartbeat.interval.ms", "1000"));
+    private static final Pattern ORDER = Pattern.compile(", order=\\d+");
+    private static final Pattern EMPTY_SIMPLE_GROUP =
+            Pattern.compile("classic (\\S+) Empty gen=0 proto=null leader=null type=null");
     private static final TopicMetadata NO_TOPICS = new TopicMetadata() {
         @Override
         public Topic topic(String name) {
@@ -95,6 +99,26 @@ class GroupCoordinatorPowerLossTest {
         assertTrue(CoordinatorPowerLossRun.someSeedFails("GroupCoordinatorPowerLossTest", CONTROL_SEEDS,
                 Sabotage.DROP_TOMBSTONES, GroupRun::new),
                 "a replay without tombstones must be caught, else the check does not look at deletions");
+    }
+
+    /**
+     * A shard's state as its records can carry it. Without each offset's replay position ({@code order}: how many
+     * records were replayed before it), which compaction changes without changing any answer (only the relative
+     * order counts); and without simple groups that hold no offset: such a group has no record of its own, it exists
+     * only while some offset record of it is replayed, and once compaction removed its offsets and their tombstones a
+     * replay no longer makes it (as in Kafka, where it also lingers in memory until the next cleanup).
+     */
+    static String durable(String state) {
+        StringBuilder out = new StringBuilder();
+        for (String line : ORDER.matcher(state).replaceAll("").split("\n")) {
+            Matcher m = EMPTY_SIMPLE_GROUP.matcher(line);
+            if (m.matches() && !state.contains("\noffsets " + m.group(1) + " ") && !state.startsWith("offsets "
+                    + m.group(1) + " ")) {
+                continue;
+            }
+            out.append(line).append('\n');
+        }
+        return out.toString();
     }
 
     /** A commit request, with its key and value for the OffsetFetch check. */
@@ -141,7 +165,7 @@ class GroupCoordinatorPowerLossTest {
 
         @Override
         CompletableFuture<String> readState() {
-            return coordinator.readShard(0, GroupShard::describeState);
+            return coordinator.readShard(0, s -> durable(s.describeState()));
         }
 
         @Override
