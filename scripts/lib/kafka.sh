@@ -2,7 +2,8 @@
 # Source it from a script:  . "$ROOT/scripts/lib/kafka.sh"
 #
 #   kafka_install [VERSION]              jars into $SAMSA_CACHE/kafka-VERSION/libs (default 4.4.0); prints the dir
-#   kafka_tools_install [VERSION]        kafka-tools jars into $SAMSA_CACHE/kafka-tools-VERSION/libs (default 4.3.1)
+#   kafka_tools_install [VERSION]        kafka-tools jars into $SAMSA_CACHE/kafka-tools-VERSION/libs (default 4.3.1;
+#                                        scripts/faults takes 4.4.0)
 #   kafka_start DIR PORT [key=value...]  formats and starts a broker+controller with data in DIR, client port
 #                                        PORT (controller on PORT+1), waits until it listens; pid in DIR/kafka.pid
 #   kafka_format DIR PORT [key=value...] / kafka_launch DIR   the two halves of kafka_start
@@ -53,21 +54,22 @@ EOF
   touch "$dir/libs/.complete"
 }
 
+# kafka-tools-api 4.4.0 (interfaces for the console tools, unused by the broker and by the tools we run) is missing
+# from Maven Central; pin it to the newest published one.
+_KAFKA_TOOLS_API_PIN='<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools-api</artifactId>'
+_KAFKA_TOOLS_API_PIN+='<version>4.3.1</version></dependency>'
+
 kafka_install() {
   local v="${1:-$KAFKA_VERSION_DEFAULT}"
   local dir="$SAMSA_CACHE/kafka-$v"
-  # kafka-tools-api 4.4.0 (interfaces for the console tools, unused by the broker) is missing from Maven
-  # Central; pin it to the newest published one.
-  local pin='<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools-api</artifactId>'
-  pin+='<version>4.3.1</version></dependency>'
-  _kafka_resolve "org.apache.kafka:kafka_2.13:$v" "$dir" "$pin" || return 1
+  _kafka_resolve "org.apache.kafka:kafka_2.13:$v" "$dir" "$_KAFKA_TOOLS_API_PIN" || return 1
   echo "$dir"
 }
 
 kafka_tools_install() {
   local v="${1:-$KAFKA_TOOLS_VERSION_DEFAULT}"
   local dir="$SAMSA_CACHE/kafka-tools-$v"
-  _kafka_resolve "org.apache.kafka:kafka-tools:$v" "$dir" || return 1
+  _kafka_resolve "org.apache.kafka:kafka-tools:$v" "$dir" "$_KAFKA_TOOLS_API_PIN" || return 1
   echo "$dir"
 }
 
