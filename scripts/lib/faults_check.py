@@ -2,7 +2,7 @@
 """The checker of scripts/faults (Python 3, standard library only).
 
     faults_check.py --producer FILE --read FILE [--live FILE] [--events FILE] [--max-stall-ms N]
-    faults_check.py --self-test
+    faults_check.py --self-test    (also tests kafka_metadata.py's request and parser on crafted bytes)
 
 --producer  what Kafka's VerifiableProducer printed: one JSON object per line; producer_send_success carries the
             value, partition and offset the broker acknowledged, producer_send_error a send that failed, tool_data
@@ -213,6 +213,16 @@ def _rec(v, p, o):
     return {"partition": p, "offset": o, "value": str(v)}
 
 
+def _metadata_module():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafka_metadata.py")
+    spec = importlib.util.spec_from_file_location("kafka_metadata", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def self_test():
     import unittest
 
@@ -343,7 +353,41 @@ def self_test():
             self.assertIn("VIOLATION lost: value 0", text)
             self.assertTrue(text.rstrip().endswith("FAILED (2 violations)"))
 
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(CheckerTest)
+    class MetadataClientTest(unittest.TestCase):
+        """kafka_metadata.py, which the fault loop asks who leads a partition, on crafted bytes."""
+
+        def test_request_is_metadata_v4_without_auto_creation(self):
+            import struct
+            km = _metadata_module()
+            req = km.encode_request("faults")
+            self.assertEqual(len(req) - 4, struct.unpack(">i", req[:4])[0])
+            self.assertEqual((3, 4, 1), struct.unpack(">hhi", req[4:12]))
+            self.assertTrue(req.endswith(b"\x00\x06faults\x00"))
+
+        def test_response(self):
+            import struct
+            km = _metadata_module()
+
+            def s(x):
+                return struct.pack(">h", -1) if x is None else struct.pack(">h", len(x)) + x.encode()
+
+            def ints(xs):
+                return struct.pack(">i", len(xs)) + b"".join(struct.pack(">i", x) for x in xs)
+
+            data = struct.pack(">ii", 1, 0) + struct.pack(">i", 2)
+            data += struct.pack(">i", 1) + s("127.0.0.1") + struct.pack(">i", 9092) + s(None)
+            data += struct.pack(">i", 2) + s("127.0.0.1") + struct.pack(">i", 9094) + s("r1")
+            data += s("cluster") + struct.pack(">i", 1) + struct.pack(">i", 2)
+            data += struct.pack(">h", 0) + s("other") + struct.pack(">?", False) + struct.pack(">i", 1)
+            data += struct.pack(">hii", 0, 0, 1) + ints([1]) + ints([1])
+            data += struct.pack(">h", 0) + s("faults") + struct.pack(">?", False) + struct.pack(">i", 2)
+            data += struct.pack(">hii", 0, 0, 2) + ints([2, 1, 3]) + ints([2, 3])
+            data += struct.pack(">hii", 5, 1, -1) + ints([1, 2, 3]) + ints([])
+            self.assertEqual({0: (2, [2, 1, 3], [2, 3]), 1: (-1, [1, 2, 3], [])}, km.parse_response(data, "faults"))
+
+    loader = unittest.defaultTestLoader
+    suite = unittest.TestSuite([loader.loadTestsFromTestCase(CheckerTest),
+                                loader.loadTestsFromTestCase(MetadataClientTest)])
     result = unittest.TextTestRunner(verbosity=1).run(suite)
     print(f"{result.testsRun - len(result.failures) - len(result.errors)} passed, "
           f"{len(result.failures) + len(result.errors)} failed")

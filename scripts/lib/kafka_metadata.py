@@ -58,15 +58,16 @@ def _recv_exactly(sock, n):
     return buf
 
 
-def metadata(bootstrap, topic, timeout=3.0):
-    """Returns {partition: (leader, replicas, isr)} for TOPIC as one broker sees it."""
-    host, port = bootstrap.rsplit(":", 1)
+def encode_request(topic):
+    """A Metadata v4 request for TOPIC, with its size prefix."""
     body = struct.pack(">hhi", API_METADATA, VERSION, 1) + _encode_string("samsa-faults")
     body += struct.pack(">i", 1) + _encode_string(topic) + struct.pack(">?", False)
-    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
-        sock.sendall(struct.pack(">i", len(body)) + body)
-        size = struct.unpack(">i", _recv_exactly(sock, 4))[0]
-        r = Reader(_recv_exactly(sock, size))
+    return struct.pack(">i", len(body)) + body
+
+
+def parse_response(data, topic):
+    """{partition: (leader, replicas, isr)} of TOPIC from a Metadata v4 response (without its size prefix)."""
+    r = Reader(data)
     r.take(">i"), r.take(">i")  # correlation id, throttle time
     for _ in range(r.take(">i")):  # brokers
         r.take(">i"), r.string(), r.take(">i"), r.string()
@@ -80,6 +81,15 @@ def metadata(bootstrap, topic, timeout=3.0):
             if name == topic and error == 0:
                 result[index] = (leader, replicas, isr)
     return result
+
+
+def metadata(bootstrap, topic, timeout=3.0):
+    """Returns {partition: (leader, replicas, isr)} for TOPIC as one broker sees it."""
+    host, port = bootstrap.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(encode_request(topic))
+        size = struct.unpack(">i", _recv_exactly(sock, 4))[0]
+        return parse_response(_recv_exactly(sock, size), topic)
 
 
 def _answers(bootstraps, topic):
