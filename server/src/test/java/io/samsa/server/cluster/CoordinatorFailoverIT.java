@@ -73,7 +73,8 @@ class CoordinatorFailoverIT {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() throws Exception {
+        QuorumClusterIT.quiesceReplication(nodes);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).halt();
         }
@@ -175,8 +176,6 @@ class CoordinatorFailoverIT {
     }
 
     @Test
-    @Disabled("Needs followers that copy __consumer_offsets (issue 12, replica fetchers): on main the new leader's "
-            + "log is empty, so the new coordinator loads no offsets")
     void committedOffsetsSurviveTheCoordinatorsNode() throws Exception {
         try (Admin admin = admin()) {
             int before = commitAndFindCoordinator(admin, "kept");
@@ -189,9 +188,9 @@ class CoordinatorFailoverIT {
         }
     }
 
+    @Disabled("The committed transaction is not read back after the coordinator's node stops (read_committed sees "
+            + "nothing): open, see the issue-12 note")
     @Test
-    @Disabled("Needs followers that copy __transaction_state and the data partitions (issue 12, replica fetchers): "
-            + "on main the new coordinator does not know the transactional id")
     void aTransactionalProducerFailsOverToTheNewCoordinator() throws Exception {
         Map<String, Object> pc = new LinkedHashMap<>();
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
