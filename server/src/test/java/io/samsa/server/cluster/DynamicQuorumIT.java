@@ -56,7 +56,8 @@ class DynamicQuorumIT {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() throws Exception {
+        QuorumClusterIT.quiesceReplication(java.util.Arrays.stream(nodes).filter(java.util.Objects::nonNull).toList());
         for (int i = nodes.length - 1; i >= 0; i--) {
             if (nodes[i] != null) {
                 nodes[i].halt();
