@@ -2,6 +2,7 @@ package io.samsa.replication;
 
 import io.samsa.common.Scheduler;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -85,6 +86,19 @@ public abstract class DelayedOperation implements PartitionWatcher, Runnable {
     public final void run() {
         if (state.compareAndSet(CHECK_SCHEDULED, WAITING)) {
             tryComplete();
+        }
+    }
+
+    /** The broker is stopping: expires the operation on its executor (here when that one no longer runs tasks). */
+    @Override
+    public final void abandon() {
+        if (isDone()) {
+            return;
+        }
+        try {
+            executor.execute(this::expire);
+        } catch (RejectedExecutionException e) {
+            expire();
         }
     }
 

@@ -900,6 +900,15 @@ public final class Partition {
         watchers.add(w);
     }
 
+    /**
+     * The broker is stopping: every operation still waiting here (long-poll fetches, acks=all produces) finishes now
+     * as if timed out, on its own executor, so that none keeps its request's buffers once the threads are gone. Any
+     * thread.
+     */
+    public void abandonWatchers() {
+        watchers.abandonAll();
+    }
+
     /** The number of registered watchers, finished ones included until swept (tests, metrics). */
     public int watcherCount() {
         return watchers.size();

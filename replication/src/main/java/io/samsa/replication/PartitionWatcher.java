@@ -12,4 +12,11 @@ public interface PartitionWatcher {
 
     /** True once the watcher no longer needs notifications; the partition then drops it lazily. */
     boolean isDone();
+
+    /**
+     * The broker is stopping: finish now (as if timed out), so that nothing waiting holds its request's buffers
+     * after the threads that would have completed it are gone. Any thread; must not block.
+     */
+    default void abandon() {
+    }
 }

@@ -279,6 +279,11 @@ public final class ReplicaManager implements AutoCloseable {
     public void close() {
         closed = true;
         retention.stop();
+        // Operations parked on the partitions (followers' long polls above all) finish now, while the event loops
+        // that answer them still run: else their requests' buffers stay held when the loops stop.
+        for (Partition p : partitions()) {
+            p.abandonWatchers();
+        }
         for (CompletableFuture<Void> f : unfinished) {
             f.completeExceptionally(new IllegalStateException("The replica manager of node " + nodeId
                     + " closed before the change was applied"));

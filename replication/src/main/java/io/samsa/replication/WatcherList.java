@@ -57,6 +57,17 @@ final class WatcherList {
         }
     }
 
+    /** Abandons every live watcher (the broker is stopping) and forgets them all. */
+    void abandonAll() {
+        PartitionWatcher w;
+        while ((w = watchers.poll()) != null) {
+            approxSize.decrementAndGet();
+            if (!w.isDone()) {
+                w.abandon();
+            }
+        }
+    }
+
     int size() {
         return watchers.size();
     }

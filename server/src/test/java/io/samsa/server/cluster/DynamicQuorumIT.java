@@ -183,6 +183,8 @@ class DynamicQuorumIT {
         // initial controllers: a new directory id, an observer.
         int wiped = leader().config().nodeId() == 3 ? 2 : 3;
         int idx = wiped - 1;
+        // This test replicates metadata only: stop the data followers so that none is parked at the halted node.
+        QuorumClusterIT.quiesceReplication(java.util.Arrays.stream(nodes).filter(java.util.Objects::nonNull).toList());
         nodes[idx].halt();
         nodes[idx] = null;
         try (var files = Files.walk(dir.resolve("node" + wiped))) {
@@ -255,6 +257,7 @@ class DynamicQuorumIT {
         await("a leader", () -> leader() != null);
         int moved = leader().config().nodeId() == 3 ? 2 : 3;
         int idx = moved - 1;
+        QuorumClusterIT.quiesceReplication(java.util.Arrays.stream(nodes).filter(java.util.Objects::nonNull).toList());
         nodes[idx].close();
         nodes[idx] = null;
         int newPort = freePort();

@@ -325,7 +325,18 @@ class QuorumClusterIT {
             }
             assertEquals(List.of(2, 3), nodes);
             admin.createTopics(List.of(new NewTopic("t", 4, (short) 2))).all().get();
-            TopicDescription d = admin.describeTopics(List.of("t")).allTopicNames().get().get("t");
+            // The topic is committed; this broker's image may show it a moment later.
+            TopicDescription d = null;
+            for (int attempt = 0; d == null; attempt++) {
+                try {
+                    d = admin.describeTopics(List.of("t")).allTopicNames().get().get("t");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (attempt >= 100) {
+                        throw e;
+                    }
+                    Thread.sleep(100);
+                }
+            }
             d.partitions().forEach(p -> assertEquals(List.of(2, 3), p.replicas().stream().map(Node::id).sorted()
                     .toList()));
             QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get();
