@@ -47,6 +47,8 @@ public final class LogManager implements AutoCloseable {
 
     public static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
     private static final String DELETE_SUFFIX = "-delete";
+    /** The suffix of a log set aside by {@link #markStray}. */
+    public static final String STRAY_SUFFIX = "-stray";
     private static final CleanerStats NO_CLEANER = new CleanerStats();
 
     private final Path dataDir;
@@ -89,6 +91,9 @@ public final class LogManager implements AutoCloseable {
                 }
                 if (n.endsWith(DELETE_SUFFIX)) {
                     deleteTreeLater(p);
+                } else if (n.endsWith(STRAY_SUFFIX)) {
+                    log.warn("Keeping the stray log {}: no partition of the metadata uses it; delete it by hand once "
+                        + "you know its data is not needed", p);
                 } else if (parse(n) != null) {
                     Log l = openLog(n, configs.apply(parse(n).topic), cleanStart);
                     logs.put(n, l);
@@ -195,6 +200,29 @@ public final class LogManager implements AutoCloseable {
         disk.move(l.dir(), target);
         forcer.forceDirectory(dataDir);
         scheduler.schedule(() -> deleteTreeQuietly(target), l.config().fileDeleteDelayMs());
+    }
+
+    /**
+     * Sets a partition's log aside as a stray: closes it and renames its directory to {@code NAME.<uuid>-stray},
+     * which is kept (never loaded again, never deleted by the broker) for an operator to inspect or remove. For a
+     * log on disk that the metadata no longer assigns here: deleting it would be final if the metadata were wrong.
+     * Its writer must have stopped. Returns the new directory, or null when there was no such log.
+     */
+    public synchronized Path markStray(String topic, int partition) throws IOException {
+        String name = dirName(topic, partition);
+        Log l = logs.remove(name);
+        if (l == null) {
+            return null;
+        }
+        flusher.unregister(l);
+        l.closeForDeletion();
+        if (cleaner != null) {
+            cleaner.forget(name);
+        }
+        Path target = dataDir.resolve(name + "." + uniqueSuffix() + STRAY_SUFFIX);
+        disk.move(l.dir(), target);
+        forcer.forceDirectory(dataDir);
+        return target;
     }
 
     /** 32 hex digits: a random UUID's, or the seeded random's when the builder gave one (simulation). */

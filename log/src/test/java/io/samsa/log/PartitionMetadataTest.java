@@ -58,4 +58,25 @@ class PartitionMetadataTest {
         IOException e = assertThrows(IOException.class, this::open);
         assertTrue(e.getMessage().contains("partition.metadata"), e.getMessage());
     }
+
+    @Test
+    void aStrayLogIsSetAsideWithItsDataAndNeverLoadedAgain() throws IOException {
+        Path stray;
+        try (LogManager m = open()) {
+            Log log = m.getOrCreate("orders", 1, LogConfig.DEFAULTS);
+            log.recordTopicId(ID);
+            stray = m.markStray("orders", 1);
+            assertNull(m.get("orders", 1));
+            assertTrue(stray.getFileName().toString().startsWith("orders-1."), stray.toString());
+            assertTrue(stray.getFileName().toString().endsWith(LogManager.STRAY_SUFFIX), stray.toString());
+            assertTrue(Files.exists(stray.resolve(Log.PARTITION_METADATA)), "the directory moved whole");
+            assertNull(m.markStray("orders", 1), "no log of that partition any more");
+        }
+        try (LogManager m = open()) {
+            assertTrue(m.logs().isEmpty(), "a stray directory is not a log");
+            assertTrue(Files.isDirectory(stray), "kept for the operator, not deleted");
+            Log fresh = m.getOrCreate("orders", 1, LogConfig.DEFAULTS);
+            assertNull(fresh.topicId(), "a new log of the same partition starts empty beside it");
+        }
+    }
 }

@@ -38,6 +38,8 @@ final class CommitListeners<T> {
         final RaftClient.Listener<T> listener;
         /** The next offset to tell, -1 before the first delivery. */
         long next = -1;
+        /** The position the listener was last told. */
+        long reported = -1;
         LeaderAndEpoch told;
 
         Cursor(RaftClient.Listener<T> listener) {
@@ -118,6 +120,13 @@ final class CommitListeners<T> {
                             + e.baseOffset());
                     }
                 }
+            }
+        }
+        for (Cursor<T> c : cursors) {
+            if (c.next != c.reported) {
+                c.reported = c.next;
+                long position = c.next;
+                call(c, () -> c.listener.handlePosition(position), "the position " + position);
             }
         }
         for (Cursor<T> c : cursors) {

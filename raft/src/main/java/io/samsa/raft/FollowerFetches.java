@@ -113,6 +113,7 @@ final class FollowerFetches<T> {
         }
         f.heardFromLeader(r.now());
         f.fetching = false;
+        r.noteLeaderHighWatermark(p.highWatermark());
         r.updateOwnEndpoints(f);
         if (p.divergingEpoch().endOffset() >= 0) {
             diverged(f, p.divergingEpoch().epoch(), p.divergingEpoch().endOffset());

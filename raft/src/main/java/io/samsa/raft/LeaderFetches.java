@@ -168,7 +168,8 @@ final class LeaderFetches<T> {
     }
 
     private FetchResponse.PartitionData partitionData(ErrorCode error) {
-        return RaftMessages.fetchPartition(error, r.leaderForOthers(), r.highWatermark(), r.raftLog.startOffset());
+        return RaftMessages.fetchPartition(error, r.leaderForOthers(), r.establishedHighWatermark(),
+            r.raftLog.startOffset());
     }
 
     private FetchResponse response(ErrorCode error) {

@@ -40,6 +40,13 @@ public interface RaftClient<T> extends AutoCloseable {
         /** The leader or the epoch changed. Called once at registration, after the committed batches. */
         default void handleLeaderChange(LeaderAndEpoch leader) {
         }
+
+        /**
+         * Everything below {@code nextOffset} has been handed over, control batches included (which listeners
+         * never see): called after the batches of each delivery that moved the listener's position.
+         */
+        default void handlePosition(long nextOffset) {
+        }
     }
 
     /**
@@ -55,6 +62,17 @@ public interface RaftClient<T> extends AutoCloseable {
 
     /** The high watermark: every offset below it is committed. */
     long highWatermark();
+
+    /**
+     * The committed end of the log as this replica last heard it from the leader: the high watermark in the
+     * leader's latest fetch response (a follower or an observer), its own once it committed the first record of its
+     * epoch (the leader); -1 before it knows. A listener whose position reached it held the whole quorum's state as
+     * of that moment: what a broker waits for before it first acts on the metadata (KRaft's loader does the same).
+     * Any thread.
+     */
+    default long leaderHighWatermark() {
+        return highWatermark();
+    }
 
     /**
      * Appends {@code records} as one batch (committed together) in {@code epoch}, which must be the current

@@ -79,6 +79,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
 
     private volatile LeaderAndEpoch leader;
     private volatile long highWatermark;
+    /** See {@link #leaderHighWatermark()}; only grows. */
+    private volatile long leaderHighWatermark = -1;
     private volatile SnapshotId latestSnapshot;
     /** The newest voter set in the log (or the static one), for other threads. */
     private volatile VoterSet voters;
@@ -248,6 +250,11 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     @Override
     public long highWatermark() {
         return highWatermark;
+    }
+
+    @Override
+    public long leaderHighWatermark() {
+        return leaderHighWatermark;
     }
 
     @Override
@@ -877,11 +884,30 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     void advanceHighWatermark(long hw) {
         if (hw > highWatermark) {
             highWatermark = hw;
+            if (state instanceof LeaderState l && hw > l.epochStartOffset()) {
+                noteLeaderHighWatermark(hw);
+            }
             if (pendingChange != null && hw > pendingChange.offset()) {
                 pendingChange.done().complete(null);
                 pendingChange = null;
             }
             deliver();
+        }
+    }
+
+    /**
+     * The high watermark the leader tells others: its own once it committed its epoch's first record (everything
+     * before it is then committed too), else -1, as KRaft's leader answers while its high watermark is unknown: an
+     * older one may lie far below what the quorum committed.
+     */
+    long establishedHighWatermark() {
+        return state instanceof LeaderState l && highWatermark > l.epochStartOffset() ? highWatermark : -1;
+    }
+
+    /** A high watermark heard from the leader (or this replica's, as leader). */
+    void noteLeaderHighWatermark(long hw) {
+        if (hw > leaderHighWatermark) {
+            leaderHighWatermark = hw;
         }
     }
 

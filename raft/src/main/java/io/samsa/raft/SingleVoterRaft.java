@@ -192,14 +192,16 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
     @Override
     public void register(Listener<T> listener) {
         executor.execute(() -> {
+            long position;
             try {
-                replayTo(listener);
+                position = replayTo(listener);
             } catch (IOException | RuntimeException e) {
                 log.error("{}Could not replay the log to {}", prefix, listener, e);
                 fail(e);
                 return;
             }
             listeners.add(listener);
+            listener.handlePosition(position);
             listener.handleLeaderChange(leader);
         });
     }
@@ -329,6 +331,13 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
                 }
             }
         }
+        for (Listener<T> l : listeners) {
+            try {
+                l.handlePosition(highWatermark);
+            } catch (RuntimeException e) {
+                log.error("{}Listener {} failed on the position {}", prefix, l, highWatermark, e);
+            }
+        }
     }
 
     private void fail(Throwable cause) {
@@ -358,8 +367,8 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
         queued.clear();
     }
 
-    /** Hands {@code listener} the latest snapshot and every committed batch after it. */
-    private void replayTo(Listener<T> listener) throws IOException {
+    /** Hands {@code listener} the latest snapshot and every committed batch after it; returns its position. */
+    private long replayTo(Listener<T> listener) throws IOException {
         SnapshotId snapshotId = latestSnapshot;
         long from = raftLog.startOffset();
         if (snapshotId != null) {
@@ -406,6 +415,7 @@ final class SingleVoterRaft<T> implements RaftClient<T> {
                 buf.release();
             }
         }
+        return from;
     }
 
     private SnapshotId writeSnapshot(Snapshot<T> snapshot) throws IOException {

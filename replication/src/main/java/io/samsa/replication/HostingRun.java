@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *   <li>hosting: create the logs and partitions of newly hosted ones (a log on disk is claimed for the topic's id:
  *       one claimed for another id, a deleted topic's, is deleted and replaced) and publish them; shards: apply
  *       leadership, ISR, {@code min.insync.replicas} and log config changes to the partitions hosted before;
- *   <li>hosting: after the first whole-image change, delete orphan logs (and those of another topic id); complete
+ *   <li>hosting: after the first whole-image change, set orphan logs aside (delete those of another topic id); complete
  *       the change's future, start the next change.
  * </ol>
  *
@@ -243,8 +243,9 @@ final class HostingRun {
     }
 
     /**
-     * Deletes the logs on disk whose partition the whole image no longer has, or that were claimed for another topic
-     * id than the image's topic of that name (a deleted topic's).
+     * Sets aside the logs on disk whose partition the whole image no longer has (as strays, kept for the operator:
+     * see {@link LogManager#markStray}), and deletes those claimed for another topic id than the image's topic of
+     * that name (a deleted topic's: the image names its successor).
      */
     private void deleteOrphanLogs() {
         Map<String, UUID> existing = new HashMap<>();
@@ -260,16 +261,19 @@ final class HostingRun {
                 continue;
             }
             int dash = n.lastIndexOf('-');
-            if (id == null) {
-                log.warn("{}Deleting the log of {}: its topic or partition no longer exists", prefix, n);
-            } else {
-                log.warn("{}Deleting the log of {}: it belongs to topic id {}, a deleted topic of that name, not {}",
-                        prefix, n, l.topicId(), id);
-            }
+            String topic = n.substring(0, dash);
+            int partition = Integer.parseInt(n.substring(dash + 1));
             try {
-                rm.logs().delete(n.substring(0, dash), Integer.parseInt(n.substring(dash + 1)));
+                if (id == null) {
+                    log.warn("{}Setting the log of {} aside as {}: the metadata has no such partition", prefix, n,
+                            rm.logs().markStray(topic, partition));
+                } else {
+                    log.warn("{}Deleting the log of {}: it belongs to topic id {}, a deleted topic of that name, "
+                            + "not {}", prefix, n, l.topicId(), id);
+                    rm.logs().delete(topic, partition);
+                }
             } catch (IOException | RuntimeException e) {
-                fail("delete the orphan log " + n, e);
+                fail("set aside or delete the orphan log " + n, e);
             }
         }
     }

@@ -262,8 +262,8 @@ class ReplicaManagerTest {
     }
 
     @Test
-    void theFirstWholeImageDeletesOrphanLogs() {
-        logs.getOrCreate("gone", 0, LogConfig.DEFAULTS);
+    void theFirstWholeImageSetsOrphanLogsAside() throws IOException {
+        appendTo(logs.getOrCreate("gone", 0, LogConfig.DEFAULTS), 3);
         logs.getOrCreate("orders", 7, LogConfig.DEFAULTS);
         CompletableFuture<Void> f = rm.apply(new HostingChange(List.of(), List.of(orders(LogConfig.DEFAULTS, 1,
                 led(0, NODE, 0, List.of(NODE)), led(3, 2, 0, List.of(2)))), true));
@@ -272,6 +272,19 @@ class ReplicaManagerTest {
         assertNull(logs.get("gone", 0), "its topic no longer exists");
         assertNull(logs.get("orders", 7), "its partition no longer exists");
         assertNotNull(logs.get("orders", 0));
+        // Set aside, not deleted: the data stays for the operator.
+        List<String> stray;
+        try (var names = Files.list(dir)) {
+            stray = names.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(LogManager.STRAY_SUFFIX))
+                    .sorted().toList();
+        }
+        assertEquals(2, stray.size(), stray.toString());
+        assertTrue(stray.get(0).startsWith("gone-0."), stray.toString());
+        assertTrue(stray.get(1).startsWith("orders-7."), stray.toString());
+        try (var files = Files.list(dir.resolve(stray.get(0)))) {
+            assertTrue(files.anyMatch(p -> p.toString().endsWith(".log") && p.toFile().length() > 0),
+                    "the stray log keeps its records");
+        }
 
         logs.getOrCreate("late", 0, LogConfig.DEFAULTS);
         rm.apply(new HostingChange(List.of(), List.of(), true));

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>Handlers change metadata through {@link #controller()} and answer once this broker has published the change
  * ({@link #whenPublished}): a client sees its own change in its next request (read-your-writes).
  *
- * <p>Lifecycle: {@link #start} (blocking; start-up only) returns once the loader has loaded the log as far as the
- * replica knows it committed; the broker then adds partition hosting ({@link #addPublisher}) and
+ * <p>Lifecycle: {@link #start} (blocking; start-up only) returns once the loader has published the log as far as
+ * the quorum had committed it when this replica heard from the leader; the broker then adds partition hosting ({@link #addPublisher}) and
  * {@link #publishToHandlers()}. {@link #close} stops the loader (and what the one-node {@link #start(ControllerConfig,
  * Path, Clock)} opened). Thread-safe.
  */
@@ -46,6 +46,8 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
     private static final long START_TIMEOUT_S = 60;
     private static final long RETRY_BACKOFF_MS = 100;
     private static final long MAX_RETRY_BACKOFF_MS = 10_000;
+    private static final long CATCH_UP_POLL_MS = 10;
+    private static final long CATCH_UP_LOG_INTERVAL_MS = 10_000;
 
     private final int nodeId;
     private final ThreadExecutor loaderThread;
@@ -69,7 +71,8 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
 
     /**
      * Starts the broker side over {@code raft}, changing metadata through {@code controller}; returns once the
-     * loader holds every record the replica knows committed. Blocking: start-up only, never on an event loop.
+     * loader published every record the quorum had committed when this replica heard from its leader (see
+     * {@link #catchUp}). Blocking: start-up only, never on an event loop.
      */
     public static BrokerMetadata start(int nodeId, RaftClient<Message> raft, Controller controller) throws Exception {
         return start(nodeId, raft, controller, List.of());
@@ -88,6 +91,7 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
             // quorum's log that no listener sees).
             long fed = await(feed.registered);
             await(loader.awaitPublished(fed));
+            catchUp(nodeId, raft, feed, loader);
             return new BrokerMetadata(nodeId, loaderThread, raft, controller, loader, owned);
         } catch (Exception | Error e) {
             loader.close();
@@ -117,15 +121,49 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
         }
     }
 
-    /** Waits for a start-up step. */
+    /**
+     * Waits until the loader has published everything below the leader's high watermark as this replica heard it:
+     * what was committed before this broker (re)started, even what its own copy of the log lacked or had not yet
+     * seen committed. Until then an image is a prefix of the quorum's state; acting on one (hosting partitions as
+     * leader of an old epoch, setting aside the logs of topics it does not have yet) would be wrong. Waits as long
+     * as the quorum takes, as Kafka's broker does; logs every {@value #CATCH_UP_LOG_INTERVAL_MS} ms.
+     */
+    private static void catchUp(int nodeId, RaftClient<Message> raft, StartFeed feed, MetadataLoader loader)
+            throws Exception {
+        long started = System.nanoTime();
+        long nextLogMs = CATCH_UP_LOG_INTERVAL_MS;
+        while (true) {
+            long target = raft.leaderHighWatermark();
+            long position = feed.position;
+            if (target >= 0 && position >= target) {
+                long last = feed.lastOffset;
+                await(loader.awaitPublished(last));
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                log.info("Node {} caught up with the metadata log at offset {} in {} ms", nodeId, position, tookMs);
+                return;
+            }
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            if (waitedMs >= nextLogMs) {
+                nextLogMs += CATCH_UP_LOG_INTERVAL_MS;
+                log.info("Node {} is waiting to catch up with the metadata log: at offset {}, the leader's high "
+                        + "watermark is {} (-1: not heard from a leader yet; leader {})", nodeId, position, target,
+                        raft.leaderAndEpoch());
+            }
+            Thread.sleep(CATCH_UP_POLL_MS);
+        }
+    }
+
     /**
      * The loader's feed, which also tells the offset of the last record it was given when the log first reports
-     * its leader (at registration, after the committed batches). Called on the log's executor.
+     * its leader (at registration, after the committed batches), and how far the log has handed over. Called on
+     * the log's executor.
      */
     private static final class StartFeed implements RaftClient.Listener<Message> {
         private final MetadataLoaderFeed feed;
         final CompletableFuture<Long> registered = new CompletableFuture<>();
-        private long lastOffset = -1;
+        /** Written before {@link #position}: read after it, it covers every batch below that position. */
+        private volatile long lastOffset = -1;
+        private volatile long position = -1;
 
         StartFeed(MetadataLoaderFeed feed) {
             this.feed = feed;
@@ -141,6 +179,11 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
         public void handleLoadSnapshot(Snapshot<Message> snapshot) {
             lastOffset = snapshot.id().endOffset() - 1;
             feed.handleLoadSnapshot(snapshot);
+        }
+
+        @Override
+        public void handlePosition(long nextOffset) {
+            position = nextOffset;
         }
 
         @Override
