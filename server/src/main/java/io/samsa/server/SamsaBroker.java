@@ -325,7 +325,8 @@ public final class SamsaBroker implements AutoCloseable {
         node.services = services;
         node.fetchers = fetchers;
         // Partitions are hosted before the image that names them reaches the handlers.
-        metadata.addPublisher(new HostingPublisher(replicas, topicConfigs)).get();
+        UUID incarnationId = UUID.randomUUID();
+        metadata.addPublisher(new HostingPublisher(replicas, topicConfigs, config.nodeId(), incarnationId)).get();
         metadata.publishToHandlers();
         replicas.start();
 
@@ -371,7 +372,7 @@ public final class SamsaBroker implements AutoCloseable {
         ThreadExecutor lifecycleThread = new ThreadExecutor("samsa-lifecycle-" + config.nodeId());
         opened.add(lifecycleThread);
         BrokerLifecycleManager lifecycle = new BrokerLifecycleManager(new BrokerLifecycleManager.Settings(
-                config.nodeId(), config.getString("cluster.id"), UUID.randomUUID(), advertised(config, node.bound),
+                config.nodeId(), config.getString("cluster.id"), incarnationId, advertised(config, node.bound),
                 config.getString("broker.rack"), Map.of(), config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS),
                 LIFECYCLE_FAST_MS, LIFECYCLE_RETRY_MS), controller,
                 () -> metadata.loader().publishedOffset(), offset -> metadata.loader().awaitPublished(offset),
