@@ -96,6 +96,8 @@ public final class Log {
     private volatile long firstUnstableOffset = -1;
     private volatile UUID topicId;
     private volatile boolean offline;
+    /** Set when the log closes: a late append (a request the stopping broker still had) is refused, not crashed. */
+    private volatile boolean closed;
     private volatile boolean dirDirty;
     private volatile boolean checkpointRequested;
     private volatile long lastFlushMs;
@@ -1237,6 +1239,10 @@ public final class Log {
     }
 
     private void checkOnline() {
+        if (closed) {
+            throw new SamsaException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "The log of " + name + " is closed: this "
+                + "broker is stopping or no longer hosts it");
+        }
         if (offline) {
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "The log of " + name + " is offline");
         }
@@ -1247,6 +1253,7 @@ public final class Log {
      * closes the segments. The writer must have stopped; the flusher must be stopped. Caller's thread.
      */
     void close() throws IOException {
+        closed = true;
         cleanerWriter = null;
         if (offline) {
             for (LogSegment s : segments.values()) {
@@ -1277,6 +1284,7 @@ public final class Log {
 
     /** Closes the segments without flushing or checkpoints (a deleted partition). */
     void closeForDeletion() throws IOException {
+        closed = true;
         cleanerWriter = null;
         offline = true;
         for (LogSegment s : segments.values()) {
