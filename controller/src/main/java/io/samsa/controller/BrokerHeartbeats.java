@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * What the active controller knows of its brokers' sessions, in memory only (KIP-631): when each last heartbeated,
@@ -24,6 +25,8 @@ final class BrokerHeartbeats {
         long lastContactMs;
         /** Whether this controller has had a heartbeat or registration from the broker itself. */
         boolean heard;
+        /** The process it heard from last (its registration's incarnation id), null before. */
+        UUID incarnation;
         /** The metadata offset the broker reported last, -1 before its first heartbeat. */
         long metadataOffset = -1;
         /** The last offset of the records of its controlled shutdown, -1 when none is in progress. */
@@ -51,20 +54,22 @@ final class BrokerHeartbeats {
         }
     }
 
-    /** A (new) registration of {@code broker}: its session starts over. */
-    Session registered(int broker, long nowMs) {
+    /** A (new) registration of {@code broker} by process {@code incarnation}: its session starts over. */
+    Session registered(int broker, UUID incarnation, long nowMs) {
         Session s = new Session();
         s.lastContactMs = nowMs;
         s.heard = true;
+        s.incarnation = incarnation;
         sessions.put(broker, s);
         return s;
     }
 
-    /** A heartbeat from {@code broker} at {@code metadataOffset}. */
-    Session touch(int broker, long nowMs, long metadataOffset) {
+    /** A heartbeat from {@code broker} (process {@code incarnation}) at {@code metadataOffset}. */
+    Session touch(int broker, UUID incarnation, long nowMs, long metadataOffset) {
         Session s = sessions.computeIfAbsent(broker, b -> new Session());
         s.lastContactMs = nowMs;
         s.heard = true;
+        s.incarnation = incarnation;
         s.metadataOffset = Math.max(s.metadataOffset, metadataOffset);
         return s;
     }
@@ -78,13 +83,15 @@ final class BrokerHeartbeats {
     }
 
     /**
-     * Whether another process holds {@code broker}'s registration: this controller has heard from it within the
-     * session timeout. A session only started by {@link #activate} does not count, so that a broker restarted
-     * together with the controller (one node) registers at once.
+     * Whether a process other than {@code incarnation} holds {@code broker}'s registration: this controller has heard
+     * from it within the session timeout. A session only started by {@link #activate} does not count, so that a
+     * broker restarted together with the controller (one node) registers at once; nor does one this process started
+     * itself (a registration retried, or computed again at another offset).
      */
-    boolean hasLiveSession(int broker, long nowMs) {
+    boolean hasLiveSession(int broker, UUID incarnation, long nowMs) {
         Session s = sessions.get(broker);
-        return s != null && s.heard && nowMs - s.lastContactMs <= sessionTimeoutMs;
+        return s != null && s.heard && !incarnation.equals(s.incarnation)
+            && nowMs - s.lastContactMs <= sessionTimeoutMs;
     }
 
     /** The unfenced brokers of {@code image} whose session expired, by id. */

@@ -63,7 +63,7 @@ final class ClusterControl {
         }
         BrokerRegistration existing = image.broker(id);
         if (existing != null && !existing.fenced() && !existing.incarnationId().equals(r.incarnationId())
-                && heartbeats.hasLiveSession(id, nowMs)) {
+                && heartbeats.hasLiveSession(id, r.incarnationId(), nowMs)) {
             throw new SamsaException(ErrorCode.DUPLICATE_BROKER_REGISTRATION, "Another broker is registered with"
                 + " that broker id (node " + id + ", incarnation " + existing.incarnationId() + ").");
         }
@@ -76,7 +76,7 @@ final class ClusterControl {
             // The previous process of this broker is gone: it leads nothing and leaves the ISRs.
             moves.leaving(image, id, records);
         }
-        heartbeats.registered(id, nowMs);
+        heartbeats.registered(id, r.incarnationId(), nowMs);
         log.info("{}Registering broker {} in epoch {} (incarnation {}, rack {}, listeners {})", prefix, id,
             registration.brokerEpoch(), r.incarnationId(), r.rack(), r.listeners());
         return new ControllerResult<>(records, registration);
@@ -86,7 +86,7 @@ final class ClusterControl {
                                                      long committedOffset) {
         BrokerRegistration b = registered(image, r.brokerId(), r.brokerEpoch());
         int id = b.nodeId();
-        BrokerHeartbeats.Session s = heartbeats.touch(id, nowMs, r.currentMetadataOffset());
+        BrokerHeartbeats.Session s = heartbeats.touch(id, b.incarnationId(), nowMs, r.currentMetadataOffset());
         boolean caughtUp = r.currentMetadataOffset() >= b.brokerEpoch();
         List<Message> records = new ArrayList<>();
         boolean fenced = b.fenced();
@@ -142,6 +142,23 @@ final class ClusterControl {
         log.warn("{}Fencing broker {} (epoch {}): no heartbeat for {} ms", prefix, b.nodeId(), b.brokerEpoch(),
             heartbeats.sessionTimeoutMs());
         return new ControllerResult<>(records, b.nodeId());
+    }
+
+    /**
+     * The connection broker {@code id} (registered in {@code epoch}) heartbeated on closed: a process that dies
+     * takes its connections with it, so the broker is fenced now rather than after the session timeout (a live
+     * broker reconnects, heartbeats and is unfenced again once caught up). Nothing for a broker that is already
+     * fenced, shutting down under control, or registered again since.
+     */
+    ControllerResult<Boolean> connectionLost(MetadataImage image, int id, long epoch) {
+        BrokerRegistration b = image.broker(id);
+        if (b == null || b.brokerEpoch() != epoch || b.fenced() || b.inControlledShutdown()) {
+            return new ControllerResult<>(List.of(), false);
+        }
+        List<Message> records = new ArrayList<>();
+        fence(image, b, records);
+        log.warn("{}Fencing broker {} (epoch {}): its connection to the controller closed", prefix, id, epoch);
+        return new ControllerResult<>(records, true);
     }
 
     ControllerResult<Void> unregister(MetadataImage image, int id) {

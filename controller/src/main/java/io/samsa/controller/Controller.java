@@ -41,6 +41,16 @@ public interface Controller extends AutoCloseable {
      */
     CompletableFuture<Committed<BrokerHeartbeatReply>> brokerHeartbeat(BrokerHeartbeatRequest request);
 
+    /**
+     * The connection on which broker {@code brokerId} (registered in {@code brokerEpoch}) heartbeated to this
+     * controller closed: unless it is already fenced or shutting down under control, it is fenced now (Samsa's
+     * fast failure detection; Kafka waits for {@code broker.session.timeout.ms}). Completes with whether it was.
+     * Nothing on a controller that is not active.
+     */
+    default CompletableFuture<Boolean> brokerConnectionLost(int brokerId, long brokerEpoch) {
+        return CompletableFuture.completedFuture(false);
+    }
+
     /** UnregisterBroker (KIP-631): removes a broker; {@code BROKER_ID_NOT_REGISTERED} when it is not registered. */
     CompletableFuture<Committed<Void>> unregisterBroker(int brokerId);
 

@@ -156,6 +156,16 @@ final class QuorumController implements Controller {
     }
 
     @Override
+    public CompletableFuture<Boolean> brokerConnectionLost(int brokerId, long brokerEpoch) {
+        return fenceDisconnected(brokerId, brokerEpoch).thenApply(Committed::value);
+    }
+
+    /** {@link #brokerConnectionLost}, with the offset of what it wrote. */
+    CompletableFuture<Committed<Boolean>> fenceDisconnected(int brokerId, long brokerEpoch) {
+        return submit(image -> clusterControl.connectionLost(image, brokerId, brokerEpoch));
+    }
+
+    @Override
     public CompletableFuture<Committed<Void>> unregisterBroker(int brokerId) {
         return submit(image -> clusterControl.unregister(image, brokerId));
     }

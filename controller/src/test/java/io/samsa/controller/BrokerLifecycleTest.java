@@ -196,6 +196,35 @@ class BrokerLifecycleTest {
     }
 
     @Test
+    void aClosedHeartbeatConnectionFencesAtOnceUnlessTheBrokerIsShuttingDownOrGone() throws IOException {
+        threeBrokersAndATopic();
+        MetadataImage before = controller.image();
+        long epoch3 = before.broker(3).brokerEpoch();
+        assertFalse(get(controller.connectionLost(3, epoch3 - 1)), "a registration since: not that process");
+        assertFalse(controller.image().broker(3).fenced());
+
+        assertTrue(get(controller.connectionLost(3, epoch3)), "no session timeout to wait for");
+        MetadataImage after = controller.image();
+        assertTrue(after.broker(3).fenced());
+        for (PartitionRegistration p : after.topic("t").partitions().values()) {
+            assertFalse(p.isr().contains(3), p.toString());
+            assertTrue(p.leader() == 1 || p.leader() == 2, p.toString());
+        }
+        assertFalse(get(controller.connectionLost(3, epoch3)), "already fenced: nothing more to write");
+        assertEquals(after.offset(), controller.image().offset());
+        // A live broker that lost only its connection heartbeats again and is unfenced.
+        assertEquals(new BrokerHeartbeatReply(true, false, false), heartbeat(3, false, false));
+        assertFalse(controller.image().broker(3).fenced());
+
+        // Controlled shutdown in progress: its connection closing is expected.
+        heartbeat(1, false, true);
+        assertTrue(controller.image().broker(1).inControlledShutdown());
+        long offset = controller.image().offset();
+        assertFalse(get(controller.connectionLost(1, controller.image().broker(1).brokerEpoch())));
+        assertEquals(offset, controller.image().offset());
+    }
+
+    @Test
     void theLastInSyncReplicaStaysAndLeadsAgainWhenItReturns() throws IOException {
         start(Map.of());
         controller.registerUnfenced(1, null);

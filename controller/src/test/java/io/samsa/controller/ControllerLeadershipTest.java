@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import static io.samsa.controller.ControllerTestSupport.ENDPOINTS;
 import static io.samsa.controller.ControllerTestSupport.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The controller over a quorum log that gains and loses the leadership: what its operations answer. */
@@ -71,6 +72,31 @@ class ControllerLeadershipTest {
         awaitAppended(offset + 2);
         raft.commitAll();
         assertEquals(offset + 1, get(next).value().brokerEpoch());
+    }
+
+    @Test
+    void aRestartedBrokerRegistersAtOnceWithANewControllerThoughItsRegistrationIsComputedTwice() {
+        long before = raft.endOffset();
+        CompletableFuture<Committed<BrokerRegistration>> first = controller.registerBroker(register(2));
+        awaitAppended(before + 1);
+        raft.commitAll();
+        long epoch = get(first).value().brokerEpoch();
+        CompletableFuture<Committed<BrokerHeartbeatReply>> unfence = controller.brokerHeartbeat(
+            new BrokerHeartbeatRequest(2, epoch, epoch, false, false));
+        awaitAppended(before + 2);
+        raft.commitAll();
+        assertFalse(get(unfence).value().isFenced());
+
+        // The controller moves on to epoch 3 (a LeaderChange record it never sees) and broker 2's process is
+        // replaced: the new one registers at once (the new controller never heard from the old one), although its
+        // registration is computed once as of the controller's state and again as of the offset it lands at.
+        raft.changeLeader(new LeaderAndEpoch(LeaderAndEpoch.NO_LEADER, 2));
+        raft.lead(1, 3, 1);
+        long offset = raft.endOffset();
+        CompletableFuture<Committed<BrokerRegistration>> restarted = controller.registerBroker(register(2));
+        awaitAppended(offset + 1);
+        raft.commitAll();
+        assertEquals(offset, get(restarted).value().brokerEpoch());
     }
 
     private static BrokerRegistrationRequest register(int id) {

@@ -120,6 +120,11 @@ final class TestController implements AutoCloseable {
         return image().broker(nodeId);
     }
 
+    /** The connection broker {@code brokerId} heartbeated on closed. */
+    CompletableFuture<Boolean> connectionLost(int brokerId, long brokerEpoch) {
+        return published(controller.fenceDisconnected(brokerId, brokerEpoch));
+    }
+
     CompletableFuture<Void> unregisterBroker(int brokerId) {
         return published(controller.unregisterBroker(brokerId));
     }

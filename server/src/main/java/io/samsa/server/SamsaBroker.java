@@ -22,6 +22,7 @@ import io.samsa.replication.ReplicaManager;
 import io.samsa.replication.ShardProxy;
 import io.samsa.controller.Controller;
 import io.samsa.server.cluster.AlterPartitionManager;
+import io.samsa.server.cluster.BrokerConnections;
 import io.samsa.server.cluster.ControllerEndpoints;
 import io.samsa.server.cluster.ForwardingController;
 import io.samsa.server.cluster.NetworkRaftChannel;
@@ -233,9 +234,12 @@ public final class SamsaBroker implements AutoCloseable {
         Supplier<Map<Integer, QuorumVoter>> known = node.dynamic == null ? controllers::get
                 : () -> dynamicControllers(node.quorum.raft(), controllers.get());
         node.describeQuorum = new DescribeQuorumHandler(node.quorum.raft(), known, listenerName);
+        // A broker's process that dies closes its heartbeat connection: it is fenced then, not a session later.
+        BrokerConnections brokerConnections = new BrokerConnections(controller::brokerConnectionLost);
+        server.onConnectionClosed(brokerConnections::closed);
         SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
                 node.quorum.raft(), node.raftChannel, known, listenerName, controller::clusterId,
-                node.describeQuorum));
+                node.describeQuorum, brokerConnections));
         node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         controllers.set(controllerEndpoints(config, node.controllerBound));

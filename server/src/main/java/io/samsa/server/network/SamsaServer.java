@@ -26,6 +26,7 @@ import io.samsa.wire.frame.FrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,7 @@ public final class SamsaServer implements AutoCloseable {
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<Endpoint> bound = new ArrayList<>();
     private final ConnectionLimiter limiter;
+    private volatile Consumer<InetSocketAddress> closeListener;
 
     public SamsaServer(EventLoopGroup workerGroup, int maxConnections, int maxConnectionsPerIp) {
         boolean epoll = Epoll.isAvailable();
@@ -70,6 +72,11 @@ public final class SamsaServer implements AutoCloseable {
     /** The client channel type for connections made on {@link #newWorkerGroup}'s loops (to other brokers). */
     public static Class<? extends SocketChannel> clientChannelClass() {
         return Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** Tells {@code listener} the remote address of every connection that closes (on its event loop). */
+    public void onConnectionClosed(Consumer<InetSocketAddress> listener) {
+        this.closeListener = listener;
     }
 
     /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
@@ -105,6 +112,11 @@ public final class SamsaServer implements AutoCloseable {
                                         @Override
                                         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
                                             limiter.release(ctx.channel());
+                                            Consumer<InetSocketAddress> l = closeListener;
+                                            if (l != null && ctx.channel().remoteAddress()
+                                                    instanceof InetSocketAddress remote) {
+                                                l.accept(remote);
+                                            }
                                             super.channelInactive(ctx);
                                         }
                                     });

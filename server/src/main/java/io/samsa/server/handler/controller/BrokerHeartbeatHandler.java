@@ -2,6 +2,7 @@ package io.samsa.server.handler.controller;
 
 import io.samsa.controller.BrokerHeartbeatRequest;
 import io.samsa.controller.Controller;
+import io.samsa.server.cluster.BrokerConnections;
 import io.samsa.server.cluster.CommitOffsets;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -18,9 +19,16 @@ import io.samsa.wire.protocol.Message;
  */
 public final class BrokerHeartbeatHandler implements ApiHandler {
     private final Controller controller;
+    private final BrokerConnections connections;
 
     public BrokerHeartbeatHandler(Controller controller) {
+        this(controller, null);
+    }
+
+    /** With {@code connections} (null: none) told which connection each broker heartbeats on. */
+    public BrokerHeartbeatHandler(Controller controller, BrokerConnections connections) {
         this.controller = controller;
+        this.connections = connections;
     }
 
     @Override
@@ -32,6 +40,9 @@ public final class BrokerHeartbeatHandler implements ApiHandler {
                 sink.send(new BrokerHeartbeatResponse().setErrorCode(ApiError.of(e, ctx.logPrefix()).codeValue())
                         .setIsFenced(true));
             } else {
+                if (connections != null && !c.value().shouldShutDown()) {
+                    connections.heartbeat(ctx.clientAddress(), req.brokerId(), req.brokerEpoch());
+                }
                 sink.send(CommitOffsets.set(new BrokerHeartbeatResponse().setErrorCode(ErrorCode.NONE.code())
                         .setIsCaughtUp(c.value().isCaughtUp()).setIsFenced(c.value().isFenced())
                         .setShouldShutDown(c.value().shouldShutDown()), c.offset()));

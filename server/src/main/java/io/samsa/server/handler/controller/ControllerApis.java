@@ -2,6 +2,7 @@ package io.samsa.server.handler.controller;
 
 import io.samsa.controller.Controller;
 import io.samsa.raft.RaftClient;
+import io.samsa.server.cluster.BrokerConnections;
 import io.samsa.server.cluster.NetworkRaftChannel;
 import io.samsa.server.config.QuorumVoter;
 import io.samsa.server.handler.ApiHandler;
@@ -32,14 +33,17 @@ public final class ControllerApis {
      * @param listenerName the name of the controller listener that endpoint is on
      * @param describeQuorum the DescribeQuorum handler (shared with the broker listener of a combined node); null
      *                       for a new one
+     * @param brokerConnections told which connection each broker heartbeats on (the listener's server tells it
+     *                       which close); null for none
      */
     public record Context(int nodeId, Controller controller, RaftClient<?> raft, NetworkRaftChannel raftChannel,
                           Supplier<Map<Integer, QuorumVoter>> controllers, String listenerName,
-                          Supplier<String> clusterId, DescribeQuorumHandler describeQuorum) {
+                          Supplier<String> clusterId, DescribeQuorumHandler describeQuorum,
+                          BrokerConnections brokerConnections) {
         public Context(int nodeId, Controller controller, RaftClient<?> raft, NetworkRaftChannel raftChannel,
                        Supplier<Map<Integer, QuorumVoter>> controllers, String listenerName,
                        Supplier<String> clusterId) {
-            this(nodeId, controller, raft, raftChannel, controllers, listenerName, clusterId, null);
+            this(nodeId, controller, raft, raftChannel, controllers, listenerName, clusterId, null, null);
         }
     }
 
@@ -52,7 +56,7 @@ public final class ControllerApis {
         }
         b.add((short) 58, 0, 0, new EnvelopeHandler(c.controller(), AdminApis.CHANGES));
         all(b, 62, new BrokerRegistrationHandler(c.controller()));
-        all(b, 63, new BrokerHeartbeatHandler(c.controller()));
+        all(b, 63, new BrokerHeartbeatHandler(c.controller(), c.brokerConnections()));
         all(b, 67, new AllocateProducerIdsHandler(c.controller()));
         all(b, 56, new AlterPartitionHandler(c.controller()));
         RaftRequestHandler raft = new RaftRequestHandler(c.raftChannel() != null ? c.raftChannel()
