@@ -550,6 +550,9 @@ final class QuorumController implements Controller {
     // ---------------------------------------------------------------- leadership (controller executor)
 
     private void leaderChanged(LeaderAndEpoch leader) {
+        if (leader.hasLeader() && !leader.isLeader(config.nodeId())) {
+            previousLeader = leader.leaderId();
+        }
         publishCommitted();
         if (leader.isLeader(config.nodeId())) {
             if (!active) {
@@ -559,6 +562,9 @@ final class QuorumController implements Controller {
             resign(null);
         }
     }
+
+    /** The last other node this replica knew as the quorum's leader, -1 for none. Executor only. */
+    private int previousLeader = -1;
 
     private void becomeActive(int newEpoch) {
         epoch = newEpoch;
@@ -597,6 +603,26 @@ final class QuorumController implements Controller {
             image.topicsByName().size(), image.brokers().size());
         startTimers();
         ready.complete(this);
+        fencePreviousLeader(image);
+    }
+
+    /**
+     * A new active controller fences the broker of the node that led the quorum before it, when that node is still
+     * a voter and its broker is registered and unfenced: an election happens because a majority lost that leader (pre-
+     * vote, check-quorum), so its process is most likely dead or cut off, and waiting out its session (which this
+     * controller only starts now) would stall its partitions for {@code broker.session.timeout.ms}. A live broker
+     * heartbeats to this controller and is unfenced again once caught up. (Kafka waits for the session.)
+     */
+    private void fencePreviousLeader(MetadataImage image) {
+        int prev = previousLeader;
+        BrokerRegistration b = prev < 0 ? null : image.broker(prev);
+        if (b == null || b.fenced() || b.inControlledShutdown() || !raft.voters().ids().contains(prev)) {
+            return;
+        }
+        log.info("{}Node {} led the quorum before this controller: fencing its broker (epoch {}) rather than waiting "
+            + "for its session to expire", prefix, prev, b.brokerEpoch());
+        CompletableFuture<Committed<Boolean>> f = new CompletableFuture<>();
+        run(img -> clusterControl.connectionLost(img, prev, b.brokerEpoch()), f);
     }
 
     /**

@@ -59,6 +59,41 @@ final class FollowerFetches<T> {
         });
     }
 
+    /**
+     * Whether {@code err} says the connection to the leader failed or closed (not that it was slow): its process has
+     * most likely died, since the kernel closes a dead process's connections.
+     */
+    static boolean connectionLost(Throwable err) {
+        Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        return e instanceof SamsaException s && (s.errorCode() == ErrorCode.NETWORK_EXCEPTION
+            || s.errorCode() == ErrorCode.BROKER_NOT_AVAILABLE);
+    }
+
+    /**
+     * The connection to the leader failed: rather than wait out the fetch timeout, this replica stops counting the
+     * leader as live (so that it grants other voters' pre-votes, KIP-996) and starts its own pre-vote after a random
+     * backoff (so that the surviving voters do not all stand at once); an observer looks for the leader again. If the
+     * leader answers before then, nothing changes: a pre-vote never disturbs a live leader. Fetching goes on meanwhile.
+     */
+    private void leaderUnreachable(FollowerState f) {
+        if (!f.leaderUnreachable()) {
+            return;
+        }
+        long delay = (long) (r.random.nextDouble() * config.electionBackoffMaxMs());
+        log.info("{}Lost the connection to leader {}: standing for election in {} ms unless it answers", r.prefix,
+            f.leaderId(), delay);
+        r.armTimer(delay, () -> {
+            if (f.hasLiveLeader(r.now(), config.fetchTimeoutMs())) {
+                armFetchTimeout(f);
+            } else if (r.mayStandForElection()) {
+                r.elections.electionTimeout();
+            } else {
+                r.transition(new UnattachedState(f.epoch(), f.votedId()));
+            }
+        });
+    }
+
     /** Sends the next fetch (or snapshot chunk request) unless one is on its way. */
     void fetch(FollowerState f) {
         if (r.state() != f || f.fetching || r.isStopped()) {
@@ -92,6 +127,11 @@ final class FollowerFetches<T> {
 
     private void onFetchResponse(FollowerState f, long offset, FetchResponse resp, Throwable err) {
         if (r.state() != f) {
+            return;
+        }
+        if (err != null && connectionLost(err)) {
+            leaderUnreachable(f);
+            retry(f);
             return;
         }
         if (err != null || resp.errorCode() != ErrorCode.NONE.code()) {

@@ -15,6 +15,8 @@ final class FollowerState implements EpochState {
     private final long startedMs;
     /** When the leader last answered a fetch (or sent BeginQuorumEpoch), -1 before it did in this state. */
     private long lastContactMs = -1;
+    /** The connection to the leader failed since it last answered. */
+    private boolean unreachable;
     /** A Fetch or FetchSnapshot is on its way, or an append waits for its force: no other fetch is sent. */
     boolean fetching;
     /** The snapshot being downloaded, or null. */
@@ -52,6 +54,20 @@ final class FollowerState implements EpochState {
     /** The leader answered a fetch, or announced itself. */
     void heardFromLeader(long nowMs) {
         lastContactMs = nowMs;
+        unreachable = false;
+    }
+
+    /**
+     * The connection to the leader failed: it no longer counts as heard. Returns true the first time since the
+     * leader last answered.
+     */
+    boolean leaderUnreachable() {
+        if (unreachable) {
+            return false;
+        }
+        unreachable = true;
+        lastContactMs = -1;
+        return true;
     }
 
     /**

@@ -103,6 +103,25 @@ class RaftReplicaTest {
     }
 
     @Test
+    void aLeaderWhoseConnectionsCloseIsReplacedBeforeTheFetchTimeout() throws Exception {
+        SimQuorum q = new SimQuorum(2, 3, 1, LOG, true);
+        SimRaftNode first = q.awaitLeader(2_000);
+        q.appendAndAwait(first, List.of("before"), 1_000);
+        int oldEpoch = first.raft.leaderAndEpoch().epoch();
+        first.crash();
+        long crashedAt = q.scheduler.nowMillis();
+        SimRaftNode second = q.awaitLeader(3_000);
+        assertNotEquals(first.id, second.id);
+        assertTrue(second.raft.leaderAndEpoch().epoch() > oldEpoch);
+        // The followers' fetches fail when the leader's process dies: a pre-vote after a random backoff (< 40 ms
+        // here) and a vote, not the fetch timeout (200 ms) first.
+        long took = q.scheduler.nowMillis() - crashedAt;
+        assertTrue(took < SimQuorum.FETCH_TIMEOUT_MS, "took " + took + " ms");
+        q.appendAndAwait(second, List.of("after"), 1_000);
+        q.runUntil(() -> q.node(4).machine.next == second.machine.next, 1_000, "the observer follows the new leader");
+    }
+
+    @Test
     void aLeaderThatClosesHandsOverBeforeAnyFetchTimesOut() throws Exception {
         SimQuorum q = new SimQuorum(3, 3, 0, LOG);
         SimRaftNode first = q.awaitLeader(2_000);

@@ -26,6 +26,12 @@ final class SimQuorum {
     final Map<Integer, SimRaftNode> nodes = new TreeMap<>();
 
     SimQuorum(long seed, int voters, int observers, RaftLogConfig logConfig) throws Exception {
+        this(seed, voters, observers, logConfig, false);
+    }
+
+    /** With {@code closesConnections}: requests to a crashed node fail at once (see {@link SimRaftChannel}). */
+    SimQuorum(long seed, int voters, int observers, RaftLogConfig logConfig, boolean closesConnections)
+            throws Exception {
         scheduler = new SimScheduler(Simulation.random(seed), 1_700_000_000_000L);
         network = new SimNetwork<>(scheduler, SimNetwork.Config.RELIABLE);
         Set<Integer> voterIds = new TreeSet<>();
@@ -36,6 +42,7 @@ final class SimQuorum {
             RaftConfig config = RaftConfig.of(id, voterIds).withTimeouts(ELECTION_TIMEOUT_MS, ELECTION_TIMEOUT_MS,
                 FETCH_TIMEOUT_MS, 40, 10).withMaxBatchBytes(logConfig.maxBatchBytes());
             SimRaftNode n = new SimRaftNode(id, config, scheduler, network, model, logConfig, 150, false);
+            n.closesConnections = closesConnections;
             nodes.put(id, n);
             n.start();
         }

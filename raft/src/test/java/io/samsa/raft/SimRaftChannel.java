@@ -4,10 +4,15 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.samsa.common.SerialExecutor;
 import io.samsa.testkit.SimNetwork;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.ApiMessageType;
 import io.samsa.wire.protocol.Message;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -29,30 +34,79 @@ public final class SimRaftChannel implements RaftChannel {
     private final SerialExecutor io;
     private final long requestTimeoutMs;
     private final Map<Long, CompletableFuture<Message>> pending = new HashMap<>();
+    /** The node each request in {@link #pending} went to (only when modelling connections). */
+    private final Map<Long, Integer> destinations = new HashMap<>();
+    private final boolean closesConnections;
     private long nextCorrelationId;
     private volatile InboundHandler handler;
 
     public SimRaftChannel(int nodeId, SimNetwork<Envelope> network, SerialExecutor io, long requestTimeoutMs) {
+        this(nodeId, network, io, requestTimeoutMs, false);
+    }
+
+    /**
+     * @param closesConnections model connections: a request to a node that is down, or in flight to one that
+     *                          crashes, fails at once with NETWORK_EXCEPTION (the kernel closes a dead process's
+     *                          sockets) instead of timing out
+     */
+    public SimRaftChannel(int nodeId, SimNetwork<Envelope> network, SerialExecutor io, long requestTimeoutMs,
+                          boolean closesConnections) {
         this.nodeId = nodeId;
         this.network = network;
         this.io = io;
         this.requestTimeoutMs = requestTimeoutMs;
+        this.closesConnections = closesConnections;
         network.register(nodeId, io, this::receive);
+        if (closesConnections) {
+            network.onCrash(this::peerCrashed);
+        }
+    }
+
+    /** Fails the requests in flight to {@code peer}, which crashed. */
+    private void peerCrashed(int peer) {
+        List<CompletableFuture<Message>> failed = new ArrayList<>();
+        synchronized (this) {
+            for (Iterator<Map.Entry<Long, Integer>> it = destinations.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Long, Integer> e = it.next();
+                if (e.getValue() == peer) {
+                    it.remove();
+                    CompletableFuture<Message> f = pending.remove(e.getKey());
+                    if (f != null) {
+                        failed.add(f);
+                    }
+                }
+            }
+        }
+        for (CompletableFuture<Message> f : failed) {
+            io.execute(() -> f.completeExceptionally(closed(peer)));
+        }
+    }
+
+    private static SamsaException closed(int peer) {
+        return new SamsaException(ErrorCode.NETWORK_EXCEPTION, "The connection to node " + peer + " closed");
     }
 
     @Override
     public CompletableFuture<Message> send(int voterId, Message request, short version) {
         CompletableFuture<Message> f = new CompletableFuture<>();
+        if (closesConnections && !network.isUp(voterId)) {
+            io.schedule(() -> f.completeExceptionally(closed(voterId)), 1);
+            return f;
+        }
         long id;
         synchronized (this) {
             id = nextCorrelationId++;
             pending.put(id, f);
+            if (closesConnections) {
+                destinations.put(id, voterId);
+            }
         }
         network.send(nodeId, voterId, new Envelope(true, id, request.apiKey(), version, bytes(request, version)));
         io.schedule(() -> {
             CompletableFuture<Message> timedOut;
             synchronized (this) {
                 timedOut = pending.remove(id);
+                destinations.remove(id);
             }
             if (timedOut != null) {
                 timedOut.completeExceptionally(new TimeoutException("No answer from " + voterId + " within "
@@ -98,6 +152,7 @@ public final class SimRaftChannel implements RaftChannel {
         CompletableFuture<Message> f;
         synchronized (this) {
             f = pending.remove(e.correlationId());
+            destinations.remove(e.correlationId());
         }
         if (f != null) {
             f.complete(read(type.newResponse(), e));

@@ -27,6 +27,8 @@ final class SimRaftNode {
     SimDisk disk;
     /** The voters a fresh disk is formatted with (a dynamic quorum's first voters), or null. */
     VoterSet formatWith;
+    /** Whether its channel models connections (see {@link SimRaftChannel}); set before {@link #start}. */
+    boolean closesConnections;
     /** The log's end on disk as last seen (kept while the node is down; 0 after a wipe). */
     long durable;
     int wipes;
@@ -104,7 +106,7 @@ final class SimRaftNode {
         threads.add(io);
         up = true;
         lastHighWatermark = 0;
-        SimRaftChannel channel = new SimRaftChannel(id, network, io, requestTimeoutMs);
+        SimRaftChannel channel = new SimRaftChannel(id, network, io, requestTimeoutMs, closesConnections);
         try {
             RaftLog log = RaftLog.open(DATA, logConfig, scheduler.clock(), exec, disk, flusher, flusher);
             if (formatWith != null && log.endOffset() == 0 && log.snapshots().isEmpty()) {

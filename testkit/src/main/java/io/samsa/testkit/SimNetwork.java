@@ -5,9 +5,12 @@ import io.samsa.common.SerialExecutor;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntConsumer;
 
 /**
  * A simulated network between numbered nodes, generic over the message type, on a {@link SimScheduler}: a message
@@ -58,6 +61,7 @@ public final class SimNetwork<M> {
     private final Map<Integer, Integer> incarnations = new HashMap<>();
     private final Set<Long> cut = new HashSet<>();
     private final Map<Long, Long> lastArrival = new HashMap<>();
+    private final List<IntConsumer> crashListeners = new CopyOnWriteArrayList<>();
     private long sent;
     private long delivered;
     private long dropped;
@@ -76,10 +80,23 @@ public final class SimNetwork<M> {
     }
 
     /** Takes node {@code id} down: messages in flight to or from it are lost, later ones to it dropped. */
-    public synchronized void crash(int id) {
-        nodes.remove(id);
-        incarnations.merge(id, 1, Integer::sum);
-        lastArrival.keySet().removeIf(link -> (int) (link >> 32) == id || (int) (long) link == id);
+    public void crash(int id) {
+        synchronized (this) {
+            nodes.remove(id);
+            incarnations.merge(id, 1, Integer::sum);
+            lastArrival.keySet().removeIf(link -> (int) (link >> 32) == id || (int) (long) link == id);
+        }
+        for (IntConsumer l : crashListeners) {
+            l.accept(id);
+        }
+    }
+
+    /**
+     * Tells {@code listener} the id of every node that crashes, on the crashing thread: what a peer's connections
+     * see when the kernel closes a dead process's sockets (a channel that models connections fails its requests).
+     */
+    public void onCrash(IntConsumer listener) {
+        crashListeners.add(listener);
     }
 
     public synchronized boolean isUp(int id) {
