@@ -140,7 +140,7 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
             if (p == null) {
                 continue;
             }
-            if (!p.isLeader()) {
+            if (!p.canServe(params.fetchOnlyFromLeader())) {
                 return true;
             }
             long bound = p.fetchableOffset(params.isolation());
@@ -185,7 +185,8 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
             }
             try {
                 int limit = (int) Math.max(0, Math.min(f.maxBytes, remaining));
-                PartitionRead r = f.partition.read(f.fetchOffset, limit, params.isolation(), minOneMessage);
+                PartitionRead r = f.partition.read(f.fetchOffset, limit, params.isolation(), minOneMessage,
+                        params.fetchOnlyFromLeader());
                 f.read = r;
                 if (!r.records().isEmpty()) {
                     int n = r.records().length();

@@ -373,6 +373,7 @@ public final class Partition {
         pendingIsr = null;
         if (s.leader() != localNodeId) {
             leaderEpochStartOffset = -1;
+            publishFollowers();
             return;
         }
         leaderEpochStartOffset = plog.logEndOffset();
@@ -382,12 +383,14 @@ public final class Partition {
                 followers.put(id, new FollowerState(id, s.isr().contains(id) ? now : 0));
             }
         }
+        publishFollowers();
     }
 
     /** Same leadership, other replicas: keep the states of those that stay, add the new ones. Owning shard. */
     private void syncFollowers(PartitionState s) {
         if (s.leader() != localNodeId) {
             followers.clear();
+            publishFollowers();
             return;
         }
         followers.keySet().retainAll(s.replicas());
@@ -396,6 +399,7 @@ public final class Partition {
                 followers.put(id, new FollowerState(id, 0));
             }
         }
+        publishFollowers();
     }
 
     /** A follower's fetch, stamped on the fetch's thread and applied on the shard. */
@@ -641,9 +645,10 @@ public final class Partition {
     /** One follower as the leader sees it. Owning shard. */
     private static final class FollowerState {
         final int brokerId;
-        long logEndOffset = -1;
+        // Volatile: read from any thread by the read-replica selection (KIP-392, section "follower reads").
+        volatile long logEndOffset = -1;
         long lastFetchTimeMs;
-        long lastCaughtUpTimeMs;
+        volatile long lastCaughtUpTimeMs;
         /** The leader's log end offset at this follower's previous fetch (-1: none in this epoch). */
         long lastFetchLeaderLogEndOffset = -1;
         long brokerEpoch = -1;
@@ -803,6 +808,72 @@ public final class Partition {
             highWatermark = end;
         }
         watchers.notifyAll0();
+    }
+
+    // ---------------------------------------------------------------- follower reads (KIP-392, any thread)
+
+    /** The followers' states for readers on other threads, replaced on the shard whenever the map changes. */
+    private volatile FollowerState[] publishedFollowers = new FollowerState[0];
+    /** Consumer fetches this replica read while following (KIP-392; tests and metrics). */
+    private final java.util.concurrent.atomic.LongAdder followerReads = new java.util.concurrent.atomic.LongAdder();
+
+    /** Owning shard (or the constructor): publishes the followers' states to other threads. */
+    private void publishFollowers() {
+        publishedFollowers = followers.values().toArray(new FollowerState[0]);
+    }
+
+    /**
+     * Reads as {@link #read(long, int, FetchIsolation, boolean)}, but from a follower too when {@code leaderOnly} is
+     * false (a consumer that may fetch from the closest replica, KIP-392): a follower serves up to its own high
+     * watermark (from the leader's fetch responses) or last stable offset; an offset between that and its log end
+     * reads nothing, one past its log end is OFFSET_OUT_OF_RANGE, as Kafka's follower answers. Any thread.
+     *
+     * @throws SamsaException NOT_LEADER_OR_FOLLOWER when this broker neither leads nor follows, and as
+     *                        {@link #read(long, int, FetchIsolation, boolean)}
+     */
+    public PartitionRead read(long fetchOffset, int maxBytes, FetchIsolation isolation, boolean minOneMessage,
+                              boolean leaderOnly) {
+        if (leaderOnly || isolation == FetchIsolation.LOG_END || isLeader()) {
+            return read(fetchOffset, maxBytes, isolation, minOneMessage);
+        }
+        checkFollowing();
+        long hw = highWatermark;
+        long lso = lastStableOffset(hw);
+        ReadResult rr = plog.read(fetchOffset, maxBytes, isolation == FetchIsolation.TXN_COMMITTED ? lso : hw,
+                minOneMessage);
+        followerReads.increment();
+        return new PartitionRead(rr.records(), hw, lso, rr.logStartOffset(), rr.logEndOffset());
+    }
+
+    /** True when this broker leads, or follows and {@code leaderOnly} is false. Any thread. */
+    public boolean canServe(boolean leaderOnly) {
+        return isLeader() || !leaderOnly && isFollower();
+    }
+
+    /** Consumer fetches read on this replica while it followed (KIP-392). Any thread. */
+    public long followerReads() {
+        return followerReads.sum();
+    }
+
+    /**
+     * What a read-replica selector needs while this broker leads (KIP-392): each in-sync follower whose log end
+     * reaches {@code fetchOffset}, with its log end and last caught-up time (follower log start offsets are not
+     * tracked, so a follower whose retention ran ahead is not excluded). Empty when not leading. Any thread.
+     */
+    public List<ReplicaView> readReplicaCandidates(long fetchOffset) {
+        PartitionState s = state;
+        if (deleted || s.leader() != localNodeId) {
+            return List.of();
+        }
+        FollowerState[] fs = publishedFollowers;
+        List<ReplicaView> out = new ArrayList<>(fs.length);
+        for (FollowerState f : fs) {
+            long end = f.logEndOffset;
+            if (s.isr().contains(f.brokerId) && end >= fetchOffset) {
+                out.add(new ReplicaView(f.brokerId, end, -1, f.lastCaughtUpTimeMs, -1));
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- durability (flusher -> shard)

@@ -68,6 +68,11 @@ public final class BrokerConfig {
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
     public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
+    public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
+    public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_RATE = "follower.replication.throttled.rate";
+    public static final String REPLICATION_QUOTA_WINDOW_NUM = "replication.quota.window.num";
+    public static final String REPLICATION_QUOTA_WINDOW_SIZE_SECONDS = "replication.quota.window.size.seconds";
     public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
@@ -202,6 +207,16 @@ public final class BrokerConfig {
         add(atLeast("replica.fetch.min.bytes", ConfigType.INT, "1", 1, "Bytes a replica fetch waits for"));
         add(atLeast("replica.fetch.backoff.ms", ConfigType.INT, "1000", 0,
                 "Backoff of a replica fetch after an error"));
+        // Issue 12, part 5: fetch from the closest replica (KIP-392) and replication throttles.
+        add(of(REPLICA_SELECTOR_CLASS, ConfigType.STRING, null, "The read-replica selector of consumers naming their "
+                + "rack (KIP-392): org.apache.kafka.common.replica.RackAwareReplicaSelector, or none (the leader)"));
+        add(atLeast(LEADER_REPLICATION_THROTTLED_RATE, ConfigType.LONG, Long.toString(Long.MAX_VALUE), 0,
+                "Bytes per second a leader sends to its throttled replicas (dynamic)"));
+        add(atLeast(FOLLOWER_REPLICATION_THROTTLED_RATE, ConfigType.LONG, Long.toString(Long.MAX_VALUE), 0,
+                "Bytes per second a follower fetches for its throttled replicas (dynamic)"));
+        add(atLeast(REPLICATION_QUOTA_WINDOW_NUM, ConfigType.INT, "11", 1, "Samples of the replication quotas' rate"));
+        add(atLeast(REPLICATION_QUOTA_WINDOW_SIZE_SECONDS, ConfigType.INT, "1", 1,
+                "Length of each sample of the replication quotas' rate"));
         add(atLeast(FETCH_MAX_BYTES, ConfigType.INT, "57671680", 1024, "Maximum bytes of a fetch response"));
         add(atLeast(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, ConfigType.INT, "1000", 0, "Fetch session slots"));
         add(atLeast("queued.max.requests", ConfigType.INT, "500", 1, "Queued requests before blocking reads"));
@@ -314,6 +329,25 @@ public final class BrokerConfig {
                     + interBroker + ", but Samsa serves only PLAINTEXT so far (" + UNSERVED_HINT + ")");
         }
         ClusterRules.check(this);
+        checkReplicaSelector();
+    }
+
+    /** Kafka's read-replica selectors Samsa knows by name (KIP-392); the rack-aware one needs a rack to help. */
+    private void checkReplicaSelector() {
+        String selector = getString(REPLICA_SELECTOR_CLASS);
+        if (selector == null || selector.isBlank()
+                || selector.trim().equals("org.apache.kafka.common.replica.LeaderSelector")) {
+            return;
+        }
+        if (!selector.trim().equals("org.apache.kafka.common.replica.RackAwareReplicaSelector")) {
+            throw new ConfigException(REPLICA_SELECTOR_CLASS, "Unknown " + REPLICA_SELECTOR_CLASS + " " + selector
+                    + ": Samsa knows org.apache.kafka.common.replica.RackAwareReplicaSelector and "
+                    + "org.apache.kafka.common.replica.LeaderSelector");
+        }
+        if (getString("broker.rack") == null) {
+            log.warn("{} is set but broker.rack is not: consumers are sent to followers only in their rack, and this "
+                    + "broker's replicas have none", REPLICA_SELECTOR_CLASS);
+        }
     }
 
     /** A role of this process ({@code process.roles}). */

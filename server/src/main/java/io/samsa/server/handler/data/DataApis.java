@@ -27,7 +27,8 @@ public final class DataApis {
                 FetchSessionCache.EVICTION_MS);
         apis.add(PRODUCE, 3, 13, new ProduceHandler(partitions));
         apis.add(FETCH, 4, 18, new FetchHandler(partitions, sessions, services.clock(),
-                config.getInt(BrokerConfig.FETCH_MAX_BYTES)));
+                config.getInt(BrokerConfig.FETCH_MAX_BYTES), config.nodeId(),
+                ReadReplicaSelector.forClass(config.getString(BrokerConfig.REPLICA_SELECTOR_CLASS))));
         apis.add(LIST_OFFSETS, 1, 8, new ListOffsetsHandler(partitions));
         apis.add(DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(partitions));
         apis.add(OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(partitions));

@@ -31,7 +31,12 @@ import java.util.UUID;
  * the request waits in the purgatory until an append moves the high watermark of one of its partitions or
  * {@code max_wait_ms} passes (replication's {@link DelayedFetch}). Record bytes leave by sendfile
  * ({@link FileRecords}). Incremental fetch sessions (KIP-227, v7+) through {@link FetchSessionCache}; v13+ names
- * topics by id (KIP-516). The preferred read replica is always -1.
+ * topics by id (KIP-516).
+ *
+ * <p>Fetch from the closest replica (KIP-392): a consumer's fetch from v11 may be served by a follower (up to the
+ * follower's high watermark: {@link Partition#read(long, int, FetchIsolation, boolean, boolean)}); on the leader, with
+ * a {@code replica.selector.class} ({@link ReadReplicaSelector}), a consumer naming its rack ({@code rack_id}) may be
+ * answered without records and with {@code preferred_read_replica} set to an in-sync follower in its rack, at once.
  *
  * <p>The replica id is {@code replica_id} before v15 and {@code replica_state.replica_id} (with the broker epoch
  * {@code replica_epoch}) from v15 (KIP-903). A fetch from a broker that is not a replica of the partition gets
@@ -53,12 +58,22 @@ final class FetchHandler implements ApiHandler {
     private final FetchSessionCache sessions;
     private final Clock clock;
     private final int brokerMaxBytes;
+    private final int nodeId;
+    /** {@code replica.selector.class} (KIP-392), null: the leader serves every consumer. */
+    private final ReadReplicaSelector selector;
 
     FetchHandler(PartitionLookup partitions, FetchSessionCache sessions, Clock clock, int brokerMaxBytes) {
+        this(partitions, sessions, clock, brokerMaxBytes, -1, null);
+    }
+
+    FetchHandler(PartitionLookup partitions, FetchSessionCache sessions, Clock clock, int brokerMaxBytes, int nodeId,
+                 ReadReplicaSelector selector) {
         this.partitions = partitions;
         this.sessions = sessions;
         this.clock = clock;
         this.brokerMaxBytes = brokerMaxBytes;
+        this.nodeId = nodeId;
+        this.selector = selector;
     }
 
     /** One partition of the fetch as the request names it, before resolution. */
@@ -70,6 +85,10 @@ final class FetchHandler implements ApiHandler {
     static final class Item extends DelayedFetch.PartitionFetch {
         final FetchKey key;
         final ErrorCode error;
+        /** KIP-392: the broker the consumer should read from instead (no read here), else -1. */
+        int preferredReadReplica = -1;
+        /** With a preferred read replica: the leader's offsets when it was chosen (high watermark, LSO, log start). */
+        long[] offsets;
 
         Item(FetchKey key, Partition partition, ErrorCode error, long fetchOffset, int maxBytes,
              int currentLeaderEpoch, int lastFetchedEpoch) {
@@ -145,16 +164,19 @@ final class FetchHandler implements ApiHandler {
                         f.lastFetchedEpoch()));
             }
         }
-        List<Item> items = new ArrayList<>(wanted.size());
-        for (Wanted w : wanted) {
-            items.add(resolve(w));
-        }
         // v15+ (KIP-903): the fetching replica is in replica_state.
         int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
         long replicaEpoch = version >= 15 ? req.replicaState().replicaEpoch() : -1;
+        // KIP-392: a consumer's fetch from v11 (which carries the client's rack) may be served by a follower.
+        boolean leaderOnly = replicaId >= 0 || version < 11;
+        String clientRack = leaderOnly ? null : req.rackId();
+        List<Item> items = new ArrayList<>(wanted.size());
+        for (Wanted w : wanted) {
+            items.add(resolve(w, clientRack, ctx.listenerName()));
+        }
         FetchParams params = new FetchParams(replicaId, replicaEpoch, req.maxWaitMs(), req.minBytes(),
                 Math.max(0, Math.min(req.maxBytes(), brokerMaxBytes)),
-                FetchIsolation.of(replicaId, req.isolationLevel() == READ_COMMITTED));
+                FetchIsolation.of(replicaId, req.isolationLevel() == READ_COMMITTED), leaderOnly);
         new FetchOp(ctx, sink, params, items, mode, session).start();
     }
 
@@ -167,7 +189,7 @@ final class FetchHandler implements ApiHandler {
         return byId ? new FetchKey(null, id, partition) : new FetchKey(topic, null, partition);
     }
 
-    private Item resolve(Wanted w) {
+    private Item resolve(Wanted w, String clientRack, String listener) {
         FetchKey k = w.key();
         String name = k.topic() != null ? k.topic() : partitions.topicName(k.topicId());
         ErrorCode error = null;
@@ -181,6 +203,19 @@ final class FetchHandler implements ApiHandler {
             } else if (w.currentLeaderEpoch() >= 0 && w.currentLeaderEpoch() != p.leaderEpoch()) {
                 error = w.currentLeaderEpoch() < p.leaderEpoch() ? ErrorCode.FENCED_LEADER_EPOCH
                         : ErrorCode.UNKNOWN_LEADER_EPOCH;
+            }
+        }
+        if (error == null && clientRack != null && selector != null) {
+            int preferred = ReadReplicaSelector.preferredReadReplica(selector, p, partitions.image(), nodeId, listener,
+                    clientRack, w.fetchOffset());
+            if (preferred >= 0) {
+                // KIP-392: no read here; the consumer goes to the chosen replica with the leader's offsets.
+                Item it = new Item(k, null, null, w.fetchOffset(), w.maxBytes(), w.currentLeaderEpoch(),
+                        w.lastFetchedEpoch());
+                it.preferredReadReplica = preferred;
+                long hw = p.highWatermark();
+                it.offsets = new long[] {hw, Math.min(p.lastStableOffset(), hw), p.logStartOffset()};
+                return it;
             }
         }
         return new Item(k, error == null ? p : null, error, w.fetchOffset(), w.maxBytes(), w.currentLeaderEpoch(),
@@ -242,6 +277,11 @@ final class FetchHandler implements ApiHandler {
                     .setPartitionIndex(it.key.partition()).setHighWatermark(-1).setLastStableOffset(-1)
                     .setLogStartOffset(-1).setPreferredReadReplica(-1).setRecords(NO_RECORDS)
                     .setAbortedTransactions(null);
+            if (it.preferredReadReplica >= 0) {
+                return pd.setPreferredReadReplica(it.preferredReadReplica).setHighWatermark(it.offsets[0])
+                        .setLastStableOffset(it.offsets[1]).setLogStartOffset(it.offsets[2])
+                        .setAbortedTransactions(List.of());
+            }
             if (it.error != null) {
                 // Kafka answers an error partition with its defaults: an empty aborted list, not null.
                 return pd.setErrorCode(it.error.code()).setAbortedTransactions(List.of());
