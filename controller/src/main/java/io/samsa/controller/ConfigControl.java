@@ -117,7 +117,7 @@ final class ConfigControl {
             if (TopicConfigs.key(key) == null) {
                 throw new SamsaException(ErrorCode.INVALID_CONFIG, "Unknown topic config name: " + key);
             }
-        } else if (TopicConfigs.forBrokerSynonym(key) == null) {
+        } else if (TopicConfigs.forBrokerSynonym(key) == null && !TopicConfigs.isDynamicBrokerOnly(key)) {
             throw new SamsaException(ErrorCode.INVALID_CONFIG, "Unknown or non-dynamic broker config: " + key);
         }
     }
@@ -135,7 +135,7 @@ final class ConfigControl {
                                      Map<String, String> current) {
         TopicConfigs.Key key = resource.type() == ConfigResource.Type.TOPIC ? TopicConfigs.key(op.key())
             : TopicConfigs.forBrokerSynonym(op.key());
-        if (key.type() != ConfigType.LIST) {
+        if (key == null || key.type() != ConfigType.LIST) {
             throw new SamsaException(ErrorCode.INVALID_CONFIG, "Config value " + type.name().toLowerCase()
                 + " is not allowed for config key: " + op.key());
         }

@@ -242,6 +242,27 @@ public final class TopicConfigs {
         return BY_BROKER_SYNONYM.keySet();
     }
 
+    // ---------------------------------------------------------------- dynamic broker configs of no topic config
+
+    /** Kafka's dynamic broker configs that supply no topic config: the replication throttles (bytes per second). */
+    private static final Set<String> DYNAMIC_BROKER_ONLY = Set.of("leader.replication.throttled.rate",
+        "follower.replication.throttled.rate");
+
+    /** True for a dynamic broker config that is no topic config's default (the replication throttles). */
+    public static boolean isDynamicBrokerOnly(String name) {
+        return DYNAMIC_BROKER_ONLY.contains(name);
+    }
+
+    private static void validateBrokerOnly(String name, String value) {
+        if (value == null) {
+            throw new SamsaException(ErrorCode.INVALID_CONFIG, "Null value not supported for broker config: " + name);
+        }
+        long l = (Long) parse(name, ConfigType.LONG, value);
+        if (l < 0) {
+            throw invalid(name, value, "Value must be at least 0");
+        }
+    }
+
     /** Parses {@code value} as {@code type}; returns the parsed value or throws with Kafka's wording. */
     static Object parse(String name, ConfigType type, String value) {
         String v = value.trim();
@@ -306,6 +327,10 @@ public final class TopicConfigs {
      * dynamic here; each is checked with its topic config's rules.
      */
     public static void validateBrokerConfig(String name, String value) {
+        if (isDynamicBrokerOnly(name)) {
+            validateBrokerOnly(name, value);
+            return;
+        }
         Key key = BY_BROKER_SYNONYM.get(name);
         if (key == null) {
             throw new SamsaException(ErrorCode.INVALID_CONFIG, "Unknown or non-dynamic broker config: " + name);

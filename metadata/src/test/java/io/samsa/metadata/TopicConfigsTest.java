@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +95,19 @@ class TopicConfigsTest {
         assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("log.retention.hours", "x"));
         assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("num.io.threads", "8"));
         assertThrows(SamsaException.class, () -> TopicConfigs.validateBrokerConfig("log.segment.bytes", "5"));
+    }
+
+    @Test
+    void theReplicationThrottleRatesAreDynamicBrokerConfigsOfNoTopicConfig() {
+        assertTrue(TopicConfigs.isDynamicBrokerOnly("leader.replication.throttled.rate"));
+        assertTrue(TopicConfigs.isDynamicBrokerOnly("follower.replication.throttled.rate"));
+        assertNull(TopicConfigs.forBrokerSynonym("leader.replication.throttled.rate"));
+        TopicConfigs.validateBrokerConfig("leader.replication.throttled.rate", "1048576");
+        TopicConfigs.validateBrokerConfig("follower.replication.throttled.rate", "0");
+        assertThrows(SamsaException.class,
+            () -> TopicConfigs.validateBrokerConfig("leader.replication.throttled.rate", "-1"));
+        assertThrows(SamsaException.class,
+            () -> TopicConfigs.validateBrokerConfig("follower.replication.throttled.rate", "fast"));
     }
 
     @Test

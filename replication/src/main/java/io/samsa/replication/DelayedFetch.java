@@ -37,6 +37,8 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
     private boolean ready;
     private long bytes;
     private boolean anyError;
+    /** The leader's replication throttle for follower fetches, or null. Set before {@link #start()}. */
+    private ReplicationQuota leaderQuota;
 
     protected DelayedFetch(SerialExecutor home, FetchParams params, List<F> partitions) {
         super(home);
@@ -52,6 +54,15 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
     /** The partitions, in the request's order; after completion each holds its last read. */
     public final List<F> partitions() {
         return partitions;
+    }
+
+    /**
+     * Kafka's leader-side replication throttle for a follower's fetch: a partition the quota throttles, fetched by a
+     * follower out of its ISR, reads nothing while the quota is exceeded; the bytes sent for throttled partitions are
+     * recorded once the fetch completes. Before {@link #start()}; null (the default) throttles nothing.
+     */
+    public final void throttle(ReplicationQuota quota) {
+        this.leaderQuota = params.isFromFollower() ? quota : null;
     }
 
     /** Reads once; completes at once or parks. Once, on the home executor. */
@@ -102,6 +113,16 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
             readAll();
         }
         ready = false;
+        if (leaderQuota != null) {
+            long throttledBytes = 0;
+            for (int i = 0; i < partitions.size(); i++) {
+                PartitionFetch f = partitions.get(i);
+                if (f.read != null && leaderQuota.isThrottled(f.partition.topic(), f.partition.index())) {
+                    throttledBytes += f.read.records().length();
+                }
+            }
+            leaderQuota.record(throttledBytes);
+        }
         onFetchComplete(expired);
     }
 
@@ -183,6 +204,13 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
                 anyError = true;
                 continue;
             }
+            if (leaderThrottled(f.partition)) {
+                Partition p = f.partition;
+                long hw = p.highWatermark();
+                f.read = new PartitionRead(FileSlice.EMPTY, hw, Math.min(p.lastStableOffset(), hw),
+                        p.logStartOffset(), p.logEndOffset());
+                continue;
+            }
             try {
                 int limit = (int) Math.max(0, Math.min(f.maxBytes, remaining));
                 PartitionRead r = f.partition.read(f.fetchOffset, limit, params.isolation(), minOneMessage,
@@ -207,6 +235,13 @@ public abstract class DelayedFetch<F extends DelayedFetch.PartitionFetch> extend
                 anyError = true;
             }
         }
+    }
+
+    /** The leader holds back a throttled partition from a follower out of its ISR while the quota is exceeded. */
+    private boolean leaderThrottled(Partition p) {
+        ReplicationQuota q = leaderQuota;
+        return q != null && q.isThrottled(p.topic(), p.index()) && !p.state().isr().contains(params.replicaId())
+                && q.isQuotaExceeded();
     }
 
     private void releaseAll() {

@@ -48,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * retry the partition after {@code replica.fetch.backoff.ms}; a failed request (transport error, timeout, a top-level
  * error) backs the whole fetcher off as long.
  *
+ * <p>Replication throttle ({@link ReplicationQuota}, {@code follower.replication.throttled.rate}): a throttled partition
+ * not caught up to the leader's high watermark at its last response is left out of the fetch while the quota is
+ * exceeded (when that leaves nothing to fetch, the fetcher looks again after {@code replica.fetch.backoff.ms}); the
+ * record bytes applied for throttled partitions are recorded, as Kafka's follower does.
+ *
  * <p>Not thread-safe: every method runs on the manager's io executor.
  */
 final class ReplicaFetcher {
@@ -67,6 +72,8 @@ final class ReplicaFetcher {
     long batchesAppended;
     long truncations;
     long outOfRange;
+    /** Fetches not sent because the follower throttle held back every ready partition. */
+    long throttled;
 
     ReplicaFetcher(ReplicaFetcherManager manager, ReplicaFetcherManager.FetcherKey key) {
         this.manager = manager;
@@ -84,6 +91,8 @@ final class ReplicaFetcher {
         boolean delayed;
         /** OFFSET_OUT_OF_RANGE being resolved with the leader. */
         boolean resolving;
+        /** Caught up to the leader's high watermark at the last response (the follower throttle spares it). */
+        boolean inSync;
 
         FetchState(Partition partition, int leaderEpoch) {
             this.partition = partition;
@@ -141,6 +150,8 @@ final class ReplicaFetcher {
         ReplicaFetcherManager.Settings cfg = manager.settings();
         short version = cfg.fetchVersion();
         List<Sent> sent = new ArrayList<>();
+        boolean throttledOut = false;
+        ReplicationQuota quota = manager.followerQuota();
         Map<Object, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
         FetchRequest req = new FetchRequest().setMaxWaitMs(cfg.maxWaitMs()).setMinBytes(cfg.minBytes())
                 .setMaxBytes(cfg.responseMaxBytes()).setIsolationLevel((byte) 0).setSessionId(0)
@@ -150,6 +161,10 @@ final class ReplicaFetcher {
                 continue;
             }
             Partition p = s.partition;
+            if (followerThrottled(quota, s)) {
+                throttledOut = true;
+                continue;
+            }
             long offset = p.logEndOffset();
             Object topicKey = version >= 13 ? p.topicId() : p.topic();
             FetchRequest.FetchTopic t = topics.get(topicKey);
@@ -170,6 +185,11 @@ final class ReplicaFetcher {
             sent.add(new Sent(s, s.leaderEpoch, offset));
         }
         if (sent.isEmpty()) {
+            if (throttledOut) {
+                // Every ready partition is held back by the follower throttle: look again after a backoff.
+                throttled++;
+                backOff();
+            }
             return;
         }
         if (version >= 15) {
@@ -190,6 +210,15 @@ final class ReplicaFetcher {
             }
             manager.io().runOrExecute(() -> onResponse(sent, response, error));
         });
+    }
+
+    /**
+     * Kafka's follower-side replication throttle: a partition the quota throttles, not caught up to the leader's high
+     * watermark, is left out of the fetch while the quota is exceeded.
+     */
+    private static boolean followerThrottled(ReplicationQuota quota, FetchState s) {
+        Partition p = s.partition;
+        return !s.inSync && quota.isThrottled(p.topic(), p.index()) && quota.isQuotaExceeded();
     }
 
     /** What one partition was fetched with. */
@@ -258,8 +287,16 @@ final class ReplicaFetcher {
             protected void gathered() {
                 response.close();
                 List<CompletableFuture<Void>> durable = new ArrayList<>();
+                ReplicationQuota quota = manager.followerQuota();
+                long throttledBytes = 0;
                 for (Apply a : applies) {
                     batchesAppended += a.batches;
+                    if (a.applied) {
+                        a.sent.state.inSync = a.inSync;
+                        if (quota.isThrottled(a.partition().topic(), a.partition().index())) {
+                            throttledBytes += a.bytes;
+                        }
+                    }
                     if (a.truncatedTo >= 0) {
                         truncations++;
                         manager.truncations++;
@@ -272,6 +309,7 @@ final class ReplicaFetcher {
                         durable.add(a.durable);
                     }
                 }
+                quota.record(throttledBytes);
                 if (durable.isEmpty()) {
                     fetch();
                 } else {
@@ -326,6 +364,10 @@ final class ReplicaFetcher {
         long truncatedTo = -1;
         long batches;
         CompletableFuture<Void> durable;
+        /** Set on the shard: the response was applied; its record bytes; caught up to the leader's high watermark. */
+        boolean applied;
+        long bytes;
+        boolean inSync;
 
         Apply(Sent sent, FetchResponse.PartitionData data) {
             super(sent.state.partition);
@@ -349,6 +391,7 @@ final class ReplicaFetcher {
             }
             ByteBuf records = bytesOf(data.records());
             if (records.isReadable()) {
+                bytes = records.readableBytes();
                 AppendResult r = p.appendAsFollower(records);
                 batches = countBatches(records);
                 if (p.isDurableMode()) {
@@ -356,6 +399,8 @@ final class ReplicaFetcher {
                 }
             }
             p.updateFromLeader(data.highWatermark(), data.logStartOffset());
+            applied = true;
+            inSync = p.logEndOffset() >= data.highWatermark();
         }
     }
 

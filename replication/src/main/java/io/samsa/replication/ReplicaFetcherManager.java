@@ -184,6 +184,11 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         return settings;
     }
 
+    /** The follower's replication throttle ({@code follower.replication.throttled.rate}). */
+    ReplicationQuota followerQuota() {
+        return replicas.followerQuota();
+    }
+
     boolean isClosed() {
         return closed;
     }

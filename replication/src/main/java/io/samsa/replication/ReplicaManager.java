@@ -101,6 +101,28 @@ public final class ReplicaManager implements AutoCloseable {
         return this;
     }
 
+    // ---------------------------------------------------------------- replication throttles (issue 12, part 5)
+
+    private volatile ReplicationQuota leaderQuota = ReplicationQuota.unbounded();
+    private volatile ReplicationQuota followerQuota = ReplicationQuota.unbounded();
+
+    /** Kafka's replication throttles: the leader's and the follower's quota. Before {@link #start()}. */
+    public ReplicaManager replicationQuotas(ReplicationQuota leader, ReplicationQuota follower) {
+        this.leaderQuota = leader;
+        this.followerQuota = follower;
+        return this;
+    }
+
+    /** {@code leader.replication.throttled.rate} and the partitions it applies to here. */
+    public ReplicationQuota leaderQuota() {
+        return leaderQuota;
+    }
+
+    /** {@code follower.replication.throttled.rate} and the partitions it applies to here. */
+    public ReplicationQuota followerQuota() {
+        return followerQuota;
+    }
+
     /** Starts the retention task. Once. */
     public void start() {
         retention.start();

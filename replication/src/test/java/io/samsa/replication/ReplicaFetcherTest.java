@@ -357,6 +357,44 @@ class ReplicaFetcherTest {
         return n;
     }
 
+    @Test
+    void theFollowerThrottleLeavesOutAThrottledPartitionThatIsNotCaughtUp() {
+        ManualClock clock = new ManualClock(10_000);
+        ReplicationQuota quota = new ReplicationQuota(clock, 11, 1000);
+        quota.setThrottled(java.util.Map.of("orders", java.util.Set.of(0)));
+        rm.replicationQuotas(ReplicationQuota.unbounded(), quota);
+        host(LEADER, 5, List.of(LEADER, NODE));
+        ByteBuf first = SimBatches.rewritten(SimBatches.random(random, 1_000), 0, 5);
+        int size = first.readableBytes();
+        long end = lastOffset(first) + 1;
+        quota.setRate(size / 20);
+        channel.next().future().complete(fetchResponse(first, end, 0));
+        runAll();
+        assertEquals(size / 10.0, quota.rate(), 1e-9, "the applied bytes are recorded");
+        assertTrue(quota.isQuotaExceeded());
+        FakeChannel.Request again = channel.next();
+        assertEquals(end, ((FetchRequest) again.request()).topics().get(0).partitions().get(0).fetchOffset(),
+                "caught up to the leader's high watermark: never held back");
+
+        ByteBuf second = SimBatches.rewritten(SimBatches.random(random, 1_000), end, 5);
+        long end2 = lastOffset(second) + 1;
+        again.future().complete(fetchResponse(second, end2 + 50, 0));
+        runAll();
+        assertEquals(end2, orders().logEndOffset());
+        assertNull(channel.sent.peek(), "behind the leader's high watermark and over the quota: not fetched");
+        io.advance(BACKOFF);
+        runAll();
+        assertNull(channel.sent.peek(), "still over the quota after the backoff");
+        assertEquals(2, fetchers.fetchers().get(0).throttled);
+
+        clock.advance(12_000);
+        io.advance(BACKOFF);
+        runAll();
+        FakeChannel.Request resumed = channel.next();
+        assertEquals(end2, ((FetchRequest) resumed.request()).topics().get(0).partitions().get(0).fetchOffset(),
+                "the window moved on: fetching again");
+    }
+
     private static long lastOffset(ByteBuf b) {
         io.samsa.wire.record.RecordBatchView v = new io.samsa.wire.record.RecordBatchView();
         long last = -1;

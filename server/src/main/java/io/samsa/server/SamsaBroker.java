@@ -12,6 +12,7 @@ import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerEndpoints;
 import io.samsa.replication.NettyBrokerChannel;
 import io.samsa.replication.ReplicaFetcherManager;
+import io.samsa.replication.ReplicationQuota;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.handler.data.DataApis;
 import io.samsa.server.handler.group.GroupApis;
@@ -44,6 +45,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import io.samsa.server.network.EventLoopExecutor;
 import io.samsa.server.partition.HostingPublisher;
+import io.samsa.server.partition.ReplicationThrottles;
 import io.samsa.server.partition.TopicConfigResolver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -308,6 +310,11 @@ public final class SamsaBroker implements AutoCloseable {
                 new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
                 config.getLong("log.retention.check.interval.ms"), alterPartition);
         replicas.isrSettings(clock, config.getLong("replica.lag.time.max.ms"));
+        // Replication throttles (issue 12, part 5): quotas measured on the broker's clock, set from the metadata.
+        long quotaWindowMs = config.getInt(BrokerConfig.REPLICATION_QUOTA_WINDOW_SIZE_SECONDS) * 1000L;
+        int quotaWindows = config.getInt(BrokerConfig.REPLICATION_QUOTA_WINDOW_NUM);
+        replicas.replicationQuotas(new ReplicationQuota(clock, quotaWindows, quotaWindowMs),
+                new ReplicationQuota(clock, quotaWindows, quotaWindowMs));
         opened.add(replicas);
         BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                 interBrokerEndpoints(config, metadata),
@@ -330,6 +337,7 @@ public final class SamsaBroker implements AutoCloseable {
         node.fetchers = fetchers;
         // Partitions are hosted before the image that names them reaches the handlers.
         UUID incarnationId = UUID.randomUUID();
+        metadata.addPublisher(new ReplicationThrottles(config, replicas.leaderQuota(), replicas.followerQuota())).get();
         metadata.addPublisher(new HostingPublisher(replicas, topicConfigs, config.nodeId(), incarnationId)).get();
         metadata.publishToHandlers();
         replicas.start();

@@ -177,7 +177,9 @@ final class FetchHandler implements ApiHandler {
         FetchParams params = new FetchParams(replicaId, replicaEpoch, req.maxWaitMs(), req.minBytes(),
                 Math.max(0, Math.min(req.maxBytes(), brokerMaxBytes)),
                 FetchIsolation.of(replicaId, req.isolationLevel() == READ_COMMITTED), leaderOnly);
-        new FetchOp(ctx, sink, params, items, mode, session).start();
+        FetchOp op = new FetchOp(ctx, sink, params, items, mode, session);
+        op.throttle(partitions.leaderQuota());
+        op.start();
     }
 
     /** KIP-320: last_fetched_epoch exists from v12; -1 before. */

@@ -44,6 +44,11 @@ final class PartitionLookup {
         return image.get();
     }
 
+    /** The leader's replication throttle ({@code leader.replication.throttled.rate}). */
+    io.samsa.replication.ReplicationQuota leaderQuota() {
+        return replicas.leaderQuota();
+    }
+
     ShardProxy shards() {
         return replicas.shards();
     }
