@@ -1,9 +1,7 @@
 package io.samsa.server.handler.admin;
 
-import io.samsa.metadata.MetadataImage;
-import io.samsa.metadata.PartitionRegistration;
-import io.samsa.metadata.TopicImage;
 import io.samsa.log.Log;
+import io.samsa.replication.Partition;
 import io.samsa.server.BrokerServices;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -18,15 +16,18 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * DescribeLogDirs (key 35, v0-5): the broker's one data directory with the partitions this node
- * hosts (all, or those asked for), each with its size on disk and an offset lag of 0 (there are no
- * future replicas being moved between directories); v4+ adds the directory's total and usable bytes.
+ * DescribeLogDirs (key 35, v0-5): the broker's one data directory with every replica this node hosts,
+ * leader or follower (all, or those asked for), each with its size on disk and Kafka's offset lag of a
+ * current replica (high watermark minus log end offset, at least 0), never a future replica (no moves
+ * between directories); v4+ adds the directory's total and usable bytes.
  *
  * <p>Summing segment sizes and asking the file system for free space are file-system calls, so the
  * work runs on the background scheduler, never on the event loop. A directory that cannot be read
@@ -65,18 +66,23 @@ public final class DescribeLogDirsHandler implements ApiHandler {
     }
 
     private DescribeLogDirsResponse describe(DescribeLogDirsRequest req) {
-        MetadataImage image = services.metadata().image();
-        int nodeId = services.nodeId();
+        // Every replica this broker hosts, leader or follower, by topic and partition.
+        Map<String, Map<Integer, Partition>> hosted = new TreeMap<>();
+        for (Partition p : services.replicas().partitions()) {
+            if (!p.isDeleted()) {
+                hosted.computeIfAbsent(p.topic(), t -> new TreeMap<>()).put(p.index(), p);
+            }
+        }
         List<DescribeLogDirsResponse.DescribeLogDirsTopic> topics = new ArrayList<>();
         if (req.topics() == null) {
-            for (TopicImage t : image.topicsByName().values()) {
-                addTopic(topics, t, t.partitions().keySet(), nodeId);
+            for (Map.Entry<String, Map<Integer, Partition>> t : hosted.entrySet()) {
+                addTopic(topics, t.getKey(), t.getValue(), t.getValue().keySet());
             }
         } else {
             for (DescribeLogDirsRequest.DescribableLogDirTopic wanted : req.topics()) {
-                TopicImage t = image.topic(wanted.topic());
+                Map<Integer, Partition> t = hosted.get(wanted.topic());
                 if (t != null) {
-                    addTopic(topics, t, new HashSet<>(wanted.partitions()), nodeId);
+                    addTopic(topics, wanted.topic(), t, new HashSet<>(wanted.partitions()));
                 }
             }
         }
@@ -95,19 +101,25 @@ public final class DescribeLogDirsHandler implements ApiHandler {
         return new DescribeLogDirsResponse().setErrorCode(ErrorCode.NONE.code()).setResults(results);
     }
 
-    private void addTopic(List<DescribeLogDirsResponse.DescribeLogDirsTopic> out, TopicImage t,
-                          Set<Integer> partitions, int nodeId) {
+    /**
+     * One topic's replicas among {@code partitions}: size on disk and Kafka's offset lag of a current replica (its
+     * high watermark minus its log end offset, never below 0: 0 for a leader, and for a follower, whose high
+     * watermark never passes its own log end); never a future replica (no moves between directories here).
+     */
+    private static void addTopic(List<DescribeLogDirsResponse.DescribeLogDirsTopic> out, String topic,
+                                 Map<Integer, Partition> hosted, Set<Integer> partitions) {
         List<DescribeLogDirsResponse.DescribeLogDirsPartition> parts = new ArrayList<>();
-        for (PartitionRegistration p : t.partitions().values()) {
-            if (!partitions.contains(p.partition()) || !p.replicas().contains(nodeId)) {
+        for (Partition p : hosted.values()) {
+            if (!partitions.contains(p.index())) {
                 continue;
             }
-            Log l = services.logs().get(t.name(), p.partition());
-            parts.add(new DescribeLogDirsResponse.DescribeLogDirsPartition().setPartitionIndex(p.partition())
-                    .setPartitionSize(l == null ? 0 : l.sizeInBytes()).setOffsetLag(0).setIsFutureKey(false));
+            Log l = p.log();
+            parts.add(new DescribeLogDirsResponse.DescribeLogDirsPartition().setPartitionIndex(p.index())
+                    .setPartitionSize(l.sizeInBytes())
+                    .setOffsetLag(Math.max(p.highWatermark() - p.logEndOffset(), 0)).setIsFutureKey(false));
         }
         if (!parts.isEmpty()) {
-            out.add(new DescribeLogDirsResponse.DescribeLogDirsTopic().setName(t.name()).setPartitions(parts));
+            out.add(new DescribeLogDirsResponse.DescribeLogDirsTopic().setName(topic).setPartitions(parts));
         }
     }
 }
