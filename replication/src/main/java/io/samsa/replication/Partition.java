@@ -79,8 +79,8 @@ public final class Partition {
     private long replicaLagTimeMaxMs = DEFAULT_REPLICA_LAG_TIME_MAX_MS;
     /** Each other replica's fetch state while this broker leads; rebuilt on a new leader epoch. */
     private final Map<Integer, FollowerState> followers = new HashMap<>();
-    /** The log end offset when this broker became leader in the current epoch (-1: not leading). */
-    private long leaderEpochStartOffset = -1;
+    /** The log end offset when this broker became leader in the current epoch (-1: not leading). Volatile: KIP-392. */
+    private volatile long leaderEpochStartOffset = -1;
     /** The leader's own durable end in durable mode (what the flusher made durable, applied on the shard). */
     private long leaderDurableEnd;
     /** The ISR change in flight, else null (one at a time, KIP-497). */
@@ -848,6 +848,17 @@ public final class Partition {
     /** True when this broker leads, or follows and {@code leaderOnly} is false. Any thread. */
     public boolean canServe(boolean leaderOnly) {
         return isLeader() || !leaderOnly && isFollower();
+    }
+
+    /**
+     * KIP-392: a leader with followers whose high watermark is still below where its leader epoch began (just
+     * elected, its followers have not yet fetched): the true high watermark is not known, so a consumer's ListOffsets
+     * for the latest offset (or a found offset past the high watermark) answers OFFSET_NOT_AVAILABLE. Any thread.
+     */
+    public boolean highWatermarkBehindEpochStart() {
+        PartitionState s = state;
+        return !deleted && s.leader() == localNodeId && s.replicas().size() > 1
+                && leaderEpochStartOffset > highWatermark;
     }
 
     /** Consumer fetches read on this replica while it followed (KIP-392). Any thread. */

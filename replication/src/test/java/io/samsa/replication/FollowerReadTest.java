@@ -124,4 +124,18 @@ class FollowerReadTest {
         p.update(new PartitionState(2, 8, List.of(1, 2, 3), List.of(1, 2, 3, 4), 2), 1);
         assertTrue(p.readReplicaCandidates(0).isEmpty(), "a follower offers nothing");
     }
+    @Test
+    void aNewLeaderDoesNotKnowItsHighWatermarkUntilItPassesTheEpochStart() {
+        Partition p = partition(new PartitionState(2, 7, List.of(1, 2), List.of(1, 2), 1));
+        appendAsFollower(p, 5, 0);
+        p.updateFromLeader(3, 0);
+        assertFalse(p.highWatermarkBehindEpochStart(), "a follower");
+        p.update(new PartitionState(1, 8, List.of(1, 2), List.of(1, 2), 2), 1);
+        assertEquals(3, p.highWatermark());
+        assertTrue(p.highWatermarkBehindEpochStart(), "elected at log end 5 with the high watermark at 3");
+        p.recordFollowerFetch(2, 5);
+        shard.runPending();
+        assertEquals(5, p.highWatermark());
+        assertFalse(p.highWatermarkBehindEpochStart());
+    }
 }

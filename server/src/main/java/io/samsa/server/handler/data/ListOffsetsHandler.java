@@ -20,7 +20,8 @@ import io.samsa.wire.protocol.Message;
  * batches too (the log decompresses the one candidate batch). v4+ checks the current leader epoch
  * (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH) and answers a leader epoch: the current one for -1, else the epoch
  * in which the answered offset was written (Kafka's choice). v9+ (latest tiered, -5) is not served: tiered
- * storage does not exist.
+ * storage does not exist. A consumer's (replica id -1) latest offset, or an offset found by time past the high
+ * watermark, is OFFSET_NOT_AVAILABLE while a new leader's high watermark is below the start of its epoch (KIP-392).
  *
  * <p>Reads only lock-free log state; runs on the connection's event loop. Stateless and thread-safe.
  */
@@ -52,7 +53,7 @@ final class ListOffsetsHandler implements ApiHandler {
                                 .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
                 tr.partitions().add(pr);
                 try {
-                    answer(t.name(), p, pr, readCommitted, version);
+                    answer(t.name(), p, pr, readCommitted, version, req.replicaId() < 0);
                 } catch (Throwable e) {
                     pr.setErrorCode(DataErrors.code(e, ctx.logPrefix()).code()).setTimestamp(-1).setOffset(-1)
                             .setLeaderEpoch(-1);
@@ -63,7 +64,8 @@ final class ListOffsetsHandler implements ApiHandler {
     }
 
     private void answer(String topic, ListOffsetsRequest.ListOffsetsPartition req,
-                        ListOffsetsResponse.ListOffsetsPartitionResponse pr, boolean readCommitted, short version) {
+                        ListOffsetsResponse.ListOffsetsPartitionResponse pr, boolean readCommitted, short version,
+                        boolean fromClient) {
         Partition p = partitions.partition(topic, req.partitionIndex());
         if (p == null) {
             throw new SamsaException(partitions.notHosted(topic, req.partitionIndex()),
@@ -82,27 +84,42 @@ final class ListOffsetsHandler implements ApiHandler {
             }
         }
         long fetchable = readCommitted ? p.lastStableOffset() : p.highWatermark();
+        // KIP-392: a new leader whose high watermark lags the start of its epoch does not know the latest offset yet.
+        boolean lagging = fromClient && p.highWatermarkBehindEpochStart();
         long ts = req.timestamp();
         if (ts == LATEST) {
+            if (lagging) {
+                throw notAvailable(p);
+            }
             pr.setOffset(fetchable).setLeaderEpoch(epoch);
         } else if (ts == EARLIEST || (ts == EARLIEST_LOCAL && version >= 8)) {
             long start = p.logStartOffset();
             pr.setOffset(start).setLeaderEpoch(p.log().epochForOffset(start));
         } else if (ts == MAX_TIMESTAMP && version >= 7) {
-            answerWith(pr, p.log().maxTimestampAndOffset(), fetchable);
+            answerWith(pr, p.log().maxTimestampAndOffset(), fetchable, lagging, p);
         } else if (ts >= 0) {
-            answerWith(pr, p.log().offsetForTimestamp(ts), fetchable);
+            answerWith(pr, p.log().offsetForTimestamp(ts), fetchable, lagging, p);
         } else {
             throw new SamsaException(ErrorCode.INVALID_REQUEST, "Invalid timestamp " + ts + " for " + p.name()
                     + " at ListOffsets version " + version);
         }
     }
 
-    /** A record found by time answers only when it is readable at the isolation level (below {@code fetchable}). */
+    /**
+     * A record found by time answers only when it is readable at the isolation level (below {@code fetchable}); one
+     * past it while the new leader's high watermark lags its epoch start is OFFSET_NOT_AVAILABLE (KIP-392).
+     */
     private static void answerWith(ListOffsetsResponse.ListOffsetsPartitionResponse pr, TimestampOffset found,
-                                   long fetchable) {
+                                   long fetchable, boolean lagging, Partition p) {
         if (found.found() && found.offset() < fetchable) {
             pr.setTimestamp(found.timestamp()).setOffset(found.offset()).setLeaderEpoch(found.leaderEpoch());
+        } else if (found.found() && lagging) {
+            throw notAvailable(p);
         }
+    }
+
+    private static SamsaException notAvailable(Partition p) {
+        return new SamsaException(ErrorCode.OFFSET_NOT_AVAILABLE, "The high watermark " + p.highWatermark() + " of "
+                + p.name() + " is behind the start of its leader epoch " + p.leaderEpoch() + ": retry");
     }
 }

@@ -51,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The leader's answers to fetches about leader epochs, read back by the official client's message classes at every
  * version from 12 to 17: {@code current_leader_epoch} fencing (FENCED_LEADER_EPOCH older, UNKNOWN_LEADER_EPOCH newer),
  * {@code last_fetched_epoch} → {@code diverging_epoch} (KIP-320), and from v16 the current leader and its endpoint
- * on NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (KIP-951). Node 1 leads orders-0 in epoch 5 (epoch 3 wrote offsets
+ * on NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (KIP-951); and KIP-392's preferred read replica from a rack-aware
+ * leader. Node 1 leads orders-0 in epoch 5 (epoch 3 wrote offsets
  * 0-4, epoch 5 offsets 5-7) with follower 2; node 2 leads orders-1 in epoch 7. One simulated thread, no sockets.
  */
 class FetchEpochsTest {
@@ -263,5 +264,42 @@ class FetchEpochsTest {
                 assertTrue(r.nodeEndpoints().isEmpty());
             }
         }
+    }
+    @Test
+    void aRackAwareLeaderSendsAConsumerToTheInSyncFollowerInItsRack() {
+        MetadataImage image = image();
+        handler = new FetchHandler(new PartitionLookup(replicas, () -> image), new FetchSessionCache(10,
+                new ManualClock(0), FetchSessionCache.EVICTION_MS), new ManualClock(0), 1 << 20, 1,
+                ReadReplicaSelector.RACK_AWARE_SELECTOR);
+        // Follower 2 (rack-b) has every record but is not in the ISR yet: the leader serves.
+        only(fetch((short) 17, request((short) 17, 2, 0, 8, 5, 5)));
+        scheduler.runFor(0);
+        // (Consumers at the log end here: the leader's own answers carry no records.)
+        FetchRequest consumer = request((short) 17, -1, 0, 8, 5, -1).setRackId("rack-b");
+        FetchResponseData.PartitionData pd = only(fetch((short) 17, consumer));
+        assertEquals(ErrorCode.NONE.code(), pd.errorCode());
+        assertEquals(-1, pd.preferredReadReplica(), "2 is out of the ISR");
+
+        replicas.apply(new HostingChange(List.of(), List.of(new HostingChange.Topic("orders", TOPIC_ID, 2,
+                LogConfig.DEFAULTS, 1, List.of(new PartitionAssignment(0, 1, 5, 6, List.of(1, 2), List.of(1, 2))))),
+                false));
+        scheduler.runFor(0);
+        for (short v = 11; v <= 17; v++) {
+            pd = only(fetch(v, request(v, -1, 0, 0, 5, -1).setRackId("rack-b")));
+            assertEquals(ErrorCode.NONE.code(), pd.errorCode(), "v" + v);
+            assertEquals(2, pd.preferredReadReplica(), "v" + v + ": the in-sync follower in the client's rack");
+            assertEquals(0, pd.records() == null ? 0 : pd.records().sizeInBytes(), "no records from the leader");
+            assertEquals(8, pd.highWatermark());
+            assertEquals(0, pd.logStartOffset());
+        }
+        pd = only(fetch((short) 17, request((short) 17, -1, 0, 8, 5, -1).setRackId("rack-z")));
+        assertEquals(-1, pd.preferredReadReplica(), "no replica in rack-z: the leader");
+        pd = only(fetch((short) 17, request((short) 17, -1, 0, 8, 5, -1)));
+        assertEquals(-1, pd.preferredReadReplica(), "no client rack: the leader");
+        pd = only(fetch((short) 10, request((short) 10, -1, 0, 8, 5, -1)));
+        assertEquals(-1, pd.preferredReadReplica(), "below v11 the consumer names no rack");
+        pd = only(fetch((short) 17, request((short) 17, -1, 0, 9, 5, -1).setRackId("rack-b")));
+        assertEquals(-1, pd.preferredReadReplica(), "2 has not reached offset 9");
+        assertEquals(ErrorCode.OFFSET_OUT_OF_RANGE.code(), pd.errorCode());
     }
 }
