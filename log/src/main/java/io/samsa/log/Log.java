@@ -482,7 +482,17 @@ public final class Log {
             view.wrap(records, pos);
             epochs.assign(view.partitionLeaderEpoch(), view.baseOffset());
         }
-        CompletableFuture<Void> durable = write(records, start, end, first, last, maxTs, messages, now);
+        CompletableFuture<Void> durable = writeBytes(records, start, end - start, first, last, maxTs, now, messages,
+                true);
+        // The leader's transaction markers end their transactions here too (and an abort enters the transaction
+        // index), as they do when the log is replayed: a follower that becomes leader has the leader's last stable
+        // offset and aborted transactions, not a transaction left open forever.
+        LogSegment written = active;
+        for (int pos = start; pos < end; pos += view.sizeInBytes()) {
+            view.wrap(records, pos);
+            replay(view, written);
+        }
+        firstUnstableOffset = producers.firstUnstableOffset();
         return new AppendResult(first, last, -1, logStartOffset, maxTs, offsetOfMax, false, durable);
     }
 

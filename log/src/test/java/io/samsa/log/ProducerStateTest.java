@@ -1,5 +1,6 @@
 package io.samsa.log;
 
+import io.netty.buffer.Unpooled;
 import io.samsa.common.ManualClock;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -168,6 +169,42 @@ class ProducerStateTest {
             assertEquals(-1, r.firstUnstableOffset());
             assertFalse(m.startedClean());
         }
+    }
+
+    @Test
+    void aFollowerEndsTransactionsWithTheLeadersMarkers() throws Exception {
+        // The leader: producer 7's transaction aborted, producer 8's committed, producer 9's still open.
+        TestLogs.append(log, TestLogs.batch(T0, 2, "t", 7, (short) 0, 0, true, Compression.NONE), 0);
+        AppendResult u = TestLogs.append(log, TestLogs.batch(T0, 1, "u", 8, (short) 0, 0, true,
+                Compression.NONE), 0);
+        AppendResult abort = log.appendTransactionMarker(7, (short) 0, false, 3, 0);
+        log.appendTransactionMarker(8, (short) 0, true, 3, 0);
+        AppendResult open = TestLogs.append(log, TestLogs.batch(T0, 1, "w", 9, (short) 0, 0, true,
+                Compression.NONE), 0);
+        List<AbortedTransaction> aborted = log.collectAbortedTransactions(0, log.logEndOffset());
+        assertEquals(1, aborted.size());
+        assertEquals(open.firstOffset(), log.firstUnstableOffset());
+
+        // A follower copies the leader's bytes, markers included, in two fetches split after the abort marker.
+        Log follower = manager.getOrCreate("t", 1, LogConfig.fromMap(PROPS));
+        ReadResult first = log.read(0, Integer.MAX_VALUE, abort.lastOffset() + 1, true);
+        ReadResult rest = log.read(abort.lastOffset() + 1, Integer.MAX_VALUE, Long.MAX_VALUE, true);
+        try {
+            follower.appendAsFollower(Unpooled.wrappedBuffer(TestLogs.bytes(first.records())));
+            assertEquals(u.firstOffset(), follower.firstUnstableOffset(), "the abort ended producer 7's transaction");
+            follower.appendAsFollower(Unpooled.wrappedBuffer(TestLogs.bytes(rest.records())));
+        } finally {
+            first.release();
+            rest.release();
+        }
+        assertEquals(log.logEndOffset(), follower.logEndOffset());
+        assertEquals(open.firstOffset(), follower.firstUnstableOffset(), "only producer 9's transaction is open");
+        assertEquals(aborted, follower.collectAbortedTransactions(0, follower.logEndOffset()));
+        // As a leader, it fences the older coordinator and ends the open transaction.
+        assertEquals(ErrorCode.TRANSACTION_COORDINATOR_FENCED, assertThrows(SamsaException.class,
+                () -> follower.appendTransactionMarker(8, (short) 0, true, 2, 1)).errorCode());
+        follower.appendTransactionMarker(9, (short) 0, true, 3, 1);
+        assertEquals(-1, follower.firstUnstableOffset());
     }
 
     @Test
