@@ -325,7 +325,15 @@ public final class SamsaBroker implements AutoCloseable {
         AtomicReference<BrokerLifecycleManager> lifecycleRef = new AtomicReference<>();
         ThreadExecutor fetcherThread = new ThreadExecutor("samsa-replica-fetcher-" + config.nodeId());
         opened.add(fetcherThread);
-        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(replicas, brokerChannel, fetcherThread, () -> {
+        // The fetchers' own connections, as Kafka's replica fetchers have theirs: a broker answers a connection's
+        // requests in order, so a follower's fetch answer queued behind a request that waits for that very follower
+        // (WriteTxnMarkers with acks=all, AddPartitionsToTxn waiting for __transaction_state) on a shared connection
+        // would hold both until the ISR shrinks.
+        BrokerChannel fetchChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
+                interBrokerEndpoints(config, metadata),
+                NettyBrokerChannel.Settings.defaults("samsa-replica-fetcher-" + config.nodeId()));
+        opened.add(fetchChannel);
+        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(replicas, fetchChannel, fetcherThread, () -> {
             BrokerLifecycleManager l = lifecycleRef.get();
             return l == null ? -1 : l.brokerEpoch();
         }, replicaFetcherSettings(config));
