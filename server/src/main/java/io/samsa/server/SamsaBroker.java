@@ -228,6 +228,8 @@ public final class SamsaBroker implements AutoCloseable {
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
         node.opened.add(server);
+        // halt() only: its connections close after the listener (network closes in reverse), as a crash's would.
+        node.network.add(server::closeConnections);
         node.network.add(server);
         // The endpoints are known once bound (port 0): the table reads them through this holder.
         AtomicReference<Map<Integer, QuorumVoter>> controllers = node.controllers;
@@ -381,6 +383,7 @@ public final class SamsaBroker implements AutoCloseable {
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
         opened.add(server);
+        node.network.add(server::closeConnections);
         node.network.add(server);
         node.bound = server.start(config.brokerListeners(), networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());

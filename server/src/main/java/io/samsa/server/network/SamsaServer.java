@@ -26,8 +26,10 @@ import io.samsa.wire.frame.FrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,8 @@ public final class SamsaServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final Class<? extends ServerChannel> channelClass;
     private final List<Channel> serverChannels = new ArrayList<>();
+    /** The accepted connections still open (for {@link #closeConnections}). */
+    private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private final List<Endpoint> bound = new ArrayList<>();
     private final ConnectionLimiter limiter;
     private volatile Consumer<InetSocketAddress> closeListener;
@@ -97,6 +101,8 @@ public final class SamsaServer implements AutoCloseable {
                                 ch.close();
                                 return;
                             }
+                            connections.add(ch);
+                            ch.closeFuture().addListener(f -> connections.remove(ch));
                             if (settings.sendBufferBytes() > 0) {
                                 ch.config().setSendBufferSize(settings.sendBufferBytes());
                             }
@@ -135,6 +141,17 @@ public final class SamsaServer implements AutoCloseable {
 
     public List<Endpoint> boundEndpoints() {
         return List.copyOf(bound);
+    }
+
+    /**
+     * Closes every accepted connection now, as a crash would (the broker's {@code halt}): requests that arrive after
+     * this are never read, so none can park on a partition after the broker stopped answering. Blocking; not on an
+     * event loop.
+     */
+    public void closeConnections() {
+        for (Channel ch : List.copyOf(connections)) {
+            ch.close().syncUninterruptibly();
+        }
     }
 
     @Override
