@@ -20,6 +20,8 @@ import io.samsa.wire.message.OffsetFetchRequest;
 import io.samsa.wire.message.OffsetFetchResponse;
 import io.samsa.wire.message.ProduceRequest;
 import io.samsa.wire.message.ProduceResponse;
+import io.samsa.wire.message.WriteTxnMarkersRequest;
+import io.samsa.wire.message.WriteTxnMarkersResponse;
 import io.samsa.wire.protocol.Message;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -28,8 +30,8 @@ import java.util.List;
 /**
  * Error responses for {@link FaultInjector}: for the common APIs, the error code goes in every
  * per-topic or per-partition field that answers what the request asked (Produce, Fetch, ListOffsets,
- * Metadata, OffsetCommit, OffsetFetch, FindCoordinator, CreateTopics, DeleteTopics); for any other API,
- * in the response's top-level {@code error_code}. Stateless; called on event loops.
+ * Metadata, OffsetCommit, OffsetFetch, FindCoordinator, CreateTopics, DeleteTopics, WriteTxnMarkers); for
+ * any other API, in the response's top-level {@code error_code}. Stateless; called on event loops.
  */
 final class FaultResponses {
     private FaultResponses() {
@@ -40,7 +42,7 @@ final class FaultResponses {
         switch (apiKey) {
             case ProduceRequest.API_KEY, FetchRequest.API_KEY, ListOffsetsRequest.API_KEY, MetadataRequest.API_KEY,
                     OffsetCommitRequest.API_KEY, OffsetFetchRequest.API_KEY, FindCoordinatorRequest.API_KEY,
-                    CreateTopicsRequest.API_KEY, DeleteTopicsRequest.API_KEY:
+                    CreateTopicsRequest.API_KEY, DeleteTopicsRequest.API_KEY, WriteTxnMarkersRequest.API_KEY:
                 return true;
             default:
                 return topLevelErrorSetter(apiKey) != null;
@@ -69,6 +71,8 @@ final class FaultResponses {
                 return createTopics((CreateTopicsRequest) request, code);
             case DeleteTopicsRequest.API_KEY:
                 return deleteTopics((DeleteTopicsRequest) request, code);
+            case WriteTxnMarkersRequest.API_KEY:
+                return writeTxnMarkers((WriteTxnMarkersRequest) request, code);
             default:
                 return topLevel(apiKey, code);
         }
@@ -187,6 +191,26 @@ final class FaultResponses {
             topics.add(new DeleteTopicsResponse.DeletableTopicResult().setName(name).setErrorCode(code));
         }
         return new DeleteTopicsResponse().setResponses(topics);
+    }
+
+    /** Every marker's every partition answers {@code code} (WriteTxnMarkers has no top-level error). */
+    private static WriteTxnMarkersResponse writeTxnMarkers(WriteTxnMarkersRequest req, short code) {
+        List<WriteTxnMarkersResponse.WritableTxnMarkerResult> markers = new ArrayList<>();
+        for (WriteTxnMarkersRequest.WritableTxnMarker m : req.markers()) {
+            List<WriteTxnMarkersResponse.WritableTxnMarkerTopicResult> topics = new ArrayList<>();
+            for (WriteTxnMarkersRequest.WritableTxnMarkerTopic t : m.topics()) {
+                List<WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult> parts = new ArrayList<>();
+                for (int p : t.partitionIndexes()) {
+                    parts.add(new WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult().setPartitionIndex(p)
+                            .setErrorCode(code));
+                }
+                topics.add(new WriteTxnMarkersResponse.WritableTxnMarkerTopicResult().setName(t.name())
+                        .setPartitions(parts));
+            }
+            markers.add(new WriteTxnMarkersResponse.WritableTxnMarkerResult().setProducerId(m.producerId())
+                    .setTopics(topics));
+        }
+        return new WriteTxnMarkersResponse().setMarkers(markers);
     }
 
     private static Message topLevel(short apiKey, short code) {
