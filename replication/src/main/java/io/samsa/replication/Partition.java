@@ -119,6 +119,14 @@ public final class Partition {
         } else {
             this.highWatermark = end;
         }
+        if (state.replicas().size() > 1 && !state.isr().equals(List.of(localNodeId))) {
+            // Issue 12: a replicated partition's log may end in a tail no other replica has (a deposed leader's
+            // acks=1 appends), so its end says nothing about what was committed. Without a high-watermark
+            // checkpoint it starts where Kafka starts without one, at the log start: a follower learns the
+            // high watermark from its leader, a leader from its ISR's fetches. (Alone in the ISR, its log is
+            // what is committed.)
+            this.highWatermark = partitionLog.logStartOffset();
+        }
         resetFollowers(state);
     }
 
@@ -133,7 +141,11 @@ public final class Partition {
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
         resetFollowers(state);
         if (leadsWithFollowers(state)) {
-            shard.execute(this::armIsrCheck);
+            // A leader alone in its ISR owns its high watermark at once (it started at the log start).
+            shard.execute(() -> {
+                maybeIncrementHighWatermark();
+                armIsrCheck();
+            });
         }
     }
 
@@ -154,6 +166,9 @@ public final class Partition {
             log.info("{}Leader is now {} in epoch {} (ISR {})", prefix, newState.leader(), newState.leaderEpoch(),
                     newState.isr());
             resetFollowers(newState);
+            if (newState.leader() == localNodeId && isDurableMode()) {
+                catchUpDurableEnd();
+            }
         } else {
             if (newState.partitionEpoch() > old.partitionEpoch()) {
                 // The controller committed a change (ours or another): the one in flight is settled or stale.
@@ -904,6 +919,21 @@ public final class Partition {
         }
         if (durablePosted.compareAndSet(false, true)) {
             shard.execute(applyDurable);
+        }
+    }
+
+    /**
+     * Owning shard, on becoming leader in durable mode: the tail this replica fetched as a follower was forced
+     * without telling the leader's side (follower appends post no durable end), so the leader's durable end starts
+     * at the log's recovery point (not at an end left from an earlier leadership: a truncation since may have
+     * replaced what it counted), and a tail not forced yet is forced now, as at start-up. Without it the high
+     * watermark stayed below that tail until the next append as leader (issue 12's simulation).
+     */
+    private void catchUpDurableEnd() {
+        long end = plog.logEndOffset();
+        leaderDurableEnd = Math.min(end, Math.max(plog.logStartOffset(), plog.recoveryPoint()));
+        if (leaderDurableEnd < end) {
+            plog.flush().whenComplete(onDurable);
         }
     }
 

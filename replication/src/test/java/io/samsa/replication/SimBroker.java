@@ -61,11 +61,30 @@ final class SimBroker {
      */
     void open(SimDisk disk, Clock clock, Path dataDir, Function<String, LogConfig> configs, Random random,
               long flusherPollMs, long checkpointIntervalMs, long retentionCheckMs) throws IOException {
-        logs = LogManager.builder(dataDir).disk(disk).clock(clock).scheduler(deleter)
-                .flusherExecutors(flusher, flusherTimer).flusherPollMs(flusherPollMs)
-                .checkpointIntervalMs(checkpointIntervalMs).configs(configs).deleteSuffixes(random).build();
+        logs = logs(disk, clock, dataDir, configs, random, flusherPollMs, checkpointIntervalMs);
         replicas = new ReplicaManager(nodeId, logs, new ShardProxy(shards), hosting, retentionCheckMs);
         replicas.start();
+    }
+
+    /**
+     * As {@link #open(SimDisk, Clock, Path, Function, Random, long, long, long)}, with the leaders' side of
+     * replication wired: ISR changes go through {@code alterPartition}, follower fetch times are read from
+     * {@code clock}, and {@code replica.lag.time.max.ms} is {@code lagTimeMaxMs}.
+     */
+    void open(SimDisk disk, Clock clock, Path dataDir, Function<String, LogConfig> configs, Random random,
+              long flusherPollMs, long checkpointIntervalMs, long retentionCheckMs,
+              AlterPartitionChannel alterPartition, long lagTimeMaxMs) throws IOException {
+        logs = logs(disk, clock, dataDir, configs, random, flusherPollMs, checkpointIntervalMs);
+        replicas = new ReplicaManager(nodeId, logs, new ShardProxy(shards), hosting, retentionCheckMs,
+                alterPartition).isrSettings(clock, lagTimeMaxMs);
+        replicas.start();
+    }
+
+    private LogManager logs(SimDisk disk, Clock clock, Path dataDir, Function<String, LogConfig> configs,
+                            Random random, long flusherPollMs, long checkpointIntervalMs) throws IOException {
+        return LogManager.builder(dataDir).disk(disk).clock(clock).scheduler(deleter)
+                .flusherExecutors(flusher, flusherTimer).flusherPollMs(flusherPollMs)
+                .checkpointIntervalMs(checkpointIntervalMs).configs(configs).deleteSuffixes(random).build();
     }
 
     SimExecutor shard(Random random) {
