@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * log end. After every event (each step of the run): every batch below a live replica's high watermark is the
  * batch committed at that offset (the first replica, consumer read or acknowledgement that saw it there fixed its
  * bytes: replicas never diverge below the high watermark and no read is contradicted later); every live member of
- * the controller's ISR holds every batch acknowledged with acks=all at its offset, byte for byte. At the end, with
+ * the controller's ISR holds every batch acknowledged with acks=all at its offset, byte for byte (and in durable
+ * mode has forced it, checked at the acknowledgement too). At the end, with
  * the network healed and every broker back, the partitions have a leader, every replica rejoins the ISR and holds
  * its leader's log byte for byte within 60 s of simulated time.
  */
@@ -128,6 +129,8 @@ class ClusterReplicationSimulationTest {
         final Map<Integer, List<Batch>> acked = new HashMap<>();
         final StringBuilder trace = new StringBuilder();
         int events;
+        /** The run's end: no more faults. */
+        boolean finishing;
 
         Run(long seed, Map<String, Long> coverage) throws Exception {
             this.coverage = coverage;
@@ -215,7 +218,7 @@ class ClusterReplicationSimulationTest {
                 n.hwSeen.clear();
                 n.verified.clear();
                 n.ackChecked.clear();
-                if (durable && n.lives > 1 && random.nextInt(4) == 0) {
+                if (durable && !finishing && n.lives > 1 && random.nextInt(4) == 0) {
                     n.disk.crashAtOperation(n.disk.operations() + 1 + random.nextInt(60));
                 }
                 long epoch = n.brokerEpoch;
@@ -246,7 +249,7 @@ class ClusterReplicationSimulationTest {
             n.nextApplyAt = scheduler.nowMillis();
             trace("node " + n.id + " up, life " + n.lives + ", broker epoch " + epoch);
             controller.deliver(n);
-            if (durable && random.nextInt(3) == 0) {
+            if (durable && !finishing && random.nextInt(3) == 0) {
                 n.disk.crashAtOperation(n.disk.operations() + 1 + random.nextInt(2000));
             } else {
                 n.disk.crashAtOperation(-1);
@@ -472,6 +475,17 @@ class ClusterReplicationSimulationTest {
         /** The batch was acknowledged with acks=all at its offsets: it is committed there. */
         void acknowledged(int idx, Batch batch) {
             commit(idx, batch, "an acks=all acknowledgement");
+            for (int m : controller.state(idx).isr()) {
+                Node n = nodes.get(m);
+                Partition p = n.alive ? n.broker.replicas.partition(TOPIC, idx) : null;
+                if (durable && p != null && p.log().recoveryPoint() <= batch.last) {
+                    // Durable mode: a follower fetches again (reports its log end) only once it forced it, and the
+                    // leader counts its own forced end: an acknowledged batch is on every ISR member's disk.
+                    fail(TOPIC + "-" + idx + ": acks=all acknowledged " + batch.base + ".." + batch.last + " while node "
+                            + m + ", in the ISR " + controller.state(idx).isr() + ", had forced only up to "
+                            + p.log().recoveryPoint());
+                }
+            }
             acked.get(idx).add(batch);
             count("acks=all acknowledged");
         }
@@ -550,6 +564,13 @@ class ClusterReplicationSimulationTest {
                                 + ", ends at " + (p == null ? "nothing" : p.logEndOffset())
                                 + " below acknowledged offset " + (end - 1));
                     }
+                    if (durable && p.log().recoveryPoint() < end) {
+                        // Durable mode: a member reports (fetches from) only what it forced, and the leader counts
+                        // its own forced end, so acknowledged batches are on every ISR member's disk.
+                        fail(TOPIC + "-" + i + ": node " + m + ", in the ISR " + controller.state(i).isr()
+                                + ", has forced only up to " + p.log().recoveryPoint() + ", below acknowledged offset "
+                                + (end - 1));
+                    }
                     int checked = full ? 0 : n.ackChecked.getOrDefault(i, 0);
                     for (int k = checked; k < all.size(); k++) {
                         Batch b = all.get(k);
@@ -616,6 +637,7 @@ class ClusterReplicationSimulationTest {
 
         /** Heal, bring every broker back, and wait for a leader, a full ISR and identical logs everywhere. */
         void finish() throws Exception {
+            finishing = true;
             net.network().heal();
             for (Node n : nodes.values()) {
                 setControllerLink(n, true);
