@@ -20,7 +20,8 @@ import java.util.Map;
  * broker epoch; it is unfenced by the first heartbeat that does not ask to stay fenced once it has applied the
  * metadata up to its registration; it is fenced again when it asks to, when its session expires (no heartbeat for
  * {@code broker.session.timeout.ms}), when a new process registers with its id, or when it completes a controlled
- * shutdown. A broker that asks to shut down first enters controlled shutdown: leadership and ISR membership move off
+ * shutdown. A broker registering again after an unclean shutdown (KIP-966: without its previous broker epoch) also
+ * leaves the eligible leader replicas. A broker that asks to shut down first enters controlled shutdown: leadership and ISR membership move off
  * it; the heartbeat that follows once those records are committed and every usable broker has applied them tells it
  * to shut down, and fences it.
  *
@@ -73,8 +74,17 @@ final class ClusterControl {
         List<Message> records = new ArrayList<>();
         records.add(registration.toRecord());
         if (existing != null) {
-            // The previous process of this broker is gone: it leads nothing and leaves the ISRs.
-            moves.leaving(image, id, records);
+            // The previous process of this broker is gone: it leads nothing and leaves the ISRs. With eligible leader
+            // replicas, a process that did not shut down cleanly (its previous epoch is not the registered one) may
+            // have lost records: it leaves the ELR too (KIP-966).
+            boolean unclean = LeaderMoves.elrEnabled(image) && !existing.incarnationId().equals(r.incarnationId())
+                && r.previousBrokerEpoch() != existing.brokerEpoch();
+            if (unclean) {
+                log.info("{}Broker {} registers after an unclean shutdown (previous epoch {}, registered {}): it"
+                    + " leaves the eligible leader replicas", prefix, id, r.previousBrokerEpoch(),
+                    existing.brokerEpoch());
+            }
+            moves.leaving(image, id, unclean, records);
         }
         heartbeats.registered(id, r.incarnationId(), nowMs);
         log.info("{}Registering broker {} in epoch {} (incarnation {}, rack {}, listeners {})", prefix, id,

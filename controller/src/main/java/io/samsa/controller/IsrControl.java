@@ -89,7 +89,7 @@ final class IsrControl {
         }
         List<Integer> newIsr = item.brokerIds();
         PartitionChange change = new PartitionChange(topicId, p, b -> LeaderMoves.usable(image, b))
-            .uncleanAllowed(false);
+            .elr(moves.elrMinIsr(image, t)).uncleanAllowed(false);
         List<Integer> target = p.targetReplicas();
         if (p.reassigning() && newIsr.containsAll(target)) {
             // Every target replica is in sync: the reassignment completes (KIP-455).

@@ -5,8 +5,10 @@ import io.samsa.metadata.PartitionRegistration;
 import io.samsa.metadata.record.PartitionChangeRecord;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.IntPredicate;
 
@@ -18,8 +20,18 @@ import java.util.function.IntPredicate;
  * <p>Leader election (KRaft's rules): a leader comes from the ISR and must be usable (registered, unfenced, not in
  * controlled shutdown); the current leader is kept while it qualifies; otherwise the first qualifying replica in
  * replica order (the reassignment's target replicas come first); with unclean election allowed and no ISR member
- * usable, the first usable replica leads alone in the ISR and recovers (KIP-704); else no replica leads. The ISR
- * never becomes empty: the last member stays, so that it can lead again cleanly when it returns.
+ * usable, the first usable replica leads alone in the ISR and recovers (KIP-704); else no replica leads. Without
+ * eligible leader replicas the ISR never becomes empty: the last member stays, so that it can lead again cleanly
+ * when it returns.
+ *
+ * <p>Eligible leader replicas (KIP-966, {@link #elr(int)} with the topic's {@code min.insync.replicas}): the ISR may
+ * become empty. While the ISR is smaller than the minimum, the replicas that leave it (and those already eligible)
+ * are the ELR, less any that shut down uncleanly ({@link #uncleanShutdown(int)}), which are kept in the last known
+ * ELR instead; once the ISR reaches the minimum both lists empty. With an empty ISR the first usable ELR member (in
+ * replica order) is elected cleanly and becomes the ISR; while an ELR member exists, usable or not, no unclean
+ * election by {@code unclean.leader.election.enable} happens (the partition waits for it); only an operator's
+ * unclean ElectLeaders passes over it ({@link #uncleanPastElr()}). With ELR off (level 0 of {@code eligible.leader.replicas.version})
+ * any ELR a partition still carries is cleared by its next change.
  *
  * <p>Not thread-safe: used on the controller's executor, for one partition.
  */
@@ -41,6 +53,10 @@ final class PartitionChange {
     private List<Integer> removing;
     private Election election = Election.KEEP_OR_ELECT;
     private boolean uncleanAllowed;
+    private boolean uncleanPastElr;
+    /** The topic's {@code min.insync.replicas} when eligible leader replicas are tracked, else 0. */
+    private int elrMinIsr;
+    private final Set<Integer> uncleanShutdown = new HashSet<>();
 
     PartitionChange(UUID topicId, PartitionRegistration p, IntPredicate usable) {
         this.topicId = topicId;
@@ -52,13 +68,31 @@ final class PartitionChange {
         this.removing = p.removingReplicas();
     }
 
-    /** Removes {@code broker} from the ISR, unless it is the only member. */
+    /**
+     * Removes {@code broker} from the ISR, unless it is the only member and eligible leader replicas are off (with
+     * them, set {@link #elr(int)} first, the ISR may empty).
+     */
     PartitionChange removeFromIsr(int broker) {
-        if (isr.contains(broker) && isr.size() > 1) {
+        if (isr.contains(broker) && (isr.size() > 1 || elrMinIsr > 0)) {
             List<Integer> next = new ArrayList<>(isr);
             next.remove(Integer.valueOf(broker));
             isr = next;
         }
+        return this;
+    }
+
+    /**
+     * {@code broker} shut down uncleanly (KIP-966: it registered again without its previous broker epoch): it
+     * leaves the ISR and may not be an eligible leader replica, it may have lost records.
+     */
+    PartitionChange uncleanShutdown(int broker) {
+        uncleanShutdown.add(broker);
+        return removeFromIsr(broker);
+    }
+
+    /** Tracks eligible leader replicas with {@code minIsr} ({@code min.insync.replicas}); 0 turns them off. */
+    PartitionChange elr(int minIsr) {
+        elrMinIsr = Math.max(0, minIsr);
         return this;
     }
 
@@ -84,9 +118,49 @@ final class PartitionChange {
         return this;
     }
 
-    /** Whether {@code broker} may lead with the ISR as this change leaves it. */
+    /** An operator's unclean election (ElectLeaders): it may pass over eligible leader replicas none can lead. */
+    PartitionChange uncleanPastElr() {
+        uncleanPastElr = true;
+        return this;
+    }
+
+    /** Whether {@code broker} may lead with the ISR (or, when it is empty, the ELR) as this change leaves it. */
     private boolean qualifies(int broker) {
-        return broker >= 0 && isr.contains(broker) && usable.test(broker);
+        return broker >= 0 && usable.test(broker) && (isr.contains(broker) || isr.isEmpty() && elr.contains(broker));
+    }
+
+    private List<Integer> elr = List.of();
+    private List<Integer> lastKnownElr = List.of();
+
+    /** The ELR and last known ELR that follow the ISR this change leaves (KIP-966). */
+    private void trackElr() {
+        if (elrMinIsr <= 0 || isr.size() >= elrMinIsr) {
+            elr = List.of();
+            lastKnownElr = List.of();
+            return;
+        }
+        Set<Integer> candidates = new HashSet<>(p.eligibleLeaderReplicas());
+        candidates.addAll(p.isr());
+        Set<Integer> lost = new HashSet<>(p.lastKnownElr());
+        for (int b : candidates) {
+            if (uncleanShutdown.contains(b)) {
+                lost.add(b);
+            }
+        }
+        List<Integer> nextElr = new ArrayList<>();
+        List<Integer> nextLost = new ArrayList<>();
+        for (int r : replicas) {
+            if (isr.contains(r)) {
+                continue;
+            }
+            if (candidates.contains(r) && !uncleanShutdown.contains(r)) {
+                nextElr.add(r);
+            } else if (lost.contains(r)) {
+                nextLost.add(r);
+            }
+        }
+        elr = nextElr;
+        lastKnownElr = nextLost;
     }
 
     /** The leader this change elects: {@link PartitionRegistration#NO_LEADER} when none qualifies. */
@@ -108,17 +182,25 @@ final class PartitionChange {
 
     /** The record, or null when the partition does not change. */
     PartitionChangeRecord build() {
+        trackElr();
         int leader = electLeader();
         byte recovery = p.leaderRecoveryState();
         if (leader != p.leader() && leader >= 0) {
             recovery = PartitionRegistration.RECOVERED;
         }
-        if (leader == PartitionRegistration.NO_LEADER && uncleanAllowed) {
+        if (leader >= 0 && isr.isEmpty()) {
+            // Elected from the ELR: it holds every committed record and is the ISR now (KIP-966).
+            isr = List.of(leader);
+            trackElr();
+        }
+        if (leader == PartitionRegistration.NO_LEADER && uncleanAllowed && (elr.isEmpty() || uncleanPastElr)) {
             for (int r : replicas) {
                 if (usable.test(r)) {
                     leader = r;
                     isr = List.of(r);
                     recovery = PartitionRegistration.RECOVERING;
+                    elr = List.of();
+                    lastKnownElr = List.of();
                     break;
                 }
             }
@@ -151,6 +233,14 @@ final class PartitionChange {
             rec.setLeaderRecoveryState(recovery);
             changed = true;
         }
+        if (!elr.equals(p.eligibleLeaderReplicas())) {
+            rec.setEligibleLeaderReplicas(elr);
+            changed = true;
+        }
+        if (!lastKnownElr.equals(p.lastKnownElr())) {
+            rec.setLastKnownElr(lastKnownElr);
+            changed = true;
+        }
         return changed ? rec : null;
     }
 
@@ -161,7 +251,7 @@ final class PartitionChange {
 
     @Override
     public String toString() {
-        return "PartitionChange(" + topicId + "-" + p.partition() + ", isr=" + isr + ", replicas="
+        return "PartitionChange(" + topicId + "-" + p.partition() + ", isr=" + isr + ", elr=" + elr + ", replicas="
             + Objects.toString(replicas) + ")";
     }
 }

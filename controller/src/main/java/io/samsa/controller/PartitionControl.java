@@ -88,14 +88,17 @@ final class PartitionControl {
                     + " replica " + preferred + " of " + tp + ": it is " + (usable.test(preferred)
                     ? "not in the ISR " + p.isr() : "not alive") + ".");
             }
-            records.add(new PartitionChange(t.id(), p, usable).election(PartitionChange.Election.PREFERRED).build());
+            records.add(new PartitionChange(t.id(), p, usable).elr(moves.elrMinIsr(image, t))
+                .election(PartitionChange.Election.PREFERRED).build());
             return ApiResult.ok(tp);
         }
         if (p.leader() >= 0 && usable.test(p.leader())) {
             return new ApiResult<>(tp, ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic "
                 + "partition " + tp + ": broker " + p.leader() + " leads.");
         }
-        PartitionChangeRecord r = new PartitionChange(t.id(), p, usable).uncleanAllowed(true).build();
+        // The operator asks for it: unclean even past fenced eligible leader replicas (which it clears).
+        PartitionChangeRecord r = new PartitionChange(t.id(), p, usable).elr(moves.elrMinIsr(image, t))
+            .uncleanAllowed(true).uncleanPastElr().build();
         if (r == null || PartitionChange.leaderAfter(p, r) < 0) {
             return new ApiResult<>(tp, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + tp
                 + " is alive to lead it (replicas " + p.replicas() + ").");
@@ -125,7 +128,8 @@ final class PartitionControl {
                 if (!allowed) {
                     break;
                 }
-                PartitionChangeRecord r = new PartitionChange(t.id(), p, usable).uncleanAllowed(true).build();
+                PartitionChangeRecord r = new PartitionChange(t.id(), p, usable).elr(moves.elrMinIsr(image, t))
+                    .uncleanAllowed(true).build();
                 if (r != null && PartitionChange.leaderAfter(p, r) >= 0) {
                     records.add(r);
                 }
@@ -143,7 +147,8 @@ final class PartitionControl {
                 int preferred = p.preferredLeader();
                 if (p.leader() != preferred && usable.test(preferred) && p.isr().contains(preferred)
                         && !p.reassigning()) {
-                    records.add(new PartitionChange(t.id(), p, usable).election(PartitionChange.Election.PREFERRED)
+                    records.add(new PartitionChange(t.id(), p, usable).elr(moves.elrMinIsr(image, t))
+                        .election(PartitionChange.Election.PREFERRED)
                         .build());
                 }
             }
@@ -220,7 +225,7 @@ final class PartitionControl {
         target.removeAll(removing);
         List<Integer> isr = new ArrayList<>(p.isr());
         isr.retainAll(replicas);
-        PartitionChange c = new PartitionChange(t.id(), p, usable(image));
+        PartitionChange c = new PartitionChange(t.id(), p, usable(image)).elr(moves.elrMinIsr(image, t));
         if (p.isr().containsAll(target)) {
             // Complete: only the target remains; the ISR keeps its members among the target.
             List<Integer> newIsr = new ArrayList<>(isr);

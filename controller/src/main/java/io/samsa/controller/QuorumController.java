@@ -61,6 +61,7 @@ final class QuorumController implements Controller {
     private final PartitionControl partitionControl;
     private final FeatureControl featureControl;
     private final IsrControl isrControl;
+    private final LeaderMoves moves;
     private final RaftListener raftListener = new RaftListener();
     private final CompletableFuture<QuorumController> ready = new CompletableFuture<>();
     private volatile MetadataImage published = MetadataImage.EMPTY;
@@ -97,7 +98,7 @@ final class QuorumController implements Controller {
         this.raft = raft;
         this.executor = executor;
         this.topicControl = new TopicControl(config);
-        LeaderMoves moves = new LeaderMoves(config.staticProps());
+        this.moves = new LeaderMoves(config.staticProps());
         this.clusterControl = new ClusterControl(prefix, new BrokerHeartbeats(config.brokerSessionTimeoutMs()),
             moves);
         this.partitionControl = new PartitionControl(moves);
@@ -222,14 +223,16 @@ final class QuorumController implements Controller {
     public CompletableFuture<Committed<List<ApiResult<ConfigResource>>>> alterConfigs(
             List<AlterConfigsRequest> resources, boolean validateOnly) {
         List<AlterConfigsRequest> copy = List.copyOf(resources);
-        return submit(image -> configControl.alterConfigs(image, copy, false, validateOnly));
+        return submit(image -> moves.afterConfigChange(image, configControl.alterConfigs(image, copy, false,
+            validateOnly)));
     }
 
     @Override
     public CompletableFuture<Committed<List<ApiResult<ConfigResource>>>> incrementalAlterConfigs(
             List<AlterConfigsRequest> resources, boolean validateOnly) {
         List<AlterConfigsRequest> copy = List.copyOf(resources);
-        return submit(image -> configControl.alterConfigs(image, copy, true, validateOnly));
+        return submit(image -> moves.afterConfigChange(image, configControl.alterConfigs(image, copy, true,
+            validateOnly)));
     }
 
     @Override

@@ -5,13 +5,16 @@ import java.util.TreeMap;
 
 /**
  * The feature flags (KIP-584) this version of Samsa supports, with their level ranges: what the controller accepts in
- * UpdateFeatures and what brokers advertise in ApiVersions. Today one: {@code transaction.version} 0-2 (KIP-890).
+ * UpdateFeatures and what brokers advertise in ApiVersions: {@code transaction.version} 0-2 (KIP-890) and
+ * {@code eligible.leader.replicas.version} 0-1 (KIP-966: at 1 the controller tracks eligible leader replicas).
  * Stateless.
  */
 public final class SupportedFeatures {
     public static final String TRANSACTION_VERSION = "transaction.version";
+    public static final String ELIGIBLE_LEADER_REPLICAS_VERSION = "eligible.leader.replicas.version";
 
-    private static final Map<String, short[]> RANGES = Map.of(TRANSACTION_VERSION, new short[] {0, 2});
+    private static final Map<String, short[]> RANGES = Map.of(TRANSACTION_VERSION, new short[] {0, 2},
+        ELIGIBLE_LEADER_REPLICAS_VERSION, new short[] {0, 1});
 
     private SupportedFeatures() {
     }

@@ -119,7 +119,7 @@ public final class MetadataDelta {
             }
             t.partitions.put(r.partitionId(), new PartitionRegistration(r.partitionId(), r.replicas(), r.isr(),
                 r.leader(), r.leaderEpoch(), r.partitionEpoch(), r.removingReplicas(), r.addingReplicas(),
-                r.leaderRecoveryState()));
+                r.leaderRecoveryState(), r.eligibleLeaderReplicas(), r.lastKnownElr()));
         } else if (record instanceof PartitionChangeRecord r) {
             replayPartitionChange(r, offset);
         } else if (record instanceof RemoveTopicRecord r) {
@@ -199,7 +199,9 @@ public final class MetadataDelta {
             p.partitionEpoch() + 1,
             r.removingReplicas() != null ? r.removingReplicas() : p.removingReplicas(),
             r.addingReplicas() != null ? r.addingReplicas() : p.addingReplicas(),
-            r.leaderRecoveryState() >= 0 ? r.leaderRecoveryState() : p.leaderRecoveryState()));
+            r.leaderRecoveryState() >= 0 ? r.leaderRecoveryState() : p.leaderRecoveryState(),
+            r.eligibleLeaderReplicas() != null ? r.eligibleLeaderReplicas() : p.eligibleLeaderReplicas(),
+            r.lastKnownElr() != null ? r.lastKnownElr() : p.lastKnownElr()));
     }
 
     private void replayConfig(ConfigRecord r, long offset) {

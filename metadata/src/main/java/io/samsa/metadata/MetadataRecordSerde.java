@@ -2,6 +2,8 @@ package io.samsa.metadata;
 
 import io.netty.buffer.ByteBuf;
 import io.samsa.metadata.record.MetadataRecordType;
+import io.samsa.metadata.record.PartitionChangeRecord;
+import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.protocol.Message;
 import io.samsa.wire.protocol.ProtocolCodec;
@@ -38,13 +40,19 @@ public final class MetadataRecordSerde {
 
     /**
      * The version Samsa writes {@code record} at: version 1 of RegisterBrokerRecord and
-     * BrokerRegistrationChangeRecord (the first with InControlledShutdown), version 0 of every other type (later
-     * versions only add fields Samsa does not set yet: log directories, eligible leader replicas).
+     * BrokerRegistrationChangeRecord (the first with InControlledShutdown), version 2 of a PartitionRecord or
+     * PartitionChangeRecord that sets the eligible leader replicas (KIP-966), version 0 of every other record (later
+     * versions only add fields Samsa does not set yet: log directories).
      */
     public static short writeVersion(Message record) {
         MetadataRecordType type = type(record);
         if (type == MetadataRecordType.REGISTER_BROKER || type == MetadataRecordType.BROKER_REGISTRATION_CHANGE) {
             return 1;
+        }
+        if (record instanceof PartitionRecord r && (r.eligibleLeaderReplicas() != null || r.lastKnownElr() != null)
+                || record instanceof PartitionChangeRecord c
+                    && (c.eligibleLeaderReplicas() != null || c.lastKnownElr() != null)) {
+            return 2;
         }
         return type.lowestVersion();
     }

@@ -111,6 +111,36 @@ class MetadataDeltaTest {
     }
 
     @Test
+    void eligibleLeaderReplicasFollowTheirRecordsIntoTheImageAndSnapshots() {
+        MetadataImage image = MetadataDelta.replayAll(base(), List.of(
+            partitionChange(A, 0, MetadataDelta.NO_LEADER_CHANGE, List.of(1), null)
+                .setEligibleLeaderReplicas(List.of(2)),
+            partitionChange(A, 0, MetadataDelta.NO_LEADER_CHANGE, null, null).setLastKnownElr(List.of(3))), 3, 1);
+        PartitionRegistration p = image.topic("a").partition(0);
+        assertEquals(List.of(1), p.isr());
+        assertEquals(List.of(2), p.eligibleLeaderReplicas());
+        assertEquals(List.of(3), p.lastKnownElr());
+        assertEquals(2, p.partitionEpoch());
+        PartitionRecord r = p.toRecord(A);
+        assertEquals(2, MetadataRecordSerde.writeVersion(r));
+        // A change that does not name them keeps them; an empty list clears them.
+        MetadataImage kept = MetadataDelta.replayAll(image, List.of(
+            partitionChange(A, 0, MetadataDelta.NO_LEADER_CHANGE, List.of(1, 2), null)), 5, 1);
+        assertEquals(List.of(2), kept.topic("a").partition(0).eligibleLeaderReplicas());
+        assertEquals(List.of(3), kept.topic("a").partition(0).lastKnownElr());
+        MetadataImage cleared = MetadataDelta.replayAll(kept, List.of(
+            partitionChange(A, 0, MetadataDelta.NO_LEADER_CHANGE, null, null).setEligibleLeaderReplicas(List.of())
+                .setLastKnownElr(List.of())), 6, 1);
+        PartitionRegistration c = cleared.topic("a").partition(0);
+        assertEquals(List.of(), c.eligibleLeaderReplicas());
+        assertEquals(List.of(), c.lastKnownElr());
+        assertEquals(0, MetadataRecordSerde.writeVersion(c.toRecord(A)));
+        MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY);
+        d.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
+        assertTrue(image.sameContent(d.apply()));
+    }
+
+    @Test
     void snapshotRecordsRebuildTheImage() {
         MetadataImage image = MetadataDelta.replayAll(base(), List.of(
             new BrokerRegistration(1, 3, A, null, List.of()).toRecord(),
