@@ -114,8 +114,10 @@ final class LeaderMoves {
                 if (unclean == null) {
                     unclean = uncleanAllowed(image, t);
                 }
-                boolean eligible = p.isr().contains(broker)
-                    || p.isr().isEmpty() && p.eligibleLeaderReplicas().contains(broker);
+                // In the ISR; with an empty ISR, eligible (KIP-966), or with no eligible replica the last known leader.
+                boolean eligible = p.isr().contains(broker) || p.isr().isEmpty()
+                    && (p.eligibleLeaderReplicas().contains(broker)
+                        || p.eligibleLeaderReplicas().isEmpty() && p.lastKnownElr().contains(broker));
                 if (!eligible && !unclean) {
                     continue;
                 }
@@ -130,8 +132,8 @@ final class LeaderMoves {
 
     /**
      * {@code result} of an AlterConfigs, followed where it changes {@code min.insync.replicas} (of a topic, or a
-     * broker's or the cluster's default: every topic) by records that clear the eligible leader replicas and last
-     * known ELR of the partitions concerned, as KIP-966 asks: they were chosen against the old minimum.
+     * broker's or the cluster's default: every topic) by records that clear the eligible leader replicas of the
+     * partitions concerned, as KIP-966 asks: they were chosen against the old minimum.
      */
     <T> ControllerResult<T> afterConfigChange(MetadataImage image, ControllerResult<T> result) {
         if (!elrEnabled(image)) {
@@ -157,10 +159,9 @@ final class LeaderMoves {
                 continue;
             }
             for (PartitionRegistration p : t.partitions().values()) {
-                if (!p.eligibleLeaderReplicas().isEmpty() || !p.lastKnownElr().isEmpty()) {
+                if (!p.eligibleLeaderReplicas().isEmpty()) {
                     records.add(new PartitionChangeRecord().setTopicId(t.id()).setPartitionId(p.partition())
-                        .setLeader(MetadataDelta.NO_LEADER_CHANGE).setEligibleLeaderReplicas(List.of())
-                        .setLastKnownElr(List.of()));
+                        .setLeader(MetadataDelta.NO_LEADER_CHANGE).setEligibleLeaderReplicas(List.of()));
                 }
             }
         }

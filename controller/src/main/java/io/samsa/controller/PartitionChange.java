@@ -26,9 +26,10 @@ import java.util.function.IntPredicate;
  *
  * <p>Eligible leader replicas (KIP-966, {@link #elr(int)} with the topic's {@code min.insync.replicas}): the ISR may
  * become empty. While the ISR is smaller than the minimum, the replicas that leave it (and those already eligible)
- * are the ELR, less any that shut down uncleanly ({@link #uncleanShutdown(int)}), which are kept in the last known
- * ELR instead; once the ISR reaches the minimum both lists empty. With an empty ISR the first usable ELR member (in
- * replica order) is elected cleanly and becomes the ISR; while an ELR member exists, usable or not, no unclean
+ * are the ELR, less any that shut down uncleanly ({@link #uncleanShutdown(int)}); once the ISR reaches the minimum the
+ * ELR empties. With an empty ISR the first usable ELR member (in replica order) is elected cleanly and becomes the
+ * ISR; with neither, the last known leader (kept in the last known ELR while the partition has no leader, as Kafka
+ * 4.x does) leads again once it is usable, as the ISR's last member did before KIP-966; while an ELR member exists, usable or not, no unclean
  * election by {@code unclean.leader.election.enable} happens (the partition waits for it); only an operator's
  * unclean ElectLeaders passes over it ({@link #uncleanPastElr()}). With ELR off (level 0 of {@code eligible.leader.replicas.version})
  * any ELR a partition still carries is cleared by its next change.
@@ -130,37 +131,33 @@ final class PartitionChange {
     }
 
     private List<Integer> elr = List.of();
-    private List<Integer> lastKnownElr = List.of();
 
-    /** The ELR and last known ELR that follow the ISR this change leaves (KIP-966). */
+    /** The ELR that follows the ISR this change leaves (KIP-966). */
     private void trackElr() {
         if (elrMinIsr <= 0 || isr.size() >= elrMinIsr) {
             elr = List.of();
-            lastKnownElr = List.of();
             return;
         }
         Set<Integer> candidates = new HashSet<>(p.eligibleLeaderReplicas());
         candidates.addAll(p.isr());
-        Set<Integer> lost = new HashSet<>(p.lastKnownElr());
-        for (int b : candidates) {
-            if (uncleanShutdown.contains(b)) {
-                lost.add(b);
-            }
-        }
-        List<Integer> nextElr = new ArrayList<>();
-        List<Integer> nextLost = new ArrayList<>();
+        List<Integer> next = new ArrayList<>();
         for (int r : replicas) {
-            if (isr.contains(r)) {
-                continue;
-            }
-            if (candidates.contains(r) && !uncleanShutdown.contains(r)) {
-                nextElr.add(r);
-            } else if (lost.contains(r)) {
-                nextLost.add(r);
+            if (!isr.contains(r) && candidates.contains(r) && !uncleanShutdown.contains(r)) {
+                next.add(r);
             }
         }
-        elr = nextElr;
-        lastKnownElr = nextLost;
+        elr = next;
+    }
+
+    /** The leader the partition had last: its leader, or while it has none, its last known leader (KIP-966). */
+    private int lastKnownLeader() {
+        if (p.leader() >= 0) {
+            return p.leader();
+        }
+        if (!p.lastKnownElr().isEmpty()) {
+            return p.lastKnownElr().get(0);
+        }
+        return p.isr().size() == 1 ? p.isr().get(0) : PartitionRegistration.NO_LEADER;
     }
 
     /** The leader this change elects: {@link PartitionRegistration#NO_LEADER} when none qualifies. */
@@ -175,6 +172,14 @@ final class PartitionChange {
         for (int r : replicas) {
             if (qualifies(r)) {
                 return r;
+            }
+        }
+        if (elrMinIsr > 0 && isr.isEmpty() && elr.isEmpty()) {
+            // Neither an ISR nor an eligible replica: the last known leader leads again if it is back, as the ISR's
+            // last member did before KIP-966.
+            int last = lastKnownLeader();
+            if (last >= 0 && replicas.contains(last) && usable.test(last)) {
+                return last;
             }
         }
         return PartitionRegistration.NO_LEADER;
@@ -200,10 +205,16 @@ final class PartitionChange {
                     isr = List.of(r);
                     recovery = PartitionRegistration.RECOVERING;
                     elr = List.of();
-                    lastKnownElr = List.of();
                     break;
                 }
             }
+        }
+        List<Integer> lastKnownElr;
+        if (elrMinIsr <= 0 || leader >= 0 || !isr.isEmpty()) {
+            lastKnownElr = leader >= 0 || elrMinIsr <= 0 ? List.of() : p.lastKnownElr();
+        } else {
+            int last = lastKnownLeader();
+            lastKnownElr = last >= 0 ? List.of(last) : p.lastKnownElr();
         }
         PartitionChangeRecord rec = new PartitionChangeRecord().setTopicId(topicId).setPartitionId(p.partition());
         boolean changed = false;

@@ -124,7 +124,7 @@ class EligibleLeaderReplicasTest {
 
         // 2 is fenced as well: no eligible replica is usable and 3 is not clean, so nobody leads.
         heartbeat(2, true);
-        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2), List.of());
+        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2), List.of(2));
 
         // A fenced eligible replica stays eligible: unfenced, 2 leads again.
         heartbeat(2, false);
@@ -155,11 +155,11 @@ class EligibleLeaderReplicasTest {
 
         // 3 comes back without its previous epoch (an unclean shutdown): it may have lost records.
         restart(3, -1);
-        assertPartition("t", 1, List.of(1), List.of(2), List.of(3));
+        assertPartition("t", 1, List.of(1), List.of(2), List.of());
 
-        // The leader's process dies uncleanly too: it leaves the ISR, not for the ELR; the eligible 2 leads.
+        // The leader's process dies uncleanly too: fenced, the eligible 2 leads; registered again, 1 is not eligible.
         restart(1, -1);
-        assertPartition("t", 2, List.of(2), List.of(), List.of(1, 3));
+        assertPartition("t", 2, List.of(2), List.of(), List.of());
 
         // The ISR back at the minimum forgets them all.
         shrink("t", List.of(2, 3));
@@ -184,15 +184,16 @@ class EligibleLeaderReplicasTest {
         // 3 dies too: 1 and 2 are eligible but fenced. An unclean candidate would exist only by unclean election
         // (3 after an unclean restart); the partition waits for an eligible replica instead.
         heartbeat(3, true);
-        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2, 3), List.of());
+        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2, 3), List.of(3));
         restart(3, -1);
+        // 3, the last known leader, is back but not eligible: while eligible replicas exist it does not lead.
         assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2), List.of(3));
         assertEquals(0, controller.electUncleanLeaders());
         assertEquals(PartitionRegistration.NO_LEADER, p("t").leader());
 
         // An eligible replica returns: it leads, cleanly.
         heartbeat(2, false);
-        assertPartition("t", 2, List.of(2), List.of(1), List.of(3));
+        assertPartition("t", 2, List.of(2), List.of(1), List.of());
         assertEquals(PartitionRegistration.RECOVERED, p("t").leaderRecoveryState());
     }
 
@@ -204,13 +205,29 @@ class EligibleLeaderReplicasTest {
         heartbeat(2, true);
         heartbeat(3, true);
         heartbeat(1, true);
-        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2, 3), List.of());
+        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2, 3), List.of(1));
         restart(3, -1);
-        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2), List.of(3));
+        assertPartition("t", PartitionRegistration.NO_LEADER, List.of(), List.of(1, 2), List.of(1));
         assertEquals(ErrorCode.NONE, get(controller.electLeaders(ElectionType.UNCLEAN,
             List.of(new TopicPartition("t", 0)))).get(0).error());
         assertPartition("t", 3, List.of(3), List.of(), List.of());
         assertEquals(PartitionRegistration.RECOVERING, p("t").leaderRecoveryState());
+    }
+
+    @Test
+    void withNoEligibleReplicaTheLastKnownLeaderLeadsAgainAsBefore() throws IOException {
+        start(1);
+        assertEquals(ErrorCode.NONE, get(controller.createTopics(List.of(new CreateTopicRequest("one", -1, -1,
+            Map.of(0, List.of(1)), Map.of())), false)).get(0).error());
+        // A single replica after a clean shutdown: fenced, it is eligible (the ISR of 0 is below 1) and leads again.
+        restart(1, controller.image().broker(1).brokerEpoch());
+        assertPartition("one", 1, List.of(1), List.of(), List.of());
+        // After an unclean one it is not eligible; it is the last known leader, and nobody else could lead.
+        heartbeat(1, true);
+        assertPartition("one", PartitionRegistration.NO_LEADER, List.of(), List.of(1), List.of(1));
+        restart(1, -1);
+        assertPartition("one", 1, List.of(1), List.of(), List.of());
+        assertEquals(PartitionRegistration.RECOVERED, p("one").leaderRecoveryState());
     }
 
     @Test
