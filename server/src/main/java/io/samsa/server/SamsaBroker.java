@@ -34,6 +34,7 @@ import io.samsa.server.handler.controller.DescribeQuorumHandler;
 import io.samsa.server.handler.controller.ForwardedDescribeQuorumHandler;
 import io.samsa.server.handler.controller.RaftVoterHandler;
 import io.samsa.server.metadata.BrokerLifecycleManager;
+import io.samsa.server.metadata.CleanShutdownEpoch;
 import io.samsa.server.metadata.BrokerMetadata;
 import io.samsa.raft.RaftClient;
 import io.samsa.raft.VoterSet;
@@ -401,6 +402,8 @@ public final class SamsaBroker implements AutoCloseable {
                 () -> metadata.loader().publishedOffset(), offset -> metadata.loader().awaitPublished(offset),
                 lifecycleThread, epoch -> metadata.producerIds().registered(epoch));
         opened.add(lifecycle);
+        // KIP-966: the epoch of the last clean shutdown, so that the controller keeps this broker an eligible leader.
+        lifecycle.previousBrokerEpoch(CleanShutdownEpoch.take(dataDir, logs.startedClean()));
         node.lifecycle = lifecycle;
         registration.set(lifecycle);
         lifecycleRef.set(lifecycle);
@@ -564,16 +567,22 @@ public final class SamsaBroker implements AutoCloseable {
         }
         closed = true;
         log.info("Stopping node {}", config.nodeId());
+        boolean controlled = false;
         if (lifecycle != null) {
             try {
                 // Leadership moves off this broker before it stops serving (controlled shutdown).
                 lifecycle.controlledShutdown().get(CONTROLLED_SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+                controlled = true;
             } catch (Exception e) {
                 log.warn("Broker node {} stops without a completed controlled shutdown: {}", config.nodeId(),
                         e.toString());
             }
         }
         closeAll(opened);
+        if (controlled && Files.exists(config.dataDir().resolve(LogManager.CLEAN_SHUTDOWN_FILE))) {
+            // A clean shutdown: the next registration names this epoch (KIP-966).
+            CleanShutdownEpoch.save(config.dataDir(), lifecycle.brokerEpoch());
+        }
         log.info("Node {} stopped", config.nodeId());
     }
 

@@ -131,7 +131,8 @@ public final class RemoteController implements Controller {
                 .setName(name).setMinSupportedVersion(range.min()).setMaxSupportedVersion(range.max())));
         io.samsa.wire.message.BrokerRegistrationRequest request = new io.samsa.wire.message.BrokerRegistrationRequest()
                 .setBrokerId(r.brokerId()).setClusterId(r.clusterId() == null ? "" : r.clusterId()).setIncarnationId(r.incarnationId())
-                .setListeners(listeners).setFeatures(features).setRack(r.rack());
+                .setListeners(listeners).setFeatures(features).setRack(r.rack())
+                .setPreviousBrokerEpoch(r.previousBrokerEpoch());
         return call(request, false, reply -> {
             BrokerRegistrationResponse resp = (BrokerRegistrationResponse) reply;
             ControllerCodec.throwIfError(resp.errorCode(), null);

@@ -76,6 +76,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private boolean closed;
     private Scheduler.Cancellable next;
     private volatile long epochSeen = -1;
+    private volatile long previousBrokerEpoch = -1;
 
     /**
      * @param publishedOffset the offset of the last metadata record this broker has published
@@ -92,6 +93,14 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         this.awaitPublished = awaitPublished;
         this.executor = executor;
         this.onRegistered = onRegistered;
+    }
+
+    /**
+     * The epoch this broker had when it last shut down cleanly (KIP-966), sent with the registration; -1 (the
+     * default) after an unclean shutdown. Before {@link #start()}.
+     */
+    public void previousBrokerEpoch(long epoch) {
+        previousBrokerEpoch = epoch;
     }
 
     /** Registers, then heartbeats. The future completes with the broker epoch once registered (the first time). */
@@ -146,7 +155,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         }
         inFlight = true;
         BrokerRegistrationRequest request = new BrokerRegistrationRequest(settings.nodeId(), settings.clusterId(),
-            settings.incarnationId(), settings.listeners(), settings.features(), settings.rack());
+            settings.incarnationId(), settings.listeners(), settings.features(), settings.rack(), previousBrokerEpoch);
         controller.registerBroker(request).whenComplete((c, e) -> executor.execute(() -> registered(c, e)));
     }
 

@@ -30,8 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.FeatureUpdate;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
 import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,6 +149,17 @@ class IsrClusterIT {
         SamsaBroker two = brokers.get(0);
         for (SamsaBroker b : brokers) {
             awaitImage(b, image -> image.liveBrokerCount() == 3);
+        }
+        // The reports below are those of a cluster without eligible leader replicas (KIP-966, on by default; with
+        // them a dead single replica leaves its ISR empty): this cluster turns them off, as kafka-features.sh
+        // --bootstrap-controller does.
+        try (Admin controllerAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG,
+                nodes.get(0).bootstrapControllers()))) {
+            controllerAdmin.updateFeatures(Map.of("eligible.leader.replicas.version", new FeatureUpdate((short) 0,
+                    FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)), new UpdateFeaturesOptions()).all().get();
+        }
+        for (SamsaBroker b : brokers) {
+            awaitImage(b, image -> !image.features().containsKey("eligible.leader.replicas.version"));
         }
         try (Admin admin = admin(two.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic("isr", Map.of(0, List.of(2, 3, 4))),

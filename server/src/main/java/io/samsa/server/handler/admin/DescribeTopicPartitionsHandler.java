@@ -27,7 +27,8 @@ import java.util.TreeSet;
  * partition not returned. A named topic that does not exist is {@code UNKNOWN_TOPIC_OR_PARTITION}
  * ({@code INVALID_TOPIC_EXCEPTION} for an illegal name); a cursor with a negative partition, or one
  * whose topic is not among the named topics, makes every named topic {@code INVALID_REQUEST}.
- * Samsa has no eligible leader replicas (ELR): those lists are empty. Runs on the connection's event
+ * Each partition carries its eligible leader replicas and last known ELR (KIP-966; empty while the
+ * {@code eligible.leader.replicas.version} feature is off), which Metadata does not. Runs on the connection's event
  * loop and answers at once from the current metadata image.
  */
 public final class DescribeTopicPartitionsHandler implements ApiHandler {
@@ -125,7 +126,8 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler {
         return new DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponsePartition()
                 .setErrorCode(view.error().code()).setPartitionIndex(p.partition()).setLeaderId(view.leaderId())
                 .setLeaderEpoch(p.leaderEpoch()).setReplicaNodes(p.replicas()).setIsrNodes(p.isr())
-                .setEligibleLeaderReplicas(new ArrayList<>(0)).setLastKnownElr(new ArrayList<>(0))
+                .setEligibleLeaderReplicas(new ArrayList<>(p.eligibleLeaderReplicas()))
+                .setLastKnownElr(new ArrayList<>(p.lastKnownElr()))
                 .setOfflineReplicas(view.offline());
     }
 }

@@ -5,7 +5,7 @@ import io.samsa.controller.FeatureUpdate;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
-import io.samsa.server.metadata.BrokerMetadata;
+import io.samsa.server.metadata.MetadataChanges;
 import io.samsa.wire.message.UpdateFeaturesRequest;
 import io.samsa.wire.message.UpdateFeaturesResponse;
 import io.samsa.wire.protocol.Message;
@@ -14,16 +14,17 @@ import java.util.List;
 
 /**
  * UpdateFeatures (key 57), v0-2 (KIP-584, KIP-778): finalizes feature levels through the controller
- * ({@code FeatureLevelRecord}s), as {@code kafka-features.sh upgrade|downgrade} asks; today {@code transaction.version}
- * 0-2. v0's AllowDowngrade means a safe downgrade; v1+ carry the upgrade type and validate-only. A request is applied
+ * ({@code FeatureLevelRecord}s), as {@code kafka-features.sh upgrade|downgrade} asks: {@code transaction.version}
+ * 0-2, {@code eligible.leader.replicas.version} 0-1. Served by a broker with an in-process controller and by a
+ * controller's own listener ({@code --bootstrap-controller}, KIP-919). v0's AllowDowngrade means a safe downgrade; v1+ carry the upgrade type and validate-only. A request is applied
  * whole or not at all: a refused update (INVALID_UPDATE_VERSION with Kafka's message) fails the request with the
  * top-level error "The update failed for all features since the following feature had an error: ..."; v0-1 also answer
  * per feature (v2 answers at the top only). Answered once this broker's image shows the change. Thread-safe.
  */
-final class UpdateFeaturesHandler implements ApiHandler {
-    private final BrokerMetadata metadata;
+public final class UpdateFeaturesHandler implements ApiHandler {
+    private final MetadataChanges metadata;
 
-    UpdateFeaturesHandler(BrokerMetadata metadata) {
+    public UpdateFeaturesHandler(MetadataChanges metadata) {
         this.metadata = metadata;
     }
 

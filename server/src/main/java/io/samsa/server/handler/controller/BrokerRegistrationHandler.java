@@ -43,7 +43,7 @@ public final class BrokerRegistrationHandler implements ApiHandler {
         }
         String clusterId = req.clusterId() == null || req.clusterId().isEmpty() ? null : req.clusterId();
         controller.registerBroker(new BrokerRegistrationRequest(req.brokerId(), clusterId, req.incarnationId(),
-                listeners, features, req.rack())).whenComplete((c, e) -> {
+                listeners, features, req.rack(), req.previousBrokerEpoch())).whenComplete((c, e) -> {
             if (e != null) {
                 sink.send(new BrokerRegistrationResponse().setErrorCode(ApiError.of(e, ctx.logPrefix()).codeValue())
                         .setBrokerEpoch(-1));
