@@ -21,9 +21,9 @@ import java.util.Map;
  * metadata up to its registration; it is fenced again when it asks to, when its session expires (no heartbeat for
  * {@code broker.session.timeout.ms}), when a new process registers with its id, or when it completes a controlled
  * shutdown. A broker registering again after an unclean shutdown (KIP-966: without its previous broker epoch) also
- * leaves the eligible leader replicas. A broker that asks to shut down first enters controlled shutdown: leadership and ISR membership move off
- * it; the heartbeat that follows once those records are committed and every usable broker has applied them tells it
- * to shut down, and fences it.
+ * leaves the eligible leader replicas. A broker that asks to shut down first enters controlled shutdown: leadership
+ * and ISR membership move off it; the heartbeat that follows once those records are committed and every usable broker
+ * has applied them tells it to shut down, and fences it.
  *
  * <p>Not thread-safe: the controller's executor only. Each method validates against the working image and returns
  * the records to append; the session state in {@link BrokerHeartbeats} changes at once.

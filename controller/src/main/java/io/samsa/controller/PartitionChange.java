@@ -28,11 +28,11 @@ import java.util.function.IntPredicate;
  * become empty. While the ISR is smaller than the minimum, the replicas that leave it (and those already eligible)
  * are the ELR, less any that shut down uncleanly ({@link #uncleanShutdown(int)}); once the ISR reaches the minimum the
  * ELR empties. With an empty ISR the first usable ELR member (in replica order) is elected cleanly and becomes the
- * ISR; with neither, the last known leader (kept in the last known ELR while the partition has no leader, as Kafka
- * 4.x does) leads again once it is usable, as the ISR's last member did before KIP-966; while an ELR member exists, usable or not, no unclean
- * election by {@code unclean.leader.election.enable} happens (the partition waits for it); only an operator's
- * unclean ElectLeaders passes over it ({@link #uncleanPastElr()}). With ELR off (level 0 of {@code eligible.leader.replicas.version})
- * any ELR a partition still carries is cleared by its next change.
+ * ISR. With neither ISR nor ELR, the last known leader (kept in the last known ELR while the partition has no leader,
+ * as Kafka 4.x does) leads again once it is usable, as the ISR's last member did before KIP-966. While an ELR member
+ * exists, usable or not, no unclean election by {@code unclean.leader.election.enable} happens (the partition waits
+ * for it); only an operator's unclean ElectLeaders passes over it ({@link #uncleanPastElr()}). With ELR off (level 0
+ * of {@code eligible.leader.replicas.version}) a partition's next change clears any ELR it still carries.
  *
  * <p>Not thread-safe: used on the controller's executor, for one partition.
  */
@@ -58,6 +58,7 @@ final class PartitionChange {
     /** The topic's {@code min.insync.replicas} when eligible leader replicas are tracked, else 0. */
     private int elrMinIsr;
     private final Set<Integer> uncleanShutdown = new HashSet<>();
+    private List<Integer> elr = List.of();
 
     PartitionChange(UUID topicId, PartitionRegistration p, IntPredicate usable) {
         this.topicId = topicId;
@@ -129,8 +130,6 @@ final class PartitionChange {
     private boolean qualifies(int broker) {
         return broker >= 0 && usable.test(broker) && (isr.contains(broker) || isr.isEmpty() && elr.contains(broker));
     }
-
-    private List<Integer> elr = List.of();
 
     /** The ELR that follows the ISR this change leaves (KIP-966). */
     private void trackElr() {
@@ -209,12 +208,12 @@ final class PartitionChange {
                 }
             }
         }
-        List<Integer> lastKnownElr;
-        if (elrMinIsr <= 0 || leader >= 0 || !isr.isEmpty()) {
-            lastKnownElr = leader >= 0 || elrMinIsr <= 0 ? List.of() : p.lastKnownElr();
-        } else {
-            int last = lastKnownLeader();
-            lastKnownElr = last >= 0 ? List.of(last) : p.lastKnownElr();
+        // The last known leader: kept while the partition has neither ISR nor leader, forgotten once it has a leader.
+        List<Integer> lastKnownElr = p.lastKnownElr();
+        if (elrMinIsr <= 0 || leader >= 0) {
+            lastKnownElr = List.of();
+        } else if (isr.isEmpty() && lastKnownLeader() >= 0) {
+            lastKnownElr = List.of(lastKnownLeader());
         }
         PartitionChangeRecord rec = new PartitionChangeRecord().setTopicId(topicId).setPartitionId(p.partition());
         boolean changed = false;

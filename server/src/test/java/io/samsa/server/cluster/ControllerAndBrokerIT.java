@@ -35,10 +35,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.FeatureUpdate;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -238,6 +240,17 @@ class ControllerAndBrokerIT {
 
     @Test
     void aStoppedBrokerShutsDownInAControlledWayAndIsFenced() throws Exception {
+        // The ISR checked below is that of a cluster without eligible leader replicas (KIP-966, on by default: with
+        // them the ISR of a partition whose only replica stopped is empty, and the replica eligible).
+        try (Admin admin = controllerAdmin()) {
+            admin.updateFeatures(Map.of("eligible.leader.replicas.version", new FeatureUpdate((short) 0,
+                    FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)), new UpdateFeaturesOptions()).all().get();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (brokerImage().features().containsKey("eligible.leader.replicas.version")) {
+            assertTrue(System.nanoTime() < deadline, "the broker never saw the feature change");
+            Thread.sleep(20);
+        }
         try (Admin admin = brokerAdmin()) {
             admin.createTopics(List.of(new NewTopic("t", 2, (short) 1))).all().get();
         }

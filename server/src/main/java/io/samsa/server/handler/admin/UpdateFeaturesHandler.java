@@ -16,10 +16,11 @@ import java.util.List;
  * UpdateFeatures (key 57), v0-2 (KIP-584, KIP-778): finalizes feature levels through the controller
  * ({@code FeatureLevelRecord}s), as {@code kafka-features.sh upgrade|downgrade} asks: {@code transaction.version}
  * 0-2, {@code eligible.leader.replicas.version} 0-1. Served by a broker with an in-process controller and by a
- * controller's own listener ({@code --bootstrap-controller}, KIP-919). v0's AllowDowngrade means a safe downgrade; v1+ carry the upgrade type and validate-only. A request is applied
- * whole or not at all: a refused update (INVALID_UPDATE_VERSION with Kafka's message) fails the request with the
- * top-level error "The update failed for all features since the following feature had an error: ..."; v0-1 also answer
- * per feature (v2 answers at the top only). Answered once this broker's image shows the change. Thread-safe.
+ * controller's own listener ({@code --bootstrap-controller}, KIP-919). v0's AllowDowngrade means a safe downgrade;
+ * v1+ carry the upgrade type and validate-only. A request is applied whole or not at all: a refused update
+ * (INVALID_UPDATE_VERSION with Kafka's message) fails the request with the top-level error "The update failed for all
+ * features since the following feature had an error: ..."; v0-1 also answer per feature (v2 answers at the top only).
+ * Answered once this broker's image (on a controller: the commit) shows the change. Thread-safe.
  */
 public final class UpdateFeaturesHandler implements ApiHandler {
     private final MetadataChanges metadata;
