@@ -46,7 +46,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -58,9 +57,6 @@ import org.junit.jupiter.api.Timeout;
  * client and {@code kafka-topics.sh --describe}) shows the ELR; Metadata does not carry it.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-@Disabled("Needs a restarted broker to keep its logs: on main its first metadata image is a prefix of the log and "
-        + "partition hosting deletes the logs that prefix lacks (fixed by 'server: act on the metadata only once "
-        + "caught up with the quorum' on the catchup branch; this test passes with it merged)")
 class EligibleLeaderReplicasIT {
     private static final String TOPIC = "elr";
 
