@@ -240,6 +240,10 @@ public final class Log {
         for (LogSegment s : segments.headMap(from, false).values()) {
             checkOrRebuild(s);
         }
+        // The segments rescanned say which epochs they hold: the checkpoint may be newer than their bytes (a power
+        // loss can bring back a segment as it was before a truncation) or older. Their epochs are taken from the
+        // batches again; kept, a newer checkpoint would hide them (an epoch is only assigned above the latest).
+        epochs.truncateFromEnd(from);
         List<LogSegment> toRecover = new ArrayList<>(segments.tailMap(from, true).values());
         for (int i = 0; i < toRecover.size(); i++) {
             LogSegment s = toRecover.get(i);

@@ -209,6 +209,22 @@ class LogRecoveryTest {
     }
 
     @Test
+    void recoveryTakesTheEpochsOfTheRescannedBatchesOverANewerCheckpoint() throws Exception {
+        // A power loss brought the segments back as they were before a truncation, while the epoch checkpoint
+        // written after it survived: it says epoch 2 began at 60, the batches there are epoch 1's.
+        Path img = image("epochs").getParent();
+        Files.deleteIfExists(img.resolve(Log.RECOVERY_POINT_CHECKPOINT));
+        Files.writeString(img.resolve(Log.LEADER_EPOCH_CHECKPOINT), "0\n2\n1 0\n2 60\n");
+        try (LogManager m = open(img.getParent())) {
+            Log r = m.get("t", 0);
+            assertEquals((long) BATCHES * PER_BATCH, r.logEndOffset());
+            assertEquals(1, r.latestEpoch(), "the batches' epoch, not the checkpoint's");
+            assertEquals(1, r.epochForOffset(60));
+            assertEquals(new EpochEndOffset(1, (long) BATCHES * PER_BATCH), r.endOffsetForEpoch(1));
+        }
+    }
+
+    @Test
     void corruptOrMissingIndexesAreRebuiltAfterCleanShutdown() throws Exception {
         Path live = log.dir();
         manager.close();
