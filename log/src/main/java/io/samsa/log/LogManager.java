@@ -186,20 +186,11 @@ public final class LogManager implements AutoCloseable {
      * it after {@code file.delete.delay.ms} on the scheduler's thread. Its writer must have stopped.
      */
     public synchronized void delete(String topic, int partition) throws IOException {
-        String name = dirName(topic, partition);
-        Log l = logs.remove(name);
-        if (l == null) {
-            return;
+        Log l = logs.get(dirName(topic, partition));
+        Path target = moveAside(topic, partition, DELETE_SUFFIX);
+        if (target != null) {
+            scheduler.schedule(() -> deleteTreeQuietly(target), l.config().fileDeleteDelayMs());
         }
-        flusher.unregister(l);
-        l.closeForDeletion();
-        if (cleaner != null) {
-            cleaner.forget(name);
-        }
-        Path target = dataDir.resolve(name + "." + uniqueSuffix() + DELETE_SUFFIX);
-        disk.move(l.dir(), target);
-        forcer.forceDirectory(dataDir);
-        scheduler.schedule(() -> deleteTreeQuietly(target), l.config().fileDeleteDelayMs());
     }
 
     /**
@@ -209,6 +200,14 @@ public final class LogManager implements AutoCloseable {
      * Its writer must have stopped. Returns the new directory, or null when there was no such log.
      */
     public synchronized Path markStray(String topic, int partition) throws IOException {
+        return moveAside(topic, partition, STRAY_SUFFIX);
+    }
+
+    /**
+     * Forgets a partition's log, closes it and renames its directory to {@code NAME.<uuid><suffix>}; returns the new
+     * directory, or null when there was no such log.
+     */
+    private Path moveAside(String topic, int partition, String suffix) throws IOException {
         String name = dirName(topic, partition);
         Log l = logs.remove(name);
         if (l == null) {
@@ -219,7 +218,7 @@ public final class LogManager implements AutoCloseable {
         if (cleaner != null) {
             cleaner.forget(name);
         }
-        Path target = dataDir.resolve(name + "." + uniqueSuffix() + STRAY_SUFFIX);
+        Path target = dataDir.resolve(name + "." + uniqueSuffix() + suffix);
         disk.move(l.dir(), target);
         forcer.forceDirectory(dataDir);
         return target;
