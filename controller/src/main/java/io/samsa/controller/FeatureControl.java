@@ -1,5 +1,6 @@
 package io.samsa.controller;
 
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.record.FeatureLevelRecord;
 import io.samsa.wire.ErrorCode;
@@ -13,7 +14,8 @@ import java.util.Set;
  * The finalized features (KIP-584): validates UpdateFeatures against the levels this node supports and the current
  * ones, and turns a valid request into {@code FeatureLevelRecord}s (level 0 removes a feature). Kafka's rules: a
  * level outside the supported range, an unknown feature, a lower level without a downgrade type, or a higher one with
- * it are INVALID_UPDATE_VERSION; the request is applied whole or not at all. Changes nothing itself.
+ * it, or a level a registered broker does not support (its registration's features) are INVALID_UPDATE_VERSION; the
+ * request is applied whole or not at all. Changes nothing itself.
  *
  * <p>Not thread-safe: runs on the controller thread.
  */
@@ -58,6 +60,13 @@ final class FeatureControl {
         }
         if (level < range[0] || level > range[1]) {
             return "Local controller " + nodeId + " only supports versions " + range[0] + "-" + range[1];
+        }
+        for (BrokerRegistration b : image.brokers().values()) {
+            BrokerRegistration.VersionRange supported = b.features().get(u.feature());
+            if (supported == null ? level > 0 : !supported.contains(level)) {
+                return "Broker " + b.nodeId() + (supported == null ? " does not support this feature."
+                        : " only supports versions " + supported.min() + "-" + supported.max());
+            }
         }
         if (level < current && u.upgradeType() == FeatureUpdate.UpgradeType.UPGRADE) {
             return "Can't downgrade the version of this feature without setting the upgrade type to either safe or "

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.controller.FeatureUpdate.UpgradeType;
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.wire.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,5 +92,31 @@ class FeatureControlTest {
         controller.close();
         controller = ControllerTestSupport.start(dir, ControllerTestSupport.config(dir, Map.of()).build());
         assertEquals(2, level(), "the level is in the log");
+    }
+
+    @Test
+    void aLevelThatARegisteredBrokerDoesNotSupportIsRefused() throws IOException {
+        start();
+        assertTrue(update(false, tv(1, UpgradeType.SAFE_DOWNGRADE)).get(0).isSuccess());
+        // Registration refuses a broker that does not support a finalized level; 7 joins at level 1.
+        get(controller.register(new BrokerRegistrationRequest(7, null, UUID.randomUUID(), List.of(), Map.of(TV,
+                new BrokerRegistration.VersionRange((short) 0, (short) 1)), null)));
+        get(controller.registerBroker(8, List.of(), null));
+
+        ApiResult<String> r = update(false, tv(2, UpgradeType.UPGRADE)).get(0);
+        assertEquals(ErrorCode.INVALID_UPDATE_VERSION, r.error());
+        assertEquals("Invalid update version 2 for feature transaction.version. Broker 7 only supports versions 0-1",
+                r.errorMessage());
+        assertEquals(1, level());
+
+        String elr = "eligible.leader.replicas.version";
+        assertEquals("Invalid update version 1 for feature eligible.leader.replicas.version. Broker 7 does not "
+                + "support this feature.", update(false, new FeatureUpdate(elr, (short) 1, UpgradeType.UPGRADE))
+                .get(0).errorMessage());
+        assertTrue(update(false, new FeatureUpdate(elr, (short) 0, UpgradeType.SAFE_DOWNGRADE)).get(0).isSuccess(),
+                "level 0 needs no broker's support");
+        get(controller.unregisterBroker(7));
+        assertTrue(update(false, tv(2, UpgradeType.UPGRADE)).get(0).isSuccess(), "the broker that could not is gone");
+        assertEquals(2, level());
     }
 }

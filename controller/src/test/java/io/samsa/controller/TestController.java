@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -27,6 +28,9 @@ import java.util.concurrent.CompletableFuture;
  * offset to every listener: {@link #image()} is that image.
  */
 final class TestController implements AutoCloseable {
+    /** The feature ranges a broker registers with, as Samsa's brokers do: every feature this build supports. */
+    static final Map<String, BrokerRegistration.VersionRange> SUPPORTED = supported();
+
     final QuorumController controller;
     private final RaftClient<Message> raft;
     private final MetadataLoader loader;
@@ -94,7 +98,13 @@ final class TestController implements AutoCloseable {
     /** Registers broker {@code nodeId} (fenced) as a new process: a fresh incarnation id. */
     CompletableFuture<BrokerRegistration> registerBroker(int nodeId, List<Endpoint> endpoints, String rack) {
         return published(controller.registerBroker(new BrokerRegistrationRequest(nodeId, null, UUID.randomUUID(),
-            endpoints, Map.of(), rack)));
+            endpoints, SUPPORTED, rack)));
+    }
+
+    private static Map<String, BrokerRegistration.VersionRange> supported() {
+        Map<String, BrokerRegistration.VersionRange> out = new TreeMap<>();
+        SupportedFeatures.all().forEach((name, r) -> out.put(name, new BrokerRegistration.VersionRange(r[0], r[1])));
+        return out;
     }
 
     CompletableFuture<BrokerRegistration> register(BrokerRegistrationRequest request) {

@@ -371,9 +371,6 @@ public final class SamsaBroker implements AutoCloseable {
             builder.add((short) 80, 0, 1, voters);
             builder.add((short) 81, 0, 0, voters);
         }
-        if (node.controller != null && plan.kind() == QuorumPlan.Kind.SINGLE_VOTER) {
-            AdminApis.registerFeatures(builder, services);
-        }
         GroupCoordinatorService groups = GroupApis.register(builder, services);
         opened.add(groups);
         opened.add(TxnApis.register(builder, services, groups.coordinator()));
@@ -397,7 +394,8 @@ public final class SamsaBroker implements AutoCloseable {
         opened.add(lifecycleThread);
         BrokerLifecycleManager lifecycle = new BrokerLifecycleManager(new BrokerLifecycleManager.Settings(
                 config.nodeId(), config.getString("cluster.id"), incarnationId, advertised(config, node.bound),
-                config.getString("broker.rack"), Map.of(), config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS),
+                config.getString("broker.rack"), Features.supported(),
+                config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS),
                 LIFECYCLE_FAST_MS, LIFECYCLE_RETRY_MS), controller,
                 () -> metadata.loader().publishedOffset(), offset -> metadata.loader().awaitPublished(offset),
                 lifecycleThread, epoch -> metadata.producerIds().registered(epoch));

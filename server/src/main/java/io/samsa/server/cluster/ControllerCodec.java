@@ -10,6 +10,7 @@ import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
 import io.samsa.controller.DeleteTopicResult;
 import io.samsa.controller.ElectionType;
+import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.Reassignment;
 import io.samsa.controller.TopicPartition;
@@ -35,6 +36,9 @@ import io.samsa.wire.message.IncrementalAlterConfigsRequest;
 import io.samsa.wire.message.IncrementalAlterConfigsResponse;
 import io.samsa.wire.message.ListPartitionReassignmentsRequest;
 import io.samsa.wire.message.ListPartitionReassignmentsResponse;
+import io.samsa.wire.message.UpdateFeaturesRequest;
+import io.samsa.wire.message.UpdateFeaturesResponse;
+import io.samsa.wire.protocol.Message;
 import io.samsa.wire.protocol.ProtocolCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -212,6 +216,48 @@ final class ControllerCodec {
     private static ConfigResource resource(byte type, String name) {
         ConfigResource.Type t = ConfigResource.Type.forId(type);
         return new ConfigResource(t != null ? t : ConfigResource.Type.TOPIC, name);
+    }
+
+    // ---------------------------------------------------------------- features
+
+    /**
+     * The version a request goes at: the highest, but UpdateFeatures at v1, the last version that answers for each
+     * feature (v2 answers with one error for the request, so a v0-1 client of the forwarding broker would lose which
+     * feature was refused).
+     */
+    static short version(Message request) {
+        return request instanceof UpdateFeaturesRequest ? (short) 1 : request.highestSupportedVersion();
+    }
+
+    static UpdateFeaturesRequest updateFeatures(List<FeatureUpdate> updates, boolean validateOnly) {
+        List<UpdateFeaturesRequest.FeatureUpdateKey> keys = new ArrayList<>(updates.size());
+        for (FeatureUpdate u : updates) {
+            keys.add(new UpdateFeaturesRequest.FeatureUpdateKey().setFeature(u.feature())
+                    .setMaxVersionLevel(u.maxVersionLevel())
+                    .setUpgradeType((byte) (u.upgradeType().ordinal() + 1)));
+        }
+        return new UpdateFeaturesRequest().setTimeoutMs(TIMEOUT_MS).setFeatureUpdates(keys)
+                .setValidateOnly(validateOnly);
+    }
+
+    /** One result per update, in request order; an answer without results (the whole request refused) throws. */
+    static List<ApiResult<String>> updateFeaturesResults(UpdateFeaturesResponse r, List<FeatureUpdate> updates) {
+        if (r.results().isEmpty() && !updates.isEmpty()) {
+            throwIfError(r.errorCode(), r.errorMessage());
+        }
+        Map<String, UpdateFeaturesResponse.UpdatableFeatureResult> byFeature = new HashMap<>();
+        for (UpdateFeaturesResponse.UpdatableFeatureResult f : r.results()) {
+            byFeature.put(f.feature(), f);
+        }
+        List<ApiResult<String>> out = new ArrayList<>(updates.size());
+        for (FeatureUpdate u : updates) {
+            UpdateFeaturesResponse.UpdatableFeatureResult f = byFeature.get(u.feature());
+            out.add(f == null
+                    ? new ApiResult<>(u.feature(), ErrorCode.UNKNOWN_SERVER_ERROR, "The controller did not answer for "
+                            + "this feature")
+                    : new ApiResult<>(u.feature(), code(f.errorCode()), f.errorMessage()));
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- leadership and reassignment

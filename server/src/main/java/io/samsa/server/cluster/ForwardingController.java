@@ -14,6 +14,7 @@ import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
 import io.samsa.controller.DeleteTopicResult;
 import io.samsa.controller.ElectionType;
+import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.ProducerIdBlock;
 import io.samsa.controller.Reassignment;
@@ -118,6 +119,12 @@ public final class ForwardingController implements Controller {
     public CompletableFuture<Committed<List<AlterPartitionResult>>> alterPartition(int brokerId, long brokerEpoch,
                                                                                   List<AlterPartitionItem> items) {
         return route(c -> c.alterPartition(brokerId, brokerEpoch, items));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> updateFeatures(List<FeatureUpdate> updates,
+                                                                        boolean validateOnly) {
+        return route(c -> c.updateFeatures(updates, validateOnly));
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
 import io.samsa.controller.DeleteTopicResult;
 import io.samsa.controller.ElectionType;
+import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.ProducerIdBlock;
 import io.samsa.controller.Reassignment;
@@ -46,6 +47,7 @@ import io.samsa.wire.message.IncrementalAlterConfigsResponse;
 import io.samsa.wire.message.ListPartitionReassignmentsResponse;
 import io.samsa.wire.message.UnregisterBrokerRequest;
 import io.samsa.wire.message.UnregisterBrokerResponse;
+import io.samsa.wire.message.UpdateFeaturesResponse;
 import io.samsa.wire.protocol.Message;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -218,6 +220,14 @@ public final class RemoteController implements Controller {
     }
 
     @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> updateFeatures(List<FeatureUpdate> updates,
+                                                                        boolean validateOnly) {
+        List<FeatureUpdate> copy = List.copyOf(updates);
+        return call(ControllerCodec.updateFeatures(copy, validateOnly), true,
+                reply -> ControllerCodec.updateFeaturesResults((UpdateFeaturesResponse) reply, copy));
+    }
+
+    @Override
     public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> electLeaders(
             ElectionType type, List<TopicPartition> partitions) {
         return call(ControllerCodec.electLeaders(type, partitions), true,
@@ -280,7 +290,7 @@ public final class RemoteController implements Controller {
                     "No active controller is known"));
             return;
         }
-        short version = request.highestSupportedVersion();
+        short version = ControllerCodec.version(request);
         Message wire = envelope ? new EnvelopeRequest().setRequestData(Envelopes.request(request, version,
                 correlation.incrementAndGet(), settings.clientId())).setRequestPrincipal(Envelopes.ANONYMOUS)
                 .setClientHostAddress(clientAddress) : request;

@@ -1,8 +1,10 @@
 package io.samsa.server.metadata;
 
 import io.samsa.controller.SupportedFeatures;
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.MetadataImage;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The broker's view of feature flags (KIP-584): the finalized levels in its image, and the levels a new cluster is
@@ -21,6 +23,17 @@ public final class Features {
     public static Map<String, Short> bootstrap() {
         return Map.of(SupportedFeatures.TRANSACTION_VERSION, (short) 2,
             SupportedFeatures.ELIGIBLE_LEADER_REPLICAS_VERSION, (short) 1);
+    }
+
+    /**
+     * The ranges this broker registers with (BrokerRegistration's features): the controller refuses to finalize a
+     * level that a registered broker does not support.
+     */
+    public static Map<String, BrokerRegistration.VersionRange> supported() {
+        Map<String, BrokerRegistration.VersionRange> out = new TreeMap<>();
+        SupportedFeatures.all().forEach((name, range) -> out.put(name,
+                new BrokerRegistration.VersionRange(range[0], range[1])));
+        return out;
     }
 
     /** The finalized {@code transaction.version} of {@code image}: 0 when it is not finalized. */

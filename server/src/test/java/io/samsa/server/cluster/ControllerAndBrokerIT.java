@@ -50,6 +50,7 @@ import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidUpdateVersionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -182,6 +183,45 @@ class ControllerAndBrokerIT {
             admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(2)))))
                     .all().get();
             assertEquals(Map.of(), admin.listPartitionReassignments().reassignments().get());
+        }
+    }
+
+    @Test
+    void featuresAreUpdatedThroughTheBroker() throws Exception {
+        String tv = "transaction.version";
+        assertEquals(new BrokerRegistration.VersionRange((short) 0, (short) 2), brokerImage().broker(2).features()
+                .get(tv), "the broker registers the levels it supports");
+        try (Admin admin = brokerAdmin()) {
+            assertEquals(2, admin.describeFeatures().featureMetadata().get().finalizedFeatures().get(tv)
+                    .maxVersionLevel());
+            // kafka-features.sh downgrade --feature transaction.version=1, against the broker-only node.
+            admin.updateFeatures(Map.of(tv, new FeatureUpdate((short) 1, FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+                    new UpdateFeaturesOptions()).all().get();
+            assertEquals((short) 1, brokerImage().features().get(tv), "answered once the broker has the change");
+            assertEquals(1, admin.describeFeatures().featureMetadata().get().finalizedFeatures().get(tv)
+                    .maxVersionLevel());
+
+            admin.updateFeatures(Map.of(tv, new FeatureUpdate((short) 2, FeatureUpdate.UpgradeType.UPGRADE)),
+                    new UpdateFeaturesOptions().validateOnly(true)).all().get();
+            assertEquals((short) 1, brokerImage().features().get(tv), "validate-only changes nothing");
+
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> admin.updateFeatures(
+                    Map.of(tv, new FeatureUpdate((short) 3, FeatureUpdate.UpgradeType.UPGRADE)),
+                    new UpdateFeaturesOptions()).all().get());
+            assertInstanceOf(InvalidUpdateVersionException.class, refused.getCause());
+            assertTrue(refused.getCause().getMessage().contains("Local controller 1 only supports versions 0-2"),
+                    refused.getCause().getMessage());
+            assertEquals((short) 1, brokerImage().features().get(tv));
+        }
+        try (Admin admin = controllerAdmin()) {
+            // kafka-features.sh --bootstrap-controller: straight to the controller.
+            admin.updateFeatures(Map.of(tv, new FeatureUpdate((short) 2, FeatureUpdate.UpgradeType.UPGRADE)),
+                    new UpdateFeaturesOptions()).all().get();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (brokerImage().features().get(tv) != 2) {
+            assertTrue(System.nanoTime() < deadline, "the broker never saw the upgrade");
+            Thread.sleep(20);
         }
     }
 

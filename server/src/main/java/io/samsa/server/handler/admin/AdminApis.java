@@ -33,6 +33,7 @@ public final class AdminApis {
             new ChangeApi((short) 44, 0, 1, IncrementalAlterConfigsHandler::new),
             new ChangeApi((short) 45, 0, 1, AlterPartitionReassignmentsHandler::new),
             new ChangeApi((short) 46, 0, 0, ListPartitionReassignmentsHandler::new),
+            new ChangeApi((short) 57, 0, 2, UpdateFeaturesHandler::new),
             new ChangeApi((short) 64, 0, 0, UnregisterBrokerHandler::new));
 
     public static void register(SupportedApis.Builder apis, BrokerServices services) {
@@ -44,13 +45,5 @@ public final class AdminApis {
         for (ChangeApi api : CHANGES) {
             apis.add(api.apiKey(), api.minVersion(), api.maxVersion(), api.handler().apply(services.metadata()));
         }
-    }
-
-    /**
-     * UpdateFeatures ({@code kafka-features.sh upgrade|downgrade}), for a broker whose controller is in-process (the
-     * only voter): the forwarding to a remote controller does not carry it yet.
-     */
-    public static void registerFeatures(SupportedApis.Builder apis, BrokerServices services) {
-        apis.add((short) 57, 0, 2, new UpdateFeaturesHandler(services.metadata()));
     }
 }

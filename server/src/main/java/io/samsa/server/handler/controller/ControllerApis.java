@@ -9,7 +9,6 @@ import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.handler.admin.AdminApis;
-import io.samsa.server.handler.admin.UpdateFeaturesHandler;
 import io.samsa.wire.message.ApiMessageType;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -55,9 +54,8 @@ public final class ControllerApis {
         for (AdminApis.ChangeApi api : AdminApis.CHANGES) {
             b.add(api.apiKey(), api.minVersion(), api.maxVersion(), api.handler().apply(direct));
         }
+        // Among them UpdateFeatures: kafka-features.sh --bootstrap-controller (KIP-919) sends it straight here.
         b.add((short) 58, 0, 0, new EnvelopeHandler(c.controller(), AdminApis.CHANGES));
-        // kafka-features.sh --bootstrap-controller (KIP-919): UpdateFeatures straight to the controller.
-        b.add((short) 57, 0, 2, new UpdateFeaturesHandler(direct));
         all(b, 62, new BrokerRegistrationHandler(c.controller()));
         all(b, 63, new BrokerHeartbeatHandler(c.controller(), c.brokerConnections()));
         all(b, 67, new AllocateProducerIdsHandler(c.controller()));
