@@ -143,8 +143,12 @@ class TransactionLifecycleTest {
         assertEquals(2, abort.producerEpoch());
         assertEquals(CONCURRENT, h.end(5, "app", pid, (short) 1, false).errorCode(), "a retry while aborting");
         assertEquals(INVALID_STATE, h.end(5, "app", pid, (short) 1, true).errorCode());
-        assertEquals(FENCED, h.end(5, "app", pid, (short) 2, false).errorCode(),
-                "the new epoch cannot end a transaction that is not complete");
+        // The producer's next transaction, at the epoch the abort answered, waits for the markers (it is no zombie:
+        // PRODUCER_FENCED would be fatal to it).
+        assertEquals(CONCURRENT, h.end(5, "app", pid, (short) 2, false).errorCode());
+        assertEquals(CONCURRENT, h.end(5, "app", pid, (short) 2, true).errorCode());
+        assertEquals(Map.of(tp("t", 3), CONCURRENT), h.addFromBroker(5, false, "app", pid, (short) 2, tp("t", 3)));
+        assertEquals(FENCED, h.end(5, "app", pid, (short) 3, false).errorCode(), "an epoch from the future");
         h.markers.answer();
         assertEquals("CompleteAbort", h.state("app"));
     }
@@ -179,6 +183,19 @@ class TransactionLifecycleTest {
         assertEquals(NONE, retry.errorCode());
         assertEquals(1000, retry.producerId());
         assertEquals(0, retry.producerEpoch());
+        assertEquals(Map.of(tp("t", 1), NONE), h.addFromBroker(5, false, "app", 1000, (short) 0, tp("t", 1)));
+    }
+
+    @Test
+    void aV2ProducerAtItsNextProducerIdWaitsWhileTheLastEpochCompletes() {
+        h.seed("app", 77, (short) (MAX - 1), "Ongoing", 2, tp("t", 0));
+        h.markers.hold = true;
+        EndTxnResponse end = h.end(5, "app", 77, (short) (MAX - 1), true);
+        assertEquals(1000, end.producerId());
+        assertEquals(CONCURRENT, h.end(5, "app", 1000, (short) 0, false).errorCode());
+        assertEquals(Map.of(tp("t", 1), CONCURRENT), h.addFromBroker(5, false, "app", 1000, (short) 0, tp("t", 1)));
+        h.markers.answer();
+        assertEquals("CompleteCommit", h.state("app"));
         assertEquals(Map.of(tp("t", 1), NONE), h.addFromBroker(5, false, "app", 1000, (short) 0, tp("t", 1)));
     }
 

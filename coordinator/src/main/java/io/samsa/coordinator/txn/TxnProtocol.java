@@ -34,6 +34,9 @@ final class TxnProtocol {
     ErrorCode addPartitions(WriteContext ctx, String id, long producerId, short producerEpoch,
                             Set<TopicPartition> partitions, short clientTransactionVersion) {
         TxnMetadata m = shard.txns.get(id);
+        if (m != null && waitsForCompletion(m, producerId, producerEpoch)) {
+            return ErrorCode.CONCURRENT_TRANSACTIONS;
+        }
         if (m == null || m.producerId != producerId) {
             return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
         }
@@ -64,7 +67,8 @@ final class TxnProtocol {
     Map<TopicPartition, ErrorCode> verifyPartitions(String id, long producerId, short producerEpoch,
                                                     Set<TopicPartition> partitions) {
         TxnMetadata m = shard.txns.get(id);
-        ErrorCode all = m == null || m.producerId != producerId ? ErrorCode.INVALID_PRODUCER_ID_MAPPING
+        ErrorCode all = m != null && waitsForCompletion(m, producerId, producerEpoch) ? ErrorCode.CONCURRENT_TRANSACTIONS
+                : m == null || m.producerId != producerId ? ErrorCode.INVALID_PRODUCER_ID_MAPPING
                 : m.producerEpoch != producerEpoch ? ErrorCode.PRODUCER_FENCED
                 : m.state.isPreparing() ? ErrorCode.CONCURRENT_TRANSACTIONS : null;
         Map<TopicPartition, ErrorCode> out = new LinkedHashMap<>();
@@ -73,6 +77,17 @@ final class TxnProtocol {
                     : ErrorCode.TRANSACTION_ABORTABLE);
         }
         return out;
+    }
+
+    /**
+     * V2: whether a request comes from the producer's next transaction while this one is still being completed: the
+     * producer already has the id and epoch the V2 EndTxn answered (the next producer id at epoch 0 when the epochs
+     * ran out). It waits (CONCURRENT_TRANSACTIONS, which clients retry); it is no zombie.
+     */
+    private static boolean waitsForCompletion(TxnMetadata m, long producerId, short producerEpoch) {
+        return m.state.isPreparing() && (m.nextProducerId >= 0 ? m.nextProducerId == producerId && producerEpoch == 0
+                : m.producerId == producerId && m.producerEpoch == producerEpoch
+                        && m.clientTransactionVersion >= TV2);
     }
 
     // ---- EndTxn
@@ -126,6 +141,10 @@ final class TxnProtocol {
         TxnMetadata m = shard.txns.get(id);
         if (m == null) {
             ctx.completeAfterCommit(out, TxnShard.Result.error(ErrorCode.INVALID_PRODUCER_ID_MAPPING));
+            return;
+        }
+        if (waitsForCompletion(m, producerId, producerEpoch)) {
+            ctx.completeAfterCommit(out, TxnShard.Result.error(ErrorCode.CONCURRENT_TRANSACTIONS));
             return;
         }
         boolean retryOnOverflow = m.previousProducerId == producerId && producerEpoch == Short.MAX_VALUE - 1
