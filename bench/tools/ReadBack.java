@@ -20,13 +20,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The reader of scripts/faults: reads every partition of a topic from its beginning with the official Java consumer
- * (assigned partitions, no group, read_uncommitted) and prints one JSON object per record, {"partition": P,
+ * (assigned partitions, no group, read_uncommitted unless told) and prints one JSON object per record, {"partition": P,
  * "offset": O, "value": V}, for scripts/lib/faults_check.py.
  *
  * <p>{@code ReadBack BOOTSTRAP TOPIC} reads up to the end offsets the brokers give at the start, then exits (0; 1 when
  * the end is not reached within 120 s). {@code ReadBack BOOTSTRAP TOPIC --follow} keeps reading until SIGTERM, as a
  * consumer during the faults; a fetch position beyond the log's end (the log went back below what was read) prints
- * {"event": "out_of_range", "partition": P, "offset": O} and goes on from the new end.
+ * {"event": "out_of_range", "partition": P, "offset": O} and goes on from the new end. {@code --read-committed}
+ * reads as a read_committed consumer (up to the last stable offsets; records of aborted transactions left out).
  *
  * <p>Not part of the Maven build: scripts/faults runs it as a single source file with kafka-tools' jars on the class
  * path.
@@ -37,15 +38,17 @@ public final class ReadBack {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: ReadBack BOOTSTRAP TOPIC [--follow]");
+            System.err.println("usage: ReadBack BOOTSTRAP TOPIC [--follow] [--read-committed]");
             System.exit(2);
         }
-        boolean follow = args.length > 2 && args[2].equals("--follow");
+        List<String> flags = List.of(args).subList(2, args.length);
+        boolean follow = flags.contains("--follow");
+        boolean committed = flags.contains("--read-committed");
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, committed ? "read_committed" : "read_uncommitted");
         PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
         CountDownLatch done = new CountDownLatch(1);
         try (KafkaConsumer<String, String> consumer =
