@@ -161,13 +161,22 @@ final class ClusterControl {
      * fenced, shutting down under control, or registered again since.
      */
     ControllerResult<Boolean> connectionLost(MetadataImage image, int id, long epoch) {
+        return fenceAtOnce(image, id, epoch, "its connection to the controller closed");
+    }
+
+    /**
+     * Fences broker {@code id} (registered in {@code epoch}) now, for the reason {@code why} gives (logged), rather
+     * than after its session: nothing for a broker that is already fenced, shutting down under control, or registered
+     * again since. The value: whether it was fenced.
+     */
+    ControllerResult<Boolean> fenceAtOnce(MetadataImage image, int id, long epoch, String why) {
         BrokerRegistration b = image.broker(id);
         if (b == null || b.brokerEpoch() != epoch || b.fenced() || b.inControlledShutdown()) {
             return new ControllerResult<>(List.of(), false);
         }
         List<Message> records = new ArrayList<>();
         fence(image, b, records);
-        log.warn("{}Fencing broker {} (epoch {}): its connection to the controller closed", prefix, id, epoch);
+        log.warn("{}Fencing broker {} (epoch {}): {}", prefix, id, epoch, why);
         return new ControllerResult<>(records, true);
     }
 

@@ -622,10 +622,9 @@ final class QuorumController implements Controller {
         if (b == null || b.fenced() || b.inControlledShutdown() || !raft.voters().ids().contains(prev)) {
             return;
         }
-        log.info("{}Node {} led the quorum before this controller: fencing its broker (epoch {}) rather than waiting "
-            + "for its session to expire", prefix, prev, b.brokerEpoch());
         CompletableFuture<Committed<Boolean>> f = new CompletableFuture<>();
-        run(img -> clusterControl.connectionLost(img, prev, b.brokerEpoch()), f);
+        run(img -> clusterControl.fenceAtOnce(img, prev, b.brokerEpoch(), "its node led the quorum before this "
+            + "controller was elected; not waiting for its session to expire"), f);
     }
 
     /**
