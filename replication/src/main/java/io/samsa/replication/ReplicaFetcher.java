@@ -29,7 +29,19 @@ import org.slf4j.LoggerFactory;
  * ({@code replica_state} from v15, KIP-903; {@code replica_id} before), topics by id (v13+, KIP-516), per partition
  * the fetch offset (the log end offset), {@code current_leader_epoch} (KIP-320), {@code last_fetched_epoch} (the
  * log's latest leader epoch, KIP-320/KIP-595 truncation on fetch) and the log start offset;
- * {@code replica.fetch.*} limits; full fetches without a session ({@code session_id} 0, {@code session_epoch} -1).
+ * {@code replica.fetch.*} limits.
+ *
+ * <p>Fetch sessions (KIP-227, v7+), as Kafka's follower keeps them: the first fetch to the leader is full and asks for
+ * a session ({@code session_id} 0, {@code session_epoch} 0); with the response's session id the next fetches are
+ * incremental (epochs 1, 2, ..., past {@link Integer#MAX_VALUE} back to 1) and list only the partitions that joined
+ * the fetch (in full) or whose fetch state changed (fetch offset, log start, last fetched epoch, current leader epoch,
+ * maximum bytes), and in {@code forgotten_topics_data} the partitions that left it: removed from this fetcher, or not
+ * fetched this time (backing off, fenced, resolving an offset, throttled), which come back in full. A partition
+ * absent from an incremental response has not changed. FETCH_SESSION_ID_NOT_FOUND (a restarted leader, an evicted
+ * session) opens a new session at once; INVALID_FETCH_SESSION_EPOCH does too and closes the old one
+ * ({@code session_id} kept, epoch 0), as does a failed request (transport error, timeout, other top-level errors)
+ * after the backoff. A response with session id 0 means the leader made no session (its cache is full): every fetch
+ * stays full and asks again.
  *
  * <p>Each partition of a response, on its shard (and only when the partition still follows this leader in the
  * epoch it was fetched for, from the same log end): a {@code diverging_epoch} truncates the log (KIP-320: to the
@@ -64,6 +76,15 @@ final class ReplicaFetcher {
     private final ReplicaFetcherManager.FetcherKey key;
     private final String prefix;
     private final Map<Partition, FetchState> states = new LinkedHashMap<>();
+    /** The followed partitions by their name in a response (topic id from v13, else name). */
+    private final Map<TopicKey, FetchState> byKey = new HashMap<>();
+    /** Partitions removed from this fetcher while in the leader's session: forgotten by the next incremental fetch. */
+    private final List<Partition> forgotten = new ArrayList<>();
+    /** KIP-227: the leader's session (0: none) and the epoch of the next fetch (0: full, opening a session). */
+    private int sessionId;
+    private int sessionEpoch;
+    /** Numbers the fetches sent, so that a response is applied to the partitions of its own fetch. */
+    private long fetchSeq;
     private boolean inFlight;
     private boolean backingOff;
     private boolean stopped;
@@ -74,6 +95,10 @@ final class ReplicaFetcher {
     long outOfRange;
     /** Fetches not sent because the follower throttle held back every ready partition. */
     long throttled;
+    /** Full fetches (every partition listed) and incremental ones (KIP-227) sent; sessions dropped after an error. */
+    long fullFetches;
+    long incrementalFetches;
+    long sessionResets;
 
     ReplicaFetcher(ReplicaFetcherManager manager, ReplicaFetcherManager.FetcherKey key) {
         this.manager = manager;
@@ -93,10 +118,33 @@ final class ReplicaFetcher {
         boolean resolving;
         /** Caught up to the leader's high watermark at the last response (the follower throttle spares it). */
         boolean inSync;
+        /** In the fetch being built (ready, not throttled). */
+        boolean included;
+        /** In the leader's fetch session, with the fetch state it was last listed with (KIP-227). */
+        boolean inSession;
+        long sessionFetchOffset;
+        long sessionLogStart;
+        int sessionLastFetchedEpoch;
+        int sessionLeaderEpoch;
+        int sessionMaxBytes;
+        /** The fetch this partition was last part of, and the log end it was fetched from. */
+        long sentSeq = -1;
+        long sentOffset;
 
         FetchState(Partition partition, int leaderEpoch) {
             this.partition = partition;
             this.leaderEpoch = leaderEpoch;
+        }
+
+        /** The same partition in a new leader epoch: the session's view of it carries over (errors do not). */
+        FetchState(FetchState old, int leaderEpoch) {
+            this(old.partition, leaderEpoch);
+            inSession = old.inSession;
+            sessionFetchOffset = old.sessionFetchOffset;
+            sessionLogStart = old.sessionLogStart;
+            sessionLastFetchedEpoch = old.sessionLastFetchedEpoch;
+            sessionLeaderEpoch = old.sessionLeaderEpoch;
+            sessionMaxBytes = old.sessionMaxBytes;
         }
 
         boolean ready() {
@@ -118,7 +166,10 @@ final class ReplicaFetcher {
     }
 
     void add(Partition p, int leaderEpoch) {
-        states.put(p, new FetchState(p, leaderEpoch));
+        TopicKey k = keyOf(p);
+        // Listed in full by the next fetch: not forgotten as well (a session applies the forgotten ones last).
+        forgotten.removeIf(f -> keyOf(f).equals(k));
+        put(new FetchState(p, leaderEpoch));
         fetch();
     }
 
@@ -126,46 +177,125 @@ final class ReplicaFetcher {
     void updateEpoch(Partition p, int leaderEpoch) {
         FetchState s = states.get(p);
         if (s != null && s.leaderEpoch != leaderEpoch) {
-            states.put(p, new FetchState(p, leaderEpoch));
+            put(new FetchState(s, leaderEpoch));
             fetch();
         }
     }
 
     void remove(Partition p) {
-        states.remove(p);
+        FetchState s = states.remove(p);
+        if (s == null) {
+            return;
+        }
+        byKey.remove(keyOf(p), s);
+        if (s.inSession) {
+            forgotten.add(p);
+        }
     }
 
     void stop() {
         stopped = true;
         states.clear();
+        byKey.clear();
+        forgotten.clear();
+    }
+
+    private void put(FetchState s) {
+        states.put(s.partition, s);
+        byKey.put(keyOf(s.partition), s);
+    }
+
+    /** A partition as the responses name it: by topic id from v13 (KIP-516), by name before. */
+    private TopicKey keyOf(Partition p) {
+        return new TopicKey(manager.settings().fetchVersion() >= 13 ? p.topicId() : p.topic(), p.index());
+    }
+
+    /** The leader's session and the epoch of the next fetch (tests). */
+    int sessionId() {
+        return sessionId;
+    }
+
+    int sessionEpoch() {
+        return sessionEpoch;
+    }
+
+    /** Sets the epoch of the next fetch (tests: the wrap past Integer.MAX_VALUE). */
+    void sessionEpoch(int epoch) {
+        sessionEpoch = epoch;
     }
 
     // ---------------------------------------------------------------- the fetch loop
 
-    /** Sends the next Fetch unless one is in flight, the fetcher backs off, or no partition is ready. */
+    /**
+     * Sends the next Fetch unless one is in flight, the fetcher backs off, or no partition is ready: full (every
+     * ready partition) or, in a session, incremental (see the class comment).
+     */
     void fetch() {
         if (inFlight || backingOff || stopped || manager.isClosed()) {
             return;
         }
         ReplicaFetcherManager.Settings cfg = manager.settings();
         short version = cfg.fetchVersion();
-        List<Sent> sent = new ArrayList<>();
-        boolean throttledOut = false;
         ReplicationQuota quota = manager.followerQuota();
-        Map<Object, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
-        FetchRequest req = new FetchRequest().setMaxWaitMs(cfg.maxWaitMs()).setMinBytes(cfg.minBytes())
-                .setMaxBytes(cfg.responseMaxBytes()).setIsolationLevel((byte) 0).setSessionId(0)
-                .setSessionEpoch(-1);
+        int included = 0;
+        boolean throttledOut = false;
         for (FetchState s : states.values()) {
+            s.included = false;
             if (!s.ready()) {
                 continue;
             }
-            Partition p = s.partition;
             if (followerThrottled(quota, s)) {
                 throttledOut = true;
                 continue;
             }
+            s.included = true;
+            included++;
+        }
+        if (included == 0) {
+            if (throttledOut) {
+                // Every ready partition is held back by the follower throttle: look again after a backoff.
+                throttled++;
+                backOff();
+            }
+            return;
+        }
+        // v7+ (KIP-227): fetch sessions; before, every fetch is full and sessionless (session_id 0, epoch -1).
+        boolean sessions = version >= 7;
+        boolean full = !sessions || sessionEpoch == 0;
+        int requestEpoch = sessions ? sessionEpoch : -1;
+        FetchRequest req = new FetchRequest().setMaxWaitMs(cfg.maxWaitMs()).setMinBytes(cfg.minBytes())
+                .setMaxBytes(cfg.responseMaxBytes()).setIsolationLevel((byte) 0).setSessionId(sessions ? sessionId : 0)
+                .setSessionEpoch(requestEpoch);
+        long seq = ++fetchSeq;
+        Map<Object, FetchRequest.FetchTopic> topics = null;
+        for (FetchState s : states.values()) {
+            if (!s.included) {
+                if (s.inSession && !full) {
+                    forget(req, s.partition, version);
+                }
+                s.inSession = false;
+                continue;
+            }
+            Partition p = s.partition;
             long offset = p.logEndOffset();
+            long logStart = p.logStartOffset();
+            int lastFetchedEpoch = p.log().latestEpoch();
+            s.sentSeq = seq;
+            s.sentOffset = offset;
+            if (!full && s.inSession && s.sessionFetchOffset == offset && s.sessionLogStart == logStart
+                    && s.sessionLastFetchedEpoch == lastFetchedEpoch && s.sessionLeaderEpoch == s.leaderEpoch
+                    && s.sessionMaxBytes == cfg.maxBytes()) {
+                continue; // unchanged: the session has it
+            }
+            s.inSession = sessions;
+            s.sessionFetchOffset = offset;
+            s.sessionLogStart = logStart;
+            s.sessionLastFetchedEpoch = lastFetchedEpoch;
+            s.sessionLeaderEpoch = s.leaderEpoch;
+            s.sessionMaxBytes = cfg.maxBytes();
+            if (topics == null) {
+                topics = new LinkedHashMap<>();
+            }
             Object topicKey = version >= 13 ? p.topicId() : p.topic();
             FetchRequest.FetchTopic t = topics.get(topicKey);
             if (t == null) {
@@ -180,18 +310,15 @@ final class ReplicaFetcher {
             }
             t.partitions().add(new FetchRequest.FetchPartition().setPartition(p.index())
                     .setCurrentLeaderEpoch(s.leaderEpoch).setFetchOffset(offset)
-                    .setLastFetchedEpoch(p.log().latestEpoch()).setLogStartOffset(p.logStartOffset())
+                    .setLastFetchedEpoch(lastFetchedEpoch).setLogStartOffset(logStart)
                     .setPartitionMaxBytes(cfg.maxBytes()));
-            sent.add(new Sent(s, s.leaderEpoch, offset));
         }
-        if (sent.isEmpty()) {
-            if (throttledOut) {
-                // Every ready partition is held back by the follower throttle: look again after a backoff.
-                throttled++;
-                backOff();
+        if (!full) {
+            for (Partition p : forgotten) {
+                forget(req, p, version);
             }
-            return;
         }
+        forgotten.clear();
         if (version >= 15) {
             req.setReplicaState(new FetchRequest.ReplicaState().setReplicaId(manager.nodeId())
                     .setReplicaEpoch(manager.brokerEpoch()));
@@ -200,6 +327,11 @@ final class ReplicaFetcher {
         }
         inFlight = true;
         requests++;
+        if (full) {
+            fullFetches++;
+        } else {
+            incrementalFetches++;
+        }
         manager.channel().send(key.leader(), req, version).whenComplete((response, error) -> {
             if (manager.isClosed()) {
                 // The io executor may be gone: release here.
@@ -208,8 +340,29 @@ final class ReplicaFetcher {
                 }
                 return;
             }
-            manager.io().runOrExecute(() -> onResponse(sent, response, error));
+            manager.io().runOrExecute(() -> onResponse(seq, requestEpoch, response, error));
         });
+    }
+
+    /** Adds {@code p} to the request's {@code forgotten_topics_data} (rare: a linear look-up of its topic). */
+    private static void forget(FetchRequest req, Partition p, short version) {
+        FetchRequest.ForgottenTopic topic = null;
+        for (FetchRequest.ForgottenTopic t : req.forgottenTopicsData()) {
+            if (version >= 13 ? Objects.equals(t.topicId(), p.topicId()) : Objects.equals(t.topic(), p.topic())) {
+                topic = t;
+                break;
+            }
+        }
+        if (topic == null) {
+            topic = new FetchRequest.ForgottenTopic();
+            if (version >= 13) {
+                topic.setTopicId(p.topicId());
+            } else {
+                topic.setTopic(p.topic());
+            }
+            req.forgottenTopicsData().add(topic);
+        }
+        topic.partitions().add(p.index());
     }
 
     /**
@@ -221,67 +374,115 @@ final class ReplicaFetcher {
         return !s.inSync && quota.isThrottled(p.topic(), p.index()) && quota.isQuotaExceeded();
     }
 
-    /** What one partition was fetched with. */
-    private record Sent(FetchState state, int leaderEpoch, long fetchOffset) {
+    /**
+     * KIP-227 after a response to a fetch at {@code requestEpoch}: the session the leader made, kept or dropped, and
+     * the epoch of the next fetch. Returns false when the response is a session error (nothing in it applies).
+     */
+    private boolean advanceSession(int requestEpoch, FetchResponse body) {
+        if (requestEpoch < 0) {
+            return true; // sessionless (below v7)
+        }
+        ErrorCode code = ErrorCode.forCode(body.errorCode());
+        if (code == ErrorCode.FETCH_SESSION_ID_NOT_FOUND || code == ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
+            log.debug("{}Fetch session {} at epoch {}: {}; opening a new one", prefix, sessionId, requestEpoch,
+                    code);
+            // An unknown session needs no closing; a wrong epoch closes the old one with the full fetch (epoch 0).
+            resetSession(code == ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+            return false;
+        }
+        if (code != ErrorCode.NONE) {
+            return true;
+        }
+        if (body.sessionId() == 0) {
+            // A full fetch the leader made no session for (its cache is full), or a session it closed.
+            sessionId = 0;
+            sessionEpoch = 0;
+        } else if (requestEpoch == 0) {
+            sessionId = body.sessionId();
+            sessionEpoch = 1;
+        } else {
+            sessionEpoch = requestEpoch == Integer.MAX_VALUE ? 1 : requestEpoch + 1;
+        }
+        return true;
     }
 
-    private void onResponse(List<Sent> sent, BrokerResponse response, Throwable error) {
-        inFlight = false;
+    /** The next fetch is full and opens a new session (closing the old one unless {@code forget}). */
+    private void resetSession(boolean forget) {
+        if (sessionEpoch != 0) {
+            sessionResets++;
+        }
+        if (forget) {
+            sessionId = 0;
+        }
+        sessionEpoch = 0;
+    }
+
+    private void onResponse(long seq, int requestEpoch, BrokerResponse response, Throwable error) {
         if (stopped || manager.isClosed()) {
+            inFlight = false;
             if (response != null) {
                 response.close();
             }
             return;
         }
         if (error != null) {
+            inFlight = false;
             failures++;
             log.debug("{}Fetch failed: {}", prefix, error.toString());
+            // The leader may have moved the session on or not: start a new one (KIP-227).
+            resetSession(false);
             backOff();
             return;
         }
         FetchResponse body = response.body(FetchResponse.class);
+        if (!advanceSession(requestEpoch, body)) {
+            inFlight = false;
+            response.close();
+            failures++;
+            fetch();
+            return;
+        }
         if (body.errorCode() != ErrorCode.NONE.code()) {
+            inFlight = false;
             response.close();
             failures++;
             log.debug("{}Fetch failed: {}", prefix, ErrorCode.forCode(body.errorCode()));
+            resetSession(false);
             backOff();
             return;
         }
         short version = manager.settings().fetchVersion();
-        Map<Object, Sent> byPartition = new HashMap<>();
-        for (Sent s : sent) {
-            Partition p = s.state.partition;
-            byPartition.put(partitionKey(version >= 13 ? p.topicId() : p.topic(), p.index()), s);
-        }
         List<Apply> applies = new ArrayList<>();
         for (FetchResponse.FetchableTopicResponse t : body.responses()) {
             Object topicKey = version >= 13 ? t.topicId() : t.topic();
             for (FetchResponse.PartitionData pd : t.partitions()) {
-                Sent s = byPartition.get(partitionKey(topicKey, pd.partitionIndex()));
-                if (s == null || states.get(s.state.partition) != s.state) {
-                    continue;
+                FetchState s = byKey.get(new TopicKey(topicKey, pd.partitionIndex()));
+                if (s == null || s.sentSeq != seq) {
+                    continue; // not fetched by this request (moved, or back in a new epoch meanwhile)
                 }
                 ErrorCode code = ErrorCode.forCode(pd.errorCode());
                 if (code == ErrorCode.NONE) {
                     applies.add(new Apply(s, pd));
                 } else if (code == ErrorCode.OFFSET_OUT_OF_RANGE) {
                     outOfRange++;
-                    resolveOutOfRange(s.state);
+                    resolveOutOfRange(s);
                 } else if (code == ErrorCode.FENCED_LEADER_EPOCH) {
                     log.info("{}{}: the leader is in a newer epoch than {}; waiting for the metadata", prefix,
-                            s.state.partition.name(), s.leaderEpoch);
-                    s.state.fenced = true;
+                            s.partition.name(), s.leaderEpoch);
+                    s.fenced = true;
                 } else {
-                    log.debug("{}{}: {}; retrying after a backoff", prefix, s.state.partition.name(), code);
-                    delay(s.state);
+                    log.debug("{}{}: {}; retrying after a backoff", prefix, s.partition.name(), code);
+                    delay(s);
                 }
             }
         }
         if (applies.isEmpty()) {
+            inFlight = false;
             response.close();
             fetch();
             return;
         }
+        // Still in flight until the appends are back: the next fetch must carry their log ends.
         manager.shards().scatter(new ShardProxy.Gather(manager.io()) {
             @Override
             protected void gathered() {
@@ -292,7 +493,7 @@ final class ReplicaFetcher {
                 for (Apply a : applies) {
                     batchesAppended += a.batches;
                     if (a.applied) {
-                        a.sent.state.inSync = a.inSync;
+                        a.state.inSync = a.inSync;
                         if (quota.isThrottled(a.partition().topic(), a.partition().index())) {
                             throttledBytes += a.bytes;
                         }
@@ -303,18 +504,18 @@ final class ReplicaFetcher {
                     }
                     if (a.error() != null) {
                         log.warn("{}{}: could not apply the leader's response at offset {}", prefix,
-                                a.partition().name(), a.sent.fetchOffset, a.error());
-                        delay(a.sent.state);
+                                a.partition().name(), a.fetchOffset, a.error());
+                        delay(a.state);
                     } else if (a.durable != null && !a.durable.isDone()) {
                         durable.add(a.durable);
                     }
                 }
                 quota.record(throttledBytes);
                 if (durable.isEmpty()) {
+                    inFlight = false;
                     fetch();
                 } else {
                     // Durable mode: the next fetch offset must be on disk (see the class comment).
-                    inFlight = true;
                     CompletableFuture.allOf(durable.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) ->
                             manager.io().execute(() -> {
                                 inFlight = false;
@@ -323,10 +524,6 @@ final class ReplicaFetcher {
                 }
             }
         }, applies);
-    }
-
-    private static Object partitionKey(Object topic, int index) {
-        return new TopicKey(topic, index);
     }
 
     private record TopicKey(Object topic, int index) {
@@ -359,7 +556,10 @@ final class ReplicaFetcher {
 
     /** One partition's part of a response, on its shard. */
     private final class Apply extends ShardProxy.Part {
-        final Sent sent;
+        final FetchState state;
+        /** What the partition was fetched with: its leader epoch and log end. */
+        final int leaderEpoch;
+        final long fetchOffset;
         final FetchResponse.PartitionData data;
         long truncatedTo = -1;
         long batches;
@@ -369,16 +569,18 @@ final class ReplicaFetcher {
         long bytes;
         boolean inSync;
 
-        Apply(Sent sent, FetchResponse.PartitionData data) {
-            super(sent.state.partition);
-            this.sent = sent;
+        Apply(FetchState state, FetchResponse.PartitionData data) {
+            super(state.partition);
+            this.state = state;
+            this.leaderEpoch = state.leaderEpoch;
+            this.fetchOffset = state.sentOffset;
             this.data = data;
         }
 
         @Override
         protected void runOnShard() {
             Partition p = partition;
-            if (!stillFollowing(p, sent.leaderEpoch) || p.logEndOffset() != sent.fetchOffset) {
+            if (!stillFollowing(p, leaderEpoch) || p.logEndOffset() != fetchOffset) {
                 return;
             }
             FetchResponse.EpochEndOffset div = data.divergingEpoch();

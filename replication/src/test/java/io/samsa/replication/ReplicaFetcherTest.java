@@ -43,7 +43,7 @@ class ReplicaFetcherTest {
     private static final int NODE = 2;
     private static final int LEADER = 1;
     private static final UUID ORDERS = UUID.nameUUIDFromBytes("orders".getBytes());
-    private static final long BACKOFF = 1000;
+    static final long BACKOFF = 1000;
 
     @TempDir
     Path dir;
@@ -61,9 +61,19 @@ class ReplicaFetcherTest {
     void open() throws IOException {
         logs = LogManager.builder(dir).clock(new ManualClock(1_000)).build();
         rm = new ReplicaManager(NODE, logs, new ShardProxy(List.of(shardA, shardB)), hosting, 60_000);
-        fetchers = new ReplicaFetcherManager(rm, channel, io, () -> 42L, new ReplicaFetcherManager.Settings(1,
-                65_536, 1_000_000, 250, 1, BACKOFF, (short) 17, (short) 7));
-        fetchers.start();
+        fetchers = startFetchers(rm, channel, io, (short) 17);
+    }
+
+    /**
+     * Node 2's fetchers, started, with the tests' settings: one fetcher per leader, 64 KiB per partition, 1 MB per
+     * response, 250 ms wait, min bytes 1, {@link #BACKOFF}, Fetch {@code version}, ListOffsets v7, broker epoch 42.
+     */
+    static ReplicaFetcherManager startFetchers(ReplicaManager rm, BrokerChannel channel, QueueExecutor io,
+                                               short version) {
+        ReplicaFetcherManager f = new ReplicaFetcherManager(rm, channel, io, () -> 42L,
+                new ReplicaFetcherManager.Settings(1, 65_536, 1_000_000, 250, 1, BACKOFF, version, (short) 7));
+        f.start();
+        return f;
     }
 
     @AfterEach
@@ -102,8 +112,8 @@ class ReplicaFetcherTest {
         assertEquals(250, req.maxWaitMs());
         assertEquals(1, req.minBytes());
         assertEquals(1_000_000, req.maxBytes());
-        assertEquals(0, req.sessionId());
-        assertEquals(-1, req.sessionEpoch());
+        assertEquals(0, req.sessionId(), "the first fetch opens a session (KIP-227)");
+        assertEquals(0, req.sessionEpoch());
         assertEquals(1, req.topics().size());
         assertEquals(ORDERS, req.topics().get(0).topicId());
         FetchRequest.FetchPartition fp = req.topics().get(0).partitions().get(0);
@@ -120,9 +130,7 @@ class ReplicaFetcherTest {
     void olderVersionsNameTheReplicaAndTheTopic() throws IOException {
         fetchers.close();
         runAll();
-        fetchers = new ReplicaFetcherManager(rm, channel, io, () -> 42L, new ReplicaFetcherManager.Settings(1,
-                65_536, 1_000_000, 250, 1, BACKOFF, (short) 12, (short) 7));
-        fetchers.start();
+        fetchers = startFetchers(rm, channel, io, (short) 12);
         host(LEADER, 5, List.of(LEADER, NODE));
         FakeChannel.Request r = channel.next();
         FetchRequest req = (FetchRequest) roundTrip(r.request(), new FetchRequest(), r.version());
@@ -340,6 +348,11 @@ class ReplicaFetcherTest {
     // ---------------------------------------------------------------- helpers
 
     private ByteBuf oneRecord() {
+        return oneRecord(random);
+    }
+
+    /** A random batch (or batches) holding exactly one record. */
+    static ByteBuf oneRecord(Random random) {
         ByteBuf b;
         do {
             b = SimBatches.random(random, 1_000);
