@@ -355,7 +355,7 @@ public final class SamsaBroker implements AutoCloseable {
 
         ApiVersionsHandler apiVersions = new ApiVersionsHandler();
         SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
-        DataApis.register(builder, services);
+        DataApis.register(builder, services, node.metrics);
         AdminApis.register(builder, services);
         if (node.describeQuorum == null && node.controller != null) {
             // Samsa's one-node mode has no controller listener: DescribeQuorum names the node on its broker listener.

@@ -11,7 +11,9 @@ import io.samsa.metadata.TopicImage;
 import io.samsa.replication.Partition;
 import io.samsa.server.SamsaBroker;
 import io.samsa.server.config.BrokerConfig;
+import io.samsa.server.handler.data.DataApis;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -41,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
  * factor 3 is produced to by Kafka's producer (idempotent, acks=all), and each follower's replica fetcher copies its
  * leader over the inter-broker listener until every replica's log ends at the leader's log end with the same bytes
  * (read straight from the brokers' logs), the followers' high watermarks reach the leader's, and the leader epochs
- * are the leader's.
+ * are the leader's; and the followers fetch in sessions (KIP-227), which the leaders' fetch session gauges show.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ReplicationClusterIT {
@@ -144,6 +147,27 @@ class ReplicationClusterIT {
                 assertTrue(!follower.isLeader());
             }
         }
+        // The followers fetch in sessions (KIP-227): each leader holds a session for each follower fetching from it,
+        // caching the partitions that follower replicates (no consumer fetched here).
+        for (SamsaBroker n : nodes) {
+            int led = 0;
+            for (int p = 0; p < PARTITIONS; p++) {
+                led += topic.partition(p).leader() == n.config().nodeId() ? 1 : 0;
+            }
+            if (led > 0) {
+                assertTrue(gauge(n, DataApis.SESSIONS_GAUGE) >= 2, "node " + n.config().nodeId() + " leads " + led
+                        + " partitions, followed by 2 brokers: " + gauge(n, DataApis.SESSIONS_GAUGE) + " sessions");
+                assertTrue(gauge(n, DataApis.PARTITIONS_CACHED_GAUGE) >= 2L * led, gauge(n,
+                        DataApis.PARTITIONS_CACHED_GAUGE) + " partitions cached on node " + n.config().nodeId());
+            }
+        }
+    }
+
+    /** A gauge of the node's fetch session cache, read through JMX as an operator would. */
+    private static long gauge(SamsaBroker n, String name) throws Exception {
+        ObjectName on = n.metrics().name("kafka.server", DataApis.FETCH_SESSION_CACHE, name);
+        assertNotNull(on, name);
+        return ((Number) ManagementFactory.getPlatformMBeanServer().getAttribute(on, "Value")).longValue();
     }
 
     private static void awaitRegistered(Admin admin) throws Exception {

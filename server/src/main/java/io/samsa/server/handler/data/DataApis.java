@@ -4,6 +4,8 @@ import io.samsa.server.BrokerServices;
 import io.samsa.server.coordinator.TransactionVerifier;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.metrics.JmxMetrics;
+import java.util.Map;
 
 /**
  * Registers the data APIs' handlers in the broker's API table. Called once at start-up.
@@ -15,16 +17,28 @@ public final class DataApis {
     static final short DELETE_RECORDS = 21;
     static final short OFFSET_FOR_LEADER_EPOCH = 23;
     static final short DESCRIBE_PRODUCERS = 61;
+    /** Kafka's gauges of the broker's fetch sessions (KIP-227). */
+    public static final String FETCH_SESSION_CACHE = "FetchSessionCache";
+    public static final String SESSIONS_GAUGE = "NumIncrementalFetchSessions";
+    public static final String PARTITIONS_CACHED_GAUGE = "NumIncrementalFetchPartitionsCached";
 
     private DataApis() {
     }
 
-    public static void register(SupportedApis.Builder apis, BrokerServices services) {
+    /**
+     * Registers the handlers, and in {@code metrics} the fetch session cache's gauges under Kafka's names
+     * ({@code kafka.server:type=FetchSessionCache,name=NumIncrementalFetchSessions} and
+     * {@code NumIncrementalFetchPartitionsCached}).
+     */
+    public static void register(SupportedApis.Builder apis, BrokerServices services, JmxMetrics metrics) {
         BrokerConfig config = services.config();
         PartitionLookup partitions = new PartitionLookup(services.replicas(), services.metadata()::image);
         FetchSessionCache sessions = new FetchSessionCache(
                 config.getInt(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS), services.clock(),
                 FetchSessionCache.EVICTION_MS);
+        metrics.gauge("kafka.server", FETCH_SESSION_CACHE, SESSIONS_GAUGE, Map.of(), sessions::size);
+        metrics.gauge("kafka.server", FETCH_SESSION_CACHE, PARTITIONS_CACHED_GAUGE, Map.of(),
+                sessions::partitionsCached);
         apis.add(PRODUCE, 3, 13, new ProduceHandler(partitions));
         apis.add(FETCH, 4, 18, new FetchHandler(partitions, sessions, services.clock(),
                 config.getInt(BrokerConfig.FETCH_MAX_BYTES), config.nodeId(),

@@ -327,8 +327,11 @@ final class FetchHandler implements ApiHandler {
                 int recordBytes = f == null ? 0 : f.sizeInBytes();
                 boolean include = true;
                 if (mode == Mode.INCREMENTAL) {
+                    // A diverging epoch (KIP-320) and a preferred read replica (KIP-392) are answered every time:
+                    // the fetcher acts on them, though the offsets did not change.
                     include = session.respond(it.key, recordBytes, pd.errorCode(), pd.highWatermark(),
-                            pd.lastStableOffset(), pd.logStartOffset()) || it.divergingEpoch() != null;
+                            pd.lastStableOffset(), pd.logStartOffset()) || it.divergingEpoch() != null
+                            || it.preferredReadReplica >= 0;
                 } else if (newSession != null) {
                     FetchSession.CachedPartition c = new FetchSession.CachedPartition(it.key, it.fetchOffset(),
                             it.maxBytes(), it.requestLeaderEpoch());

@@ -47,6 +47,15 @@ final class FetchSessionCache {
         return sessions.size();
     }
 
+    /** The partitions cached by all sessions (Kafka's {@code NumIncrementalFetchPartitionsCached}). */
+    synchronized int partitionsCached() {
+        int n = 0;
+        for (FetchSession s : sessions.values()) {
+            n += s.size();
+        }
+        return n;
+    }
+
     /**
      * Creates a session holding {@code partitions} (the cache takes them) if there is room or a session can be
      * evicted; returns null otherwise.

@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.samsa.common.ManualClock;
 import io.samsa.log.LogConfig;
 import io.samsa.log.LogManager;
+import io.samsa.log.ReadResult;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.Endpoint;
 import io.samsa.metadata.MetadataDelta;
@@ -147,6 +148,17 @@ class FetchEpochsTest {
 
     /** Runs the handler on the connection's executor and decodes its answer with Kafka's classes. */
     private FetchResponseData fetch(short version, FetchRequest req) {
+        FetchResponse r = assertInstanceOf(FetchResponse.class, answer(version, req), "no records in these answers");
+        ByteBuf buf = Unpooled.buffer(r.size(version));
+        r.write(buf, version);
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.readBytes(bytes);
+        buf.release();
+        return new FetchResponseData(new ByteBufferAccessor(ByteBuffer.wrap(bytes)), version);
+    }
+
+    /** Runs the handler on the connection's executor; its answer, maybe with records still in their files. */
+    private Message answer(short version, FetchRequest req) {
         CompletableFuture<Message> answer = new CompletableFuture<>();
         RequestContext ctx = new RequestContext((short) 1, version, 1, "test", "PLAINTEXT", null, conn, null, null,
                 0L);
@@ -167,13 +179,7 @@ class FetchEpochsTest {
             }
         }));
         scheduler.runUntil(answer::isDone);
-        FetchResponse r = assertInstanceOf(FetchResponse.class, answer.join(), "no records in these answers");
-        ByteBuf buf = Unpooled.buffer(r.size(version));
-        r.write(buf, version);
-        byte[] bytes = new byte[buf.readableBytes()];
-        buf.readBytes(bytes);
-        buf.release();
-        return new FetchResponseData(new ByteBufferAccessor(ByteBuffer.wrap(bytes)), version);
+        return answer.join();
     }
 
     private static FetchResponseData.PartitionData only(FetchResponseData r) {
@@ -301,5 +307,118 @@ class FetchEpochsTest {
         pd = only(fetch((short) 17, request((short) 17, -1, 0, 9, 5, -1).setRackId("rack-b")));
         assertEquals(-1, pd.preferredReadReplica(), "2 has not reached offset 9");
         assertEquals(ErrorCode.OFFSET_OUT_OF_RANGE.code(), pd.errorCode());
+    }
+
+    /** An incremental fetch by follower 2 listing no partition. */
+    private static FetchRequest incremental(int sessionId, int epoch) {
+        FetchRequest req = new FetchRequest().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                .setSessionId(sessionId).setSessionEpoch(epoch);
+        req.replicaState().setReplicaId(2).setReplicaEpoch(11);
+        return req;
+    }
+
+    private static FetchResponse body(Message m) {
+        return m instanceof FetchResponseWithFiles w ? w.response() : (FetchResponse) m;
+    }
+
+    /** The bytes of a partition's answered records (released here). */
+    private static int recordBytes(FetchResponse.PartitionData pd) {
+        if (pd.records() instanceof FileRecords f) {
+            int n = f.sizeInBytes();
+            f.release();
+            return n;
+        }
+        return pd.records() == null ? 0 : pd.records().sizeInBytes();
+    }
+
+    /** The bytes of the leader's log from {@code offset} to its end. */
+    private static int logBytes(Partition p, long offset) {
+        ReadResult r = p.log().read(offset, 1 << 20, Long.MAX_VALUE, true);
+        try {
+            return r.records().length();
+        } finally {
+            r.release();
+        }
+    }
+
+    @Test
+    void aFollowerInAnIncrementalSessionReadsToTheLogEndAndGetsItsDivergingEpoch() {
+        short v = 17;
+        Partition p = replicas.partition("orders", 0);
+        replicas.apply(new HostingChange(List.of(), List.of(new HostingChange.Topic("orders", TOPIC_ID, 2,
+                LogConfig.DEFAULTS, 1, List.of(new PartitionAssignment(0, 1, 5, 6, List.of(1, 2), List.of(1, 2))))),
+                false));
+        scheduler.runFor(0);
+        // A full fetch that opens a session (epoch 0), at the log end: follower 2's log end is 8.
+        FetchResponseData full = fetch(v, request(v, 2, 0, 8, 5, 5).setSessionEpoch(0));
+        int session = full.sessionId();
+        assertTrue(session != 0, "a session for the follower");
+        assertEquals(8, only(full).highWatermark());
+        scheduler.runFor(0);
+        assertEquals(8, p.followerStates().get(0).logEndOffset());
+
+        // Two more records: the high watermark waits for follower 2 (in the ISR); the follower reads past it.
+        append(2);
+        assertEquals(10, p.logEndOffset());
+        assertEquals(8, p.highWatermark());
+        FetchResponse tail = body(answer(v, incremental(session, 1)));
+        assertEquals(session, tail.sessionId());
+        assertEquals(1, tail.responses().size());
+        FetchResponse.PartitionData pd = tail.responses().get(0).partitions().get(0);
+        assertEquals(8, pd.highWatermark());
+        assertEquals(logBytes(p, 8), recordBytes(pd), "offsets 8-9 from the cached fetch offset, to the log end");
+
+        // Listing its new log end: recorded (on the shard, after this read: this answer has nothing new).
+        FetchResponseData moved = fetch(v, request(v, 2, 0, 10, 5, 5).setSessionId(session).setSessionEpoch(2));
+        assertEquals(0, moved.responses().size());
+        scheduler.runFor(0);
+        assertEquals(10, p.followerStates().get(0).logEndOffset());
+        assertEquals(10, p.highWatermark());
+        assertEquals(10, only(fetch(v, incremental(session, 3))).highWatermark(), "the new high watermark");
+        assertEquals(0, fetch(v, incremental(session, 4)).responses().size(), "nothing changed: nothing answered");
+
+        // A last fetched epoch of 3 at offset 7: the leader's epoch 3 ends at 5.
+        FetchResponseData.PartitionData div = only(fetch(v, request(v, 2, 0, 7, 5, 3).setSessionId(session)
+                .setSessionEpoch(5)));
+        assertEquals(3, div.divergingEpoch().epoch());
+        assertEquals(5, div.divergingEpoch().endOffset());
+        assertEquals(0, div.records() == null ? 0 : div.records().sizeInBytes(), "no records");
+        // Not listed again: the session still holds offset 7 in epoch 3, so the divergence is answered again.
+        div = only(fetch(v, incremental(session, 6)));
+        assertEquals(3, div.divergingEpoch().epoch());
+        assertEquals(5, div.divergingEpoch().endOffset());
+        scheduler.runFor(0);
+        assertEquals(10, p.followerStates().get(0).logEndOffset(), "a diverging fetch is not recorded");
+        // Truncated to 5: epoch 5's batches from there.
+        FetchResponse after = body(answer(v, request(v, 2, 0, 5, 5, 3).setSessionId(session).setSessionEpoch(7)));
+        pd = after.responses().get(0).partitions().get(0);
+        assertEquals(-1, pd.divergingEpoch().epoch());
+        assertEquals(logBytes(p, 5), recordBytes(pd));
+
+        FetchResponseData stale = fetch(v, incremental(session, 7));
+        assertEquals(ErrorCode.INVALID_FETCH_SESSION_EPOCH.code(), stale.errorCode());
+        assertEquals(0, stale.sessionId());
+        assertEquals(ErrorCode.FETCH_SESSION_ID_NOT_FOUND.code(), fetch(v, incremental(session + 1, 1)).errorCode());
+    }
+
+    @Test
+    void aConsumerInAnIncrementalSessionIsSentToItsPreferredReplicaEveryTime() {
+        MetadataImage image = image();
+        handler = new FetchHandler(new PartitionLookup(replicas, () -> image), new FetchSessionCache(10,
+                new ManualClock(0), FetchSessionCache.EVICTION_MS), new ManualClock(0), 1 << 20, 1,
+                ReadReplicaSelector.RACK_AWARE_SELECTOR);
+        replicas.apply(new HostingChange(List.of(), List.of(new HostingChange.Topic("orders", TOPIC_ID, 2,
+                LogConfig.DEFAULTS, 1, List.of(new PartitionAssignment(0, 1, 5, 6, List.of(1, 2), List.of(1, 2))))),
+                false));
+        scheduler.runFor(0);
+        only(fetch((short) 17, request((short) 17, 2, 0, 8, 5, 5)));
+        scheduler.runFor(0);
+        FetchResponseData full = fetch((short) 17, request((short) 17, -1, 0, 0, 5, -1).setRackId("rack-b")
+                .setSessionEpoch(0));
+        assertEquals(2, only(full).preferredReadReplica());
+        FetchRequest inc = new FetchRequest().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                .setSessionId(full.sessionId()).setSessionEpoch(1).setRackId("rack-b");
+        inc.replicaState().setReplicaId(-1);
+        assertEquals(2, only(fetch((short) 17, inc)).preferredReadReplica(), "unchanged offsets, still answered");
     }
 }
