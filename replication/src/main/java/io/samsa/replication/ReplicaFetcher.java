@@ -130,13 +130,19 @@ final class ReplicaFetcher {
         /** The fetch this partition was last part of, and the log end it was fetched from. */
         long sentSeq = -1;
         long sentOffset;
+        /** The leader's high watermark and log start at its last applied answer (-1: none yet). */
+        long leaderHighWatermark = -1;
+        long leaderLogStart = -1;
 
         FetchState(Partition partition, int leaderEpoch) {
             this.partition = partition;
             this.leaderEpoch = leaderEpoch;
         }
 
-        /** The same partition in a new leader epoch: the session's view of it carries over (errors do not). */
+        /**
+         * The same partition in a new leader epoch: the session's view of it and the leader's last offsets carry over
+         * (errors do not).
+         */
         FetchState(FetchState old, int leaderEpoch) {
             this(old.partition, leaderEpoch);
             inSession = old.inSession;
@@ -145,6 +151,8 @@ final class ReplicaFetcher {
             sessionLastFetchedEpoch = old.sessionLastFetchedEpoch;
             sessionLeaderEpoch = old.sessionLeaderEpoch;
             sessionMaxBytes = old.sessionMaxBytes;
+            leaderHighWatermark = old.leaderHighWatermark;
+            leaderLogStart = old.leaderLogStart;
         }
 
         boolean ready() {
@@ -277,6 +285,7 @@ final class ReplicaFetcher {
                 continue;
             }
             Partition p = s.partition;
+            retakeHighWatermark(s);
             long offset = p.logEndOffset();
             long logStart = p.logStartOffset();
             int lastFetchedEpoch = p.log().latestEpoch();
@@ -494,6 +503,8 @@ final class ReplicaFetcher {
                     batchesAppended += a.batches;
                     if (a.applied) {
                         a.state.inSync = a.inSync;
+                        a.state.leaderHighWatermark = a.data.highWatermark();
+                        a.state.leaderLogStart = a.data.logStartOffset();
                         if (quota.isThrottled(a.partition().topic(), a.partition().index())) {
                             throttledBytes += a.bytes;
                         }
@@ -546,6 +557,32 @@ final class ReplicaFetcher {
             backingOff = false;
             fetch();
         }, manager.settings().backoffMs());
+    }
+
+    /**
+     * Takes the leader's last answered high watermark and log start again when this replica's log (in durable mode:
+     * its durable end, which the flusher moves later) held the high watermark below it at the answer: a session's
+     * answers leave the partition out while the leader's offsets do not change (KIP-227), so it would otherwise stay
+     * behind until the leader's next move. On io; two volatile reads unless it lags.
+     */
+    private void retakeHighWatermark(FetchState s) {
+        Partition p = s.partition;
+        long hw = p.highWatermark();
+        if (s.leaderHighWatermark <= hw) {
+            return;
+        }
+        long limit = p.isDurableMode() ? Math.min(p.log().recoveryPoint(), p.logEndOffset()) : p.logEndOffset();
+        if (limit <= hw) {
+            return;
+        }
+        long leaderHw = s.leaderHighWatermark;
+        long leaderLogStart = s.leaderLogStart;
+        int epoch = s.leaderEpoch;
+        manager.shards().execute(p, () -> {
+            if (stillFollowing(p, epoch)) {
+                p.updateFromLeader(leaderHw, leaderLogStart);
+            }
+        });
     }
 
     /** True while {@code p} follows this fetcher's leader in {@code epoch}. Any thread (the shard's checks). */

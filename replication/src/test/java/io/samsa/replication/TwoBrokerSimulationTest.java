@@ -60,7 +60,8 @@ class TwoBrokerSimulationTest {
                 + " in " + summary.elapsedMs() + " ms, " + coverage);
         if (summary.seeds() >= 50) {
             for (String w : new String[] {"batches replicated", "follower disk crash", "follower process crash",
-                "fetch failed", "link cut", "caught up", "records deleted on the leader", "fetch out of range"}) {
+                "fetch failed", "link cut", "caught up", "records deleted on the leader", "fetch out of range",
+                "incremental fetches", "fetch session resets"}) {
                 assertTrue(coverage.getOrDefault(w, 0L) > 0, "never: " + w + " in " + coverage);
             }
         }
@@ -88,6 +89,8 @@ class TwoBrokerSimulationTest {
         long fetchFailures;
         long deletes;
         long outOfRange;
+        long incrementalFetches;
+        long sessionResets;
 
         Run(long seed, Map<String, Long> coverage) throws Exception {
             this.coverage = coverage;
@@ -258,6 +261,8 @@ class TwoBrokerSimulationTest {
                 batchesReplicated += f.batchesAppended;
                 fetchFailures += f.failures;
                 outOfRange += f.outOfRange;
+                incrementalFetches += f.incrementalFetches;
+                sessionResets += f.sessionResets;
             }
             fetcher = null;
         }
@@ -394,6 +399,8 @@ class TwoBrokerSimulationTest {
             coverage.merge("batches replicated", batchesReplicated, Long::sum);
             coverage.merge("records deleted on the leader", deletes, Long::sum);
             coverage.merge("fetch out of range", outOfRange, Long::sum);
+            coverage.merge("incremental fetches", incrementalFetches, Long::sum);
+            coverage.merge("fetch session resets", sessionResets, Long::sum);
             if (fetchFailures > 0) {
                 count("fetch failed");
             }
@@ -410,7 +417,13 @@ class TwoBrokerSimulationTest {
             for (Partition l : leader.replicas.partitions()) {
                 Partition f = follower.replicas.partition(l.topic(), l.index());
                 sb.append(l.name()).append(' ').append(l.logEndOffset()).append('/')
-                        .append(f == null ? "-" : String.valueOf(f.logEndOffset())).append(' ');
+                        .append(f == null ? "-" : String.valueOf(f.logEndOffset()));
+                if (f != null && (f.highWatermark() != l.highWatermark() || f.logStartOffset() != l.logStartOffset())) {
+                    sb.append(" (high watermark ").append(l.highWatermark()).append('/').append(f.highWatermark())
+                            .append(", log start ").append(l.logStartOffset()).append('/')
+                            .append(f.logStartOffset()).append(')');
+                }
+                sb.append(' ');
             }
             return sb.toString();
         }
