@@ -195,8 +195,11 @@ final class ReplicaFetcher {
         if (s == null) {
             return;
         }
-        byKey.remove(keyOf(p), s);
-        if (s.inSession) {
+        TopicKey k = keyOf(p);
+        byKey.remove(k, s);
+        // Not when a partition of the same name took its place (a topic recreated, named by name below v13): the
+        // session would drop that one too.
+        if (s.inSession && !byKey.containsKey(k)) {
             forgotten.add(p);
         }
     }
