@@ -62,6 +62,11 @@ public final class Log {
     public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
     public static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
     public static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
+    /**
+     * The high watermark replication last gave this log (Kafka's {@code replication-offset-checkpoint}, which Kafka
+     * keeps per data directory; Samsa keeps it beside the log's other checkpoints).
+     */
+    public static final String HIGH_WATERMARK_CHECKPOINT = "replication-offset-checkpoint";
     /** The id of the topic the directory holds a partition of (KIP-516). */
     public static final String PARTITION_METADATA = "partition.metadata";
 
@@ -106,6 +111,11 @@ public final class Log {
     private long unflushedMessages;
     private long checkpointedRecoveryPoint = -1;
     private long checkpointedLogStart = -1;
+    /** The high watermark replication last set (-1: never), checkpointed by the flusher and at a clean close. */
+    private volatile long highWatermark = -1;
+    private long checkpointedHighWatermark = -1;
+    /** The checkpointed high watermark found at load, within the recovered log (-1: none). */
+    private long recoveredHighWatermark = -1;
     private volatile long lastCheckpointMs;
     // The log cleaner's hooks (see the section at the end).
     private volatile Executor cleanerWriter;
@@ -185,6 +195,11 @@ public final class Log {
         synchronized (recoveryLock) {
             recoveryPoint = clean ? logEndOffset : Math.min(rp, logEndOffset);
         }
+        long hwCk = CheckpointFile.readSingle(disk, dir.resolve(HIGH_WATERMARK_CHECKPOINT), -1);
+        checkpointedHighWatermark = hwCk;
+        // After a power loss the log may end below it (the file was forced, the data was not): what is left is
+        // below what was committed.
+        recoveredHighWatermark = hwCk < 0 ? -1 : Math.min(Math.max(hwCk, logStartOffset), logEndOffset);
         epochs.truncateFromEnd(logEndOffset);
         epochs.truncateFromStart(logStartOffset);
         // Replayed from a snapshot at or below the first rescanned segment, so that every abort marker recovery
@@ -1246,6 +1261,28 @@ public final class Log {
                     forcer);
             checkpointedRecoveryPoint = rp;
         }
+        long hw = highWatermark;
+        if (hw >= 0 && hw != checkpointedHighWatermark) {
+            CheckpointFile.write(disk, dir.resolve(HIGH_WATERMARK_CHECKPOINT), List.<long[]>of(new long[] {hw}),
+                    forcer);
+            checkpointedHighWatermark = hw;
+        }
+    }
+
+    /**
+     * Replication's high watermark of this partition, for the checkpoint the flusher writes with the others (every
+     * checkpoint interval, and at a clean close). A plain volatile write: any thread (the partition's shard).
+     */
+    public void updateHighWatermark(long offset) {
+        highWatermark = offset;
+    }
+
+    /**
+     * The high watermark checkpointed before this log was loaded, within the recovered log ({@code [log start, log
+     * end]}), or -1 when none was: where a restarted replica's high watermark may start. Any thread.
+     */
+    public long recoveredHighWatermark() {
+        return recoveredHighWatermark;
     }
 
     void markOffline() {

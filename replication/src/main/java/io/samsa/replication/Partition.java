@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * watchers. So neither an acks=all produce nor a consumer ever sees an offset that a crash could take back. The
  * flusher never writes the partition. With followers the leader moves it, on the shard, to the smallest log end
  * offset of the ISR (its own counted as its log end, or its durable end in durable mode; the "maximal ISR" of
- * KIP-497 while an ISR change is in flight). It never goes backwards.
+ * KIP-497 while an ISR change is in flight). It never goes backwards. Every move is handed to the log, which
+ * checkpoints it ({@code replication-offset-checkpoint}); a restarted replica starts from that checkpoint.
  *
  * <p><b>The leader's side of replication</b> (section "leader"): each follower's fetch state (log end offset, last
  * fetch, last caught-up time, broker epoch), ISR shrink after {@code replica.lag.time.max.ms} and expansion when a
@@ -124,9 +125,13 @@ public final class Partition {
             // acks=1 appends), so its end says nothing about what was committed. Without a high-watermark
             // checkpoint it starts where Kafka starts without one, at the log start: a follower learns the
             // high watermark from its leader, a leader from its ISR's fetches. (Alone in the ISR, its log is
-            // what is committed.)
-            this.highWatermark = partitionLog.logStartOffset();
+            // what is committed.) With a checkpoint, at the high watermark it had (Kafka's
+            // replication-offset-checkpoint), within what the log recovered: that was committed.
+            long checkpointed = partitionLog.recoveredHighWatermark();
+            this.highWatermark = checkpointed < 0 ? partitionLog.logStartOffset()
+                    : Math.max(partitionLog.logStartOffset(), Math.min(checkpointed, this.highWatermark));
         }
+        partitionLog.updateHighWatermark(this.highWatermark);
         resetFollowers(state);
     }
 
@@ -315,8 +320,14 @@ public final class Partition {
         if (target <= highWatermark) {
             return;
         }
-        highWatermark = target;
+        setHighWatermark(target);
         watchers.notifyAll0();
+    }
+
+    /** The one write of the high watermark after construction: published, and handed to the log's checkpoint. */
+    private void setHighWatermark(long offset) {
+        highWatermark = offset;
+        plog.updateHighWatermark(offset);
     }
 
     /** As {@link #recordFollowerFetch(int, long, long)} with an unknown broker epoch (a fetch below v15). */
@@ -777,7 +788,7 @@ public final class Partition {
     public void truncateFullyAndStartAt(long offset) {
         checkFollowing();
         plog.truncateFullyAndStartAt(offset);
-        highWatermark = offset;
+        setHighWatermark(offset);
         watchers.notifyAll0();
     }
 
@@ -792,7 +803,7 @@ public final class Partition {
         long limit = isDurableMode() ? Math.min(plog.recoveryPoint(), plog.logEndOffset()) : plog.logEndOffset();
         long hw = Math.min(leaderHighWatermark, limit);
         if (hw > highWatermark) {
-            highWatermark = hw;
+            setHighWatermark(hw);
             watchers.notifyAll0();
         }
         long start = Math.min(leaderLogStartOffset, highWatermark);
@@ -820,7 +831,7 @@ public final class Partition {
     private void clampHighWatermarkToLogEnd() {
         long end = plog.logEndOffset();
         if (highWatermark > end) {
-            highWatermark = end;
+            setHighWatermark(end);
         }
         watchers.notifyAll0();
     }
