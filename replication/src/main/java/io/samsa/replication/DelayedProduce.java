@@ -254,10 +254,11 @@ public abstract class DelayedProduce<A extends DelayedProduce.Append> extends De
             // Kafka's check when the high watermark passed: the ISR may have shrunk below min.insync.replicas since
             // the append (the batch is committed, but fewer replicas than asked hold it).
             int isr = p.state().isr().size();
-            if (isr < p.minInsyncReplicas()) {
+            int minIsr = p.effectiveMinInsyncReplicas();
+            if (isr < minIsr) {
                 a.fail(new SamsaException(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "The size of the current ISR "
                         + p.state().isr() + " is insufficient to satisfy the min.isr requirement of "
-                        + p.minInsyncReplicas() + " for partition " + p.name()));
+                        + minIsr + " for partition " + p.name()));
             }
             return;
         }

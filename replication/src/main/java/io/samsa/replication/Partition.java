@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * watchers. So neither an acks=all produce nor a consumer ever sees an offset that a crash could take back. The
  * flusher never writes the partition. With followers the leader moves it, on the shard, to the smallest log end
  * offset of the ISR (its own counted as its log end, or its durable end in durable mode; the "maximal ISR" of
- * KIP-497 while an ISR change is in flight). It never goes backwards. Every move is handed to the log, which
- * checkpoints it ({@code replication-offset-checkpoint}); a restarted replica starts from that checkpoint.
+ * KIP-497 while an ISR change is in flight), and not at all while the ISR is below {@code min.insync.replicas}
+ * (KIP-966's strict min ISR rule). It never goes backwards. Every move is handed to the log, which checkpoints it
+ * ({@code replication-offset-checkpoint}); a restarted replica starts from that checkpoint.
  *
  * <p><b>The leader's side of replication</b> (section "leader"): each follower's fetch state (log end offset, last
  * fetch, last caught-up time, broker epoch), ISR shrink after {@code replica.lag.time.max.ms} and expansion when a
@@ -120,13 +121,14 @@ public final class Partition {
         } else {
             this.highWatermark = end;
         }
-        if (state.replicas().size() > 1 && !state.isr().equals(List.of(localNodeId))) {
+        if (state.replicas().size() > 1 && (!state.isr().equals(List.of(localNodeId)) || isUnderMinIsr(state))) {
             // Issue 12: a replicated partition's log may end in a tail no other replica has (a deposed leader's
             // acks=1 appends), so its end says nothing about what was committed. Without a high-watermark
             // checkpoint it starts where Kafka starts without one, at the log start: a follower learns the
-            // high watermark from its leader, a leader from its ISR's fetches. (Alone in the ISR, its log is
-            // what is committed.) With a checkpoint, at the high watermark it had (Kafka's
-            // replication-offset-checkpoint), within what the log recovered: that was committed.
+            // high watermark from its leader, a leader from its ISR's fetches. (Alone in the ISR, and allowed
+            // to be by min.insync.replicas, its log is what is committed.) With a checkpoint, at the high
+            // watermark it had (Kafka's replication-offset-checkpoint), within what the log recovered: that was
+            // committed, and an eligible leader replica elected alone (KIP-966) serves it at once.
             long checkpointed = partitionLog.recoveredHighWatermark();
             this.highWatermark = checkpointed < 0 ? partitionLog.logStartOffset()
                     : Math.max(partitionLog.logStartOffset(), Math.min(checkpointed, this.highWatermark));
@@ -265,9 +267,9 @@ public final class Partition {
 
     private PartitionState checkAppend(int requiredAcks) {
         PartitionState s = checkLeader();
-        if (requiredAcks == -1 && s.isr().size() < minInsyncReplicas) {
+        if (requiredAcks == -1 && s.isr().size() < effectiveMinInsyncReplicas(s)) {
             throw new SamsaException(ErrorCode.NOT_ENOUGH_REPLICAS, "The size of the current ISR " + s.isr()
-                    + " is insufficient to satisfy the min.isr requirement of " + minInsyncReplicas
+                    + " is insufficient to satisfy the min.isr requirement of " + effectiveMinInsyncReplicas(s)
                     + " for partition " + name);
         }
         return s;
@@ -281,12 +283,12 @@ public final class Partition {
                     // A follower's fetch waits for the log end offset, which moved (issue 12).
                     watchers.notifyAll0();
                 }
-            } else if (s.replicas().size() > 1) {
-                // The followers' fetches wait for the log end offset; the ISR's decides the high watermark.
-                maybeIncrementHighWatermark();
-                watchers.notifyAll0();
             } else {
-                advanceHighWatermark(plog.logEndOffset());
+                maybeIncrementHighWatermark();
+                if (s.replicas().size() > 1) {
+                    // The followers' fetches wait for the log end offset, which moved.
+                    watchers.notifyAll0();
+                }
             }
         }
         return r;
@@ -315,7 +317,7 @@ public final class Partition {
      * Raises the high watermark to {@code offset} (never lowers it, never past the log end offset) and wakes the
      * watchers when it moved. Owning shard (the single writer: a plain volatile write).
      */
-    public void advanceHighWatermark(long offset) {
+    private void advanceHighWatermark(long offset) {
         long target = Math.min(offset, plog.logEndOffset());
         if (target <= highWatermark) {
             return;
@@ -467,16 +469,29 @@ public final class Partition {
     }
 
     /**
-     * Owning shard: the high watermark of a leader, the smallest log end offset among the ISR (the maximal ISR while
-     * a change is in flight, KIP-497): the leader counts its log end, or its durable end in durable mode; a member
-     * that has not fetched in this leader epoch holds it where it is. Never moves it back.
+     * Owning shard: the one place that computes the high watermark of a leader (and of a partition with a single
+     * replica), and moves it there when that is higher. It is the leader's log end, or its durable end in durable
+     * mode; with followers, the smallest log end offset among the ISR (the maximal ISR while a change is in flight,
+     * KIP-497), where a member that has not fetched in this leader epoch holds it where it is. KIP-966's strict min
+     * ISR rule, as Kafka applies it since 3.7 (KAFKA-15583): while the committed ISR is smaller than the effective
+     * {@code min.insync.replicas} it does not move at all, so what acks=1 and acks=0 producers append meanwhile
+     * stays invisible to consumers until enough replicas hold it, and every record below it is on at least that many
+     * replicas (which is what lets the controller elect an eligible leader replica cleanly). Never moves it back.
      */
     void maybeIncrementHighWatermark() {
         PartitionState s = state;
-        if (deleted || s.leader() != localNodeId) {
+        if (deleted) {
             return;
         }
         long hw = isDurableMode() ? Math.min(leaderDurableEnd, plog.logEndOffset()) : plog.logEndOffset();
+        if (s.replicas().size() <= 1) {
+            // Alone: the log end (or durable end) is committed, leader or not (as before issue 12).
+            advanceHighWatermark(hw);
+            return;
+        }
+        if (s.leader() != localNodeId || isUnderMinIsr(s)) {
+            return;
+        }
         List<Integer> isr = pendingIsr != null ? pendingIsr.maximalIsr : s.isr();
         for (int i = 0; i < isr.size(); i++) {
             int id = isr.get(i);
@@ -955,11 +970,7 @@ public final class Partition {
         long before = highWatermark;
         if (target >= 0) {
             leaderDurableEnd = Math.max(leaderDurableEnd, target);
-            if (state.replicas().size() > 1) {
-                maybeIncrementHighWatermark();
-            } else {
-                advanceHighWatermark(target);
-            }
+            maybeIncrementHighWatermark();
         }
         if (highWatermark == before && durableFailed) {
             // A failed fsync moves nothing, but the appends waiting on it must see the failure.
@@ -1087,6 +1098,33 @@ public final class Partition {
 
     public int minInsyncReplicas() {
         return minInsyncReplicas;
+    }
+
+    /**
+     * {@code min.insync.replicas} as the leader applies it (Kafka since 3.7, KAFKA-15583): never more than the
+     * replicas there are, so a topic whose setting exceeds its replication factor can still commit. The acks=all
+     * checks and the high watermark's strict min ISR rule use it. Any thread.
+     */
+    public int effectiveMinInsyncReplicas() {
+        return effectiveMinInsyncReplicas(state);
+    }
+
+    private int effectiveMinInsyncReplicas(PartitionState s) {
+        return Math.min(minInsyncReplicas, s.replicas().size());
+    }
+
+    /**
+     * True when this broker leads and the committed ISR (not the maximal one: a member being added counts once the
+     * controller committed it, one being removed until then) is smaller than the effective
+     * {@code min.insync.replicas}: the high watermark stands still (KIP-966). Any thread.
+     */
+    public boolean isUnderMinIsr() {
+        PartitionState s = state;
+        return !deleted && s.leader() == localNodeId && isUnderMinIsr(s);
+    }
+
+    private boolean isUnderMinIsr(PartitionState s) {
+        return s.isr().size() < effectiveMinInsyncReplicas(s);
     }
 
     public String topic() {

@@ -151,7 +151,9 @@ class DelayedProduceTest {
 
     @Test
     void acksAllNeedsMinInsyncReplicasButAcksOneDoesNot() throws IOException {
-        Partition p = partition(FileForcer.SYSTEM, LogConfig.DEFAULTS, 2);
+        partitions = new TestPartitions(dir, FileForcer.SYSTEM);
+        Partition p = partitions.create("orders", 3, shard, LogConfig.DEFAULTS, List.of(TestPartitions.NODE),
+                List.of(TestPartitions.NODE, 2), 2);
         Produce all = new Produce(-1, 1000).with(p, 1);
         startAndRun(all);
         assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS, code(all.only().error()));
@@ -161,6 +163,8 @@ class DelayedProduceTest {
         startAndRun(one);
         assertNull(one.only().error());
         assertEquals(0, one.only().result().firstOffset());
+        assertEquals(1, p.logEndOffset());
+        assertEquals(0, p.highWatermark(), "KIP-966: below min ISR even an acks=1 record is not committed");
     }
 
     @Test

@@ -341,13 +341,109 @@ class FollowerTrackingTest {
         home.execute(shrunk::start);
         QueueExecutor.runAll(home, shard);
         assertEquals(0, shrunk.completions);
-        // The ISR loses follower 2 (its lag): the high watermark passes the batch with the leader alone.
+        // The high watermark passes the batch, then the ISR loses follower 2 before the produce sees it (Kafka's
+        // check when the high watermark passed: the batch is committed, but fewer replicas than asked hold it now).
+        fetch(p, 2, 2);
+        assertEquals(2, p.highWatermark());
         p.update(new PartitionState(LEADER, 7, List.of(1), List.of(1, 2, 3), 4), 2);
         QueueExecutor.runAll(home, shard);
         assertEquals(1, shrunk.completions);
-        assertEquals(2, p.highWatermark());
         assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
                 assertInstanceOf(SamsaException.class, shrunk.appends().get(0).error()).errorCode());
+    }
+
+    @Test
+    void belowMinIsrTheHighWatermarkStandsStillForEveryAcksUntilTheIsrIsCommittedAgain() throws IOException {
+        Partition p = partition(List.of(1, 2, 3), 2);
+        append(p, 3);
+        fetch(p, 2, 3);
+        fetch(p, 3, 3);
+        assertEquals(3, p.highWatermark());
+        assertFalse(p.isUnderMinIsr());
+
+        // A shrink in flight still counts the members it removes: the committed ISR is not below min ISR yet.
+        clock.advance(LAG_MS + 1);
+        append(p, 2);
+        p.maybeShrinkIsr();
+        assertEquals(List.of(1), channel.last().brokerIds(), "2 and 3 lag");
+        fetch(p, 2, 5);
+        fetch(p, 3, 5);
+        assertEquals(5, p.highWatermark(), "the committed ISR {1, 2, 3} holds min ISR");
+        channel.lastAnswer().complete(new PartitionState(LEADER, 7, List.of(1), List.of(1, 2, 3), 4));
+        shard.runPending();
+        assertTrue(p.isUnderMinIsr());
+
+        // KIP-966 strict min ISR: the leader alone appends acks=1 records, but nothing below min ISR commits them,
+        // not even a follower that already holds them.
+        append(p, 4);
+        assertEquals(9, p.logEndOffset());
+        assertEquals(5, p.highWatermark());
+        PartitionRead consumer = p.read(5, 1 << 20, false, true);
+        assertEquals(0, consumer.records().length(), "a consumer sees nothing past offset 5");
+        assertEquals(5, consumer.highWatermark());
+        consumer.records().release();
+        assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS,
+                assertInstanceOf(SamsaException.class, appendAllError(p)).errorCode());
+
+        // Follower 2 reaches the standing high watermark and is proposed; the pending member does not count yet.
+        fetch(p, 2, 7);
+        assertEquals(List.of(1, 2), channel.last().brokerIds());
+        assertEquals(List.of(1, 2), p.maximalIsr());
+        assertEquals(5, p.highWatermark(), "an expansion in flight does not lift the rule");
+        channel.lastAnswer().complete(new PartitionState(LEADER, 7, List.of(1, 2), List.of(1, 2, 3), 5));
+        shard.runPending();
+        assertFalse(p.isUnderMinIsr());
+        assertEquals(7, p.highWatermark(), "committed: the smallest log end of {1, 2}");
+        fetch(p, 2, 9);
+        assertEquals(9, p.highWatermark());
+        PartitionRead all = p.read(5, 1 << 20, false, true);
+        assertEquals(List.of("5:v0", "6:v1", "7:v2", "8:v3"), PartitionTest.values(all));
+    }
+
+    @Test
+    void anAcksAllProduceWaitsWhileTheIsrIsBelowMinIsrAndCompletesOnceItGrowsBack() {
+        Partition p = partition(List.of(1, 2), 2);
+        Produce waiting = new Produce(p);
+        home.execute(waiting::start);
+        QueueExecutor.runAll(home, shard);
+        p.update(new PartitionState(LEADER, 7, List.of(1), List.of(1, 2, 3), 4), 2);
+        fetch(p, 2, 1);
+        QueueExecutor.runAll(home, shard);
+        assertEquals(0, p.highWatermark(), "follower 2 holds the batch, but the ISR is {1}");
+        assertEquals(0, waiting.completions, "neither committed nor NOT_ENOUGH_REPLICAS_AFTER_APPEND: it waits");
+        assertEquals(List.of(1, 2), channel.last().brokerIds(), "2 is at the high watermark: proposed again");
+        channel.lastAnswer().complete(new PartitionState(LEADER, 7, List.of(1, 2), List.of(1, 2, 3), 5));
+        QueueExecutor.runAll(home, shard);
+        assertEquals(1, p.highWatermark());
+        assertEquals(1, waiting.completions);
+        assertNull(waiting.appends().get(0).error());
+        assertTrue(waiting.appends().get(0).committed());
+    }
+
+    @Test
+    void theMinIsrRuleFollowsAChangeOfMinInsyncReplicas() {
+        Partition p = partition(List.of(1, 2, 3), 3);
+        append(p, 2);
+        fetch(p, 2, 2);
+        p.update(new PartitionState(LEADER, 7, List.of(1, 2), List.of(1, 2, 3), 4), 3);
+        assertEquals(0, p.highWatermark());
+        assertTrue(p.isUnderMinIsr());
+        p.update(new PartitionState(LEADER, 7, List.of(1, 2), List.of(1, 2, 3), 4), 2);
+        assertEquals(2, p.highWatermark(), "min.insync.replicas lowered to 2");
+        p.update(new PartitionState(LEADER, 7, List.of(1, 2), List.of(1, 2, 3), 4), 5);
+        assertEquals(3, p.effectiveMinInsyncReplicas(), "never more than the replicas");
+    }
+
+    private static Throwable appendAllError(Partition p) {
+        ByteBuf b = PartitionTest.batch(1, -1, -1, false);
+        try {
+            p.appendAsLeader(b, -1);
+            return null;
+        } catch (SamsaException e) {
+            return e;
+        } finally {
+            b.release();
+        }
     }
 
     @Test

@@ -130,4 +130,28 @@ class HighWatermarkCheckpointTest {
         }
         assertTrue(cut > 0, "some power loss kept fewer than 4 records");
     }
+
+    @Test
+    void anEligibleReplicaElectedAloneServesItsCheckpointedHighWatermarkButNoFurther() throws Exception {
+        SimBroker first = start(image(2, 3, List.of(1, 2, 3), 2));
+        Partition p = first.replicas.partition("orders", 0);
+        follow(first, p, 5, 5);
+        follow(first, p, 2, 5);
+        first.closeCleanly();
+
+        // KIP-966: elected from the ELR with an ISR of itself, below min.insync.replicas=2. The checkpoint gives
+        // consumers what was committed; the strict min ISR rule keeps the uncommitted tail (5, 6) and every acks=1
+        // append invisible until a second replica is in the ISR again.
+        SimBroker second = start(image(1, 4, List.of(1), 2));
+        Partition q = second.replicas.partition("orders", 0);
+        scheduler.runFor(10);
+        assertEquals(5, q.highWatermark());
+        second.shards.get(0).execute(() -> q.appendAsLeader(PartitionTest.batch(3, -1, -1, false), 1));
+        scheduler.runFor(10);
+        assertEquals(10, q.logEndOffset());
+        assertEquals(5, q.highWatermark());
+        PartitionRead read = q.read(0, 1 << 20, false, true);
+        assertEquals(List.of("0:v0", "1:v1", "2:v2", "3:v3", "4:v4"), PartitionTest.values(read));
+        second.kill();
+    }
 }

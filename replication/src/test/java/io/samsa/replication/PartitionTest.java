@@ -89,7 +89,7 @@ class PartitionTest {
         }
     }
 
-    private static List<String> values(PartitionRead r) throws IOException {
+    static List<String> values(PartitionRead r) throws IOException {
         try {
             ByteBuffer buf = ByteBuffer.allocate(r.records().length());
             FileChannel ch = r.records().channel();
@@ -133,7 +133,9 @@ class PartitionTest {
 
     @Test
     void ackAllNeedsMinInsyncReplicas() throws IOException {
-        Partition p = partition(LogConfig.DEFAULTS, FileForcer.SYSTEM, List.of(NODE), 2);
+        logs = LogManager.builder(dir).clock(new ManualClock(1_000)).build();
+        Partition p = new Partition("orders", 3, UUID.randomUUID(), logs.getOrCreate("orders", 3, LogConfig.DEFAULTS),
+                NODE, new PartitionState(NODE, 7, List.of(NODE), List.of(NODE, 2)), 2, shard);
         SamsaException e = assertThrows(SamsaException.class, () -> append(p, batch(1, -1, -1, false), -1));
         assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS, e.errorCode());
         assertTrue(e.getMessage().contains("orders-3"), e.getMessage());
@@ -141,6 +143,16 @@ class PartitionTest {
         assertEquals(0, append(p, batch(1, -1, -1, false), 1).firstOffset());
         p.update(new PartitionState(NODE, 7, List.of(NODE, 2), List.of(NODE, 2)), 2);
         assertEquals(1, append(p, batch(1, -1, -1, false), -1).firstOffset());
+    }
+
+    @Test
+    void minInsyncReplicasAboveTheReplicationFactorCountsAsTheReplicas() throws IOException {
+        // Kafka since 3.7 (KAFKA-15583): the effective min ISR is min(min.insync.replicas, replicas).
+        Partition p = partition(LogConfig.DEFAULTS, FileForcer.SYSTEM, List.of(NODE), 2);
+        assertEquals(1, p.effectiveMinInsyncReplicas());
+        assertEquals(0, append(p, batch(2, -1, -1, false), -1).firstOffset());
+        assertEquals(2, p.highWatermark(), "alone and allowed to be: the high watermark follows the log end");
+        assertFalse(p.isUnderMinIsr());
     }
 
     @Test

@@ -439,10 +439,12 @@ final class ReplicationRun {
             }
             if (m.life != b.life) {
                 verifyRecovered(p, m);
-                if (!m.durable || p.state().replicas().size() > 1 && !p.state().isr().equals(List.of(b.nodeId))) {
+                if (!m.durable || p.state().replicas().size() > 1 && (!p.state().isr().equals(List.of(b.nodeId))
+                        || p.state().isr().size() < p.effectiveMinInsyncReplicas())) {
                     // Default mode: a crash may take back what the page cache held (replication's job, issue 12).
-                    // A replicated partition not alone in its ISR restarts at its log start (no high-watermark
-                    // checkpoint, as Kafka without one) and learns its high watermark from its ISR again.
+                    // A replicated partition not alone in its ISR, or alone below min.insync.replicas (KIP-966),
+                    // restarts at its log start (no high-watermark checkpoint, as Kafka without one) and learns its
+                    // high watermark from its ISR again.
                     m.highWatermark = hw;
                 }
                 m.life = b.life;

@@ -37,8 +37,14 @@ final class TestPartitions implements AutoCloseable {
 
     Partition create(String topic, int index, SerialExecutor shard, LogConfig config, List<Integer> replicas,
                      int minIsr) {
+        return create(topic, index, shard, config, replicas, replicas, minIsr);
+    }
+
+    /** Led by {@link #NODE} in epoch 7 with {@code isr} among {@code replicas}. */
+    Partition create(String topic, int index, SerialExecutor shard, LogConfig config, List<Integer> isr,
+                     List<Integer> replicas, int minIsr) {
         return new Partition(topic, index, UUID.nameUUIDFromBytes(topic.getBytes()), logs.getOrCreate(topic, index,
-                config), NODE, new PartitionState(NODE, 7, replicas, replicas), minIsr, shard);
+                config), NODE, new PartitionState(NODE, 7, isr, replicas), minIsr, shard);
     }
 
     @Override

@@ -52,9 +52,11 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Eligible leader replicas (KIP-966) across a cluster in one JVM (one controller, three broker-only nodes,
  * {@code min.insync.replicas=2}): one follower dies, the other shuts down cleanly while the ISR is at the minimum, so
- * it becomes an eligible leader replica; the leader dies and the ISR empties; the eligible replica comes back, is
- * elected, and serves every record acknowledged with acks=all at its offset. DescribeTopicPartitions (the Admin
- * client and {@code kafka-topics.sh --describe}) shows the ELR; Metadata does not carry it.
+ * it becomes an eligible leader replica; the leader dies and the ISR empties; the eligible replica comes back and is
+ * elected. Alone in the ISR, below the minimum, it serves its checkpointed high watermark and no further (KIP-966's
+ * strict min ISR rule); once the old leader is back in the ISR it serves every record acknowledged with acks=all at
+ * its offset. DescribeTopicPartitions (the Admin client and {@code kafka-topics.sh --describe}) shows the ELR;
+ * Metadata does not carry it.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class EligibleLeaderReplicasIT {
@@ -251,23 +253,38 @@ class EligibleLeaderReplicasIT {
         assertTrue(line.contains("Leader: 3") && line.contains("Isr: 3") && line.matches(".*\\bElr: 2\\b.*"),
                 line);
 
-        // Every acknowledged record is there, at its offset, once.
+        // Alone in the ISR, below min.insync.replicas: consumers see what 3 knew to be committed when it stopped (its
+        // high watermark checkpoint, which lags the leader's by up to a fetch), at the offsets acknowledged.
+        Map<Long, String> visible = read(back.bootstrapServers(), Integer.MAX_VALUE, 5);
+        assertTrue(visible.size() >= 50, "at least the records every replica had: " + visible.size());
+        assertEquals(new TreeMap<>(acked).headMap((long) visible.size()), visible);
+
+        // 2 comes back (after an unclean shutdown: not eligible), catches up with 3 and joins the ISR: at the
+        // minimum again, the high watermark moves and every acknowledged record is there, at its offset, once.
+        SamsaBroker two2 = startNode(brokerConfig(2, voters, dir.resolve("broker2")));
+        nodes.add(two2);
+        awaitImage(back, i -> partition(i).isr().size() == 2);
+        assertEquals(100, acked.size());
+        assertEquals(acked, read(back.bootstrapServers(), acked.size(), 30));
+    }
+
+    /** Reads the partition from the start until {@code expected} records came or {@code seconds} passed. */
+    private static Map<Long, String> read(String bootstrap, int expected, int seconds) {
         Map<Long, String> read = new TreeMap<>();
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, back.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(),
                 new StringDeserializer())) {
             TopicPartition tp = new TopicPartition(TOPIC, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (read.size() < acked.size() && System.nanoTime() < deadline) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (read.size() < expected && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                     assertEquals(null, read.put(r.offset(), r.value()), "offset " + r.offset() + " twice");
                 }
             }
         }
-        assertEquals(100, acked.size());
-        assertEquals(acked, read);
+        return read;
     }
 }
