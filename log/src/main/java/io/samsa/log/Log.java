@@ -1261,8 +1261,11 @@ public final class Log {
                     forcer);
             checkpointedRecoveryPoint = rp;
         }
-        long hw = highWatermark;
-        if (hw >= 0 && hw != checkpointedHighWatermark) {
+        // Never above what is forced: under the default flushing a power loss can bring back a segment as it was
+        // before a truncation, so a checkpoint above the forced data could put a diverged tail below the high
+        // watermark (issue 12's simulation, seed 90). Below the recovery point the log is what it was.
+        long hw = Math.min(highWatermark, recoveryPoint);
+        if (highWatermark >= 0 && hw != checkpointedHighWatermark) {
             CheckpointFile.write(disk, dir.resolve(HIGH_WATERMARK_CHECKPOINT), List.<long[]>of(new long[] {hw}),
                     forcer);
             checkpointedHighWatermark = hw;
@@ -1271,7 +1274,8 @@ public final class Log {
 
     /**
      * Replication's high watermark of this partition, for the checkpoint the flusher writes with the others (every
-     * checkpoint interval, and at a clean close). A plain volatile write: any thread (the partition's shard).
+     * checkpoint interval, and at a clean close), never above the recovery point. A plain volatile write: any thread
+     * (the partition's shard).
      */
     public void updateHighWatermark(long offset) {
         highWatermark = offset;
