@@ -22,22 +22,32 @@ import java.util.function.IntPredicate;
  *       leader, with a non-replica or a duplicate; INELIGIBLE_REPLICA for a fenced member or one named with another
  *       broker epoch than its registration's. Else the ISR is committed with a new partition epoch.</li>
  *   <li>A broker's session expires (no heartbeat: dead, or cut off from the controller, for the session timeout) or
- *       it registers again (a new process, a new broker epoch): it is fenced, leaves every ISR (but the last place
- *       of one), and each partition it led gets a new leader from the ISR (the current one if still eligible, else
- *       the first eligible replica in assignment order), or none: unclean election is off. A new leader bumps the
- *       leader epoch; every change bumps the partition epoch.</li>
+ *       it registers again (a new process, a new broker epoch): it is fenced, leaves every ISR (even the last place
+ *       of one: eligible leader replicas are on), and each partition it led gets a new leader from the ISR (the
+ *       current one if still eligible, else the first eligible replica in assignment order), or none: unclean
+ *       election is off. A new leader bumps the leader epoch; every change bumps the partition epoch.</li>
+ *   <li>Eligible leader replicas (KIP-966), as {@code controller/PartitionChange} keeps them with
+ *       {@code min.insync.replicas=2}: a change that leaves the ISR below 2 makes the replicas that were in the ISR
+ *       or the ELR and are not in the new ISR the ELR, less a broker that registers again after an unclean
+ *       shutdown (every registration after the first here: no controlled shutdown is modelled); an ISR of 2 or more
+ *       empties it. With an empty ISR the first usable ELR member leads and is the ISR; with neither, the last
+ *       known leader leads again when usable (Kafka 4.x's last-known-leader election).</li>
  *   <li>A fenced broker that heartbeats again once it has the metadata up to its registration is unfenced and
- *       elected where a partition has no leader and it is in the ISR.</li>
+ *       elected where a partition has no leader and it is in the ISR, or eligible as above.</li>
  * </ul>
  *
  * <p>Not modelled: the Raft quorum behind it (the metadata log is committed at once), controlled shutdown,
- * reassignment, ELR (KIP-966), preferred leader election. Not thread-safe: its executor and the test's thread.
+ * reassignment, preferred leader election. Not thread-safe: its executor and the test's thread.
  */
 final class SimController {
     private final ClusterReplicationSimulationTest.Run run;
     private final SimExecutor executor;
     private final long sessionTimeoutMs;
+    private static final int MIN_ISR = 2;
     private final PartitionState[] parts;
+    /** Per partition: the eligible leader replicas and the last known leader (KIP-966), the controller's only. */
+    private final List<List<Integer>> elr = new ArrayList<>();
+    private final List<List<Integer>> lastKnownElr = new ArrayList<>();
     private final List<HostingChange> log = new ArrayList<>();
     private final Map<Integer, Long> epochs = new HashMap<>();
     private final Map<Integer, Boolean> fenced = new HashMap<>();
@@ -56,6 +66,8 @@ final class SimController {
                 replicas.add(1 + (i + k) % 3);
             }
             parts[i] = new PartitionState(replicas.get(0), 0, replicas, replicas, 0);
+            elr.add(List.of());
+            lastKnownElr.add(List.of());
         }
     }
 
@@ -65,6 +77,10 @@ final class SimController {
 
     PartitionState state(int partition) {
         return parts[partition];
+    }
+
+    List<Integer> elr(int partition) {
+        return elr.get(partition);
     }
 
     int logSize() {
@@ -100,7 +116,7 @@ final class SimController {
         boolean again = epochs.containsKey(broker);
         epochs.put(broker, epoch);
         if (again) {
-            fence(broker, "registered again");
+            fence(broker, "registered again after an unclean shutdown", true);
         } else {
             fenced.put(broker, false);
         }
@@ -127,13 +143,17 @@ final class SimController {
                 if (n.alive) {
                     run.count("zombie leader");
                 }
-                fence(n.id, n.alive ? "cut off from the controller" : "dead");
+                fence(n.id, n.alive ? "cut off from the controller" : "dead", false);
             }
         }
         executor.schedule(this::heartbeats, 50);
     }
 
-    private void fence(int broker, String why) {
+    /**
+     * Fences {@code broker}: it leaves every ISR and leadership moves. After an unclean shutdown (a registration
+     * replacing an earlier one) it also leaves the ELR: its log may have lost what it held.
+     */
+    private void fence(int broker, String why, boolean unclean) {
         fenced.put(broker, true);
         run.count("broker fenced");
         run.trace("controller: fences node " + broker + " (" + why + ")");
@@ -141,14 +161,12 @@ final class SimController {
         List<Integer> changed = new ArrayList<>();
         for (int i = 0; i < parts.length; i++) {
             PartitionState p = parts[i];
-            if (p.leader() != broker && !p.isr().contains(broker)) {
+            if (p.leader() != broker && !p.isr().contains(broker) && !(unclean && elr.get(i).contains(broker))) {
                 continue;
             }
             List<Integer> isr = new ArrayList<>(p.isr());
-            if (isr.contains(broker) && isr.size() > 1) {
-                isr.remove(Integer.valueOf(broker));
-            }
-            if (apply(i, elect(p, isr, usable), isr)) {
+            isr.remove(Integer.valueOf(broker));
+            if (change(i, isr, usable, unclean ? broker : -1)) {
                 changed.add(i);
             }
         }
@@ -162,27 +180,88 @@ final class SimController {
         List<Integer> changed = new ArrayList<>();
         for (int i = 0; i < parts.length; i++) {
             PartitionState p = parts[i];
-            if (p.leader() >= 0 || !p.isr().contains(broker)) {
+            boolean eligible = p.isr().contains(broker) || p.isr().isEmpty() && (elr.get(i).contains(broker)
+                    || elr.get(i).isEmpty() && lastKnownElr.get(i).contains(broker));
+            if (p.leader() >= 0 || !eligible) {
                 continue;
             }
-            if (apply(i, elect(p, p.isr(), usable), p.isr())) {
+            if (change(i, p.isr(), usable, -1)) {
                 changed.add(i);
             }
         }
         commit(changed);
     }
 
-    /** Kafka's clean election: the leader while it stays eligible, else the first eligible ISR member. */
-    private static int elect(PartitionState p, List<Integer> isr, IntPredicate usable) {
-        if (p.leader() >= 0 && isr.contains(p.leader()) && usable.test(p.leader())) {
+    /**
+     * One partition change as {@code controller/PartitionChange.build} makes it with ELR on: the ELR follows the new
+     * ISR, then the leader is elected (Kafka's clean election: the leader while it stays eligible, else the first
+     * eligible replica in assignment order; from the ELR when the ISR is empty; the last known leader when both
+     * are), and a leader elected with an empty ISR is the ISR. True when the leader or ISR changed.
+     */
+    private boolean change(int i, List<Integer> targetIsr, IntPredicate usable, int uncleanShutdown) {
+        PartitionState p = parts[i];
+        List<Integer> isr = List.copyOf(targetIsr);
+        List<Integer> e = trackElr(i, isr, uncleanShutdown);
+        int leader = elect(i, isr, e, usable);
+        if (leader >= 0 && isr.isEmpty()) {
+            run.count(e.contains(leader) ? "leader elected from the ELR" : "last known leader elected");
+            isr = List.of(leader);
+            e = trackElr(i, isr, uncleanShutdown);
+        }
+        int last = lastKnownLeader(i);
+        elr.set(i, e);
+        if (leader >= 0) {
+            lastKnownElr.set(i, List.of());
+        } else if (isr.isEmpty() && last >= 0) {
+            lastKnownElr.set(i, List.of(last));
+        }
+        return apply(i, leader, isr);
+    }
+
+    private List<Integer> trackElr(int i, List<Integer> isr, int uncleanShutdown) {
+        if (isr.size() >= MIN_ISR) {
+            return List.of();
+        }
+        List<Integer> next = new ArrayList<>();
+        for (int r : parts[i].replicas()) {
+            boolean candidate = parts[i].isr().contains(r) || elr.get(i).contains(r);
+            if (!isr.contains(r) && candidate && r != uncleanShutdown) {
+                next.add(r);
+            }
+        }
+        return next;
+    }
+
+    private int elect(int i, List<Integer> isr, List<Integer> e, IntPredicate usable) {
+        PartitionState p = parts[i];
+        IntPredicate qualifies = b -> usable.test(b) && (isr.contains(b) || isr.isEmpty() && e.contains(b));
+        if (p.leader() >= 0 && qualifies.test(p.leader())) {
             return p.leader();
         }
         for (int r : p.replicas()) {
-            if (isr.contains(r) && usable.test(r)) {
+            if (qualifies.test(r)) {
                 return r;
             }
         }
+        if (isr.isEmpty() && e.isEmpty()) {
+            int last = lastKnownLeader(i);
+            if (last >= 0 && usable.test(last)) {
+                return last;
+            }
+        }
         return -1;
+    }
+
+    /** The leader the partition had last: its leader, or while it has none, its last known leader (KIP-966). */
+    private int lastKnownLeader(int i) {
+        PartitionState p = parts[i];
+        if (p.leader() >= 0) {
+            return p.leader();
+        }
+        if (!lastKnownElr.get(i).isEmpty()) {
+            return lastKnownElr.get(i).get(0);
+        }
+        return p.isr().size() == 1 ? p.isr().get(0) : -1;
     }
 
     private boolean apply(int i, int leader, List<Integer> isr) {
@@ -195,7 +274,8 @@ final class SimController {
         if (leader != p.leader()) {
             run.count(leader >= 0 ? "leader elected" : "no leader");
         }
-        run.trace("controller: " + ClusterReplicationSimulationTest.TOPIC + "-" + i + " " + parts[i]);
+        run.trace("controller: " + ClusterReplicationSimulationTest.TOPIC + "-" + i + " " + parts[i] + " elr "
+                + elr.get(i));
         return true;
     }
 
@@ -256,7 +336,7 @@ final class SimController {
         }
         if (!isr.equals(p.isr())) {
             run.count(isr.size() < p.isr().size() ? "isr shrunk" : "isr expanded");
-            apply(i, p.leader(), isr);
+            change(i, isr, b -> b == from || !fenced.get(b), -1);
             commit(List.of(i));
         }
         return parts[i];
@@ -273,6 +353,7 @@ final class SimController {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < parts.length; i++) {
             sb.append(ClusterReplicationSimulationTest.TOPIC).append('-').append(i).append(' ').append(parts[i])
+                    .append(" elr ").append(elr.get(i)).append(" last known ").append(lastKnownElr.get(i))
                     .append("; ");
         }
         return sb.append("fenced ").append(fenced).append(", epochs ").append(epochs).toString();
