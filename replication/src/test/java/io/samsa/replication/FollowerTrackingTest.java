@@ -327,9 +327,7 @@ class FollowerTrackingTest {
     @Test
     void acksAllCompletesWhenTheIsrHasTheBatchAndChecksMinIsrAfterTheAppend() {
         Partition p = partition(List.of(1, 2), 2);
-        Produce ok = new Produce(p);
-        home.execute(ok::start);
-        QueueExecutor.runAll(home, shard);
+        Produce ok = started(p);
         assertEquals(0, ok.completions, "waits for follower 2");
         fetch(p, 2, 1);
         QueueExecutor.runAll(home, shard);
@@ -337,9 +335,7 @@ class FollowerTrackingTest {
         assertNull(ok.appends().get(0).error());
         assertTrue(ok.appends().get(0).committed());
 
-        Produce shrunk = new Produce(p);
-        home.execute(shrunk::start);
-        QueueExecutor.runAll(home, shard);
+        Produce shrunk = started(p);
         assertEquals(0, shrunk.completions);
         // The high watermark passes the batch, then the ISR loses follower 2 before the produce sees it (Kafka's
         // check when the high watermark passed: the batch is committed, but fewer replicas than asked hold it now).
@@ -403,9 +399,7 @@ class FollowerTrackingTest {
     @Test
     void anAcksAllProduceWaitsWhileTheIsrIsBelowMinIsrAndCompletesOnceItGrowsBack() {
         Partition p = partition(List.of(1, 2), 2);
-        Produce waiting = new Produce(p);
-        home.execute(waiting::start);
-        QueueExecutor.runAll(home, shard);
+        Produce waiting = started(p);
         p.update(new PartitionState(LEADER, 7, List.of(1), List.of(1, 2, 3), 4), 2);
         fetch(p, 2, 1);
         QueueExecutor.runAll(home, shard);
@@ -478,6 +472,14 @@ class FollowerTrackingTest {
         consistent.partitions().get(0).read().records().release();
         assertEquals(5, p.followerStates().get(0).logEndOffset());
         assertEquals(102, p.followerStates().get(0).brokerEpoch());
+    }
+
+    /** A one-record acks=all produce to {@code p}, started and run as far as it goes. */
+    private Produce started(Partition p) {
+        Produce op = new Produce(p);
+        home.execute(op::start);
+        QueueExecutor.runAll(home, shard);
+        return op;
     }
 
     /** A one-record acks=all produce on the home executor. */
