@@ -49,12 +49,15 @@ final class Elections<T> {
         return r.voters().size() == 1 && r.isVoter();
     }
 
-    /** The voters of the current set among {@code ids} (grants of replicas the set no longer names do not count). */
+    /**
+     * The voters of the current set among {@code ids} (grants of replicas the set no longer names do not count; this
+     * replica's own only when its directory id is the set's).
+     */
     private int countVoters(java.util.Set<Integer> ids) {
         VoterSet voters = r.voters();
         int n = 0;
         for (int id : ids) {
-            if (voters.voter(id) != null) {
+            if (voters.voter(id) != null && (id != self || r.isVoter())) {
                 n++;
             }
         }
@@ -229,6 +232,10 @@ final class Elections<T> {
             return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), false);
         }
         boolean upToDate = r.isUpToDate(p.lastOffsetEpoch(), p.lastOffset());
+        if (named && !upToDate && !r.isVoter()) {
+            // Its set needs this replica, which cannot vote for it: this log may have to lead (standsAsNamed).
+            r.namedByCandidateBehind();
+        }
         if (p.preVote()) {
             // Would this voter vote for the candidate one epoch later? Nothing changes here either way.
             int target = epoch + 1;

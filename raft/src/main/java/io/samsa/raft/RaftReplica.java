@@ -98,6 +98,8 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
     private Scheduler.Cancellable timer;
     /** The log is on disk below this offset. */
     private long durableEnd;
+    /** Until when a candidate that named this non-voter may have needed it to stand (see {@link #standsAsNamed}). */
+    private long namedUntilMs = Long.MIN_VALUE;
     /** Counts truncations: a force that completes after one no longer says anything about the log's end. */
     private long truncations;
     /** Where each recent truncation cut the log, by truncation count. */
@@ -593,11 +595,36 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
      * new set only (never its own), commits the removal and resigns (KIP-853 lets a removed leader lead until then).
      */
     boolean mayStandForElection() {
-        if (isVoter()) {
+        if (isVoter() || standsAsNamed()) {
             return true;
         }
         long last = voterHistory.lastChangeOffset();
         return last >= highWatermark && voterHistory.at(last - 1).contains(config.key());
+    }
+
+    /**
+     * Whether a candidate that names this replica as a voter (id and directory id) was refused lately because this
+     * log is ahead of its own, while this replica is no voter of its own newest set (nor is its id: a wiped disk's
+     * old key still in the set does not stand for it). The candidate's set holds a VotersRecord this log does not,
+     * which may never be committed, and its majority may need this replica's vote, which it cannot have; the set
+     * this log holds may need this log, which nobody else has. Such a replica stands like a voter of its own set: it
+     * counts only that set's votes (never its own, so it commits nothing by itself), and once it has committed its
+     * epoch, which cuts the candidate's uncommitted change away, it resigns as a leader that removed itself does.
+     */
+    boolean standsAsNamed() {
+        return now() < namedUntilMs && voters.voter(nodeId) == null && voterHistory.dynamic();
+    }
+
+    /** Whether a candidate named this non-voter since it last resigned (its candidacy may outlast the window). */
+    boolean wasNamed() {
+        return namedUntilMs != Long.MIN_VALUE;
+    }
+
+    /** A candidate naming this replica (see {@link #standsAsNamed}) was refused: this one may stand for a while. */
+    void namedByCandidateBehind() {
+        if (!isVoter() && voters.voter(nodeId) == null && voterHistory.dynamic()) {
+            namedUntilMs = now() + 2 * config.fetchTimeoutMs();
+        }
     }
 
     /**
@@ -873,8 +900,11 @@ final class RaftReplica<T> implements RaftClient<T>, CommitListeners.Source<T> {
             advanceHighWatermark(hw);
             leaderFetches.wake();
         }
-        if (state == l && !isVoter() && highWatermark > voterHistory.lastChangeOffset()) {
-            // KIP-853: a leader that removed itself leads until the removal is committed, then resigns.
+        if (state == l && !isVoter() && highWatermark > voterHistory.lastChangeOffset()
+                && highWatermark > l.epochStartOffset()) {
+            // KIP-853: a leader that removed itself leads until the removal is committed, then resigns; one that
+            // stood as named (standsAsNamed) once its epoch is committed.
+            namedUntilMs = Long.MIN_VALUE;
             log.info("{}This replica is no longer a voter ({}): resigning epoch {}", prefix, voters, l.epoch());
             transition(new ResignedState(l.epoch(), nodeId, l.successorsByProgress()));
         }

@@ -132,6 +132,67 @@ class RaftVotersTest {
         assertNotEquals(old, victim.key());
     }
 
+    /**
+     * The liveness gap of docs/simulation.md (seed 3630 of an earlier build), built step by step: leader P appends
+     * a VotersRecord adding observer 4 that only it ever holds; W wins the next epoch with L's vote and writes its
+     * LeaderChange, which observer 4 fetches and L does not; then W's disk is wiped. P counts {P, W's old key, L, 4}
+     * and needs 4, whose log is ahead of P's; L counts {P, W's old key, L} and needs P, whose log is ahead of L's;
+     * 4, whose log is the most up to date, is no voter in its own log. Named by P's Vote, 4 stands, wins with the
+     * votes of its own set (not its own), commits its epoch (P's uncommitted add is cut) and resigns.
+     */
+    @Test
+    void aReplicaNamedByACandidateWithAShorterLogStandsWhenItsLogIsNeeded() throws Exception {
+        SimQuorum q = SimQuorum.dynamic(18, 3, 4, LOG, null);
+        SimRaftNode p = q.awaitLeader(3_000);
+        q.appendAndAwait(p, List.of("a"), 2_000);
+        SimRaftNode added = q.node(4);
+        List<Integer> others = q.nodes.keySet().stream().filter(id -> id != p.id).toList();
+        p.raft.addVoter(null, voterOf(added));
+        q.scheduler.runUntil(() -> p.raft.voters().ids().contains(4), 10_000);
+        q.network.partition(List.of(p.id), others);
+        long pEnd = p.raft.raftLog.endOffset();
+        int pEpoch = p.raft.leaderAndEpoch().epoch();
+
+        List<SimRaftNode> rest = q.nodes.values().stream().filter(n -> n.id != p.id && n.id != 4).toList();
+        q.scheduler.runUntil(() -> rest.stream().anyMatch(SimRaftNode::isLeader), 100_000);
+        SimRaftNode w = rest.get(0).isLeader() ? rest.get(0) : rest.get(1);
+        SimRaftNode l = w == rest.get(0) ? rest.get(1) : rest.get(0);
+        q.network.cut(w.id, l.id);
+        q.network.cut(l.id, w.id);
+        int wEpoch = w.raft.leaderAndEpoch().epoch();
+        q.runUntil(() -> added.raft.lastEpoch() == wEpoch, 3_000, "observer 4 fetched the LeaderChange");
+        ReplicaKey wOld = w.key();
+        w.wipe(q.directoryId());
+        w.start();
+        q.network.heal();
+
+        assertEquals(pEpoch, p.raft.lastEpoch());
+        assertTrue(pEnd > l.raft.raftLog.endOffset(), "P's log is ahead of L's");
+        assertTrue(l.raft.lastEpoch() < wEpoch, "L never fetched W's LeaderChange");
+        assertEquals(Set.of(1, 2, 3, 4), p.raft.voters().ids());
+        assertFalse(added.raft.isVoter());
+
+        // Only 4's log can win: it leads first, as a non-voter, and resigns once its epoch is committed.
+        q.runUntil(() -> added.isLeader(), 5_000, "node 4 leads");
+        assertFalse(added.raft.isVoter());
+        q.runUntil(() -> q.stableLeader() != null && q.stableLeader().raft.isVoter(), 3_000, "a voter leads");
+        SimRaftNode leader = q.stableLeader();
+        assertTrue(leader == p || leader == l, "leader " + leader.id);
+        q.appendAndAwait(leader, List.of("b"), 3_000);
+        // The add that only P held is gone; the set is the one committed before it, W's old key included.
+        for (SimRaftNode n : List.of(p, l, added)) {
+            assertEquals(Set.of(1, 2, 3), n.raft.voters().ids(), "node " + n.id);
+            assertEquals(wOld, n.raft.voters().voter(w.id).key(), "node " + n.id);
+        }
+        assertFalse(added.raft.isVoter());
+        // With W's old key removed and its new one added, the quorum has three live voters again.
+        await(q, leader.raft.removeVoter(null, wOld));
+        add(q, w);
+        SimRaftNode now = q.awaitLeader(3_000);
+        q.appendAndAwait(now, List.of("c"), 3_000);
+        assertEquals(w.key(), now.raft.voters().voter(w.id).key());
+    }
+
     @Test
     void voterChangesAreRefusedWithKafkasErrors() throws Exception {
         SimQuorum s = new SimQuorum(14, 3, 0, LOG);
