@@ -231,6 +231,15 @@ final class Elections<T> {
         if ((!r.isVoter() && !named) || !candidateKnown || candidate == self) {
             return RaftMessages.voteResponse(ErrorCode.NONE, r.leaderForOthers(), false);
         }
+        if (p.preVote() && epoch > s.epoch() && s instanceof LeaderState) {
+            // A replica in a later epoch that this leader never reached: a voter removed while it was cut off, which
+            // the leader sends no BeginQuorumEpoch and which ignores answers naming an older epoch, would never find
+            // the leader. The leader steps down to that epoch; the next election's leader is then one it follows.
+            log.info("{}A pre-vote from {} names epoch {}, later than this leader's {}: stepping down", r.prefix,
+                candidate, epoch, s.epoch());
+            r.transition(new UnattachedState(epoch, -1));
+            s = r.state();
+        }
         boolean upToDate = r.isUpToDate(p.lastOffsetEpoch(), p.lastOffset());
         if (named && !upToDate && !r.isVoter()) {
             // Its set needs this replica, which cannot vote for it: this log may have to lead (standsAsNamed).

@@ -193,6 +193,39 @@ class RaftVotersTest {
         assertEquals(w.key(), now.raft.voters().voter(w.id).key());
     }
 
+    /**
+     * Seed 2246 of the 10,000-seed run: a voter removed while it was cut off had moved to a later epoch than the
+     * leader's. The leader sends it no BeginQuorumEpoch (it is no voter of the leader's set), and the answers to its
+     * pre-votes name the leader's older epoch, which it ignores: it never found the leader. Now the leader steps down
+     * to the epoch such a pre-vote names, and the next leader is one the removed replica learns and follows.
+     */
+    @Test
+    void aRemovedVoterInALaterEpochFindsTheLeader() throws Exception {
+        SimQuorum q = SimQuorum.dynamic(19, 3, 4, LOG, null);
+        SimRaftNode first = q.awaitLeader(3_000);
+        q.appendAndAwait(first, List.of("a"), 2_000);
+        SimRaftNode four = q.node(4);
+        add(q, four);
+        SimRaftNode leader = q.awaitLeader(3_000);
+        q.appendAndAwait(leader, List.of("b"), 2_000);
+        q.network.partition(List.of(4), List.of(1, 2, 3));
+        await(q, leader.raft.removeVoter(null, four.key()));
+        int epoch = leader.raft.leaderAndEpoch().epoch();
+        // A Vote of a later epoch (from a candidate the others never heard) moves node 4 there.
+        VoteRequest vote = RaftMessages.voteRequest(epoch + 5, 9, 4, 0, 0, false);
+        vote.topics().get(0).partitions().get(0).setVoterDirectoryId(four.key().directoryId());
+        await(q, four.raft.onRequest(9, vote, RaftMessages.VOTE_VERSION));
+        assertEquals(epoch + 5, four.raft.leaderAndEpoch().epoch());
+        assertTrue(four.raft.isVoter());
+        q.network.heal();
+
+        SimRaftNode now = q.awaitLeader(5_000);
+        assertTrue(now.raft.leaderAndEpoch().epoch() > epoch + 5);
+        q.appendAndAwait(now, List.of("c"), 3_000);
+        assertFalse(four.raft.isVoter());
+        assertEquals(Set.of(1, 2, 3), four.raft.voters().ids());
+    }
+
     @Test
     void voterChangesAreRefusedWithKafkasErrors() throws Exception {
         SimQuorum s = new SimQuorum(14, 3, 0, LOG);
