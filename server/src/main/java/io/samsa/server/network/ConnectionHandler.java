@@ -11,6 +11,7 @@ import io.samsa.server.handler.SupportedApis;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.protocol.Message;
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,11 +158,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void send(Message response) {
-            if (rc.executor().inExecutor()) {
-                doSend(response);
-            } else {
-                rc.executor().execute(() -> doSend(response));
-            }
+            onLoop(() -> doSend(response));
         }
 
         private void doSend(Message response) {
@@ -180,20 +177,33 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void sendNothing() {
-            if (rc.executor().inExecutor()) {
-                complete(slot, null, rc.frame());
-            } else {
-                rc.executor().execute(() -> complete(slot, null, rc.frame()));
-            }
+            onLoop(() -> complete(slot, null, rc.frame()));
         }
 
         @Override
         public void closeConnection(String reason) {
-            Runnable r = () -> {
+            onLoop(() -> {
                 complete(slot, null, rc.frame());
                 close(reason);
-            };
-            rc.executor().runOrExecute(r);
+            });
+        }
+
+        /**
+         * Runs {@code task} on the connection's loop. A loop that has stopped (its broker is stopping or halted
+         * while the request was still being handled) takes no more tasks and nothing more is written; the
+         * request's frame, which the task would have released, is released here.
+         */
+        private void onLoop(Runnable task) {
+            if (rc.executor().inExecutor()) {
+                task.run();
+                return;
+            }
+            try {
+                rc.executor().execute(task);
+            } catch (RejectedExecutionException e) {
+                log.debug("{}Connection's event loop has stopped; the response is dropped", rc.logPrefix());
+                rc.frame().release();
+            }
         }
     }
 }
