@@ -46,14 +46,14 @@ public final class ChildJvm implements AutoCloseable {
 
     /**
      * The test class path, with Samsa's own jars from the local Maven repository replaced by copies taken once per
-     * test JVM: a {@code mvn install} elsewhere rewrites those jars in place, and a child that lives through it (a
-     * broker restarted on the same class path) would load half-written classes.
+     * test JVM (in {@code target/child-jvm-lib*}): a {@code mvn install} elsewhere rewrites those jars in place, and
+     * a child that lives through it (a broker restarted on the same class path) would load half-written classes.
      */
     private static synchronized String classPath() {
         if (classPath == null) {
             String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             try {
-                Path lib = Files.createTempDirectory("samsa-child-lib");
+                Path lib = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "child-jvm-lib");
                 List<String> entries = new ArrayList<>();
                 for (String entry : cp.split(File.pathSeparator)) {
                     Path jar = Path.of(entry);

@@ -102,7 +102,8 @@ class ConnectInternalTopicsIT {
             broker.restart();
             Connect<DistributedHerder> second = startWorker(broker);
             try {
-                await("the connector is back from the config topic and running", () -> ConnectWorkers.running(second.herder(), CONNECTOR));
+                await("the connector is back from the config topic and running",
+                        () -> ConnectWorkers.running(second.herder(), CONNECTOR));
                 assertTrue(second.herder().connectors().contains(CONNECTOR));
                 assertEquals("500", second.herder().connectorInfo(CONNECTOR).config().get("max"));
                 putConnector(second.herder(), 600);
