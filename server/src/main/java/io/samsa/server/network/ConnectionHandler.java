@@ -8,6 +8,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.Principal;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.protocol.Message;
 import java.net.InetSocketAddress;
@@ -37,11 +38,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private EventLoopExecutor executor;
     private boolean closing;
+    /** Who the connection authenticated as; every request it sends carries it. */
+    private Principal principal = Principal.ANONYMOUS;
 
     ConnectionHandler(SupportedApis apis, RequestDecoder decoder, String listenerName) {
         this.apis = apis;
         this.decoder = decoder;
         this.listenerName = listenerName;
+    }
+
+    /** Records who the connection authenticated as (by its TLS certificate or SASL); later requests carry it. */
+    void authenticated(Principal who) {
+        principal = who;
     }
 
     @Override
@@ -82,7 +90,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RequestContext rc = new RequestContext(decoded.apiKey(), decoded.apiVersion(), decoded.correlationId(),
-                decoded.clientId(), listenerName, (InetSocketAddress) channel.remoteAddress(), executor,
+                decoded.clientId(), listenerName, (InetSocketAddress) channel.remoteAddress(), principal, executor,
                 ctx.alloc(), frame, System.nanoTime());
         ResponseQueue.Slot slot = queue.reserve();
         Sink sink = new Sink(rc, decoded.responseHeaderVersion(), slot);
