@@ -83,7 +83,7 @@ final class Elections<T> {
         return onlyVoter() ? 0 : (long) (r.random.nextDouble() * config.electionBackoffMaxMs());
     }
 
-    /** The election timer fired (unattached, following a dead leader, resigned, or a pre-vote undecided). */
+    /** The election timer fired (unattached, following a dead leader, resigned, or a leaderless pre-vote undecided). */
     void electionTimeout() {
         EpochState s = r.state();
         if (s instanceof LeaderState || s instanceof CandidateState) {
@@ -109,7 +109,7 @@ final class Elections<T> {
     // ---------------------------------------------------------------- asking for votes
 
     void startPreVote(ProspectiveState p) {
-        r.armTimer(electionTimeoutMs(), this::electionTimeout);
+        r.armTimer(electionTimeoutMs(), () -> preVoteUndecided(p));
         p.grant(self);
         if (countVoters(p.granted()) >= r.voters().majority()) {
             r.transition(new CandidateState(p.epoch() + 1, self));
@@ -117,6 +117,24 @@ final class Elections<T> {
         }
         for (int v : otherVoters()) {
             sendVote(p, v, true);
+        }
+    }
+
+    /**
+     * The pre-vote neither won nor lost within an election timeout: a voter of its set is down or unreachable and the
+     * others are split. One that knows the leader of its epoch follows it again and fetches from it (KIP-996: a
+     * prospective replica that knew the leader goes back to following it): a voter removed while it was away, whose
+     * set names voters that are down or no longer vote, would otherwise ask for pre-votes for good without ever
+     * fetching the VotersRecord that removed it. If the leader does not answer, the fetch timeout starts the next
+     * pre-vote, so an isolated voter still never raises the epoch. One that knows no leader asks again at once.
+     */
+    private void preVoteUndecided(ProspectiveState p) {
+        if (p.leaderId() >= 0) {
+            log.debug("{}The pre-vote in epoch {} is undecided: following leader {} again", r.prefix, p.epoch(),
+                p.leaderId());
+            r.transition(new FollowerState(p.epoch(), p.leaderId(), p.votedId(), r.now()));
+        } else {
+            electionTimeout();
         }
     }
 
