@@ -17,8 +17,8 @@ import java.util.List;
  * EndQuorumEpoch, and the timers that start elections.
  *
  * <ul>
- *   <li>A voter without a live leader waits a random election timeout ({@code [t, 2t)}), then asks for pre-votes
- *       in its epoch. A voter grants a pre-vote when the candidate's log is at least as up to date as its own, it
+ *   <li>A voter without a live leader waits a random election timeout ({@code [t, 2t)}; {@code [0, t)} in a new
+ *       quorum's first epoch, see {@link #electionTimeoutMs}), then asks for pre-votes in its epoch. A voter grants a pre-vote when the candidate's log is at least as up to date as its own, it
  *       could vote for it one epoch later, and it has not heard from a leader within the fetch timeout; granting
  *       changes nothing on its side.</li>
  *   <li>With a majority of pre-votes the voter becomes a candidate one epoch later, votes for itself (durably)
@@ -71,12 +71,24 @@ final class Elections<T> {
         return out;
     }
 
-    /** A random election timeout in {@code [t, 2t)}; none for the only voter, which has nobody to wait for. */
+    /**
+     * A random election timeout in {@code [t, 2t)}; none for the only voter, which has nobody to wait for.
+     *
+     * <p>A voter that has never left epoch 0 nor voted (a new quorum's first start, Samsa's departure from Kafka, which
+     * waits {@code [t, 2t)} here too) waits {@code [0, t)}: there is no leader of an earlier epoch to give time to, so
+     * the first election comes about a second sooner. Standing early is safe as any election is: the pre-vote of a
+     * replica that joins a quorum already led is refused by the voters that hear from the leader, and their answers
+     * name it. The spread keeps the voters from standing together.
+     */
     long electionTimeoutMs() {
         if (onlyVoter()) {
             return 0;
         }
-        return config.electionTimeoutMs() + (long) (r.random.nextDouble() * config.electionTimeoutMs());
+        long t = config.electionTimeoutMs();
+        if (r.state() instanceof UnattachedState u && u.epoch() == 0 && !u.hasVoted()) {
+            return (long) (r.random.nextDouble() * t);
+        }
+        return t + (long) (r.random.nextDouble() * t);
     }
 
     private long backoffMs() {
