@@ -18,9 +18,9 @@ import java.util.List;
  *
  * <ul>
  *   <li>A voter without a live leader waits a random election timeout ({@code [t, 2t)}; {@code [0, t)} in a new
- *       quorum's first epoch, see {@link #electionTimeoutMs}), then asks for pre-votes in its epoch. A voter grants a pre-vote when the candidate's log is at least as up to date as its own, it
- *       could vote for it one epoch later, and it has not heard from a leader within the fetch timeout; granting
- *       changes nothing on its side.</li>
+ *       quorum's first epoch, see {@link #electionTimeoutMs}), then asks for pre-votes in its epoch. A voter grants a
+ *       pre-vote when the candidate's log is at least as up to date as its own, it could vote for it one epoch later,
+ *       and it has not heard from a leader within the fetch timeout; granting changes nothing on its side.</li>
  *   <li>With a majority of pre-votes the voter becomes a candidate one epoch later, votes for itself (durably)
  *       and asks for votes. A voter grants at most one vote per epoch (written durably before it answers), only
  *       to a candidate whose log is at least as up to date as its own; a request of a higher epoch first moves
