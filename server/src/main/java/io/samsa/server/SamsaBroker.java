@@ -475,10 +475,11 @@ public final class SamsaBroker implements AutoCloseable {
 
     /**
      * Other brokers' addresses for this broker's requests, from the image handlers read: each broker's
-     * {@code inter.broker.listener.name} listener, else its first registered one.
+     * {@code inter.broker.listener.name} listener (or the one {@code security.inter.broker.protocol} names), else its
+     * first registered one.
      */
     private static BrokerEndpoints interBrokerEndpoints(BrokerConfig config, BrokerMetadata metadata) {
-        String listener = interBrokerListener(config);
+        String listener = explicitInterBrokerListener(config) ? interBrokerListener(config) : null;
         return nodeId -> {
             MetadataImage image = metadata.image();
             BrokerRegistration b = image.broker(nodeId);
@@ -490,13 +491,17 @@ public final class SamsaBroker implements AutoCloseable {
         };
     }
 
+    private static boolean explicitInterBrokerListener(BrokerConfig config) {
+        return config.isSet(BrokerConfig.INTER_BROKER_LISTENER_NAME)
+                || config.isSet(BrokerConfig.SECURITY_INTER_BROKER_PROTOCOL);
+    }
+
     /**
      * The listener brokers reach each other on: {@code inter.broker.listener.name}, else the listener named by
      * {@code security.inter.broker.protocol} when that is set, else this broker's first listener.
      */
     private static String interBrokerListener(BrokerConfig config) {
-        if (config.isSet(BrokerConfig.INTER_BROKER_LISTENER_NAME)
-                || config.isSet(BrokerConfig.SECURITY_INTER_BROKER_PROTOCOL)) {
+        if (explicitInterBrokerListener(config)) {
             return config.interBrokerListenerName();
         }
         List<Endpoint> own = config.brokerListeners();
