@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.samsa.server.EmbeddedBroker;
 import io.samsa.server.config.Endpoint;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -62,6 +63,14 @@ class TlsIT {
     @BeforeAll
     static void start() throws Exception {
         certs = TestCertificates.get();
+        broker = EmbeddedBroker.start(config(certs));
+    }
+
+    /**
+     * Three listeners: PLAINTEXT (inter-broker), SSL (PKCS12 stores, client certificates requested) and MTLS (mapped
+     * to SSL; inline PEM stores, client certificates required); handshakes time out after 1 s.
+     */
+    static Map<String, String> config(TestCertificates certs) throws IOException {
         Map<String, String> p = certs.brokerStores("PKCS12");
         p.put("listeners", "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL");
@@ -76,7 +85,7 @@ class TlsIT {
         p.put("listener.name.mtls.ssl.truststore.certificates", certs.caPem("ca"));
         p.put("samsa.ssl.handshake.timeout.ms", "1000");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        broker = EmbeddedBroker.start(p);
+        return p;
     }
 
     @AfterAll
@@ -247,7 +256,7 @@ class TlsIT {
         }
     }
 
-    private static boolean closedByBroker(Socket s) throws java.io.IOException {
+    private static boolean closedByBroker(Socket s) throws IOException {
         InputStream in = s.getInputStream();
         try {
             while (true) {

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,13 +32,7 @@ class TlsToolsIT {
     @BeforeAll
     static void start() throws Exception {
         certs = TestCertificates.get();
-        Map<String, String> p = certs.brokerStores("PKCS12");
-        p.put("listeners", "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.name.mtls.ssl.client.auth", "required");
-        broker = EmbeddedBroker.start(p);
-        Files.writeString(certs.dir.resolve("client-key.pem"), certs.keyPem("client"));
+        broker = EmbeddedBroker.start(TlsIT.config(certs));
     }
 
     @AfterAll
