@@ -10,6 +10,7 @@ import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerEndpoints;
+import io.samsa.replication.ChannelSecurity;
 import io.samsa.replication.NettyBrokerChannel;
 import io.samsa.replication.ReplicaFetcherManager;
 import io.samsa.replication.ReplicationQuota;
@@ -65,6 +66,8 @@ import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.network.FaultInjector;
 import io.samsa.server.network.RequestDecoder;
 import io.samsa.server.network.SamsaServer;
+import io.samsa.server.security.tls.NodeTls;
+import io.samsa.server.security.tls.TlsReloader;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -150,6 +153,8 @@ public final class SamsaBroker implements AutoCloseable {
         ReplicaFetcherManager fetchers;
         /** What an abrupt stop closes first: the listeners and the clients of other nodes. */
         final List<AutoCloseable> network = new ArrayList<>();
+        /** The TLS of the node's SSL listeners and of its clients to other nodes' listeners. */
+        NodeTls tls;
     }
 
     /** Starts a node with {@code config}; returns when it answers requests. */
@@ -171,6 +176,7 @@ public final class SamsaBroker implements AutoCloseable {
         QuorumPlan plan = QuorumPlan.of(config);
         Node node = new Node();
         List<AutoCloseable> opened = node.opened;
+        node.tls = NodeTls.of(config);
         try {
             Path dataDir = config.dataDir();
             Files.createDirectories(dataDir);
@@ -187,17 +193,19 @@ public final class SamsaBroker implements AutoCloseable {
                 // times out is not sent twice).
                 NettyBrokerChannel.Settings defaults = NettyBrokerChannel.Settings.defaults("samsa-raft-"
                         + config.nodeId());
+                ChannelSecurity toControllers = node.tls.client(config.controllerListenerNames().isEmpty() ? null
+                        : config.controllerListenerNames().get(0));
                 BrokerChannel raftNetwork = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                         node.controllerEndpoints, new NettyBrokerChannel.Settings(defaults.clientId(),
                         timeouts.requestTimeoutMs(), Math.min(defaults.connectTimeoutMs(), timeouts.requestTimeoutMs()),
                         defaults.reconnectBackoffMs(), defaults.reconnectBackoffMaxMs(),
-                        defaults.maxResponseBytes()));
+                        defaults.maxResponseBytes()), toControllers);
                 opened.add(raftNetwork);
                 node.network.add(raftNetwork);
                 node.raftChannel = new NetworkRaftChannel(raftNetwork, node.controllerEndpoints);
                 node.controllerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                         node.controllerEndpoints, NettyBrokerChannel.Settings.defaults("samsa-controller-channel-"
-                        + config.nodeId()));
+                        + config.nodeId()), toControllers);
                 opened.add(node.controllerChannel);
                 node.network.add(node.controllerChannel);
             }
@@ -228,6 +236,7 @@ public final class SamsaBroker implements AutoCloseable {
         }
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
+        server.useTls(node.tls::server);
         node.opened.add(server);
         // halt() only: its connections close after the listener (network closes in reverse), as a crash's would.
         node.network.add(server::closeConnections);
@@ -319,9 +328,10 @@ public final class SamsaBroker implements AutoCloseable {
         replicas.replicationQuotas(new ReplicationQuota(clock, quotaWindows, quotaWindowMs),
                 new ReplicationQuota(clock, quotaWindows, quotaWindowMs));
         opened.add(replicas);
+        ChannelSecurity toBrokers = node.tls.client(interBrokerListener(config));
         BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                 interBrokerEndpoints(config, metadata),
-                NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()));
+                NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()), toBrokers);
         opened.add(brokerChannel);
         // Followers: replica fetchers for the partitions other brokers lead (none while no other broker leads one of
         // this broker's partitions: one node alone sends nothing). Closed before the logs (opened before them).
@@ -334,7 +344,7 @@ public final class SamsaBroker implements AutoCloseable {
         // would hold both until the ISR shrinks.
         BrokerChannel fetchChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                 interBrokerEndpoints(config, metadata),
-                NettyBrokerChannel.Settings.defaults("samsa-replica-fetcher-" + config.nodeId()));
+                NettyBrokerChannel.Settings.defaults("samsa-replica-fetcher-" + config.nodeId()), toBrokers);
         opened.add(fetchChannel);
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(replicas, fetchChannel, fetcherThread, () -> {
             BrokerLifecycleManager l = lifecycleRef.get();
@@ -349,6 +359,7 @@ public final class SamsaBroker implements AutoCloseable {
         // Partitions are hosted before the image that names them reaches the handlers.
         UUID incarnationId = UUID.randomUUID();
         metadata.addPublisher(new ReplicationThrottles(config, replicas.leaderQuota(), replicas.followerQuota())).get();
+        metadata.addPublisher(new TlsReloader(config.nodeId(), node.tls)).get();
         metadata.addPublisher(new HostingPublisher(replicas, topicConfigs, config.nodeId(), incarnationId)).get();
         metadata.publishToHandlers();
         replicas.start();
@@ -380,6 +391,7 @@ public final class SamsaBroker implements AutoCloseable {
 
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
+        server.useTls(node.tls::server);
         opened.add(server);
         node.network.add(server::closeConnections);
         node.network.add(server);
@@ -463,11 +475,11 @@ public final class SamsaBroker implements AutoCloseable {
 
     /**
      * Other brokers' addresses for this broker's requests, from the image handlers read: each broker's
-     * {@code inter.broker.listener.name} listener, else its first registered one.
+     * {@code inter.broker.listener.name} listener (or the one {@code security.inter.broker.protocol} names), else its
+     * first registered one.
      */
     private static BrokerEndpoints interBrokerEndpoints(BrokerConfig config, BrokerMetadata metadata) {
-        String listener = config.isSet("inter.broker.listener.name") ? config.getString("inter.broker.listener.name")
-                : null;
+        String listener = explicitInterBrokerListener(config) ? interBrokerListener(config) : null;
         return nodeId -> {
             MetadataImage image = metadata.image();
             BrokerRegistration b = image.broker(nodeId);
@@ -477,6 +489,23 @@ public final class SamsaBroker implements AutoCloseable {
             io.samsa.metadata.Endpoint e = listener != null ? b.listener(listener) : b.listeners().get(0);
             return e == null ? null : new BrokerEndpoints.BrokerAddress(e.host(), e.port());
         };
+    }
+
+    private static boolean explicitInterBrokerListener(BrokerConfig config) {
+        return config.isSet(BrokerConfig.INTER_BROKER_LISTENER_NAME)
+                || config.isSet(BrokerConfig.SECURITY_INTER_BROKER_PROTOCOL);
+    }
+
+    /**
+     * The listener brokers reach each other on: {@code inter.broker.listener.name}, else the listener named by
+     * {@code security.inter.broker.protocol} when that is set, else this broker's first listener.
+     */
+    private static String interBrokerListener(BrokerConfig config) {
+        if (explicitInterBrokerListener(config)) {
+            return config.interBrokerListenerName();
+        }
+        List<Endpoint> own = config.brokerListeners();
+        return own.isEmpty() ? null : own.get(0).listenerName();
     }
 
     /**

@@ -79,9 +79,10 @@ public final class BrokerConfig {
     public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
 
     private static final String PLAINTEXT = "PLAINTEXT";
-    /** Kafka's security protocols other than PLAINTEXT: known, not served yet (TLS and SASL are not built). */
-    private static final Set<String> UNSERVED_PROTOCOLS = Set.of("SSL", "SASL_PLAINTEXT", "SASL_SSL");
-    private static final String UNSERVED_HINT = "only PLAINTEXT listeners are supported until TLS and SASL are built";
+    private static final String SSL = "SSL";
+    /** Kafka's security protocols other than PLAINTEXT and SSL: known, not served yet (SASL is not built). */
+    private static final Set<String> UNSERVED_PROTOCOLS = Set.of("SASL_PLAINTEXT", "SASL_SSL");
+    private static final String UNSERVED_HINT = "only PLAINTEXT and SSL listeners are supported until SASL is built";
 
     private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
 
@@ -228,6 +229,32 @@ public final class BrokerConfig {
         add(atLeast("queued.max.requests", ConfigType.INT, "500", 1, "Queued requests before blocking reads"));
         add(atLeast("request.timeout.ms", ConfigType.INT, "30000", 0, "Request timeout"));
         add(of(SECURITY_INTER_BROKER_PROTOCOL, ConfigType.STRING, "PLAINTEXT", "Inter-broker protocol"));
+        // TLS (issue 16): Kafka's ssl.* keys; listener.name.<listener>.ssl.* overrides each (SslSettings).
+        add(of("ssl.keystore.type", ConfigType.STRING, "JKS", "Key store format: JKS, PKCS12 or PEM"));
+        add(of("ssl.keystore.location", ConfigType.STRING, null, "Key store file"));
+        add(of("ssl.keystore.password", ConfigType.PASSWORD, null, "Key store password"));
+        add(of("ssl.key.password", ConfigType.PASSWORD, null, "Private key password"));
+        add(of("ssl.keystore.certificate.chain", ConfigType.PASSWORD, null, "PEM certificate chain (inline)"));
+        add(of("ssl.keystore.key", ConfigType.PASSWORD, null, "PEM private key (inline)"));
+        add(of("ssl.truststore.type", ConfigType.STRING, "JKS", "Trust store format: JKS, PKCS12 or PEM"));
+        add(of("ssl.truststore.location", ConfigType.STRING, null, "Trust store file"));
+        add(of("ssl.truststore.password", ConfigType.PASSWORD, null, "Trust store password"));
+        add(of("ssl.truststore.certificates", ConfigType.PASSWORD, null, "PEM trusted certificates (inline)"));
+        add(oneOf("ssl.client.auth", "none", Set.of("none", "requested", "required"),
+                "Client certificates: none, requested or required"));
+        add(of("ssl.enabled.protocols", ConfigType.LIST, "TLSv1.2,TLSv1.3", "TLS protocol versions enabled"));
+        add(of("ssl.protocol", ConfigType.STRING, "TLSv1.3", "TLS protocol of the SSLContext (JDK engine)"));
+        add(of("ssl.cipher.suites", ConfigType.LIST, "", "Cipher suites; empty for the engine's defaults"));
+        add(of("ssl.endpoint.identification.algorithm", ConfigType.STRING, "https",
+                "Host name verification of the broker's own TLS connections; empty to disable"));
+        add(of("ssl.provider", ConfigType.STRING, null, "TLS engine: OPENSSL, JDK or a JCA provider name; "
+                + "unset for OpenSSL when available, else the JDK"));
+        add(of("ssl.keymanager.algorithm", ConfigType.STRING, null, "Key manager algorithm (the JDK's default)"));
+        add(of("ssl.trustmanager.algorithm", ConfigType.STRING, null, "Trust manager algorithm (the JDK's default)"));
+        add(of("ssl.principal.mapping.rules", ConfigType.STRING, "DEFAULT",
+                "Client certificate subject to user name: RULE:pattern/replacement/[LU],...,DEFAULT"));
+        add(atLeast("samsa.ssl.handshake.timeout.ms", ConfigType.LONG, "10000", 1,
+                "A TLS connection that has not completed its handshake this long is closed"));
         add(of("sasl.enabled.mechanisms", ConfigType.LIST, "GSSAPI", "Enabled SASL mechanisms"));
         add(of("authorizer.class.name", ConfigType.STRING, "", "Authorizer class"));
         add(of("broker.rack", ConfigType.STRING, null, "Rack of this broker"));
@@ -330,9 +357,9 @@ public final class BrokerConfig {
         checkServedProtocols(LISTENERS, bound);
         checkServedProtocols(ADVERTISED_LISTENERS, advertised);
         String interBroker = getString(SECURITY_INTER_BROKER_PROTOCOL);
-        if (!PLAINTEXT.equals(interBroker)) {
+        if (!PLAINTEXT.equals(interBroker) && !SSL.equals(interBroker)) {
             throw new ConfigException(SECURITY_INTER_BROKER_PROTOCOL, SECURITY_INTER_BROKER_PROTOCOL + " is "
-                    + interBroker + ", but Samsa serves only PLAINTEXT so far (" + UNSERVED_HINT + ")");
+                    + interBroker + ", but Samsa serves only PLAINTEXT and SSL so far (" + UNSERVED_HINT + ")");
         }
         ClusterRules.check(this);
         checkReplicaSelector();
@@ -464,7 +491,7 @@ public final class BrokerConfig {
     }
 
     /**
-     * Fails start-up for a listener whose security protocol is not PLAINTEXT: TLS and SASL are not built yet,
+     * Fails start-up for a listener whose security protocol is neither PLAINTEXT nor SSL: SASL is not built yet,
      * and serving such a listener as plaintext would silently downgrade its security. A listener whose name
      * maps to no protocol at all is an error in Kafka too.
      */
@@ -472,7 +499,7 @@ public final class BrokerConfig {
         Map<String, String> map = securityProtocolMap();
         for (Endpoint e : endpoints) {
             String protocol = e.securityProtocol();
-            if (PLAINTEXT.equals(protocol)) {
+            if (PLAINTEXT.equals(protocol) || SSL.equals(protocol)) {
                 continue;
             }
             boolean mapped = isSet(LISTENER_SECURITY_PROTOCOL_MAP) && map.containsKey(e.listenerName());

@@ -18,10 +18,12 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.tls.ListenerTls;
 import io.samsa.wire.frame.FrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -30,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +60,7 @@ public final class SamsaServer implements AutoCloseable {
     private final List<Endpoint> bound = new ArrayList<>();
     private final ConnectionLimiter limiter;
     private volatile Consumer<InetSocketAddress> closeListener;
+    private volatile Function<String, ListenerTls> tls = name -> null;
 
     public SamsaServer(EventLoopGroup workerGroup, int maxConnections, int maxConnectionsPerIp) {
         boolean epoll = Epoll.isAvailable();
@@ -83,10 +87,21 @@ public final class SamsaServer implements AutoCloseable {
         this.closeListener = listener;
     }
 
+    /**
+     * Serves each SSL listener with TLS: {@code byListener} gives a listener's server side by name (null for a
+     * plaintext one). Call before {@link #start}.
+     */
+    public void useTls(Function<String, ListenerTls> byListener) {
+        this.tls = byListener;
+    }
+
     /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
     public List<Endpoint> start(List<Endpoint> endpoints, Settings settings, SupportedApis apis,
                                 RequestDecoder decoder) throws InterruptedException {
         for (Endpoint ep : endpoints) {
+            if ("SSL".equals(ep.securityProtocol()) && tls.apply(ep.listenerName()) == null) {
+                throw new IllegalStateException("Listener " + ep + " is SSL but has no TLS context");
+            }
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(channelClass)
@@ -108,6 +123,10 @@ public final class SamsaServer implements AutoCloseable {
                             }
                             if (settings.receiveBufferBytes() > 0) {
                                 ch.config().setReceiveBufferSize(settings.receiveBufferBytes());
+                            }
+                            ListenerTls listenerTls = tls.apply(ep.listenerName());
+                            if (listenerTls != null) {
+                                secure(ch, listenerTls);
                             }
                             ch.pipeline()
                                     .addLast("idle", new IdleStateHandler(0, 0, settings.idleMillis(),
@@ -137,6 +156,17 @@ public final class SamsaServer implements AutoCloseable {
             log.info("Listening on {} ({})", actual, channelClass.getSimpleName());
         }
         return List.copyOf(bound);
+    }
+
+    /**
+     * Puts TLS first in an accepted connection's pipeline: the engine, the handshake's principal, and (sendfile
+     * cannot pass the engine) file regions turned into chunks the engine encrypts.
+     */
+    static void secure(Channel ch, ListenerTls tls) {
+        ch.pipeline().addLast("ssl", tls.newHandler(ch))
+                .addLast("tls", new TlsHandshakeHandler(tls))
+                .addLast("chunks", new ChunkedWriteHandler())
+                .addLast("regions", new RegionChunks.Converter());
     }
 
     public List<Endpoint> boundEndpoints() {
