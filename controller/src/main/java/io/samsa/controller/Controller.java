@@ -133,6 +133,16 @@ public interface Controller extends AutoCloseable {
                 "This controller does not update features"));
     }
 
+    /**
+     * AlterUserScramCredentials (KIP-554): sets or deletes users' SCRAM credentials ({@link ScramControl}'s rules);
+     * one result per user, in first-appearance order.
+     */
+    default CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+        List<ScramAlteration> alterations) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not alter SCRAM credentials"));
+    }
+
     /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */
     @Override
     void close();

@@ -256,6 +256,13 @@ final class QuorumController implements Controller {
         return submit(image -> featureControl.updateFeatures(image, copy, validateOnly));
     }
 
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+        List<ScramAlteration> alterations) {
+        List<ScramAlteration> copy = List.copyOf(alterations);
+        return submit(image -> ScramControl.alter(image, copy));
+    }
+
     /**
      * Describes a topic's configs as this node resolves them (topic overrides, this broker's and the
      * cluster's dynamic configs, static properties, defaults). Reads the committed image; any

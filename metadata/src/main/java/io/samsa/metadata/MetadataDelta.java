@@ -11,9 +11,11 @@ import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
+import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
 import io.samsa.metadata.record.UnfenceBrokerRecord;
 import io.samsa.metadata.record.UnregisterBrokerRecord;
+import io.samsa.metadata.record.UserScramCredentialRecord;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.protocol.Message;
@@ -58,6 +60,8 @@ public final class MetadataDelta {
     private final Map<UUID, TopicImage> deleted = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
     private long nextProducerId;
+    /** The SCRAM credentials once a record changed them (a copy of the base's), else null. */
+    private Map<String, Map<Byte, ScramCredentialData>> scramCredentials;
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
@@ -166,10 +170,26 @@ public final class MetadataDelta {
             clusterId = r.clusterId();
         } else if (record instanceof FeatureLevelRecord r) {
             features.put(r.name(), r.featureLevel());
+        } else if (record instanceof UserScramCredentialRecord r) {
+            mutableScram().computeIfAbsent(r.name(), n -> new HashMap<>()).put(r.mechanism(),
+                new ScramCredentialData(r.salt(), r.storedKey(), r.serverKey(), r.iterations()));
+        } else if (record instanceof RemoveUserScramCredentialRecord r) {
+            Map<Byte, ScramCredentialData> byMechanism = mutableScram().get(r.name());
+            if (byMechanism != null) {
+                byMechanism.remove(r.mechanism());
+            }
         } else if (!(record instanceof NoOpRecord)) {
             throw error(offset, "not a metadata record: " + record.getClass().getSimpleName());
         }
         recordCount++;
+    }
+
+    private Map<String, Map<Byte, ScramCredentialData>> mutableScram() {
+        if (scramCredentials == null) {
+            scramCredentials = new HashMap<>();
+            base.scramCredentials().forEach((user, m) -> scramCredentials.put(user, new HashMap<>(m)));
+        }
+        return scramCredentials;
     }
 
     /** The current registration of broker {@code id}, which must have epoch {@code epoch}. */
@@ -313,7 +333,20 @@ public final class MetadataDelta {
             }
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
-            newBrokers, byName, byId, newBrokerConfigs, nextProducerId);
+            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, scramImage());
+    }
+
+    private Map<String, Map<Byte, ScramCredentialData>> scramImage() {
+        if (scramCredentials == null) {
+            return base.scramCredentials();
+        }
+        Map<String, Map<Byte, ScramCredentialData>> out = new HashMap<>();
+        scramCredentials.forEach((user, m) -> {
+            if (!m.isEmpty()) {
+                out.put(user, Map.copyOf(m));
+            }
+        });
+        return out;
     }
 
     /** Ids of the topics this delta creates (they were not in the base image). */

@@ -14,9 +14,11 @@ import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
+import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
 import io.samsa.metadata.record.UnfenceBrokerRecord;
 import io.samsa.metadata.record.UnregisterBrokerRecord;
+import io.samsa.metadata.record.UserScramCredentialRecord;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.protocol.Message;
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,11 @@ class MetadataRecordSerdeTest {
                 yield r;
             }
             case UNREGISTER_BROKER -> new UnregisterBrokerRecord().setBrokerId(3).setBrokerEpoch(77);
+            case USER_SCRAM_CREDENTIAL -> new UserScramCredentialRecord().setName("alice")
+                .setMechanism((byte) 2).setSalt(new byte[] {1, 2}).setStoredKey(new byte[] {3})
+                .setServerKey(new byte[] {4, 5}).setIterations(8192);
+            case REMOVE_USER_SCRAM_CREDENTIAL -> new RemoveUserScramCredentialRecord()
+                .setName("bob").setMechanism((byte) 1);
             case TOPIC -> new TopicRecord().setName("orders").setTopicId(ID);
             case PARTITION -> {
                 PartitionRecord r = new PartitionRecord().setTopicId(ID).setPartitionId(3)

@@ -63,6 +63,9 @@ import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.sasl.IllegalSaslStateHandler;
+import io.samsa.server.security.sasl.SaslConfigs;
+import io.samsa.server.security.sasl.SaslListener;
 import io.samsa.server.network.FaultInjector;
 import io.samsa.server.network.RequestDecoder;
 import io.samsa.server.network.SamsaServer;
@@ -388,6 +391,13 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis apis = builder.build();
         apiVersions.setApis(apis);
         apiVersions.setFeatures(metadata::image);
+        // SASL listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, answered per listener.
+        Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
+                (mechanism, user) -> metadata.image().scramCredential(user, mechanism.type()));
+        IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
+        SupportedApis saslApis = builder.add((short) 17, 0, 1, afterAuthentication)
+                .add((short) 36, 0, 2, afterAuthentication).build();
+        saslListeners.keySet().forEach(name -> apiVersions.setListenerApis(name, saslApis));
 
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
@@ -395,6 +405,7 @@ public final class SamsaBroker implements AutoCloseable {
         opened.add(server);
         node.network.add(server::closeConnections);
         node.network.add(server);
+        server.sasl(saslListeners, node.faults.wrap(saslApis));
         node.bound = server.start(config.brokerListeners(), networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         if (node.controllers.get().isEmpty()) {

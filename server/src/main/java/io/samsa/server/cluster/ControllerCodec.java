@@ -13,6 +13,7 @@ import io.samsa.controller.ElectionType;
 import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.Reassignment;
+import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
 import io.samsa.metadata.ConfigDescription;
@@ -24,6 +25,7 @@ import io.samsa.wire.message.AlterConfigsResponse;
 import io.samsa.wire.message.AlterPartitionRequest;
 import io.samsa.wire.message.AlterPartitionResponse;
 import io.samsa.wire.message.AlterPartitionReassignmentsRequest;
+import io.samsa.wire.message.AlterUserScramCredentialsRequest;
 import io.samsa.wire.message.AlterPartitionReassignmentsResponse;
 import io.samsa.wire.message.CreatePartitionsResponse;
 import io.samsa.wire.message.CreateTopicsRequest;
@@ -399,5 +401,21 @@ final class ControllerCodec {
         if (error != ErrorCode.NONE) {
             throw new SamsaException(error, message != null ? message : error.defaultMessage());
         }
+    }
+
+    /** The request that carries {@code alterations} (to forward them to a remote controller). */
+    static AlterUserScramCredentialsRequest alterUserScramCredentials(List<ScramAlteration> alterations) {
+        AlterUserScramCredentialsRequest req = new AlterUserScramCredentialsRequest();
+        for (ScramAlteration a : alterations) {
+            if (a.isDeletion()) {
+                req.deletions().add(new AlterUserScramCredentialsRequest.ScramCredentialDeletion().setName(a.user())
+                        .setMechanism(a.mechanism()));
+            } else {
+                req.upsertions().add(new AlterUserScramCredentialsRequest.ScramCredentialUpsertion()
+                        .setName(a.user()).setMechanism(a.mechanism()).setIterations(a.iterations())
+                        .setSalt(a.salt()).setSaltedPassword(a.saltedPassword()));
+            }
+        }
+        return req;
     }
 }

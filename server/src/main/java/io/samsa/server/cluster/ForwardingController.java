@@ -18,6 +18,7 @@ import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.ProducerIdBlock;
 import io.samsa.controller.Reassignment;
+import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
 import io.samsa.metadata.BrokerRegistration;
@@ -125,6 +126,12 @@ public final class ForwardingController implements Controller {
     public CompletableFuture<Committed<List<ApiResult<String>>>> updateFeatures(List<FeatureUpdate> updates,
                                                                         boolean validateOnly) {
         return route(c -> c.updateFeatures(updates, validateOnly));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+            List<ScramAlteration> alterations) {
+        return route(c -> c.alterUserScramCredentials(alterations));
     }
 
     @Override

@@ -20,6 +20,7 @@ import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.ProducerIdBlock;
 import io.samsa.controller.Reassignment;
+import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
 import io.samsa.metadata.BrokerRegistration;
@@ -35,6 +36,7 @@ import io.samsa.wire.message.AlterConfigsResponse;
 import io.samsa.wire.message.AlterPartitionRequest;
 import io.samsa.wire.message.AlterPartitionResponse;
 import io.samsa.wire.message.AlterPartitionReassignmentsResponse;
+import io.samsa.wire.message.AlterUserScramCredentialsResponse;
 import io.samsa.wire.message.BrokerHeartbeatResponse;
 import io.samsa.wire.message.BrokerRegistrationResponse;
 import io.samsa.wire.message.CreatePartitionsResponse;
@@ -225,6 +227,18 @@ public final class RemoteController implements Controller {
         List<FeatureUpdate> copy = List.copyOf(updates);
         return call(ControllerCodec.updateFeatures(copy, validateOnly), true,
                 reply -> ControllerCodec.updateFeaturesResults((UpdateFeaturesResponse) reply, copy));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+            List<ScramAlteration> alterations) {
+        return call(ControllerCodec.alterUserScramCredentials(alterations), true, reply -> {
+            List<ApiResult<String>> out = new ArrayList<>();
+            for (var r : ((AlterUserScramCredentialsResponse) reply).results()) {
+                out.add(new ApiResult<>(r.user(), ErrorCode.forCode(r.errorCode()), r.errorMessage()));
+            }
+            return out;
+        });
     }
 
     @Override

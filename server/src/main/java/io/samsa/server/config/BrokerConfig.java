@@ -80,9 +80,12 @@ public final class BrokerConfig {
 
     private static final String PLAINTEXT = "PLAINTEXT";
     private static final String SSL = "SSL";
-    /** Kafka's security protocols other than PLAINTEXT and SSL: known, not served yet (SASL is not built). */
-    private static final Set<String> UNSERVED_PROTOCOLS = Set.of("SASL_PLAINTEXT", "SASL_SSL");
-    private static final String UNSERVED_HINT = "only PLAINTEXT and SSL listeners are supported until SASL is built";
+    /** Kafka's security protocols Samsa knows but does not serve yet (SASL over TLS). */
+    private static final Set<String> UNSERVED_PROTOCOLS = Set.of("SASL_SSL");
+    /** Every security protocol Samsa serves. */
+    private static final Set<String> SERVED_PROTOCOLS = Set.of(PLAINTEXT, SSL, "SASL_PLAINTEXT");
+    private static final String UNSERVED_HINT = "PLAINTEXT, SSL and SASL_PLAINTEXT listeners are supported; SASL_SSL "
+            + "is not yet";
 
     private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
 
@@ -256,6 +259,15 @@ public final class BrokerConfig {
         add(atLeast("samsa.ssl.handshake.timeout.ms", ConfigType.LONG, "10000", 1,
                 "A TLS connection that has not completed its handshake this long is closed"));
         add(of("sasl.enabled.mechanisms", ConfigType.LIST, "GSSAPI", "Enabled SASL mechanisms"));
+        add(of("sasl.mechanism.inter.broker.protocol", ConfigType.STRING, "GSSAPI",
+                "SASL mechanism of the broker's connections to other brokers"));
+        add(of("sasl.mechanism.controller.protocol", ConfigType.STRING, "GSSAPI",
+                "SASL mechanism of the connections to the controllers"));
+        add(of("sasl.jaas.config", ConfigType.PASSWORD, null, "JAAS login module of every SASL listener"));
+        add(atLeast("sasl.server.max.receive.size", ConfigType.INT, "524288", 1,
+                "Largest frame a connection may send before it has authenticated"));
+        add(atLeast("connections.max.reauth.ms", ConfigType.LONG, "0", 0,
+                "Session lifetime of a SASL connection before it must re-authenticate (KIP-368); 0 never"));
         add(of("authorizer.class.name", ConfigType.STRING, "", "Authorizer class"));
         add(of("broker.rack", ConfigType.STRING, null, "Rack of this broker"));
         add(atLeast(BROKER_HEARTBEAT_INTERVAL_MS, ConfigType.LONG, "2000", 1, "Broker heartbeat period"));
@@ -313,7 +325,8 @@ public final class BrokerConfig {
             }
         }
         for (String name : originals.keySet()) {
-            if (!KEYS.containsKey(name)) {
+            // listener.name.<l>.<key>: per-listener settings, read by the listener that uses them (SASL, TLS).
+            if (!KEYS.containsKey(name) && !name.startsWith("listener.name.")) {
                 log.info("Configuration key {} is not known to Samsa and is ignored", name);
             }
         }
@@ -361,6 +374,7 @@ public final class BrokerConfig {
             throw new ConfigException(SECURITY_INTER_BROKER_PROTOCOL, SECURITY_INTER_BROKER_PROTOCOL + " is "
                     + interBroker + ", but Samsa serves only PLAINTEXT and SSL so far (" + UNSERVED_HINT + ")");
         }
+        checkOwnClientsListeners(bound);
         ClusterRules.check(this);
         checkReplicaSelector();
         if (getInt(COMPRESSION_GZIP_LEVEL) == 0) {
@@ -499,7 +513,7 @@ public final class BrokerConfig {
         Map<String, String> map = securityProtocolMap();
         for (Endpoint e : endpoints) {
             String protocol = e.securityProtocol();
-            if (PLAINTEXT.equals(protocol) || SSL.equals(protocol)) {
+            if (SERVED_PROTOCOLS.contains(protocol)) {
                 continue;
             }
             boolean mapped = isSet(LISTENER_SECURITY_PROTOCOL_MAP) && map.containsKey(e.listenerName());
@@ -513,6 +527,24 @@ public final class BrokerConfig {
                     + " (" + key + "=" + e + ") uses security protocol " + protocol + " (" + source
                     + "), which Samsa does not serve yet; it refuses to start rather than serve it as plaintext ("
                     + UNSERVED_HINT + ")");
+        }
+    }
+
+    /**
+     * The broker's own clients (replica fetchers, forwarding, the Raft channel, broker-to-controller) do not
+     * authenticate yet: the inter-broker and controller listeners must not be SASL listeners.
+     */
+    private void checkOwnClientsListeners(List<Endpoint> bound) {
+        List<String> controllerNames = controllerListenerNames();
+        String interBroker = interBrokerListenerName();
+        for (Endpoint e : bound) {
+            boolean own = e.listenerName().equals(interBroker) || controllerNames.contains(e.listenerName());
+            if (own && !PLAINTEXT.equals(e.securityProtocol()) && !SSL.equals(e.securityProtocol())) {
+                throw new ConfigException(controllerNames.contains(e.listenerName()) ? CONTROLLER_LISTENER_NAMES
+                        : INTER_BROKER_LISTENER_NAME, "Listener " + e.listenerName() + " is an inter-broker or "
+                        + "controller listener with security protocol " + e.securityProtocol() + ", but the broker's "
+                        + "own clients do not authenticate with SASL yet: keep a PLAINTEXT or SSL listener for them");
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 package io.samsa.server.network;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -9,7 +11,9 @@ import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.security.Principal;
+import io.samsa.server.security.sasl.SaslAuthenticator;
 import io.samsa.wire.DecodeException;
+import io.samsa.wire.frame.FrameDecoder;
 import io.samsa.wire.protocol.Message;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,11 +44,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     /** Who the connection authenticated as; every request it sends carries it. */
     private Principal principal = Principal.ANONYMOUS;
+    /** The SASL state of a connection on a SASL listener, else null. */
+    private final SaslAuthenticator sasl;
+    /** The request size limit once authenticated ({@code socket.request.max.bytes}). */
+    private final int maxRequestBytes;
 
     ConnectionHandler(SupportedApis apis, RequestDecoder decoder, String listenerName) {
+        this(apis, decoder, listenerName, null, 0);
+    }
+
+    /** A connection on a SASL listener: {@code sasl} gates its requests until it has authenticated. */
+    ConnectionHandler(SupportedApis apis, RequestDecoder decoder, String listenerName, SaslAuthenticator sasl,
+                      int maxRequestBytes) {
         this.apis = apis;
         this.decoder = decoder;
         this.listenerName = listenerName;
+        this.sasl = sasl;
+        this.maxRequestBytes = maxRequestBytes;
     }
 
     /** Records who the connection authenticated as (by its TLS certificate or SASL); later requests carry it. */
@@ -56,6 +72,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         channel = ctx.channel();
         executor = new EventLoopExecutor(channel.eventLoop());
+        if (sasl != null) {
+            frameLimit(sasl.maxReceiveBytes());
+        }
         super.channelActive(ctx);
     }
 
@@ -64,6 +83,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ByteBuf frame = (ByteBuf) msg;
         if (closing) {
             frame.release();
+            return;
+        }
+        if (sasl != null && saslGate(ctx, frame)) {
             return;
         }
         RequestDecoder.Decoded decoded;
@@ -89,6 +111,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             close("unexpected decode error");
             return;
         }
+        if (sasl != null && saslStep(ctx, decoded, frame)) {
+            return;
+        }
         RequestContext rc = new RequestContext(decoded.apiKey(), decoded.apiVersion(), decoded.correlationId(),
                 decoded.clientId(), listenerName, (InetSocketAddress) channel.remoteAddress(), principal, executor,
                 ctx.alloc(), frame, System.nanoTime());
@@ -102,6 +127,77 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             log.error("{}Handler failed", rc.logPrefix(), e);
             sink.closeConnection("handler failure");
+        }
+    }
+
+    /**
+     * Before the body is decoded: a raw SASL token (after a v0 handshake) is answered here, and a request the SASL
+     * state does not allow closes the connection. Takes ownership of {@code frame} when it returns true.
+     */
+    private boolean saslGate(ChannelHandlerContext ctx, ByteBuf frame) {
+        long now = System.currentTimeMillis();
+        if (sasl.expectsRawToken()) {
+            byte[] token = new byte[frame.readableBytes()];
+            frame.readBytes(token);
+            frame.release();
+            byte[] reply = sasl.onRawToken(token, now);
+            if (reply == null) {
+                close("SASL authentication failed");
+                return true;
+            }
+            ByteBuf out = ctx.alloc().buffer(4 + reply.length).writeInt(reply.length).writeBytes(reply);
+            queue.complete(queue.reserve(), out, channel);
+            afterSasl();
+            return true;
+        }
+        short apiKey = frame.readableBytes() >= 2 ? frame.getShort(frame.readerIndex()) : -1;
+        SaslAuthenticator.Refuse refused = sasl.admit(apiKey, now);
+        if (refused != null) {
+            frame.release();
+            close(refused.reason());
+            return true;
+        }
+        return false;
+    }
+
+    /** A decoded request's SASL step: true when it was answered (or refused) here; takes {@code frame} then. */
+    private boolean saslStep(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, ByteBuf frame) {
+        SaslAuthenticator.Step step = sasl.onRequest(decoded.apiKey(), decoded.apiVersion(), decoded.request(),
+                System.currentTimeMillis());
+        if (step instanceof SaslAuthenticator.Dispatch) {
+            return false;
+        }
+        frame.release();
+        if (step instanceof SaslAuthenticator.Refuse refuse) {
+            close(refuse.reason());
+            return true;
+        }
+        SaslAuthenticator.Answer answer = (SaslAuthenticator.Answer) step;
+        queue.complete(queue.reserve(), ResponseEncoder.encode(ctx.alloc(), decoded.correlationId(),
+                decoded.responseHeaderVersion(), answer.response(), decoded.apiVersion()), channel);
+        if (answer.close()) {
+            closing = true;
+            log.info("Closing connection from {} after a failed SASL exchange", channel.remoteAddress());
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            afterSasl();
+        }
+        return true;
+    }
+
+    /** Carries a completed authentication into the connection: its principal and the request size limit. */
+    private void afterSasl() {
+        if (!sasl.authenticating()) {
+            authenticated(sasl.principal());
+        }
+        frameLimit(sasl.authenticating() ? sasl.maxReceiveBytes() : maxRequestBytes);
+    }
+
+    private void frameLimit(int max) {
+        if (channel.pipeline().get("frames") instanceof FrameDecoder frames) {
+            frames.maxFrameSize(max);
+            // Raw tokens after a v0 SaslHandshake are not requests: a PLAIN token may be shorter than a header.
+            frames.minFrameSize(sasl.expectsRawToken() ? 1 : FrameDecoder.MIN_REQUEST_FRAME_SIZE);
         }
     }
 

@@ -24,10 +24,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.security.tls.ListenerTls;
+import io.samsa.server.security.sasl.SaslAuthenticator;
+import io.samsa.server.security.sasl.SaslListener;
 import io.samsa.wire.frame.FrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +64,9 @@ public final class SamsaServer implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private volatile Consumer<InetSocketAddress> closeListener;
     private volatile Function<String, ListenerTls> tls = name -> null;
+    /** The SASL listeners by name, and the API table their connections are served from (with the SASL APIs). */
+    private Map<String, SaslListener> saslListeners = Map.of();
+    private SupportedApis saslApis;
 
     public SamsaServer(EventLoopGroup workerGroup, int maxConnections, int maxConnectionsPerIp) {
         boolean epoll = Epoll.isAvailable();
@@ -95,12 +101,22 @@ public final class SamsaServer implements AutoCloseable {
         this.tls = byListener;
     }
 
+    /**
+     * Makes the listeners named in {@code listeners} SASL listeners, served from {@code apis} (the broker's table with
+     * SaslHandshake and SaslAuthenticate). Call before {@link #start}.
+     */
+    public void sasl(Map<String, SaslListener> listeners, SupportedApis apis) {
+        this.saslListeners = Map.copyOf(listeners);
+        this.saslApis = apis;
+    }
+
     /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
     public List<Endpoint> start(List<Endpoint> endpoints, Settings settings, SupportedApis apis,
                                 RequestDecoder decoder) throws InterruptedException {
         for (Endpoint ep : endpoints) {
-            if ("SSL".equals(ep.securityProtocol()) && tls.apply(ep.listenerName()) == null) {
-                throw new IllegalStateException("Listener " + ep + " is SSL but has no TLS context");
+            if (ep.securityProtocol().endsWith("SSL") && tls.apply(ep.listenerName()) == null) {
+                throw new IllegalStateException("Listener " + ep + " is " + ep.securityProtocol()
+                        + " but has no TLS context");
             }
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
@@ -132,7 +148,7 @@ public final class SamsaServer implements AutoCloseable {
                                     .addLast("idle", new IdleStateHandler(0, 0, settings.idleMillis(),
                                             TimeUnit.MILLISECONDS))
                                     .addLast("frames", new FrameDecoder(settings.maxRequestBytes()))
-                                    .addLast("requests", new ConnectionHandler(apis, decoder, ep.listenerName()))
+                                    .addLast("requests", connectionHandler(ch, ep, apis, decoder, settings))
                                     .addLast("limits", new ChannelInboundHandlerAdapter() {
                                         @Override
                                         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
@@ -167,6 +183,16 @@ public final class SamsaServer implements AutoCloseable {
                 .addLast("tls", new TlsHandshakeHandler(tls))
                 .addLast("chunks", new ChunkedWriteHandler())
                 .addLast("regions", new RegionChunks.Converter());
+    }
+
+    private ConnectionHandler connectionHandler(SocketChannel ch, Endpoint ep, SupportedApis apis,
+                                                RequestDecoder decoder, Settings settings) {
+        SaslListener sasl = saslListeners.get(ep.listenerName());
+        if (sasl == null) {
+            return new ConnectionHandler(apis, decoder, ep.listenerName());
+        }
+        return new ConnectionHandler(saslApis, decoder, ep.listenerName(),
+                new SaslAuthenticator(sasl, String.valueOf(ch.remoteAddress())), settings.maxRequestBytes());
     }
 
     public List<Endpoint> boundEndpoints() {
