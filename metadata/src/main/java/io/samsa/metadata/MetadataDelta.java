@@ -1,5 +1,6 @@
 package io.samsa.metadata;
 
+import io.samsa.metadata.record.AccessControlEntryRecord;
 import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
@@ -10,6 +11,7 @@ import io.samsa.metadata.record.PartitionChangeRecord;
 import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
+import io.samsa.metadata.record.RemoveAccessControlEntryRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
 import io.samsa.metadata.record.TopicRecord;
 import io.samsa.metadata.record.UnfenceBrokerRecord;
@@ -58,6 +60,8 @@ public final class MetadataDelta {
     private final Map<UUID, TopicImage> deleted = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
     private long nextProducerId;
+    /** ACLs created by the delta; a null value is an ACL of the base image that was removed. */
+    private final Map<UUID, AclBinding> acls = new HashMap<>();
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
@@ -166,10 +170,28 @@ public final class MetadataDelta {
             clusterId = r.clusterId();
         } else if (record instanceof FeatureLevelRecord r) {
             features.put(r.name(), r.featureLevel());
+        } else if (record instanceof AccessControlEntryRecord r) {
+            if (acl(r.id()) != null) {
+                throw error(offset, "ACL " + r.id() + " already exists");
+            }
+            acls.put(r.id(), AclBinding.fromRecord(r));
+        } else if (record instanceof RemoveAccessControlEntryRecord r) {
+            if (acl(r.id()) == null) {
+                throw error(offset, "no ACL with id " + r.id() + " to remove");
+            }
+            if (base.acls().containsKey(r.id())) {
+                acls.put(r.id(), null);
+            } else {
+                acls.remove(r.id());
+            }
         } else if (!(record instanceof NoOpRecord)) {
             throw error(offset, "not a metadata record: " + record.getClass().getSimpleName());
         }
         recordCount++;
+    }
+
+    private AclBinding acl(UUID id) {
+        return acls.containsKey(id) ? acls.get(id) : base.acls().get(id);
     }
 
     /** The current registration of broker {@code id}, which must have epoch {@code epoch}. */
@@ -297,6 +319,18 @@ public final class MetadataDelta {
                 newBrokerConfigs.put(name, Map.copyOf(configs));
             }
         });
+        Map<UUID, AclBinding> newAcls = base.acls();
+        if (!acls.isEmpty()) {
+            newAcls = new HashMap<>(newAcls);
+            for (Map.Entry<UUID, AclBinding> e : acls.entrySet()) {
+                if (e.getValue() == null) {
+                    newAcls.remove(e.getKey());
+                } else {
+                    newAcls.put(e.getKey(), e.getValue());
+                }
+            }
+            newAcls = java.util.Collections.unmodifiableMap(newAcls);
+        }
         Map<String, TopicImage> byName = base.topicsByName();
         Map<UUID, TopicImage> byId = base.topicsById();
         if (!changed.isEmpty() || !deleted.isEmpty()) {
@@ -313,7 +347,7 @@ public final class MetadataDelta {
             }
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
-            newBrokers, byName, byId, newBrokerConfigs, nextProducerId);
+            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, newAcls);
     }
 
     /** Ids of the topics this delta creates (they were not in the base image). */
@@ -368,6 +402,11 @@ public final class MetadataDelta {
     /** Whether this delta hands out producer ids (a ProducerIdsRecord). */
     public boolean producerIdsChanged() {
         return nextProducerId != base.nextProducerId();
+    }
+
+    /** Whether this delta creates or removes ACLs. */
+    public boolean aclsChanged() {
+        return !acls.isEmpty();
     }
 
     /** Broker config resources ("" = cluster default) changed by this delta. */

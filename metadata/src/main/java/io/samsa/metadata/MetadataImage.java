@@ -27,7 +27,7 @@ import java.util.UUID;
 public final class MetadataImage {
     /** The image before any record: offset -1, no cluster id. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, -1, null, Map.of(), new TreeMap<>(), Map.of(),
-        Map.of(), Map.of(), 0);
+        Map.of(), Map.of(), 0, Map.of());
 
     private final long offset;
     private final int epoch;
@@ -38,13 +38,14 @@ public final class MetadataImage {
     private final Map<UUID, TopicImage> topicsById;
     private final Map<String, Map<String, String>> brokerConfigs;
     private final long nextProducerId;
+    private final Map<UUID, AclBinding> acls;
     /** Names with '.' or '_', keyed by their unified form; built on first use (benign race). */
     private volatile Map<String, String> collisionIndex;
 
     MetadataImage(long offset, int epoch, String clusterId, Map<String, Short> features,
                   SortedMap<Integer, BrokerRegistration> brokers, Map<String, TopicImage> topicsByName,
                   Map<UUID, TopicImage> topicsById, Map<String, Map<String, String>> brokerConfigs,
-                  long nextProducerId) {
+                  long nextProducerId, Map<UUID, AclBinding> acls) {
         this.offset = offset;
         this.epoch = epoch;
         this.clusterId = clusterId;
@@ -54,6 +55,7 @@ public final class MetadataImage {
         this.topicsById = Collections.unmodifiableMap(topicsById);
         this.brokerConfigs = Collections.unmodifiableMap(brokerConfigs);
         this.nextProducerId = nextProducerId;
+        this.acls = acls;
     }
 
     /**
@@ -68,7 +70,7 @@ public final class MetadataImage {
             return this;
         }
         return new MetadataImage(laterOffset, epoch, clusterId, features, new TreeMap<>(brokers), topicsByName,
-            topicsById, brokerConfigs, nextProducerId);
+            topicsById, brokerConfigs, nextProducerId, acls);
     }
 
     /** The offset of the last record applied, -1 for the empty image. */
@@ -173,6 +175,11 @@ public final class MetadataImage {
         return nextProducerId;
     }
 
+    /** The ACLs (AccessControlEntryRecords) by id: unmodifiable, the same map in every image until they change. */
+    public Map<UUID, AclBinding> acls() {
+        return acls;
+    }
+
     /** The whole image as records, in an order that rebuilds it from {@link #EMPTY}: for snapshots. */
     public List<Message> toRecords() {
         List<Message> out = new ArrayList<>();
@@ -193,6 +200,7 @@ public final class MetadataImage {
                 out.add(p.toRecord(t.id()));
             }
         }
+        new TreeMap<>(acls).forEach((id, acl) -> out.add(acl.toRecord(id)));
         if (nextProducerId > 0) {
             out.add(new ProducerIdsRecord().setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(nextProducerId));
         }
@@ -210,7 +218,7 @@ public final class MetadataImage {
         return java.util.Objects.equals(clusterId, other.clusterId) && features.equals(other.features)
             && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
             && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
-            && nextProducerId == other.nextProducerId;
+            && nextProducerId == other.nextProducerId && acls.equals(other.acls);
     }
 
     @Override

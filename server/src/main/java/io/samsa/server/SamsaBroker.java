@@ -62,6 +62,8 @@ import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.acl.AclAuthorizer;
+import io.samsa.server.security.acl.AclChecks;
 import io.samsa.server.network.FaultInjector;
 import io.samsa.server.network.RequestDecoder;
 import io.samsa.server.network.SamsaServer;
@@ -245,6 +247,8 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
                 node.quorum.raft(), node.raftChannel, known, listenerName, controller::clusterId,
                 node.describeQuorum, brokerConnections));
+        // ACLs (issue 16): the controller listener authorizes with the controller's committed ACLs.
+        apis = AclChecks.wrap(apis, AclAuthorizer.of(config, controller::acls), () -> MetadataImage.EMPTY, true);
         node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         controllers.set(controllerEndpoints(config, node.controllerBound));
@@ -377,6 +381,7 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis apis = builder.build();
         apiVersions.setApis(apis);
         apiVersions.setFeatures(metadata::image);
+        apis = AclChecks.wrap(apis, AclAuthorizer.of(config, () -> metadata.image().acls()), metadata::image, false);
 
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
