@@ -86,6 +86,10 @@ public final class AclChecks {
         if (partial != null) {
             return partial;
         }
+        ApiHandler resource = ResourceChecks.handler(apiKey, inner, authorizer);
+        if (resource != null) {
+            return resource;
+        }
         // Not yet checked resource by resource: closed unless the principal may ALTER the cluster.
         return cluster(apiKey, inner, authorizer, AclOperation.ALTER);
     }

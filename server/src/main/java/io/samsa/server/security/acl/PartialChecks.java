@@ -475,26 +475,7 @@ final class PartialChecks {
         }
     }
 
-    // ---------------------------------------------------------------- answers
-
-    /** A sink that lets {@code edit} change the handler's response before it goes out. */
     private static ResponseSink withOps(ResponseSink sink, java.util.function.Consumer<Message> edit) {
-        return new ResponseSink() {
-            @Override
-            public void send(Message response) {
-                edit.accept(response);
-                sink.send(response);
-            }
-
-            @Override
-            public void sendNothing() {
-                sink.sendNothing();
-            }
-
-            @Override
-            public void closeConnection(String reason) {
-                sink.closeConnection(reason);
-            }
-        };
+        return ResourceChecks.edit(sink, edit);
     }
 }
