@@ -90,6 +90,10 @@ public final class AclChecks {
         if (resource != null) {
             return resource;
         }
+        ApiHandler txn = TxnChecks.handler(apiKey, inner, authorizer);
+        if (txn != null) {
+            return txn;
+        }
         // Not yet checked resource by resource: closed unless the principal may ALTER the cluster.
         return cluster(apiKey, inner, authorizer, AclOperation.ALTER);
     }

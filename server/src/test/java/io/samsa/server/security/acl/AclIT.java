@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
@@ -36,6 +37,7 @@ import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SecurityDisabledException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -182,6 +184,8 @@ class AclIT {
                     acl(ResourceType.TOPIC, "hidden", PatternType.LITERAL, AclOperation.DESCRIBE,
                             AclPermissionType.DENY),
                     acl(ResourceType.GROUP, "bad-", PatternType.PREFIXED, AclOperation.READ,
+                            AclPermissionType.DENY),
+                    acl(ResourceType.TRANSACTIONAL_ID, "tx-denied", PatternType.LITERAL, AclOperation.WRITE,
                             AclPermissionType.DENY))).all().get();
             // Produce: allowed where no ACL exists, by prefix; denied by DENY and where only READ is granted.
             produce(b, "open");
@@ -194,6 +198,19 @@ class AclIT {
             assertEquals(1, consume(b, "pre-a", "good"));
             assertEquals(0, consume(b, "locked", "good2"), "locked is readable but holds nothing");
             assertThrows(GroupAuthorizationException.class, () -> consume(b, "pre-a", "bad-group"));
+            // Transactions: WRITE on the transactional id (open here: it has no ACL), denied by a DENY.
+            Properties tx = b.producerProps();
+            tx.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-ok");
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(tx)) {
+                p.initTransactions();
+                p.beginTransaction();
+                p.send(new ProducerRecord<>("pre-a", "t".getBytes())).get(10, TimeUnit.SECONDS);
+                p.commitTransaction();
+            }
+            tx.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-denied");
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(tx)) {
+                assertThrows(TransactionalIdAuthorizationException.class, p::initTransactions);
+            }
             // Metadata: a topic the principal may not DESCRIBE is not listed, and is refused when named.
             Set<String> listed = admin.listTopics().names().get();
             assertTrue(listed.containsAll(Set.of("open", "locked", "pre-a", "ro-a")), listed.toString());
