@@ -39,10 +39,10 @@ public final class AclChecks {
 
     /** Inter-broker and controller RPCs: CLUSTER_ACTION on the cluster. */
     private static final short[] CLUSTER_ACTION_APIS = {4, 5, 6, 7, 27, 52, 53, 54, 56, 58, 59, 62, 63, 67, 82};
-    /** Cluster-wide changes: ALTER on the cluster. */
-    private static final short[] CLUSTER_ALTER_APIS = {43, 45, 57, 64, 80, 81};
-    /** Cluster-wide reads: DESCRIBE on the cluster. */
-    private static final short[] CLUSTER_DESCRIBE_APIS = {35, 46, 55};
+    /** Cluster-wide changes: ALTER on the cluster (AlterUserScramCredentials 51 too). */
+    private static final short[] CLUSTER_ALTER_APIS = {43, 45, 51, 57, 64, 80, 81};
+    /** Cluster-wide reads: DESCRIBE on the cluster (DescribeUserScramCredentials 50 too). */
+    private static final short[] CLUSTER_DESCRIBE_APIS = {35, 46, 50, 55};
     /** APIs anyone may send: the handshake and authentication ones. */
     private static final short[] OPEN_APIS = {17, 18, 36};
 
@@ -58,8 +58,11 @@ public final class AclChecks {
                                      boolean controllerListener) {
         SupportedApis.Builder b = SupportedApis.builder();
         for (SupportedApis.Entry e : apis.entries()) {
-            b.add(e.apiKey(), e.minVersion(), e.maxVersion(), wrap(e.apiKey(), e.handler(), authorizer, image,
-                    controllerListener));
+            ApiHandler h = authorizer != null && e.apiKey() == 58
+                    ? EnvelopeChecks.handler(e.handler(), authorizer, (key, inner) -> wrap(key, inner, authorizer,
+                            image, controllerListener))
+                    : wrap(e.apiKey(), e.handler(), authorizer, image, controllerListener);
+            b.add(e.apiKey(), e.minVersion(), e.maxVersion(), h);
         }
         return b.build();
     }
@@ -81,6 +84,12 @@ public final class AclChecks {
         }
         if (contains(CLUSTER_DESCRIBE_APIS, apiKey) || apiKey == 29) {
             return cluster(apiKey, inner, authorizer, AclOperation.DESCRIBE);
+        }
+        if (apiKey == 48) {
+            return cluster(apiKey, inner, authorizer, AclOperation.DESCRIBE_CONFIGS);  // DescribeClientQuotas
+        }
+        if (apiKey == 49) {
+            return cluster(apiKey, inner, authorizer, AclOperation.ALTER_CONFIGS);  // AlterClientQuotas
         }
         ApiHandler partial = PartialChecks.handler(apiKey, inner, authorizer, image);
         if (partial != null) {

@@ -13,6 +13,8 @@ import io.samsa.wire.message.CreatePartitionsResponse;
 import io.samsa.wire.message.DeleteRecordsRequest;
 import io.samsa.wire.message.DeleteRecordsResponse;
 import io.samsa.wire.message.DescribeConfigsRequest;
+import io.samsa.wire.message.DescribeProducersRequest;
+import io.samsa.wire.message.DescribeProducersResponse;
 import io.samsa.wire.message.DescribeConfigsResponse;
 import io.samsa.wire.message.DescribeTopicPartitionsRequest;
 import io.samsa.wire.message.DescribeTopicPartitionsResponse;
@@ -28,7 +30,8 @@ import java.util.function.Consumer;
 
 /**
  * The checks of the admin APIs over topics and config resources (see {@link AclChecks}): DescribeTopicPartitions,
- * DescribeConfigs, AlterConfigs, IncrementalAlterConfigs, CreatePartitions, DeleteRecords and OffsetForLeaderEpoch.
+ * DescribeConfigs, AlterConfigs, IncrementalAlterConfigs, CreatePartitions, DeleteRecords, OffsetForLeaderEpoch and
+ * DescribeProducers.
  * As in {@link PartialChecks}, the resources not authorized leave the request and come back as errors beside the
  * handler's answer. Stateless; runs on the connection's event loop.
  */
@@ -50,6 +53,7 @@ final class ResourceChecks {
             case 21 -> (ctx, req, sink) -> deleteRecords(ctx, (DeleteRecordsRequest) req, sink, inner, a);
             case 23 -> (ctx, req, sink) -> offsetForLeaderEpoch(ctx, (OffsetForLeaderEpochRequest) req, sink, inner,
                     a);
+            case 61 -> (ctx, req, sink) -> describeProducers(ctx, (DescribeProducersRequest) req, sink, inner, a);
             default -> null;
         };
     }
@@ -217,6 +221,26 @@ final class ResourceChecks {
         answer(ctx, req, sink, inner, denied.isEmpty(), req.topics().isEmpty(),
                 () -> new OffsetForLeaderEpochResponse().setTopics(denied),
                 r -> ((OffsetForLeaderEpochResponse) r).topics().addAll(denied));
+    }
+
+    private static void describeProducers(RequestContext ctx, DescribeProducersRequest req, ResponseSink sink,
+                                          ApiHandler inner, AclAuthorizer a) {
+        List<DescribeProducersResponse.TopicResponse> denied = new ArrayList<>();
+        req.topics().removeIf(t -> {
+            if (a.authorize(ctx, AclOperation.READ, AclResourceType.TOPIC, t.name())) {
+                return false;
+            }
+            List<DescribeProducersResponse.PartitionResponse> parts = new ArrayList<>();
+            for (int p : t.partitionIndexes()) {
+                parts.add(new DescribeProducersResponse.PartitionResponse().setPartitionIndex(p)
+                        .setErrorCode(ErrorCode.TOPIC_AUTHORIZATION_FAILED.code()).setActiveProducers(new ArrayList<>()));
+            }
+            denied.add(new DescribeProducersResponse.TopicResponse().setName(t.name()).setPartitions(parts));
+            return true;
+        });
+        answer(ctx, req, sink, inner, denied.isEmpty(), req.topics().isEmpty(),
+                () -> new DescribeProducersResponse().setTopics(denied),
+                r -> ((DescribeProducersResponse) r).topics().addAll(denied));
     }
 
     private static OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult epochErrors(
