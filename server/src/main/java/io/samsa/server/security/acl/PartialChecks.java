@@ -227,7 +227,9 @@ final class PartialChecks {
     private static void metadata(RequestContext ctx, MetadataRequest req, ResponseSink sink, ApiHandler inner,
                                  AclAuthorizer a, MetadataImage image) {
         List<MetadataResponse.MetadataResponseTopic> denied = new ArrayList<>();
-        if (req.topics() != null) {
+        // v0: an empty list asks for every topic, as null does from v1.
+        boolean listAll = req.topics() == null || ctx.apiVersion() == 0 && req.topics().isEmpty();
+        if (!listAll) {
             boolean clusterCreate = a.authorize(ctx, AclOperation.CREATE, AclResourceType.CLUSTER, CLUSTER);
             for (Iterator<MetadataRequest.MetadataRequestTopic> it = req.topics().iterator(); it.hasNext(); ) {
                 MetadataRequest.MetadataRequestTopic t = it.next();
@@ -249,15 +251,14 @@ final class PartialChecks {
                 }
             }
         }
-        boolean listAll = req.topics() == null;
-        if (!listAll && req.topics().isEmpty() && !denied.isEmpty()) {
-            // An empty list would ask for no topics at all; the handler answers brokers and cluster only.
-            req.setTopics(new ArrayList<>());
-        }
+        // A v0 list emptied by the check must not become "every topic".
+        boolean emptied = !listAll && req.topics().isEmpty() && !denied.isEmpty();
         inner.handle(ctx, req, withOps(sink, response -> {
             MetadataResponse r = (MetadataResponse) response;
             if (listAll) {
                 r.topics().removeIf(t -> !topic(ctx, a, AclOperation.DESCRIBE, t.name()));
+            } else if (emptied) {
+                r.topics().clear();
             }
             if (req.includeTopicAuthorizedOperations()) {
                 for (MetadataResponse.MetadataResponseTopic t : r.topics()) {

@@ -25,6 +25,8 @@ import io.samsa.wire.message.DescribeUserScramCredentialsResponse;
 import io.samsa.wire.message.ListConfigResourcesRequest;
 import io.samsa.wire.message.ListConfigResourcesResponse;
 import io.samsa.wire.message.ListGroupsRequest;
+import io.samsa.wire.message.MetadataRequest;
+import io.samsa.wire.message.MetadataResponse;
 import io.samsa.wire.message.ListGroupsResponse;
 import io.samsa.wire.message.ProduceRequest;
 import io.samsa.wire.protocol.Message;
@@ -177,5 +179,30 @@ class AclChecksTest {
         assertNull(s.response);
         assertEquals("produce not authorized with acks=0", s.closed);
         assertEquals(List.of(), seen);
+    }
+
+    @Test
+    void metadataV0WithOnlyDeniedTopicsDoesNotListEveryTopic() {
+        allow(AclResourceType.TOPIC, "open", AclOperation.DESCRIBE);
+        // The fake handler answers as for "every topic" when the list is empty (v0's meaning).
+        SupportedApis apis = table(authorizer, 3, (c, r, s) -> {
+            List<MetadataResponse.MetadataResponseTopic> all = new ArrayList<>();
+            for (String t : List.of("open", "secret", "other")) {
+                all.add(new MetadataResponse.MetadataResponseTopic().setName(t));
+            }
+            MetadataRequest m = (MetadataRequest) r;
+            if (!m.topics().isEmpty()) {
+                all.removeIf(t -> m.topics().stream().noneMatch(x -> x.name().equals(t.name())));
+            }
+            s.send(new MetadataResponse().setTopics(all));
+        });
+        MetadataRequest req = new MetadataRequest().setTopics(new ArrayList<>(List.of(
+                new MetadataRequest.MetadataRequestTopic().setName("secret"))));
+        MetadataResponse r = (MetadataResponse) call(apis, 3, 0, req).response;
+        assertEquals(List.of("secret"), r.topics().stream().map(MetadataResponse.MetadataResponseTopic::name).toList());
+        assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED.code(), r.topics().get(0).errorCode());
+        // Listing every topic (v0: empty list) shows only the describable ones.
+        r = (MetadataResponse) call(apis, 3, 0, new MetadataRequest().setTopics(new ArrayList<>())).response;
+        assertEquals(List.of("open"), r.topics().stream().map(MetadataResponse.MetadataResponseTopic::name).toList());
     }
 }
