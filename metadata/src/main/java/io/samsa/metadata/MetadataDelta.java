@@ -1,5 +1,6 @@
 package io.samsa.metadata;
 
+import io.samsa.metadata.record.AccessControlEntryRecord;
 import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
@@ -10,6 +11,7 @@ import io.samsa.metadata.record.PartitionChangeRecord;
 import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
+import io.samsa.metadata.record.RemoveAccessControlEntryRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
 import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
@@ -62,6 +64,8 @@ public final class MetadataDelta {
     private long nextProducerId;
     /** The SCRAM credentials once a record changed them (a copy of the base's), else null. */
     private Map<String, Map<Byte, ScramCredentialData>> scramCredentials;
+    /** ACLs created by the delta; a null value is an ACL of the base image that was removed. */
+    private final Map<UUID, AclBinding> acls = new HashMap<>();
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
@@ -178,6 +182,20 @@ public final class MetadataDelta {
             if (byMechanism != null) {
                 byMechanism.remove(r.mechanism());
             }
+        } else if (record instanceof AccessControlEntryRecord r) {
+            if (acl(r.id()) != null) {
+                throw error(offset, "ACL " + r.id() + " already exists");
+            }
+            acls.put(r.id(), AclBinding.fromRecord(r));
+        } else if (record instanceof RemoveAccessControlEntryRecord r) {
+            if (acl(r.id()) == null) {
+                throw error(offset, "no ACL with id " + r.id() + " to remove");
+            }
+            if (base.acls().containsKey(r.id())) {
+                acls.put(r.id(), null);
+            } else {
+                acls.remove(r.id());
+            }
         } else if (!(record instanceof NoOpRecord)) {
             throw error(offset, "not a metadata record: " + record.getClass().getSimpleName());
         }
@@ -190,6 +208,10 @@ public final class MetadataDelta {
             base.scramCredentials().forEach((user, m) -> scramCredentials.put(user, new HashMap<>(m)));
         }
         return scramCredentials;
+    }
+
+    private AclBinding acl(UUID id) {
+        return acls.containsKey(id) ? acls.get(id) : base.acls().get(id);
     }
 
     /** The current registration of broker {@code id}, which must have epoch {@code epoch}. */
@@ -317,6 +339,18 @@ public final class MetadataDelta {
                 newBrokerConfigs.put(name, Map.copyOf(configs));
             }
         });
+        Map<UUID, AclBinding> newAcls = base.acls();
+        if (!acls.isEmpty()) {
+            newAcls = new HashMap<>(newAcls);
+            for (Map.Entry<UUID, AclBinding> e : acls.entrySet()) {
+                if (e.getValue() == null) {
+                    newAcls.remove(e.getKey());
+                } else {
+                    newAcls.put(e.getKey(), e.getValue());
+                }
+            }
+            newAcls = java.util.Collections.unmodifiableMap(newAcls);
+        }
         Map<String, TopicImage> byName = base.topicsByName();
         Map<UUID, TopicImage> byId = base.topicsById();
         if (!changed.isEmpty() || !deleted.isEmpty()) {
@@ -333,7 +367,7 @@ public final class MetadataDelta {
             }
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
-            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, scramImage());
+            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, scramImage(), newAcls);
     }
 
     private Map<String, Map<Byte, ScramCredentialData>> scramImage() {
@@ -401,6 +435,11 @@ public final class MetadataDelta {
     /** Whether this delta hands out producer ids (a ProducerIdsRecord). */
     public boolean producerIdsChanged() {
         return nextProducerId != base.nextProducerId();
+    }
+
+    /** Whether this delta creates or removes ACLs. */
+    public boolean aclsChanged() {
+        return !acls.isEmpty();
     }
 
     /** Broker config resources ("" = cluster default) changed by this delta. */

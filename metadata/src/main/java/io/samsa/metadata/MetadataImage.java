@@ -28,7 +28,7 @@ import java.util.UUID;
 public final class MetadataImage {
     /** The image before any record: offset -1, no cluster id. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, -1, null, Map.of(), new TreeMap<>(), Map.of(),
-        Map.of(), Map.of(), 0, Map.of());
+        Map.of(), Map.of(), 0, Map.of(), Map.of());
 
     private final long offset;
     private final int epoch;
@@ -41,13 +41,15 @@ public final class MetadataImage {
     private final long nextProducerId;
     /** SCRAM credentials by user, then mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512). */
     private final Map<String, Map<Byte, ScramCredentialData>> scramCredentials;
+    private final Map<UUID, AclBinding> acls;
     /** Names with '.' or '_', keyed by their unified form; built on first use (benign race). */
     private volatile Map<String, String> collisionIndex;
 
     MetadataImage(long offset, int epoch, String clusterId, Map<String, Short> features,
                   SortedMap<Integer, BrokerRegistration> brokers, Map<String, TopicImage> topicsByName,
                   Map<UUID, TopicImage> topicsById, Map<String, Map<String, String>> brokerConfigs,
-                  long nextProducerId, Map<String, Map<Byte, ScramCredentialData>> scramCredentials) {
+                  long nextProducerId, Map<String, Map<Byte, ScramCredentialData>> scramCredentials,
+                  Map<UUID, AclBinding> acls) {
         this.offset = offset;
         this.epoch = epoch;
         this.clusterId = clusterId;
@@ -58,6 +60,7 @@ public final class MetadataImage {
         this.brokerConfigs = Collections.unmodifiableMap(brokerConfigs);
         this.nextProducerId = nextProducerId;
         this.scramCredentials = Collections.unmodifiableMap(scramCredentials);
+        this.acls = acls;
     }
 
     /**
@@ -72,7 +75,7 @@ public final class MetadataImage {
             return this;
         }
         return new MetadataImage(laterOffset, epoch, clusterId, features, new TreeMap<>(brokers), topicsByName,
-            topicsById, brokerConfigs, nextProducerId, scramCredentials);
+            topicsById, brokerConfigs, nextProducerId, scramCredentials, acls);
     }
 
     /** The offset of the last record applied, -1 for the empty image. */
@@ -188,6 +191,11 @@ public final class MetadataImage {
         return byMechanism == null ? null : byMechanism.get(mechanism);
     }
 
+    /** The ACLs (AccessControlEntryRecords) by id: unmodifiable, the same map in every image until they change. */
+    public Map<UUID, AclBinding> acls() {
+        return acls;
+    }
+
     /** The whole image as records, in an order that rebuilds it from {@link #EMPTY}: for snapshots. */
     public List<Message> toRecords() {
         List<Message> out = new ArrayList<>();
@@ -211,6 +219,7 @@ public final class MetadataImage {
         new TreeMap<>(scramCredentials).forEach((user, byMechanism) -> new TreeMap<>(byMechanism).forEach((m, c) ->
             out.add(new UserScramCredentialRecord().setName(user).setMechanism(m).setSalt(c.salt())
                 .setStoredKey(c.storedKey()).setServerKey(c.serverKey()).setIterations(c.iterations()))));
+        new TreeMap<>(acls).forEach((id, acl) -> out.add(acl.toRecord(id)));
         if (nextProducerId > 0) {
             out.add(new ProducerIdsRecord().setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(nextProducerId));
         }
@@ -228,7 +237,8 @@ public final class MetadataImage {
         return java.util.Objects.equals(clusterId, other.clusterId) && features.equals(other.features)
             && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
             && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
-            && nextProducerId == other.nextProducerId && scramCredentials.equals(other.scramCredentials);
+            && nextProducerId == other.nextProducerId && scramCredentials.equals(other.scramCredentials)
+            && acls.equals(other.acls);
     }
 
     @Override

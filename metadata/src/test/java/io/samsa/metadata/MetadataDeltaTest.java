@@ -18,6 +18,7 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -194,5 +195,31 @@ class MetadataDeltaTest {
         MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
         rebuilt.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
         assertTrue(image.sameContent(rebuilt.apply()));
+    }
+
+    @Test
+    void aclsAreCreatedRemovedAndKeptInSnapshots() {
+        UUID a = new UUID(1, 1);
+        UUID b = new UUID(2, 2);
+        AclBinding read = new AclBinding(AclResourceType.TOPIC, "orders", AclPatternType.LITERAL, "User:alice", "*",
+            AclOperation.READ, AclPermissionType.ALLOW);
+        AclBinding deny = new AclBinding(AclResourceType.GROUP, "g-", AclPatternType.PREFIXED, "User:*", "10.0.0.1",
+            AclOperation.ALL, AclPermissionType.DENY);
+        MetadataImage image = MetadataDelta.replayAll(MetadataImage.EMPTY, List.of(read.toRecord(a),
+            deny.toRecord(b)), 0, 1);
+        assertEquals(Map.of(a, read, b, deny), image.acls());
+        MetadataDelta d = new MetadataDelta(image);
+        d.replay(new io.samsa.metadata.record.RemoveAccessControlEntryRecord().setId(a), 2, 1);
+        assertTrue(d.aclsChanged());
+        MetadataImage after = d.apply();
+        assertEquals(Map.of(b, deny), after.acls());
+        MetadataImage same = MetadataDelta.replayAll(after, List.of(new io.samsa.metadata.record.NoOpRecord()), 3, 1);
+        assertSame(after.acls(), same.acls(), "images share the ACL map until ACLs change");
+        MetadataImage rebuilt = MetadataDelta.ofImage(after).apply();
+        assertTrue(rebuilt.sameContent(after));
+        assertEquals(Map.of(b, deny), rebuilt.acls());
+        assertThrows(SamsaException.class, () -> MetadataDelta.replayAll(after, List.of(deny.toRecord(b)), 3, 1));
+        assertThrows(SamsaException.class, () -> MetadataDelta.replayAll(after,
+            List.of(new io.samsa.metadata.record.RemoveAccessControlEntryRecord().setId(a)), 3, 1));
     }
 }

@@ -13,6 +13,7 @@ import io.samsa.metadata.record.PartitionChangeRecord;
 import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
+import io.samsa.metadata.record.RemoveAccessControlEntryRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
 import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
@@ -100,6 +101,9 @@ class MetadataRecordSerdeTest {
             case FENCE_BROKER -> new FenceBrokerRecord().setId(2).setEpoch(5);
             case UNFENCE_BROKER -> new UnfenceBrokerRecord().setId(2).setEpoch(5);
             case REMOVE_TOPIC -> new RemoveTopicRecord().setTopicId(ID);
+            case ACCESS_CONTROL_ENTRY -> new AclBinding(AclResourceType.TOPIC, "orders-", AclPatternType.PREFIXED,
+                "User:alice", "10.0.0.1", AclOperation.READ, AclPermissionType.DENY).toRecord(ID);
+            case REMOVE_ACCESS_CONTROL_ENTRY -> new RemoveAccessControlEntryRecord().setId(ID);
             case FEATURE_LEVEL -> new FeatureLevelRecord().setName("metadata.version").setFeatureLevel((short) 25);
             case PRODUCER_IDS -> new ProducerIdsRecord().setBrokerId(1).setBrokerEpoch(4).setNextProducerId(5000);
             case BROKER_REGISTRATION_CHANGE -> {

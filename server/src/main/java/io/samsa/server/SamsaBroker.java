@@ -63,6 +63,8 @@ import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.acl.AclAuthorizer;
+import io.samsa.server.security.acl.AclChecks;
 import io.samsa.server.security.sasl.IllegalSaslStateHandler;
 import io.samsa.server.security.sasl.SaslConfigs;
 import io.samsa.server.security.sasl.SaslListener;
@@ -257,6 +259,8 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
                 node.quorum.raft(), node.raftChannel, known, listenerName, controller::clusterId,
                 node.describeQuorum, brokerConnections));
+        // ACLs (issue 16): the controller listener authorizes with the controller's committed ACLs.
+        apis = AclChecks.wrap(apis, AclAuthorizer.of(config, controller::acls), () -> MetadataImage.EMPTY, true);
         node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         controllers.set(controllerEndpoints(config, node.controllerBound));
@@ -395,9 +399,11 @@ public final class SamsaBroker implements AutoCloseable {
         Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
                 (mechanism, user) -> metadata.image().scramCredential(user, mechanism.type()));
         IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
-        SupportedApis saslApis = builder.add((short) 17, 0, 1, afterAuthentication)
-                .add((short) 36, 0, 2, afterAuthentication).build();
+        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
+        SupportedApis saslApis = AclChecks.wrap(builder.add((short) 17, 0, 1, afterAuthentication)
+                .add((short) 36, 0, 2, afterAuthentication).build(), authorizer, metadata::image, false);
         saslListeners.keySet().forEach(name -> apiVersions.setListenerApis(name, saslApis));
+        apis = AclChecks.wrap(apis, authorizer, metadata::image, false);
 
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));

@@ -1,5 +1,6 @@
 package io.samsa.server.cluster;
 
+import io.samsa.controller.AclDeletion;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
@@ -21,6 +22,8 @@ import io.samsa.controller.Reassignment;
 import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
+import io.samsa.metadata.AclBinding;
+import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.raft.RaftClient;
@@ -150,6 +153,16 @@ public final class ForwardingController implements Controller {
     public CompletableFuture<Committed<List<OngoingReassignment>>> listPartitionReassignments(
             List<TopicPartition> partitions) {
         return route(c -> c.listPartitionReassignments(partitions));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<AclBinding>>>> createAcls(List<AclBinding> acls) {
+        return route(c -> c.createAcls(acls));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AclDeletion>>> deleteAcls(List<AclFilter> filters) {
+        return route(c -> c.deleteAcls(filters));
     }
 
     /** Closes nothing: the local and remote controllers belong to the node. */

@@ -2,6 +2,7 @@ package io.samsa.server.cluster;
 
 import io.samsa.common.Clock;
 import io.samsa.common.SerialExecutor;
+import io.samsa.controller.AclDeletion;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
@@ -23,6 +24,8 @@ import io.samsa.controller.Reassignment;
 import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
+import io.samsa.metadata.AclBinding;
+import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.Endpoint;
@@ -50,6 +53,9 @@ import io.samsa.wire.message.ListPartitionReassignmentsResponse;
 import io.samsa.wire.message.UnregisterBrokerRequest;
 import io.samsa.wire.message.UnregisterBrokerResponse;
 import io.samsa.wire.message.UpdateFeaturesResponse;
+import io.samsa.wire.message.CreateAclsResponse;
+import io.samsa.wire.message.DeleteAclsResponse;
+import io.samsa.server.security.acl.AclCodec;
 import io.samsa.wire.protocol.Message;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -262,6 +268,18 @@ public final class RemoteController implements Controller {
             List<TopicPartition> partitions) {
         return call(ControllerCodec.listReassignments(partitions), true,
                 reply -> ControllerCodec.listReassignmentsResults((ListPartitionReassignmentsResponse) reply));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<AclBinding>>>> createAcls(List<AclBinding> acls) {
+        List<AclBinding> copy = List.copyOf(acls);
+        return call(AclCodec.createRequest(copy), true,
+                reply -> AclCodec.createResults((CreateAclsResponse) reply, copy));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AclDeletion>>> deleteAcls(List<AclFilter> filters) {
+        return call(AclCodec.deleteRequest(filters), true, reply -> AclCodec.deleteResults((DeleteAclsResponse) reply));
     }
 
     // ---------------------------------------------------------------- sending, with retries

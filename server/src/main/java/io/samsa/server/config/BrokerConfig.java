@@ -268,7 +268,11 @@ public final class BrokerConfig {
                 "Largest frame a connection may send before it has authenticated"));
         add(atLeast("connections.max.reauth.ms", ConfigType.LONG, "0", 0,
                 "Session lifetime of a SASL connection before it must re-authenticate (KIP-368); 0 never"));
-        add(of("authorizer.class.name", ConfigType.STRING, "", "Authorizer class"));
+        add(of("authorizer.class.name", ConfigType.STRING, "",
+                "Empty for none, or org.apache.kafka.metadata.authorizer.StandardAuthorizer for ACLs"));
+        add(of("super.users", ConfigType.STRING, "", "Principals allowed everything, separated by semicolons"));
+        add(of("allow.everyone.if.no.acl.found", ConfigType.BOOLEAN, "false",
+                "Whether a resource without any ACL is open to everyone"));
         add(of("broker.rack", ConfigType.STRING, null, "Rack of this broker"));
         add(atLeast(BROKER_HEARTBEAT_INTERVAL_MS, ConfigType.LONG, "2000", 1, "Broker heartbeat period"));
         add(atLeast(BROKER_SESSION_TIMEOUT_MS, ConfigType.INT, "9000", 1,
