@@ -64,7 +64,9 @@ final class PartialChecks {
             case 2 -> (ctx, req, sink) -> listOffsets(ctx, (ListOffsetsRequest) req, sink, inner, a);
             case 3 -> (ctx, req, sink) -> metadata(ctx, (MetadataRequest) req, sink, inner, a, image.get());
             case 8 -> (ctx, req, sink) -> offsetCommit(ctx, (OffsetCommitRequest) req, sink, inner, a, image.get());
-            case 9 -> (ctx, req, sink) -> offsetFetch(ctx, (OffsetFetchRequest) req, sink, inner, a);
+            case 9 -> (ctx, req, sink) -> offsetFetch(ctx, (OffsetFetchRequest) req, sink,
+                    (c, r, s) -> inner.handle(c, r, withOps(s, resp -> OffsetFetchTopics.check(c, (OffsetFetchRequest) r,
+                            (OffsetFetchResponse) resp, a, image.get()))), a);
             case 10 -> (ctx, req, sink) -> findCoordinator(ctx, (FindCoordinatorRequest) req, sink, inner, a);
             case 11 -> group(apiKey, inner, a, r -> ((JoinGroupRequest) r).groupId());
             case 12 -> group(apiKey, inner, a, r -> ((HeartbeatRequest) r).groupId());

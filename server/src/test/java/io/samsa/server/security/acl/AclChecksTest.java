@@ -26,6 +26,8 @@ import io.samsa.wire.message.ListConfigResourcesRequest;
 import io.samsa.wire.message.ListConfigResourcesResponse;
 import io.samsa.wire.message.ListGroupsRequest;
 import io.samsa.wire.message.MetadataRequest;
+import io.samsa.wire.message.OffsetFetchRequest;
+import io.samsa.wire.message.OffsetFetchResponse;
 import io.samsa.wire.message.MetadataResponse;
 import io.samsa.wire.message.ListGroupsResponse;
 import io.samsa.wire.message.ProduceRequest;
@@ -204,5 +206,41 @@ class AclChecksTest {
         // Listing every topic (v0: empty list) shows only the describable ones.
         r = (MetadataResponse) call(apis, 3, 0, new MetadataRequest().setTopics(new ArrayList<>())).response;
         assertEquals(List.of("open"), r.topics().stream().map(MetadataResponse.MetadataResponseTopic::name).toList());
+    }
+
+    @Test
+    void offsetFetchHidesTheOffsetsOfTopicsThePrincipalMayNotDescribe() {
+        allow(AclResourceType.GROUP, "g", AclOperation.DESCRIBE);
+        allow(AclResourceType.TOPIC, "open", AclOperation.READ);
+        SupportedApis apis = table(authorizer, 9, (c, r, s) -> {
+            List<OffsetFetchResponse.OffsetFetchResponseTopics> topics = new ArrayList<>();
+            for (String t : List.of("open", "secret")) {
+                topics.add(new OffsetFetchResponse.OffsetFetchResponseTopics().setName(t).setPartitions(
+                        new ArrayList<>(List.of(new OffsetFetchResponse.OffsetFetchResponsePartitions()
+                                .setPartitionIndex(0).setCommittedOffset(42)))));
+            }
+            s.send(new OffsetFetchResponse().setGroups(new ArrayList<>(List.of(
+                    new OffsetFetchResponse.OffsetFetchResponseGroup().setGroupId("g").setTopics(topics)))));
+        });
+        // All the group's offsets: the secret topic is left out.
+        OffsetFetchRequest all = new OffsetFetchRequest().setGroups(new ArrayList<>(List.of(
+                new OffsetFetchRequest.OffsetFetchRequestGroup().setGroupId("g").setTopics(null))));
+        OffsetFetchResponse r = (OffsetFetchResponse) call(apis, 9, 9, all).response;
+        assertEquals(List.of("open"), r.groups().get(0).topics().stream()
+                .map(OffsetFetchResponse.OffsetFetchResponseTopics::name).toList());
+        // Named: it is there, with the error and no offset.
+        OffsetFetchRequest named = new OffsetFetchRequest().setGroups(new ArrayList<>(List.of(
+                new OffsetFetchRequest.OffsetFetchRequestGroup().setGroupId("g").setTopics(new ArrayList<>()))));
+        r = (OffsetFetchResponse) call(apis, 9, 9, named).response;
+        OffsetFetchResponse.OffsetFetchResponsePartitions secret = r.groups().get(0).topics().get(1).partitions()
+                .get(0);
+        assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED.code(), secret.errorCode());
+        assertEquals(-1, secret.committedOffset());
+        assertEquals(42, r.groups().get(0).topics().get(0).partitions().get(0).committedOffset());
+        // A group the principal may not describe.
+        OffsetFetchRequest other = new OffsetFetchRequest().setGroups(new ArrayList<>(List.of(
+                new OffsetFetchRequest.OffsetFetchRequestGroup().setGroupId("h").setTopics(null))));
+        r = (OffsetFetchResponse) call(apis, 9, 9, other).response;
+        assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED.code(), r.groups().get(0).errorCode());
     }
 }
