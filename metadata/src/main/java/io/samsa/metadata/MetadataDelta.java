@@ -1,6 +1,7 @@
 package io.samsa.metadata;
 
 import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
+import io.samsa.metadata.record.ClientQuotaRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
@@ -58,6 +59,8 @@ public final class MetadataDelta {
     private final Map<UUID, TopicImage> deleted = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
     private long nextProducerId;
+    /** Client quota entities changed by the delta, with all their quotas (empty: none left). */
+    private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas = new HashMap<>();
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
@@ -164,6 +167,15 @@ public final class MetadataDelta {
                 throw error(offset, "cluster id " + r.clusterId() + " differs from " + current);
             }
             clusterId = r.clusterId();
+        } else if (record instanceof ClientQuotaRecord r) {
+            ClientQuotaEntity entity = ClientQuotaEntity.fromRecord(r);
+            Map<String, Double> quotas = clientQuotas.computeIfAbsent(entity,
+                e -> new HashMap<>(base.clientQuotas().getOrDefault(e, Map.of())));
+            if (r.remove()) {
+                quotas.remove(r.key());
+            } else {
+                quotas.put(r.key(), r.value());
+            }
         } else if (record instanceof FeatureLevelRecord r) {
             features.put(r.name(), r.featureLevel());
         } else if (!(record instanceof NoOpRecord)) {
@@ -297,6 +309,17 @@ public final class MetadataDelta {
                 newBrokerConfigs.put(name, Map.copyOf(configs));
             }
         });
+        Map<ClientQuotaEntity, Map<String, Double>> newQuotas = base.clientQuotas();
+        if (!clientQuotas.isEmpty()) {
+            newQuotas = new HashMap<>(newQuotas);
+            for (Map.Entry<ClientQuotaEntity, Map<String, Double>> e : clientQuotas.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    newQuotas.remove(e.getKey());
+                } else {
+                    newQuotas.put(e.getKey(), Map.copyOf(e.getValue()));
+                }
+            }
+        }
         Map<String, TopicImage> byName = base.topicsByName();
         Map<UUID, TopicImage> byId = base.topicsById();
         if (!changed.isEmpty() || !deleted.isEmpty()) {
@@ -313,7 +336,7 @@ public final class MetadataDelta {
             }
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
-            newBrokers, byName, byId, newBrokerConfigs, nextProducerId);
+            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, newQuotas);
     }
 
     /** Ids of the topics this delta creates (they were not in the base image). */
@@ -373,6 +396,11 @@ public final class MetadataDelta {
     /** Broker config resources ("" = cluster default) changed by this delta. */
     public Set<String> changedBrokerConfigs() {
         return Set.copyOf(brokerConfigs.keySet());
+    }
+
+    /** Whether this delta sets or removes a client quota (a ClientQuotaRecord). */
+    public boolean clientQuotasChanged() {
+        return !clientQuotas.isEmpty();
     }
 
     /** A topic being changed by the delta: the base topic (null if created here) plus changes. */
