@@ -22,6 +22,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.quota.RequestThrottler;
 import io.samsa.wire.frame.FrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -57,6 +58,7 @@ public final class SamsaServer implements AutoCloseable {
     private final List<Endpoint> bound = new ArrayList<>();
     private final ConnectionLimiter limiter;
     private volatile Consumer<InetSocketAddress> closeListener;
+    private volatile RequestThrottler throttler;
 
     public SamsaServer(EventLoopGroup workerGroup, int maxConnections, int maxConnectionsPerIp) {
         boolean epoll = Epoll.isAvailable();
@@ -81,6 +83,11 @@ public final class SamsaServer implements AutoCloseable {
     /** Tells {@code listener} the remote address of every connection that closes (on its event loop). */
     public void onConnectionClosed(Consumer<InetSocketAddress> listener) {
         this.closeListener = listener;
+    }
+
+    /** Applies client quotas to the requests of connections accepted from now on. */
+    public void throttleWith(RequestThrottler requestThrottler) {
+        this.throttler = requestThrottler;
     }
 
     /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
@@ -113,7 +120,8 @@ public final class SamsaServer implements AutoCloseable {
                                     .addLast("idle", new IdleStateHandler(0, 0, settings.idleMillis(),
                                             TimeUnit.MILLISECONDS))
                                     .addLast("frames", new FrameDecoder(settings.maxRequestBytes()))
-                                    .addLast("requests", new ConnectionHandler(apis, decoder, ep.listenerName()))
+                                    .addLast("requests", new ConnectionHandler(apis, decoder, ep.listenerName(),
+                                            throttler))
                                     .addLast("limits", new ChannelInboundHandlerAdapter() {
                                         @Override
                                         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
