@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.samsa.common.Clock;
+import io.samsa.common.ManualClock;
 import io.samsa.metadata.ClientQuotaEntity;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.wire.protocol.Message;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -20,18 +19,7 @@ class ClientQuotasTest {
     private static final String KEY = "producer_byte_rate";
 
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(MetadataImage.EMPTY);
-    private final AtomicLong now = new AtomicLong();
-    private final ClientQuotas quotas = new ClientQuotas(image::get, new Clock() {
-        @Override
-        public long milliseconds() {
-            return now.get();
-        }
-
-        @Override
-        public long nanoseconds() {
-            return now.get() * 1_000_000;
-        }
-    }, 11, 1);
+    private final ClientQuotas quotas = new ClientQuotas(image::get, new ManualClock(0), 11, 1);
 
     private long offset;
 

@@ -3,7 +3,7 @@ package io.samsa.server.security.quota;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.samsa.common.Clock;
+import io.samsa.common.ManualClock;
 import io.samsa.metadata.ClientQuotaEntity;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
@@ -17,24 +17,13 @@ import io.samsa.wire.message.ProduceRequest;
 import io.samsa.wire.message.ProduceResponse;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class RequestThrottlerTest {
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(MetadataImage.EMPTY);
-    private final AtomicLong now = new AtomicLong();
-    private final RequestThrottler throttler = new RequestThrottler(new ClientQuotas(image::get, new Clock() {
-        @Override
-        public long milliseconds() {
-            return now.get();
-        }
-
-        @Override
-        public long nanoseconds() {
-            return now.get() * 1_000_000;
-        }
-    }, 11, 1));
+    private final RequestThrottler throttler = new RequestThrottler(new ClientQuotas(image::get, new ManualClock(0),
+            11, 1));
 
     private void set(String key, double value) {
         image.set(MetadataDelta.replayAll(image.get(), List.of(ClientQuotaEntity.of(true, "alice", false, null)
