@@ -167,6 +167,16 @@ public interface Controller extends AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * AlterClientQuotas (KIP-546): sets and removes client quotas ({@code ClientQuotaRecord}s); one result per
+     * entry, keyed by its index in {@code entries}, {@code INVALID_REQUEST} for an entry that is refused.
+     */
+    default CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not alter client quotas"));
+    }
+
     /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */
     @Override
     void close();

@@ -284,6 +284,13 @@ final class QuorumController implements Controller {
         return published.acls();
     }
 
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        List<ClientQuotaAlteration> copy = List.copyOf(entries);
+        return submit(image -> ClientQuotaControl.alter(image, copy, validateOnly));
+    }
+
     /**
      * Describes a topic's configs as this node resolves them (topic overrides, this broker's and the
      * cluster's dynamic configs, static properties, defaults). Reads the committed image; any

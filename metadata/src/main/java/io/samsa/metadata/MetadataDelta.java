@@ -2,6 +2,7 @@ package io.samsa.metadata;
 
 import io.samsa.metadata.record.AccessControlEntryRecord;
 import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
+import io.samsa.metadata.record.ClientQuotaRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
@@ -66,6 +67,8 @@ public final class MetadataDelta {
     private Map<String, Map<Byte, ScramCredentialData>> scramCredentials;
     /** ACLs created by the delta; a null value is an ACL of the base image that was removed. */
     private final Map<UUID, AclBinding> acls = new HashMap<>();
+    /** Client quota entities changed by the delta, with all their quotas (empty: none left). */
+    private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas = new HashMap<>();
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
@@ -172,6 +175,15 @@ public final class MetadataDelta {
                 throw error(offset, "cluster id " + r.clusterId() + " differs from " + current);
             }
             clusterId = r.clusterId();
+        } else if (record instanceof ClientQuotaRecord r) {
+            ClientQuotaEntity entity = ClientQuotaEntity.fromRecord(r);
+            Map<String, Double> quotas = clientQuotas.computeIfAbsent(entity,
+                e -> new HashMap<>(base.clientQuotas().getOrDefault(e, Map.of())));
+            if (r.remove()) {
+                quotas.remove(r.key());
+            } else {
+                quotas.put(r.key(), r.value());
+            }
         } else if (record instanceof FeatureLevelRecord r) {
             features.put(r.name(), r.featureLevel());
         } else if (record instanceof UserScramCredentialRecord r) {
@@ -351,6 +363,17 @@ public final class MetadataDelta {
             }
             newAcls = java.util.Collections.unmodifiableMap(newAcls);
         }
+        Map<ClientQuotaEntity, Map<String, Double>> newQuotas = base.clientQuotas();
+        if (!clientQuotas.isEmpty()) {
+            newQuotas = new HashMap<>(newQuotas);
+            for (Map.Entry<ClientQuotaEntity, Map<String, Double>> e : clientQuotas.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    newQuotas.remove(e.getKey());
+                } else {
+                    newQuotas.put(e.getKey(), Map.copyOf(e.getValue()));
+                }
+            }
+        }
         Map<String, TopicImage> byName = base.topicsByName();
         Map<UUID, TopicImage> byId = base.topicsById();
         if (!changed.isEmpty() || !deleted.isEmpty()) {
@@ -367,7 +390,8 @@ public final class MetadataDelta {
             }
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
-            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, scramImage(), newAcls);
+            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, scramImage(), newAcls,
+            newQuotas);
     }
 
     private Map<String, Map<Byte, ScramCredentialData>> scramImage() {
@@ -445,6 +469,11 @@ public final class MetadataDelta {
     /** Broker config resources ("" = cluster default) changed by this delta. */
     public Set<String> changedBrokerConfigs() {
         return Set.copyOf(brokerConfigs.keySet());
+    }
+
+    /** Whether this delta sets or removes a client quota (a ClientQuotaRecord). */
+    public boolean clientQuotasChanged() {
+        return !clientQuotas.isEmpty();
     }
 
     /** A topic being changed by the delta: the base topic (null if created here) plus changes. */

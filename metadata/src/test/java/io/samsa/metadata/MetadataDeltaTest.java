@@ -222,4 +222,27 @@ class MetadataDeltaTest {
         assertThrows(SamsaException.class, () -> MetadataDelta.replayAll(after,
             List.of(new io.samsa.metadata.record.RemoveAccessControlEntryRecord().setId(a)), 3, 1));
     }
+
+    @Test
+    void clientQuotasAreSetRemovedAndRebuiltFromASnapshot() {
+        ClientQuotaEntity alice = ClientQuotaEntity.of(true, "alice", false, null);
+        ClientQuotaEntity defaultClient = ClientQuotaEntity.of(false, null, true, null);
+        MetadataImage image = MetadataDelta.replayAll(base(), List.of(
+            alice.toRecord("producer_byte_rate", 1024.0),
+            alice.toRecord("consumer_byte_rate", 2048.0),
+            defaultClient.toRecord("request_percentage", 50.0),
+            alice.toRecord("producer_byte_rate", null)), 3, 1);
+        assertEquals(Map.of(alice, Map.of("consumer_byte_rate", 2048.0),
+            defaultClient, Map.of("request_percentage", 50.0)), image.clientQuotas());
+        assertEquals("{client-id=<default>}", defaultClient.toString());
+
+        MetadataDelta d = new MetadataDelta(image);
+        d.replay(defaultClient.toRecord("request_percentage", null), 7, 1);
+        assertTrue(d.clientQuotasChanged());
+        assertEquals(Map.of(alice, Map.of("consumer_byte_rate", 2048.0)), d.apply().clientQuotas());
+
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+        rebuilt.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
+        assertTrue(image.sameContent(rebuilt.apply()));
+    }
 }

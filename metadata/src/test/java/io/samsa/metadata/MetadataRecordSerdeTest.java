@@ -3,6 +3,7 @@ package io.samsa.metadata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
+import io.samsa.metadata.record.ClientQuotaRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
@@ -122,6 +123,10 @@ class MetadataRecordSerdeTest {
             }
             case NO_OP -> new NoOpRecord();
             case CLUSTER_ID -> new ClusterIdRecord().setClusterId("MkU3OEVBNTcwNTJENDM2Qk");
+            case CLIENT_QUOTA -> new ClientQuotaRecord().setEntity(List.of(
+                    new ClientQuotaRecord.EntityData().setEntityType("user").setEntityName("alice"),
+                    new ClientQuotaRecord.EntityData().setEntityType("client-id").setEntityName(null)))
+                .setKey("producer_byte_rate").setValue(1048576.5).setRemove(true);
         };
     }
 
@@ -194,6 +199,7 @@ class MetadataRecordSerdeTest {
         assertEquals(8, MetadataRecordType.UNFENCE_BROKER.id());
         assertEquals(9, MetadataRecordType.REMOVE_TOPIC.id());
         assertEquals(12, MetadataRecordType.FEATURE_LEVEL.id());
+        assertEquals(14, MetadataRecordType.CLIENT_QUOTA.id());
         assertEquals(15, MetadataRecordType.PRODUCER_IDS.id());
         assertEquals(17, MetadataRecordType.BROKER_REGISTRATION_CHANGE.id());
         assertEquals(20, MetadataRecordType.NO_OP.id());

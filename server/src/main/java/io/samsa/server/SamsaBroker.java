@@ -1,5 +1,7 @@
 package io.samsa.server;
 
+import io.samsa.server.security.quota.ClientQuotas;
+import io.samsa.server.security.quota.RequestThrottler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.common.Clock;
@@ -412,6 +414,8 @@ public final class SamsaBroker implements AutoCloseable {
         node.network.add(server::closeConnections);
         node.network.add(server);
         server.sasl(saslListeners, node.faults.wrap(saslApis));
+        server.throttleWith(new RequestThrottler(new ClientQuotas(metadata::image, clock,
+                config.getInt(BrokerConfig.QUOTA_WINDOW_NUM), config.getInt(BrokerConfig.QUOTA_WINDOW_SIZE_SECONDS))));
         node.bound = server.start(config.brokerListeners(), networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         if (node.controllers.get().isEmpty()) {

@@ -5,6 +5,7 @@ import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
 import io.samsa.controller.ApiResult;
+import io.samsa.controller.ClientQuotaAlteration;
 import io.samsa.controller.CreatePartitionsRequest;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
@@ -21,6 +22,8 @@ import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.ConfigSource;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import io.samsa.wire.message.AlterClientQuotasRequest;
+import io.samsa.wire.message.AlterClientQuotasResponse;
 import io.samsa.wire.message.AlterConfigsResponse;
 import io.samsa.wire.message.AlterPartitionRequest;
 import io.samsa.wire.message.AlterPartitionResponse;
@@ -258,6 +261,34 @@ final class ControllerCodec {
                     ? new ApiResult<>(u.feature(), ErrorCode.UNKNOWN_SERVER_ERROR, "The controller did not answer for "
                             + "this feature")
                     : new ApiResult<>(u.feature(), code(f.errorCode()), f.errorMessage()));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- client quotas
+
+    static AlterClientQuotasRequest alterClientQuotas(List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        List<AlterClientQuotasRequest.EntryData> out = new ArrayList<>(entries.size());
+        for (ClientQuotaAlteration e : entries) {
+            List<AlterClientQuotasRequest.EntityData> entity = new ArrayList<>();
+            for (ClientQuotaAlteration.Component c : e.entity()) {
+                entity.add(new AlterClientQuotasRequest.EntityData().setEntityType(c.type()).setEntityName(c.name()));
+            }
+            List<AlterClientQuotasRequest.OpData> ops = new ArrayList<>();
+            for (ClientQuotaAlteration.Op op : e.ops()) {
+                ops.add(new AlterClientQuotasRequest.OpData().setKey(op.key()).setValue(op.value())
+                        .setRemove(op.remove()));
+            }
+            out.add(new AlterClientQuotasRequest.EntryData().setEntity(entity).setOps(ops));
+        }
+        return new AlterClientQuotasRequest().setEntries(out).setValidateOnly(validateOnly);
+    }
+
+    /** One result per entry, by index: the controller answers the entries in request order. */
+    static List<ApiResult<Integer>> alterClientQuotasResults(AlterClientQuotasResponse r) {
+        List<ApiResult<Integer>> out = new ArrayList<>(r.entries().size());
+        for (AlterClientQuotasResponse.EntryData e : r.entries()) {
+            out.add(new ApiResult<>(out.size(), code(e.errorCode()), e.errorMessage()));
         }
         return out;
     }

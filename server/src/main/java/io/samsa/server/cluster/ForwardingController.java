@@ -8,6 +8,7 @@ import io.samsa.controller.ApiResult;
 import io.samsa.controller.BrokerHeartbeatReply;
 import io.samsa.controller.BrokerHeartbeatRequest;
 import io.samsa.controller.BrokerRegistrationRequest;
+import io.samsa.controller.ClientQuotaAlteration;
 import io.samsa.controller.Committed;
 import io.samsa.controller.Controller;
 import io.samsa.controller.CreatePartitionsRequest;
@@ -135,6 +136,12 @@ public final class ForwardingController implements Controller {
     public CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
             List<ScramAlteration> alterations) {
         return route(c -> c.alterUserScramCredentials(alterations));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        return route(c -> c.alterClientQuotas(entries, validateOnly));
     }
 
     @Override

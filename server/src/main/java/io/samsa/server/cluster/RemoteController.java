@@ -10,6 +10,7 @@ import io.samsa.controller.ApiResult;
 import io.samsa.controller.BrokerHeartbeatReply;
 import io.samsa.controller.BrokerHeartbeatRequest;
 import io.samsa.controller.BrokerRegistrationRequest;
+import io.samsa.controller.ClientQuotaAlteration;
 import io.samsa.controller.Committed;
 import io.samsa.controller.Controller;
 import io.samsa.controller.CreatePartitionsRequest;
@@ -35,6 +36,7 @@ import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.AllocateProducerIdsRequest;
 import io.samsa.wire.message.AllocateProducerIdsResponse;
+import io.samsa.wire.message.AlterClientQuotasResponse;
 import io.samsa.wire.message.AlterConfigsResponse;
 import io.samsa.wire.message.AlterPartitionRequest;
 import io.samsa.wire.message.AlterPartitionResponse;
@@ -245,6 +247,13 @@ public final class RemoteController implements Controller {
             }
             return out;
         });
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        return call(ControllerCodec.alterClientQuotas(entries, validateOnly), true,
+                reply -> ControllerCodec.alterClientQuotasResults((AlterClientQuotasResponse) reply));
     }
 
     @Override

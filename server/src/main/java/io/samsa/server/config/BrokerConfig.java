@@ -67,6 +67,8 @@ public final class BrokerConfig {
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String QUOTA_WINDOW_NUM = "quota.window.num";
+    public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
     public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
     public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
@@ -207,6 +209,9 @@ public final class BrokerConfig {
         add(atLeast("samsa.transaction.marker.retry.backoff.ms", ConfigType.LONG, "100", 1,
                 "Backoff before transaction markers are written again after a retriable error"));
         add(atLeast(REPLICA_FETCH_MAX_BYTES, ConfigType.INT, "1048576", 0, "Replica fetch size"));
+        // Client quotas (issue 16).
+        add(atLeast(QUOTA_WINDOW_NUM, ConfigType.INT, "11", 1, "Samples kept in memory for client quotas"));
+        add(atLeast(QUOTA_WINDOW_SIZE_SECONDS, ConfigType.INT, "1", 1, "Time span of each client quota sample"));
         add(atLeast("replica.lag.time.max.ms", ConfigType.LONG, "30000", 1,
                 "A follower not caught up to its leader for this long leaves the ISR"));
         // The follower's replica fetchers (issue 12).

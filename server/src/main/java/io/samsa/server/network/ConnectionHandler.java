@@ -12,11 +12,13 @@ import io.samsa.server.handler.ResponseSink;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.security.Principal;
 import io.samsa.server.security.sasl.SaslAuthenticator;
+import io.samsa.server.security.quota.RequestThrottler;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.frame.FrameDecoder;
 import io.samsa.wire.protocol.Message;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Malformed input follows Kafka: a request whose header or body cannot be parsed, or an API or
  * version the broker does not serve (other than ApiVersions, which answers with UNSUPPORTED_VERSION),
- * closes the connection with a log line. Reading pauses while too many requests are in flight.
+ * closes the connection with a log line. Reading pauses while too many requests are in flight, and for the
+ * throttle time of a response that broke a client quota (KIP-219: the response goes at once, then the connection
+ * is muted; see {@link RequestThrottler}).
  *
  * <p>Not thread-safe: every method runs on the channel's event loop. Sinks may be called from any
  * thread and hop back to it.
@@ -48,19 +52,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final SaslAuthenticator sasl;
     /** The request size limit once authenticated ({@code socket.request.max.bytes}). */
     private final int maxRequestBytes;
+    /** The client quotas, or null on a listener without them. */
+    private final RequestThrottler throttler;
+    /** Reading is muted for a quota until this time (System.nanoTime), when {@code muted}. */
+    private long mutedUntilNanos;
+    private boolean muted;
 
     ConnectionHandler(SupportedApis apis, RequestDecoder decoder, String listenerName) {
-        this(apis, decoder, listenerName, null, 0);
+        this(apis, decoder, listenerName, null, 0, null);
     }
 
-    /** A connection on a SASL listener: {@code sasl} gates its requests until it has authenticated. */
+    /**
+     * A connection on {@code listenerName}: on a SASL listener {@code sasl} gates its requests until it has
+     * authenticated (else null); {@code throttler} applies the client quotas (null for none).
+     */
     ConnectionHandler(SupportedApis apis, RequestDecoder decoder, String listenerName, SaslAuthenticator sasl,
-                      int maxRequestBytes) {
+                      int maxRequestBytes, RequestThrottler throttler) {
         this.apis = apis;
         this.decoder = decoder;
         this.listenerName = listenerName;
         this.sasl = sasl;
         this.maxRequestBytes = maxRequestBytes;
+        this.throttler = throttler;
     }
 
     /** Records who the connection authenticated as (by its TLS certificate or SASL); later requests carry it. */
@@ -81,6 +94,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        int requestBytes = frame.readableBytes();
         if (closing) {
             frame.release();
             return;
@@ -118,15 +132,43 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 decoded.clientId(), listenerName, (InetSocketAddress) channel.remoteAddress(), principal, executor,
                 ctx.alloc(), frame, System.nanoTime());
         ResponseQueue.Slot slot = queue.reserve();
-        Sink sink = new Sink(rc, decoded.responseHeaderVersion(), slot);
+        Sink sink = new Sink(rc, decoded.responseHeaderVersion(), slot, decoded.request(), requestBytes);
         if (queue.inFlight() >= MAX_IN_FLIGHT) {
             channel.config().setAutoRead(false);
         }
         try {
-            decoded.entry().handler().handle(rc, decoded.request(), sink);
+            Message refusal = throttler == null ? null : throttler.refusal(rc, decoded.request());
+            if (refusal != null) {
+                sink.send(refusal);
+            } else {
+                decoded.entry().handler().handle(rc, decoded.request(), sink);
+            }
         } catch (RuntimeException e) {
             log.error("{}Handler failed", rc.logPrefix(), e);
             sink.closeConnection("handler failure");
+        }
+        sink.handlerNanos = System.nanoTime() - rc.receivedNanos();
+    }
+
+    /** Stops reading from the client for {@code throttleMs} (KIP-219), or longer when already muted for longer. */
+    private void mute(long throttleMs) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(throttleMs);
+        if (muted && until - mutedUntilNanos <= 0) {
+            return;
+        }
+        muted = true;
+        mutedUntilNanos = until;
+        channel.config().setAutoRead(false);
+        channel.eventLoop().schedule(this::unmute, throttleMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void unmute() {
+        if (!muted || System.nanoTime() - mutedUntilNanos < 0) {
+            return;
+        }
+        muted = false;
+        if (!closing && queue.inFlight() < MAX_IN_FLIGHT / 2) {
+            channel.config().setAutoRead(true);
         }
     }
 
@@ -243,7 +285,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void complete(ResponseQueue.Slot slot, Object response, ByteBuf frame) {
         frame.release();
         queue.complete(slot, response, channel);
-        if (!channel.config().isAutoRead() && queue.inFlight() < MAX_IN_FLIGHT / 2) {
+        if (!muted && !channel.config().isAutoRead() && queue.inFlight() < MAX_IN_FLIGHT / 2) {
             channel.config().setAutoRead(true);
         }
     }
@@ -253,11 +295,31 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         private final RequestContext rc;
         private final short headerVersion;
         private final ResponseQueue.Slot slot;
+        private final Message request;
+        private final int requestBytes;
+        /** How long the handler ran on the event loop; -1 while it runs (a response sent from inside it). */
+        long handlerNanos = -1;
 
-        Sink(RequestContext rc, short headerVersion, ResponseQueue.Slot slot) {
+        Sink(RequestContext rc, short headerVersion, ResponseQueue.Slot slot, Message request, int requestBytes) {
             this.rc = rc;
             this.headerVersion = headerVersion;
             this.slot = slot;
+            this.request = request;
+            this.requestBytes = requestBytes;
+        }
+
+        /** Records the request against the client's quotas; its throttle time (ms), 0 without quotas. */
+        private long throttle(Message response) {
+            if (throttler == null) {
+                return 0;
+            }
+            long nanos = handlerNanos >= 0 ? handlerNanos : System.nanoTime() - rc.receivedNanos();
+            try {
+                return throttler.throttle(rc, request, response, requestBytes, nanos);
+            } catch (RuntimeException e) {
+                log.error("{}Client quota accounting failed", rc.logPrefix(), e);
+                return 0;
+            }
         }
 
         @Override
@@ -266,6 +328,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
 
         private void doSend(Message response) {
+            long throttleMs = throttle(response);
             Object encoded;
             try {
                 encoded = ResponseEncoder.encodeResponse(rc.alloc(), rc.correlationId(), headerVersion, response,
@@ -277,11 +340,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             complete(slot, encoded, rc.frame());
+            if (throttleMs > 0 && !closing) {
+                mute(throttleMs);
+            }
         }
 
         @Override
         public void sendNothing() {
-            onLoop(() -> complete(slot, null, rc.frame()));
+            onLoop(() -> {
+                long throttleMs = throttle(null);
+                complete(slot, null, rc.frame());
+                if (throttleMs > 0 && !closing) {
+                    mute(throttleMs);
+                }
+            });
         }
 
         @Override

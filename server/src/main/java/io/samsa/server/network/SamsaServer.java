@@ -26,6 +26,7 @@ import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.security.tls.ListenerTls;
 import io.samsa.server.security.sasl.SaslAuthenticator;
 import io.samsa.server.security.sasl.SaslListener;
+import io.samsa.server.security.quota.RequestThrottler;
 import io.samsa.wire.frame.FrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -67,6 +68,7 @@ public final class SamsaServer implements AutoCloseable {
     /** The SASL listeners by name, and the API table their connections are served from (with the SASL APIs). */
     private Map<String, SaslListener> saslListeners = Map.of();
     private SupportedApis saslApis;
+    private volatile RequestThrottler throttler;
 
     public SamsaServer(EventLoopGroup workerGroup, int maxConnections, int maxConnectionsPerIp) {
         boolean epoll = Epoll.isAvailable();
@@ -108,6 +110,11 @@ public final class SamsaServer implements AutoCloseable {
     public void sasl(Map<String, SaslListener> listeners, SupportedApis apis) {
         this.saslListeners = Map.copyOf(listeners);
         this.saslApis = apis;
+    }
+
+    /** Applies client quotas to the requests of connections accepted from now on. */
+    public void throttleWith(RequestThrottler requestThrottler) {
+        this.throttler = requestThrottler;
     }
 
     /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
@@ -189,10 +196,10 @@ public final class SamsaServer implements AutoCloseable {
                                                 RequestDecoder decoder, Settings settings) {
         SaslListener sasl = saslListeners.get(ep.listenerName());
         if (sasl == null) {
-            return new ConnectionHandler(apis, decoder, ep.listenerName());
+            return new ConnectionHandler(apis, decoder, ep.listenerName(), null, 0, throttler);
         }
         return new ConnectionHandler(saslApis, decoder, ep.listenerName(),
-                new SaslAuthenticator(sasl, String.valueOf(ch.remoteAddress())), settings.maxRequestBytes());
+                new SaslAuthenticator(sasl, String.valueOf(ch.remoteAddress())), settings.maxRequestBytes(), throttler);
     }
 
     public List<Endpoint> boundEndpoints() {

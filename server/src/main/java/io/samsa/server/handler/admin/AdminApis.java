@@ -39,6 +39,7 @@ public final class AdminApis {
             new ChangeApi((short) 45, 0, 1, AlterPartitionReassignmentsHandler::new),
             new ChangeApi((short) 46, 0, 0, ListPartitionReassignmentsHandler::new),
             new ChangeApi((short) 51, 0, 0, AlterUserScramCredentialsHandler::new),
+            new ChangeApi((short) 49, 0, 1, AlterClientQuotasHandler::new),
             new ChangeApi((short) 57, 0, 2, UpdateFeaturesHandler::new),
             new ChangeApi((short) 64, 0, 0, UnregisterBrokerHandler::new));
 
@@ -48,6 +49,7 @@ public final class AdminApis {
         apis.add((short) 32, 0, 4, new DescribeConfigsHandler(services.config(), services.metadata()));
         apis.add((short) 35, 0, 5, new DescribeLogDirsHandler(services));
         apis.add((short) 50, 0, 0, new DescribeUserScramCredentialsHandler(services.metadata()::image));
+        apis.add((short) 48, 0, 1, new DescribeClientQuotasHandler(services.metadata()));
         apis.add((short) 60, 0, 2, new DescribeClusterHandler(services.metadata()));
         apis.add((short) 75, 0, 0, new DescribeTopicPartitionsHandler(services.metadata()));
         for (ChangeApi api : CHANGES) {
