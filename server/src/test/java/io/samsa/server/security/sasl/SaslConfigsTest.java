@@ -68,11 +68,11 @@ class SaslConfigsTest {
     }
 
     @Test
-    void theBrokersOwnListenersMustStayPlaintext() {
+    void theBrokersOwnListenersMustNotBeSasl() {
         ConfigException interBroker = assertThrows(ConfigException.class,
                 () -> config("inter.broker.listener.name", "CLIENTS"));
         assertEquals("inter.broker.listener.name", interBroker.key());
-        assertTrue(interBroker.getMessage().contains("own clients do not authenticate yet"),
+        assertTrue(interBroker.getMessage().contains("own clients do not authenticate with SASL yet"),
                 interBroker.getMessage());
         assertEquals("controller.listener.names", assertThrows(ConfigException.class, () -> config(
                 "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
