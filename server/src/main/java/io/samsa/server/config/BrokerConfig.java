@@ -82,12 +82,8 @@ public final class BrokerConfig {
 
     private static final String PLAINTEXT = "PLAINTEXT";
     private static final String SSL = "SSL";
-    /** Kafka's security protocols Samsa knows but does not serve yet (SASL over TLS). */
-    private static final Set<String> UNSERVED_PROTOCOLS = Set.of("SASL_SSL");
-    /** Every security protocol Samsa serves. */
-    private static final Set<String> SERVED_PROTOCOLS = Set.of(PLAINTEXT, SSL, "SASL_PLAINTEXT");
-    private static final String UNSERVED_HINT = "PLAINTEXT, SSL and SASL_PLAINTEXT listeners are supported; SASL_SSL "
-            + "is not yet";
+    /** Every security protocol Samsa serves: all of Kafka's. */
+    private static final Set<String> SERVED_PROTOCOLS = Set.of(PLAINTEXT, SSL, "SASL_PLAINTEXT", "SASL_SSL");
 
     private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
 
@@ -381,7 +377,8 @@ public final class BrokerConfig {
         String interBroker = getString(SECURITY_INTER_BROKER_PROTOCOL);
         if (!PLAINTEXT.equals(interBroker) && !SSL.equals(interBroker)) {
             throw new ConfigException(SECURITY_INTER_BROKER_PROTOCOL, SECURITY_INTER_BROKER_PROTOCOL + " is "
-                    + interBroker + ", but Samsa serves only PLAINTEXT and SSL so far (" + UNSERVED_HINT + ")");
+                    + interBroker + ", but the broker's own clients speak only PLAINTEXT and SSL so far (they do not "
+                    + "authenticate with SASL yet)");
         }
         checkOwnClientsListeners(bound);
         ClusterRules.check(this);
@@ -514,9 +511,8 @@ public final class BrokerConfig {
     }
 
     /**
-     * Fails start-up for a listener whose security protocol is neither PLAINTEXT nor SSL: SASL is not built yet,
-     * and serving such a listener as plaintext would silently downgrade its security. A listener whose name
-     * maps to no protocol at all is an error in Kafka too.
+     * Fails start-up for a listener without a security protocol Kafka knows: one whose name is not in
+     * {@code listener.security.protocol.map} (an error in Kafka too), or one mapped to something else.
      */
     private void checkServedProtocols(String key, List<Endpoint> endpoints) {
         Map<String, String> map = securityProtocolMap();
@@ -525,17 +521,14 @@ public final class BrokerConfig {
             if (SERVED_PROTOCOLS.contains(protocol)) {
                 continue;
             }
-            boolean mapped = isSet(LISTENER_SECURITY_PROTOCOL_MAP) && map.containsKey(e.listenerName());
-            String source = mapped ? "mapped in " + LISTENER_SECURITY_PROTOCOL_MAP : "from its name";
-            if (!UNSERVED_PROTOCOLS.contains(protocol)) {
+            if (!(isSet(LISTENER_SECURITY_PROTOCOL_MAP) && map.containsKey(e.listenerName()))) {
                 throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, "No security protocol is defined for "
                         + "listener " + e.listenerName() + " (" + key + "=" + e + "): map it in "
                         + LISTENER_SECURITY_PROTOCOL_MAP + ", e.g. " + e.listenerName() + ":PLAINTEXT");
             }
-            throw new ConfigException(mapped ? LISTENER_SECURITY_PROTOCOL_MAP : key, "Listener " + e.listenerName()
-                    + " (" + key + "=" + e + ") uses security protocol " + protocol + " (" + source
-                    + "), which Samsa does not serve yet; it refuses to start rather than serve it as plaintext ("
-                    + UNSERVED_HINT + ")");
+            throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, "Listener " + e.listenerName() + " (" + key
+                    + "=" + e + ") is mapped to " + protocol + ", which is not a security protocol: use PLAINTEXT, "
+                    + "SSL, SASL_PLAINTEXT or SASL_SSL");
         }
     }
 

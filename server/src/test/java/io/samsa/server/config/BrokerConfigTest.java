@@ -99,30 +99,35 @@ class BrokerConfigTest {
     }
 
     @Test
-    void aListenerWhoseProtocolIsNotServedYetFailsStartUpNamingIt() {
-        // By its name, with the default map: SASL_SSL maps to itself (PLAINTEXT, SSL and SASL_PLAINTEXT are served).
-        for (String protocol : List.of("SASL_SSL")) {
-            ConfigException e = assertThrows(ConfigException.class,
-                    () -> BrokerConfig.from(Map.of("listeners", protocol + "://127.0.0.1:9093")));
-            assertEquals("listeners", e.key());
-            assertTrue(e.getMessage().contains("Listener " + protocol + " (listeners=" + protocol
-                    + "://127.0.0.1:9093) uses security protocol " + protocol + " (from its name)"), e.getMessage());
+    void everySecurityProtocolOfKafkaIsServedAndAnythingElseFailsStartUpNamingTheListener() {
+        // By its name, with the default map: each maps to itself.
+        for (String protocol : List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")) {
+            BrokerConfig c = BrokerConfig.from(Map.of("listeners", "PLAINTEXT://127.0.0.1:9092,"
+                    + (protocol.equals("PLAINTEXT") ? "" : protocol + "://127.0.0.1:9093")));
+            assertEquals(protocol, c.listeners().get(c.listeners().size() - 1).securityProtocol());
         }
-        // Through listener.security.protocol.map.
+        // Mapped to something that is not a protocol, on a bound or an advertised listener.
         ConfigException mapped = assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of(
                 "listeners", "PLAINTEXT://:9092,SASL-INTERNAL://:19093,CONTROLLER://:29093",
-                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL-INTERNAL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL-INTERNAL:SASL_TLS,CONTROLLER:PLAINTEXT",
                 "controller.listener.names", "CONTROLLER")));
         assertEquals("listener.security.protocol.map", mapped.key());
-        assertTrue(mapped.getMessage().contains("Listener SASL-INTERNAL (listeners=SASL-INTERNAL://:19093) uses "
-                + "security protocol SASL_SSL (mapped in listener.security.protocol.map)"), mapped.getMessage());
-        // An advertised listener is checked as well, and so is the inter-broker protocol.
+        assertTrue(mapped.getMessage().contains("Listener SASL-INTERNAL (listeners=SASL-INTERNAL://:19093) is mapped "
+                + "to SASL_TLS, which is not a security protocol"), mapped.getMessage());
         assertEquals("listener.security.protocol.map", assertThrows(ConfigException.class, () -> BrokerConfig.from(
                 Map.of("listeners", "PLAINTEXT://:9092,CLIENT://:9094",
                         "advertised.listeners", "PLAINTEXT://localhost:9092,CLIENT://localhost:9094",
-                        "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL"))).key());
+                        "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CLIENT:CLEARTEXT"))).key());
+    }
+
+    @Test
+    void theBrokersOwnClientsDoNotSpeakSasl() {
         assertEquals("security.inter.broker.protocol", assertThrows(ConfigException.class,
                 () -> BrokerConfig.from(Map.of("security.inter.broker.protocol", "SASL_SSL"))).key());
+        ConfigException own = assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of(
+                "listeners", "PLAINTEXT://:9092,SASL_SSL://:9093", "inter.broker.listener.name", "SASL_SSL")));
+        assertEquals("inter.broker.listener.name", own.key());
+        assertTrue(own.getMessage().contains("security protocol SASL_SSL"), own.getMessage());
     }
 
     @Test

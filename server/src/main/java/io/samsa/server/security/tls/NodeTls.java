@@ -26,6 +26,8 @@ public final class NodeTls {
     /** Samsa's key: how long a TLS handshake may take before the connection is closed. */
     public static final String HANDSHAKE_TIMEOUT_MS = "samsa.ssl.handshake.timeout.ms";
     private static final String SSL = "SSL";
+    /** SASL over TLS: served with the same TLS layer, the SASL exchange running inside it. */
+    private static final String SASL_SSL = "SASL_SSL";
 
     private final BrokerConfig config;
     private final Map<String, ListenerTls> servers;
@@ -37,7 +39,7 @@ public final class NodeTls {
     }
 
     /**
-     * The TLS of {@code config}'s SSL listeners.
+     * The TLS of {@code config}'s SSL and SASL_SSL listeners.
      *
      * @throws ConfigException naming the listener whose key or trust store cannot be read
      */
@@ -45,7 +47,7 @@ public final class NodeTls {
         long timeout = config.getLong(HANDSHAKE_TIMEOUT_MS);
         Map<String, ListenerTls> servers = new LinkedHashMap<>();
         for (Endpoint e : config.listeners()) {
-            if (SSL.equals(e.securityProtocol())) {
+            if (SSL.equals(e.securityProtocol()) || SASL_SSL.equals(e.securityProtocol())) {
                 try {
                     ListenerTls tls = ListenerTls.create(config.originals(), e.listenerName(), timeout);
                     servers.put(e.listenerName(), tls);
@@ -66,7 +68,7 @@ public final class NodeTls {
         return tls;
     }
 
-    /** The server side of {@code listener}; null when it is not SSL. */
+    /** The server side of {@code listener}; null when it is neither SSL nor SASL_SSL. */
     public ListenerTls server(String listener) {
         return servers.get(listener);
     }
