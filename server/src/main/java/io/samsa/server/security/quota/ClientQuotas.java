@@ -1,12 +1,14 @@
 package io.samsa.server.security.quota;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.samsa.common.Clock;
 import io.samsa.metadata.ClientQuotaEntity;
 import io.samsa.metadata.MetadataImage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -28,6 +30,11 @@ import java.util.function.Supplier;
  * </ol>
  * A quota is shared by every connection that falls under its entity: a user quota by all of the user's client ids,
  * a client-id quota by every user of that id. A default applies to each user (or client id) on its own.
+ *
+ * <p><b>Memory.</b> A user and client id's rate is dropped after {@link #INACTIVE_EXPIRY} without use (Kafka expires
+ * its quota sensors after the same hour), so a client that makes up a new client id per connection does not grow
+ * the broker's heap for ever; a rate idle that long has forgotten all its windows, so dropping it changes no answer.
+ * The resolutions of user and client id to their quota are cached up to {@link #MAX_RESOLUTIONS} entries.
  *
  * <p>Thread-safe: called from every event loop.
  */
@@ -56,12 +63,17 @@ public final class ClientQuotas {
         static final Applied NONE_MARKER = new Applied(Double.POSITIVE_INFINITY, "", "");
     }
 
+    /** How long a user and client id's rate or mutation bucket is kept without use. */
+    public static final Duration INACTIVE_EXPIRY = Duration.ofHours(1);
+    /** How many resolutions of (kind, user, client id) to a quota are cached against one set of quotas. */
+    static final int MAX_RESOLUTIONS = 10_000;
+
     private final Supplier<MetadataImage> image;
     private final Clock clock;
     private final int windows;
     private final long windowMs;
-    private final List<Map<String, QuotaRate>> rates = new ArrayList<>();
-    private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final List<Cache<String, QuotaRate>> rates = new ArrayList<>();
+    private final Cache<String, TokenBucket> buckets;
     /** The quotas last resolved and what they resolved to, by kind, user and client id. */
     private volatile Resolved resolved = new Resolved(Map.of());
 
@@ -71,8 +83,26 @@ public final class ClientQuotas {
         this.windows = windows;
         this.windowMs = windowSeconds * 1000;
         for (int i = 0; i < Kind.values().length; i++) {
-            rates.add(new ConcurrentHashMap<>());
+            rates.add(idleExpiring(clock));
         }
+        this.buckets = idleExpiring(clock);
+    }
+
+    private static <V> Cache<String, V> idleExpiring(Clock clock) {
+        // Maintenance runs on the calling event loop: no pool thread, and tests with a manual clock see it at once.
+        return Caffeine.newBuilder().expireAfterAccess(INACTIVE_EXPIRY).ticker(clock::nanoseconds)
+                .executor(Runnable::run).build();
+    }
+
+    /** The number of user and client id rates and buckets held, after expiring idle ones (tests). */
+    long heldRates() {
+        long n = 0;
+        for (Cache<String, QuotaRate> c : rates) {
+            c.cleanUp();
+            n += c.estimatedSize();
+        }
+        buckets.cleanUp();
+        return n + buckets.estimatedSize();
     }
 
     /** The metadata image the quotas come from. */
@@ -107,7 +137,7 @@ public final class ClientQuotas {
             return 0;
         }
         long now = clock.milliseconds();
-        QuotaRate rate = rates.get(kind.ordinal()).computeIfAbsent(q.user() + '\u0000' + q.clientId(),
+        QuotaRate rate = rates.get(kind.ordinal()).get(q.user() + '\u0000' + q.clientId(),
                 k -> new QuotaRate(windows, windowMs, now));
         return takeBackIfThrottled ? rate.recordUnlessThrottled(value, q.bound(), now)
                 : rate.recordAndThrottle(value, q.bound(), now);
@@ -131,7 +161,7 @@ public final class ClientQuotas {
     }
 
     private TokenBucket bucket(Applied q) {
-        return buckets.computeIfAbsent(q.user() + '\u0000' + q.clientId(), k -> new TokenBucket(windows, windowMs));
+        return buckets.get(q.user() + '\u0000' + q.clientId(), k -> new TokenBucket(windows, windowMs));
     }
 
     /** The quota of {@code kind} for {@code user} and {@code clientId}, or null when none applies. */
@@ -146,11 +176,7 @@ public final class ClientQuotas {
             resolved = r;
         }
         String key = kind.ordinal() + "\u0000" + user + '\u0000' + clientId;
-        Applied a = r.cache.get(key);
-        if (a == null) {
-            a = resolve(quotas, kind.key(), user, clientId);
-            r.cache.put(key, a);
-        }
+        Applied a = r.cache.get(key, k -> resolve(quotas, kind.key(), user, clientId));
         return a == Applied.NONE_MARKER ? null : a;
     }
 
@@ -188,7 +214,8 @@ public final class ClientQuotas {
     /** The resolutions made against one set of quotas; replaced when the image's quotas change. */
     private static final class Resolved {
         final Map<ClientQuotaEntity, Map<String, Double>> quotas;
-        final Map<String, Applied> cache = new ConcurrentHashMap<>();
+        final Cache<String, Applied> cache = Caffeine.newBuilder().maximumSize(MAX_RESOLUTIONS)
+                .executor(Runnable::run).build();
 
         Resolved(Map<ClientQuotaEntity, Map<String, Double>> quotas) {
             this.quotas = quotas;

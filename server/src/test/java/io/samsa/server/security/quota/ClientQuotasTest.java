@@ -19,7 +19,8 @@ class ClientQuotasTest {
     private static final String KEY = "producer_byte_rate";
 
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(MetadataImage.EMPTY);
-    private final ClientQuotas quotas = new ClientQuotas(image::get, new ManualClock(0), 11, 1);
+    private final ManualClock clock = new ManualClock(0);
+    private final ClientQuotas quotas = new ClientQuotas(image::get, clock, 11, 1);
 
     private long offset;
 
@@ -79,5 +80,23 @@ class ClientQuotasTest {
         assertEquals(0, quotas.record(ClientQuotas.Kind.PRODUCE, "carol", "a", 1000));
         // No quota for this kind: unlimited.
         assertEquals(0, quotas.record(ClientQuotas.Kind.FETCH, "alice", "a", 1e12));
+    }
+
+    @Test
+    void idleRatesAreDroppedAfterAnHourSoMadeUpClientIdsDoNotGrowTheHeap() {
+        set(ClientQuotaEntity.of(false, null, true, null), 1000);
+        for (int i = 0; i < 500; i++) {
+            quotas.record(ClientQuotas.Kind.PRODUCE, "", "client-" + i, 10);
+        }
+        assertEquals(500, quotas.heldRates());
+        // A rate in use is kept, and keeps its throttle, across the hour.
+        clock.advance(ClientQuotas.INACTIVE_EXPIRY.toMillis() - 1000);
+        assertTrue(quotas.record(ClientQuotas.Kind.PRODUCE, "", "client-7", 50_000) > 0);
+        clock.advance(2000);
+        assertEquals(1, quotas.heldRates());
+        assertTrue(quotas.record(ClientQuotas.Kind.PRODUCE, "", "client-7", 1) > 0);
+        clock.advance(ClientQuotas.INACTIVE_EXPIRY.toMillis());
+        assertEquals(0, quotas.heldRates());
+        assertEquals(0, quotas.record(ClientQuotas.Kind.PRODUCE, "", "client-7", 10));
     }
 }
