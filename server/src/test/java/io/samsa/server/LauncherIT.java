@@ -86,7 +86,9 @@ class LauncherIT {
                 "--port", Integer.toString(port)));
         args.addAll(extraArgs);
         Process start = launcher(dir, args);
-        assertTrue(start.waitFor(90, TimeUnit.SECONDS), "start --daemon did not return");
+        // The first start of a fresh build also trains the class-data archive (a throw-away 3-node cluster): minutes
+        // on a loaded 2-core machine.
+        assertTrue(start.waitFor(240, TimeUnit.SECONDS), "start --daemon did not return");
         assertEquals(0, start.exitValue(), Files.readString(dir.resolve("launcher.out")));
         try {
             Properties props = new Properties();
