@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -1412,14 +1413,15 @@ public final class Log {
      * replaced, the log offline. Otherwise commits the swap's manifest, renames the cleaned files into place, puts the
      * new segment in the list and retires the old ones (the others renamed to {@code .deleted}, deleted after
      * {@code file.delete.delay.ms}); readers holding old handles finish on the old files. Only name operations: no
-     * file is opened and nothing forced on the writer (a shard); the flusher forces the directory later, and a crash
-     * in between is finished by {@link SwapManifest#recover} at load. Writer thread.
+     * file is opened, closed or forced on the writer (a shard). The old first segment's handles are closed on
+     * {@code closer} (the cleaner's thread): that last close frees the replaced file's blocks. The flusher forces the
+     * directory later, and a crash in between is finished by {@link SwapManifest#recover} at load. Writer thread.
      *
      * @throws SamsaException KAFKA_STORAGE_ERROR when a file operation fails after the commit (the log goes offline;
      *                        the next load finishes the swap)
      */
     public boolean replaceSegments(List<LogSegment> group, List<SegmentHandles> held, SwapManifest swap,
-                                   long truncationsSeen) {
+                                   long truncationsSeen, Executor closer) {
         if (!swappable(group, truncationsSeen)) {
             for (SegmentHandles h : held) {
                 h.release();
@@ -1427,6 +1429,7 @@ public final class Log {
             return false;
         }
         LogConfig cfg = config;
+        Runnable closeReplaced = null;
         try {
             swap.commit();
             for (int i = 0; i < group.size(); i++) {
@@ -1437,7 +1440,7 @@ public final class Log {
                     cfg.indexIntervalBytes(), swap.size(), swap.maxTimestamp(), swap.offsetOfMaxTimestamp());
             segments.put(fresh.baseOffset(), fresh);
             swaps++;
-            group.get(0).markReplaced();
+            closeReplaced = group.get(0).retire();
             for (LogSegment s : group.subList(1, group.size())) {
                 segments.remove(s.baseOffset());
                 scheduleDeletion(s, cfg);
@@ -1447,6 +1450,14 @@ public final class Log {
         } catch (IOException e) {
             markOffline();
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot swap cleaned segments into " + name, e);
+        } finally {
+            if (closeReplaced != null) {
+                try {
+                    closer.execute(closeReplaced);
+                } catch (RejectedExecutionException e) {
+                    closeReplaced.run();
+                }
+            }
         }
         log.debug("{}Swapped a cleaned segment in for {} segments at {}", prefix, group.size(), swap.newBase());
         flusher.request(this, null);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,27 @@ class LogCleanerTest {
                 "the cleaner looked for work when it chose the log, or since: " + st);
         assertEquals(log.segmentBaseOffsets().get(log.segmentCount() - 1),
                 manager.cleaner().checkpoint("t-0"), "the checkpoint is where the dirty section now starts");
+    }
+
+    @Test
+    void theWriterNeverClosesAReplacedSegmentsFile() throws Exception {
+        // The swap renames a cleaned file over the old segment's: the old file's last close frees its blocks,
+        // which must not run on the writer (a shard thread shared by other partitions).
+        List<String> closedOnWriter = new ArrayList<>();
+        List<String> closedElsewhere = new ArrayList<>();
+        disk.onChannelClose(p -> {
+            if (p.toString().endsWith(".log")) {
+                (writer.inExecutor() ? closedOnWriter : closedElsewhere).add(p.getFileName().toString());
+            }
+        });
+        Log log = log(compact());
+        fill(log, 20, 5, "v");
+        int before = log.segmentCount();
+        assertTrue(before > 3, "segments " + before);
+        clean();
+        assertTrue(manager.cleaner().stats().snapshot().recordsRemoved() > 0);
+        assertEquals(List.of(), closedOnWriter, "segment files closed on the writer");
+        assertTrue(closedElsewhere.size() >= 1, "the replaced segments' files were closed: " + closedElsewhere);
     }
 
     private void fill(Log log, int rounds, int keys, String prefix) {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * A simulated file system in memory that can crash: a {@link Disk} for simulation tests. Code runs on it unchanged
@@ -82,6 +83,7 @@ public final class SimDisk implements Disk {
     private final ArrayList<NameOp> pending = new ArrayList<>();
     private final Map<ByteBuffer, Mapping> mappings = new IdentityHashMap<>();
     private final List<Runnable> crashHooks = new ArrayList<>();
+    private final List<Consumer<Path>> closeHooks = new ArrayList<>();
     private final EnumMap<Op, Long> counts = new EnumMap<>(Op.class);
     private TreeMap<Path, byte[]> crashImage;
     private boolean strictNames;
@@ -128,6 +130,21 @@ public final class SimDisk implements Disk {
     /** Runs {@code hook} at every crash, before the crashing call throws (kill the node's executors there). */
     public synchronized void onCrash(Runnable hook) {
         crashHooks.add(hook);
+    }
+
+    /** Calls {@code hook} with a channel's path whenever a channel of this disk is closed (tests: who closes what). */
+    public synchronized void onChannelClose(Consumer<Path> hook) {
+        closeHooks.add(hook);
+    }
+
+    void channelClosed(Path path) {
+        List<Consumer<Path>> hooks;
+        synchronized (this) {
+            hooks = List.copyOf(closeHooks);
+        }
+        for (Consumer<Path> h : hooks) {
+            h.accept(path);
+        }
     }
 
     /** Crashes now, between operations. */

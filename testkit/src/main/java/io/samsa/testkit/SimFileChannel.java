@@ -253,6 +253,7 @@ final class SimFileChannel extends FileChannel {
     @Override
     protected void implCloseChannel() {
         // Nothing to release; closing a channel of a crashed disk is allowed and does nothing.
+        disk.channelClosed(path);
     }
 
     @Override

@@ -416,7 +416,7 @@ final class CleaningPass {
                 boolean swapped = false;
                 RuntimeException error = null;
                 try {
-                    swapped = target.replaceSegments(group, held, manifest, snap.truncations());
+                    swapped = target.replaceSegments(group, held, manifest, snap.truncations(), worker.executor());
                 } catch (RuntimeException e) {
                     error = e;
                 }
