@@ -368,7 +368,9 @@ public final class SamsaBroker implements AutoCloseable {
         // Partitions are hosted before the image that names them reaches the handlers.
         UUID incarnationId = UUID.randomUUID();
         metadata.addPublisher(new ReplicationThrottles(config, replicas.leaderQuota(), replicas.followerQuota())).get();
-        metadata.addPublisher(new TlsReloader(config.nodeId(), node.tls)).get();
+        TlsReloader tlsReloader = new TlsReloader(config.nodeId(), node.tls);
+        metadata.checkBrokerConfigsWith(tlsReloader::check);
+        metadata.addPublisher(tlsReloader).get();
         metadata.addPublisher(new HostingPublisher(replicas, topicConfigs, config.nodeId(), incarnationId)).get();
         metadata.publishToHandlers();
         replicas.start();

@@ -2,6 +2,7 @@ package io.samsa.server.metadata;
 
 import io.samsa.common.Clock;
 import io.samsa.common.ThreadExecutor;
+import io.samsa.controller.AlterConfigOp;
 import io.samsa.controller.Committed;
 import io.samsa.controller.Controller;
 import io.samsa.controller.ControllerConfig;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -278,6 +280,42 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
     @Override
     public <T> CompletableFuture<T> whenPublished(CompletableFuture<Committed<T>> operation) {
         return operation.thenCompose(c -> loader.awaitPublished(c.offset()).thenApply(v -> c.value()));
+    }
+
+    /** A check of a broker config change against what this node can apply ({@link #checkBrokerConfigs}). */
+    @FunctionalInterface
+    public interface BrokerConfigCheck {
+        /** Null when this node can apply {@code ops} to broker {@code broker}'s configs over {@code image}. */
+        String check(MetadataImage image, String broker, List<AlterConfigOp> ops);
+    }
+
+    private volatile BrokerConfigCheck configCheck;
+
+    /** Checks broker config changes with {@code check} from now on (start-up, before the listeners open). */
+    public void checkBrokerConfigsWith(BrokerConfigCheck check) {
+        this.configCheck = check;
+    }
+
+    /** Runs the check on the loader's thread: it may read files, which an event loop must not. */
+    @Override
+    public CompletableFuture<String> checkBrokerConfigs(String broker, List<AlterConfigOp> ops) {
+        BrokerConfigCheck check = configCheck;
+        if (check == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<String> out = new CompletableFuture<>();
+        try {
+            loaderThread.execute(() -> {
+                try {
+                    out.complete(check.check(image(), broker, ops));
+                } catch (RuntimeException e) {
+                    out.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            out.completeExceptionally(e);
+        }
+        return out;
     }
 
     /** Stops the loader and its thread, then what this object owns. Blocking; idempotent. */

@@ -43,9 +43,44 @@ final class ConfigChanges {
         refused.add(null);
     }
 
-    /** Calls the controller and answers with {@code respond(errors)}, one error per resource. */
+    /**
+     * Checks the broker resources with the node first ({@link MetadataChanges#checkBrokerConfigs}: a TLS store that
+     * cannot be loaded is refused with INVALID_REQUEST, as Kafka does), then calls the controller with the rest and
+     * answers with {@code respond(errors)}, one error per resource.
+     */
     void send(MetadataChanges metadata, boolean incremental, boolean validateOnly, RequestContext ctx,
               ResponseSink sink, Function<List<ApiError>, Message> respond) {
+        List<CompletableFuture<String>> checks = new ArrayList<>(toController.size());
+        for (AlterConfigsRequest r : toController) {
+            checks.add(r.resource().type() == ConfigResource.Type.BROKER
+                    ? metadata.checkBrokerConfigs(r.resource().name(), r.ops())
+                    : CompletableFuture.completedFuture(null));
+        }
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenComplete((v, failure) -> {
+            List<AlterConfigsRequest> passed = new ArrayList<>(toController.size());
+            int next = 0;
+            for (int i = 0; i < refused.size(); i++) {
+                if (refused.get(i) != null) {
+                    continue;
+                }
+                AlterConfigsRequest r = toController.get(next);
+                CompletableFuture<String> check = checks.get(next++);
+                String why = check.isCompletedExceptionally() ? "the check failed: " + failure : check.join();
+                if (why == null) {
+                    passed.add(r);
+                } else {
+                    refused.set(i, ApiError.of(ErrorCode.INVALID_REQUEST, "Invalid config value for resource "
+                            + "ConfigResource(type=BROKER, name='" + r.resource().name() + "'): " + why));
+                }
+            }
+            toController.clear();
+            toController.addAll(passed);
+            sendChecked(metadata, incremental, validateOnly, ctx, sink, respond);
+        });
+    }
+
+    private void sendChecked(MetadataChanges metadata, boolean incremental, boolean validateOnly, RequestContext ctx,
+                             ResponseSink sink, Function<List<ApiError>, Message> respond) {
         CompletableFuture<List<ApiResult<ConfigResource>>> f = metadata.whenPublished(incremental
                 ? metadata.controller().incrementalAlterConfigs(toController, validateOnly)
                 : metadata.controller().alterConfigs(toController, validateOnly));

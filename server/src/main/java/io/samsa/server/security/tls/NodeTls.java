@@ -125,6 +125,29 @@ public final class NodeTls {
         }
     }
 
+    /**
+     * Whether every SSL listener that {@code changed} touches could be rebuilt from {@code dynamic} laid over the
+     * static keys (see {@link #reload}): null when so, else why not, in the words of Kafka's refusal. Reads the stores;
+     * changes nothing.
+     */
+    public String validate(Map<String, String> dynamic, java.util.Set<String> changed) {
+        Map<String, String> props = new HashMap<>(config.originals());
+        props.putAll(dynamic);
+        for (ListenerTls tls : servers.values()) {
+            String prefix = SslSettings.listenerPrefix(tls.listenerName());
+            if (SslSettings.RELOADABLE.stream().noneMatch(k -> changed.contains(k) || changed.contains(prefix + k))) {
+                continue;
+            }
+            try {
+                ListenerTls.create(props, tls.listenerName(), 0);
+            } catch (GeneralSecurityException | IOException | IllegalArgumentException ex) {
+                return "Validation of dynamic config update of SSLFactory failed: listener " + tls.listenerName()
+                        + ": " + ex;
+            }
+        }
+        return null;
+    }
+
     /** True when some listener serves TLS. */
     public boolean any() {
         return !servers.isEmpty();

@@ -1,5 +1,8 @@
 package io.samsa.server.security.tls;
 
+
+import org.apache.kafka.common.errors.InvalidRequestException;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -299,6 +302,17 @@ class TlsIT {
             assertEquals("CN=localhost,O=Samsa", peerSubject(port("MTLS")), "the other listener keeps its own");
             // The producer's connection, opened before the reload, still works.
             producer.send(new ProducerRecord<>("tls-reload", 0, null, "after".getBytes())).get(30, TimeUnit.SECONDS);
+            // A key store that cannot be read is refused as Kafka refuses it, and nothing changes.
+            ExecutionException bad = assertThrows(ExecutionException.class, () -> admin.incrementalAlterConfigs(
+                    Map.of(node, List.of(new AlterConfigOp(new ConfigEntry("listener.name.ssl.ssl.keystore.location",
+                            "/nonexistent/keystore.p12"), AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(InvalidRequestException.class, bad.getCause());
+            assertTrue(bad.getCause().getMessage().contains("Validation of dynamic config update of SSLFactory failed"),
+                    bad.getCause().getMessage());
+            assertEquals(certs.keyStore("broker-renewed", "PKCS12").toString(), broker.broker().services().metadata()
+                    .image().brokerConfigs(node.name()).get("listener.name.ssl.ssl.keystore.location"),
+                    "the stored value is unchanged");
+            assertEquals("CN=localhost,O=Renewed", peerSubject(port("SSL")));
         }
     }
 
