@@ -1,21 +1,21 @@
 package io.samsa.server.network;
 
+import static io.samsa.server.ExternalTool.assume;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.server.EmbeddedBroker;
+import io.samsa.server.ExternalTool;
+import io.samsa.server.ExternalTool.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,33 +46,8 @@ class SaslToolsIT {
         broker.close();
     }
 
-    private record Run(int exit, String out) {
-    }
-
     private static Run run(List<String> cmd, String stdin) throws Exception {
-        Path out = Files.createTempFile("sasl-tool", ".out");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            try (var in = p.getOutputStream()) {
-                if (stdin != null) {
-                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish in 60 s: " + Files.readString(out));
-            }
-            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-        }
-    }
-
-    private static void assume(boolean ok, String reason) {
-        if (!ok) {
-            System.out.println("Skipping: " + reason);
-            Assumptions.assumeTrue(false, reason);
-        }
+        return ExternalTool.run(cmd, stdin, 60);
     }
 
     private static void addScramUser(String mechanism, String user, String password) throws Exception {
