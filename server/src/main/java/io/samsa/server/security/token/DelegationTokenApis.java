@@ -3,7 +3,9 @@ package io.samsa.server.security.token;
 import io.samsa.metadata.DelegationTokenSettings;
 import io.samsa.server.BrokerServices;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.security.acl.AclAuthorizer;
+import java.util.List;
 
 /**
  * Registers the delegation token APIs (KIP-48) in the broker's table: CreateDelegationToken (38, v1-3),
@@ -14,6 +16,15 @@ import io.samsa.server.security.acl.AclAuthorizer;
 public final class DelegationTokenApis {
     private DelegationTokenApis() {
     }
+
+    /**
+     * The token changes a broker forwards to the active controller in an Envelope ({@link ForwardedTokenHandler}):
+     * served only inside Envelopes, never straight on the controller listener.
+     */
+    public static final List<AdminApis.ChangeApi> FORWARDED = List.of(
+            new AdminApis.ChangeApi((short) 38, 1, 3, ForwardedTokenHandler::new),
+            new AdminApis.ChangeApi((short) 39, 1, 2, ForwardedTokenHandler::new),
+            new AdminApis.ChangeApi((short) 40, 1, 2, ForwardedTokenHandler::new));
 
     /** @param authorizer the broker's authorizer, null when none is configured */
     public static void register(SupportedApis.Builder apis, BrokerServices services, AclAuthorizer authorizer) {
