@@ -37,7 +37,8 @@ public final class CreateDelegationTokenHandler implements ApiHandler {
         Principal requester = ctx.principal();
         Principal owner = TokenRequests.principal(ctx, req.ownerPrincipalType(), req.ownerPrincipalName());
         ErrorCode refusal = tokens.refusal(ctx);
-        if (refusal == null && !owner.equals(requester)
+        // Kafka checks the owner before it looks at whether tokens are enabled.
+        if ((refusal == null || refusal == ErrorCode.DELEGATION_TOKEN_AUTH_DISABLED) && !owner.equals(requester)
                 && !tokens.authorize(ctx, AclOperation.CREATE_TOKENS, AclResourceType.USER, owner.toString())) {
             refusal = ErrorCode.DELEGATION_TOKEN_AUTHORIZATION_FAILED;
         }

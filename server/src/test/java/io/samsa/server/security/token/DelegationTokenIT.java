@@ -239,6 +239,13 @@ class DelegationTokenIT {
             List<DelegationToken> seen = eve.describeDelegationToken().delegationTokens().get(10, TimeUnit.SECONDS);
             assertEquals(List.of(id), seen.stream().map(t -> t.tokenInfo().tokenId()).toList());
             assertEquals(Base64.getEncoder().encodeToString(forBob.hmac()), seen.get(0).hmacAsBase64String());
+            // DESCRIBE_TOKENS on the owner's USER resource (KIP-373) lets eve see every token of that owner.
+            DelegationToken forAlice = create(admin, new CreateDelegationTokenOptions().owner(ALICE));
+            String aliceId = forAlice.tokenInfo().tokenId();
+            assertTrue(describe(eve, null).stream().noneMatch(t -> t.tokenId().equals(aliceId)));
+            admin.createAcls(List.of(allow("eve", ResourceType.USER, "User:alice", PatternType.LITERAL,
+                    AclOperation.DESCRIBE_TOKENS))).all().get(10, TimeUnit.SECONDS);
+            assertTrue(describe(eve, null).stream().anyMatch(t -> t.tokenId().equals(aliceId)));
             // Expiring it is still only for its owner and renewers.
             e = assertThrows(ExecutionException.class, () -> eve.expireDelegationToken(forBob.hmac())
                     .expiryTimestamp().get(10, TimeUnit.SECONDS));
