@@ -4,6 +4,7 @@ import io.samsa.common.SerialExecutor;
 import io.samsa.metadata.AclBinding;
 import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.DelegationTokenData;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.raft.RaftClient;
 import io.samsa.wire.ErrorCode;
@@ -175,6 +176,33 @@ public interface Controller extends AutoCloseable {
             List<ClientQuotaAlteration> entries, boolean validateOnly) {
         return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
                 "This controller does not alter client quotas"));
+    }
+
+    /**
+     * CreateDelegationToken (KIP-48): a new token for {@code creation}'s owner, or
+     * {@code DELEGATION_TOKEN_AUTH_DISABLED} / {@code INVALID_PRINCIPAL_TYPE} ({@link DelegationTokenControl}).
+     */
+    default CompletableFuture<Committed<ApiResult<DelegationTokenData>>> createDelegationToken(
+            DelegationTokenCreation creation) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not create delegation tokens"));
+    }
+
+    /**
+     * RenewDelegationToken by {@code principal} ({@code type:name}) of the token with {@code hmac}: the new expiry
+     * timestamp, or the error as Kafka answers it.
+     */
+    default CompletableFuture<Committed<ApiResult<Long>>> renewDelegationToken(byte[] hmac, String principal,
+                                                                              long renewPeriodMs) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not renew delegation tokens"));
+    }
+
+    /** ExpireDelegationToken: as {@link #renewDelegationToken}; a negative period removes the token now. */
+    default CompletableFuture<Committed<ApiResult<Long>>> expireDelegationToken(byte[] hmac, String principal,
+                                                                               long expiryPeriodMs) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not expire delegation tokens"));
     }
 
     /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */

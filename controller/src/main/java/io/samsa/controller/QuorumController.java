@@ -6,6 +6,8 @@ import io.samsa.metadata.AclBinding;
 import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigDescription;
+import io.samsa.metadata.DelegationTokenData;
+import io.samsa.metadata.DelegationTokenSettings;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.ConfigResource;
@@ -61,6 +63,7 @@ final class QuorumController implements Controller {
     private final TopicControl topicControl;
     private final ConfigControl configControl = new ConfigControl();
     private final AclControl aclControl = new AclControl(UUID::randomUUID);
+    private final DelegationTokenControl tokenControl;
     private final ClusterControl clusterControl;
     private final PartitionControl partitionControl;
     private final FeatureControl featureControl;
@@ -84,6 +87,7 @@ final class QuorumController implements Controller {
     private Scheduler.Cancellable sessionTimer;
     private Scheduler.Cancellable rebalanceTimer;
     private Scheduler.Cancellable uncleanTimer;
+    private Scheduler.Cancellable tokenTimer;
     /** How often the active controller runs unclean elections where a topic allows them (Kafka: 5 minutes). */
     static final long UNCLEAN_ELECTION_INTERVAL_MS = 5 * 60 * 1000L;
 
@@ -98,6 +102,8 @@ final class QuorumController implements Controller {
 
     private QuorumController(ControllerConfig config, RaftClient<Message> raft, SerialExecutor executor) {
         this.config = config;
+        this.tokenControl = new DelegationTokenControl(DelegationTokenSettings.fromProps(config.staticProps()),
+                config.uuids());
         this.prefix = "[controller node=" + config.nodeId() + "] ";
         this.raft = raft;
         this.executor = executor;
@@ -291,6 +297,26 @@ final class QuorumController implements Controller {
         return submit(image -> ClientQuotaControl.alter(image, copy, validateOnly));
     }
 
+    @Override
+    public CompletableFuture<Committed<ApiResult<DelegationTokenData>>> createDelegationToken(
+            DelegationTokenCreation creation) {
+        return submit(image -> tokenControl.create(image, creation, config.clock().milliseconds()));
+    }
+
+    @Override
+    public CompletableFuture<Committed<ApiResult<Long>>> renewDelegationToken(byte[] hmac, String principal,
+                                                                              long renewPeriodMs) {
+        return submit(image -> tokenControl.renew(image, hmac, principal, renewPeriodMs,
+                config.clock().milliseconds()));
+    }
+
+    @Override
+    public CompletableFuture<Committed<ApiResult<Long>>> expireDelegationToken(byte[] hmac, String principal,
+                                                                               long expiryPeriodMs) {
+        return submit(image -> tokenControl.expire(image, hmac, principal, expiryPeriodMs,
+                config.clock().milliseconds()));
+    }
+
     /**
      * Describes a topic's configs as this node resolves them (topic overrides, this broker's and the
      * cluster's dynamic configs, static properties, defaults). Reads the committed image; any
@@ -366,6 +392,9 @@ final class QuorumController implements Controller {
         if (config.autoLeaderRebalanceEnable()) {
             rebalanceTimer = executor.schedule(this::rebalanceTick, config.leaderImbalanceCheckIntervalMs());
         }
+        if (tokenControl.settings().enabled()) {
+            tokenTimer = executor.schedule(this::tokenTick, tokenControl.settings().checkIntervalMs());
+        }
     }
 
     private void stopTimers() {
@@ -380,6 +409,10 @@ final class QuorumController implements Controller {
         if (uncleanTimer != null) {
             uncleanTimer.cancel();
             uncleanTimer = null;
+        }
+        if (tokenTimer != null) {
+            tokenTimer.cancel();
+            tokenTimer = null;
         }
     }
 
@@ -396,6 +429,21 @@ final class QuorumController implements Controller {
             }
         });
         uncleanTimer = executor.schedule(this::uncleanTick, UNCLEAN_ELECTION_INTERVAL_MS);
+    }
+
+    /** Removes expired delegation tokens ({@code delegation.token.expiry.check.interval.ms}). */
+    private void tokenTick() {
+        if (!active || closed) {
+            return;
+        }
+        CompletableFuture<Committed<Integer>> f = new CompletableFuture<>();
+        run(image -> tokenControl.removeExpired(image, config.clock().milliseconds()), f);
+        f.thenAccept(c -> {
+            if (c.value() > 0) {
+                log.info("{}Removed {} expired delegation token(s)", prefix, c.value());
+            }
+        });
+        tokenTimer = executor.schedule(this::tokenTick, tokenControl.settings().checkIntervalMs());
     }
 
     private void sessionTick() {

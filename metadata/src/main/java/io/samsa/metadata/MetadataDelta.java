@@ -5,6 +5,7 @@ import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
 import io.samsa.metadata.record.ClientQuotaRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
+import io.samsa.metadata.record.DelegationTokenRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
 import io.samsa.metadata.record.FenceBrokerRecord;
 import io.samsa.metadata.record.NoOpRecord;
@@ -13,6 +14,7 @@ import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
 import io.samsa.metadata.record.RemoveAccessControlEntryRecord;
+import io.samsa.metadata.record.RemoveDelegationTokenRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
 import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
@@ -69,6 +71,8 @@ public final class MetadataDelta {
     private final Map<UUID, AclBinding> acls = new HashMap<>();
     /** Client quota entities changed by the delta, with all their quotas (empty: none left). */
     private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas = new HashMap<>();
+    /** Delegation tokens created or changed by the delta; a null value is a token that was removed. */
+    private final Map<String, DelegationTokenData> delegationTokens = new HashMap<>();
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
@@ -208,6 +212,10 @@ public final class MetadataDelta {
             } else {
                 acls.remove(r.id());
             }
+        } else if (record instanceof DelegationTokenRecord r) {
+            delegationTokens.put(r.tokenId(), DelegationTokenData.fromRecord(r));
+        } else if (record instanceof RemoveDelegationTokenRecord r) {
+            delegationTokens.put(r.tokenId(), null);
         } else if (!(record instanceof NoOpRecord)) {
             throw error(offset, "not a metadata record: " + record.getClass().getSimpleName());
         }
@@ -374,6 +382,17 @@ public final class MetadataDelta {
                 }
             }
         }
+        Map<String, DelegationTokenData> newTokens = base.delegationTokens();
+        if (!delegationTokens.isEmpty()) {
+            newTokens = new HashMap<>(newTokens);
+            for (Map.Entry<String, DelegationTokenData> e : delegationTokens.entrySet()) {
+                if (e.getValue() == null) {
+                    newTokens.remove(e.getKey());
+                } else {
+                    newTokens.put(e.getKey(), e.getValue());
+                }
+            }
+        }
         Map<String, TopicImage> byName = base.topicsByName();
         Map<UUID, TopicImage> byId = base.topicsById();
         if (!changed.isEmpty() || !deleted.isEmpty()) {
@@ -391,7 +410,7 @@ public final class MetadataDelta {
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
             newBrokers, byName, byId, newBrokerConfigs, nextProducerId, scramImage(), newAcls,
-            newQuotas);
+            newQuotas, newTokens);
     }
 
     private Map<String, Map<Byte, ScramCredentialData>> scramImage() {
@@ -469,6 +488,11 @@ public final class MetadataDelta {
     /** Broker config resources ("" = cluster default) changed by this delta. */
     public Set<String> changedBrokerConfigs() {
         return Set.copyOf(brokerConfigs.keySet());
+    }
+
+    /** Whether this delta creates, changes or removes delegation tokens. */
+    public boolean delegationTokensChanged() {
+        return !delegationTokens.isEmpty();
     }
 
     /** Whether this delta sets or removes a client quota (a ClientQuotaRecord). */

@@ -19,8 +19,8 @@ import java.util.UUID;
 /**
  * The cluster's metadata as of one committed offset: cluster id, finalized features, registered
  * brokers, topics by name and by id (with partitions and config overrides), dynamic broker
- * configs (by node id, "" for the cluster-wide default), the next unallocated producer id and the
- * client quotas.
+ * configs (by node id, "" for the cluster-wide default), the next unallocated producer id, the
+ * client quotas and the delegation tokens.
  * Built only by {@link MetadataDelta}.
  *
  * <p>Immutable: each new image is published through a volatile reference, and any thread may read
@@ -29,7 +29,7 @@ import java.util.UUID;
 public final class MetadataImage {
     /** The image before any record: offset -1, no cluster id. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, -1, null, Map.of(), new TreeMap<>(), Map.of(),
-        Map.of(), Map.of(), 0, Map.of(), Map.of(), Map.of());
+        Map.of(), Map.of(), 0, Map.of(), Map.of(), Map.of(), Map.of());
 
     private final long offset;
     private final int epoch;
@@ -44,6 +44,7 @@ public final class MetadataImage {
     private final Map<String, Map<Byte, ScramCredentialData>> scramCredentials;
     private final Map<UUID, AclBinding> acls;
     private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
+    private final Map<String, DelegationTokenData> delegationTokens;
     /** Names with '.' or '_', keyed by their unified form; built on first use (benign race). */
     private volatile Map<String, String> collisionIndex;
 
@@ -52,7 +53,8 @@ public final class MetadataImage {
                   Map<UUID, TopicImage> topicsById, Map<String, Map<String, String>> brokerConfigs,
                   long nextProducerId, Map<String, Map<Byte, ScramCredentialData>> scramCredentials,
                   Map<UUID, AclBinding> acls,
-                  Map<ClientQuotaEntity, Map<String, Double>> clientQuotas) {
+                  Map<ClientQuotaEntity, Map<String, Double>> clientQuotas,
+                  Map<String, DelegationTokenData> delegationTokens) {
         this.offset = offset;
         this.epoch = epoch;
         this.clusterId = clusterId;
@@ -65,6 +67,7 @@ public final class MetadataImage {
         this.scramCredentials = Collections.unmodifiableMap(scramCredentials);
         this.acls = acls;
         this.clientQuotas = Collections.unmodifiableMap(clientQuotas);
+        this.delegationTokens = Collections.unmodifiableMap(delegationTokens);
     }
 
     /**
@@ -80,7 +83,7 @@ public final class MetadataImage {
         }
         return new MetadataImage(laterOffset, epoch, clusterId, features, new TreeMap<>(brokers), topicsByName,
             topicsById, brokerConfigs, nextProducerId, scramCredentials, acls,
-            clientQuotas);
+            clientQuotas, delegationTokens);
     }
 
     /** The offset of the last record applied, -1 for the empty image. */
@@ -206,6 +209,11 @@ public final class MetadataImage {
         return clientQuotas;
     }
 
+    /** Delegation tokens (KIP-48) by token id; empty when none. */
+    public Map<String, DelegationTokenData> delegationTokens() {
+        return delegationTokens;
+    }
+
     /** The whole image as records, in an order that rebuilds it from {@link #EMPTY}: for snapshots. */
     public List<Message> toRecords() {
         List<Message> out = new ArrayList<>();
@@ -232,6 +240,7 @@ public final class MetadataImage {
         new TreeMap<>(acls).forEach((id, acl) -> out.add(acl.toRecord(id)));
         clientQuotas.forEach((entity, quotas) -> new TreeMap<>(quotas).forEach((k, v) ->
             out.add(entity.toRecord(k, v))));
+        new TreeMap<>(delegationTokens).forEach((id, token) -> out.add(token.toRecord()));
         if (nextProducerId > 0) {
             out.add(new ProducerIdsRecord().setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(nextProducerId));
         }
@@ -250,7 +259,8 @@ public final class MetadataImage {
             && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
             && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
             && nextProducerId == other.nextProducerId && scramCredentials.equals(other.scramCredentials)
-            && acls.equals(other.acls) && clientQuotas.equals(other.clientQuotas);
+            && acls.equals(other.acls) && clientQuotas.equals(other.clientQuotas)
+            && delegationTokens.equals(other.delegationTokens);
     }
 
     @Override

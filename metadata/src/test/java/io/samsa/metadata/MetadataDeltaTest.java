@@ -4,6 +4,7 @@ import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
 import io.samsa.metadata.record.PartitionChangeRecord;
 import io.samsa.metadata.record.PartitionRecord;
+import io.samsa.metadata.record.RemoveDelegationTokenRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
 import io.samsa.metadata.record.TopicRecord;
 import io.samsa.wire.ErrorCode;
@@ -244,5 +245,27 @@ class MetadataDeltaTest {
         MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
         rebuilt.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
         assertTrue(image.sameContent(rebuilt.apply()));
+    }
+
+    @Test
+    void delegationTokensAreCreatedChangedRemovedAndRebuiltFromASnapshot() {
+        DelegationTokenData t1 = new DelegationTokenData("t1", "User:alice", "User:admin", List.of("User:bob"), 100,
+            900, 500);
+        DelegationTokenData t2 = new DelegationTokenData("t2", "User:carol", "User:carol", List.of(), 200, 800, 300);
+        MetadataImage image = MetadataDelta.replayAll(base(), List.of(t1.toRecord(), t2.toRecord(),
+            t1.withExpiry(700).toRecord()), 3, 1);
+        assertEquals(Map.of("t1", t1.withExpiry(700), "t2", t2), image.delegationTokens());
+
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+        rebuilt.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
+        assertEquals(image.delegationTokens(), rebuilt.apply().delegationTokens());
+        assertTrue(image.sameContent(rebuilt.apply()));
+
+        MetadataDelta d = new MetadataDelta(image);
+        d.replay(new RemoveDelegationTokenRecord().setTokenId("t1"), 7, 1);
+        assertTrue(d.delegationTokensChanged());
+        assertEquals(Map.of("t2", t2), d.apply().delegationTokens());
+        assertTrue(t1.ownerOrRenewer("User:bob") && !t1.ownerOrRenewer("User:admin") && t1.describableBy("User:admin"));
+        assertTrue(t2.expired(301) && !t2.expired(300));
     }
 }

@@ -6,6 +6,7 @@ import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
 import io.samsa.metadata.record.ClientQuotaRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
+import io.samsa.metadata.record.DelegationTokenRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
 import io.samsa.metadata.record.FenceBrokerRecord;
 import io.samsa.metadata.record.MetadataRecordType;
@@ -15,6 +16,7 @@ import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
 import io.samsa.metadata.record.RemoveAccessControlEntryRecord;
+import io.samsa.metadata.record.RemoveDelegationTokenRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
 import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
@@ -71,6 +73,10 @@ class MetadataRecordSerdeTest {
                 .setServerKey(new byte[] {4, 5}).setIterations(8192);
             case REMOVE_USER_SCRAM_CREDENTIAL -> new RemoveUserScramCredentialRecord()
                 .setName("bob").setMechanism((byte) 1);
+            case DELEGATION_TOKEN -> new DelegationTokenRecord().setOwner("User:alice").setRequester("User:admin")
+                .setRenewers(List.of("User:bob", "User:carol")).setIssueTimestamp(1000).setMaxTimestamp(9000)
+                .setExpirationTimestamp(5000).setTokenId("tok-1");
+            case REMOVE_DELEGATION_TOKEN -> new RemoveDelegationTokenRecord().setTokenId("tok-1");
             case TOPIC -> new TopicRecord().setName("orders").setTopicId(ID);
             case PARTITION -> {
                 PartitionRecord r = new PartitionRecord().setTopicId(ID).setPartitionId(3)

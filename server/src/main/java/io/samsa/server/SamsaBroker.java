@@ -9,6 +9,7 @@ import io.samsa.common.ThreadExecutor;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.log.LogManager;
 import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.DelegationTokenSettings;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerEndpoints;
@@ -75,6 +76,8 @@ import io.samsa.server.network.RequestDecoder;
 import io.samsa.server.network.SamsaServer;
 import io.samsa.server.security.tls.NodeTls;
 import io.samsa.server.security.tls.TlsReloader;
+import io.samsa.server.security.token.DelegationTokenApis;
+import io.samsa.server.security.token.TokenCredentials;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -379,6 +382,8 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
         DataApis.register(builder, services, node.metrics);
         AdminApis.register(builder, services);
+        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
+        DelegationTokenApis.register(builder, services, authorizer);
         if (node.describeQuorum == null && node.controller != null) {
             // Samsa's one-node mode has no controller listener: DescribeQuorum names the node on its broker listener.
             node.describeQuorum = new DescribeQuorumHandler(node.quorum.raft(), node.controllers::get,
@@ -401,9 +406,8 @@ public final class SamsaBroker implements AutoCloseable {
         apiVersions.setFeatures(metadata::image);
         // SASL listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, answered per listener.
         Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
-                (mechanism, user) -> metadata.image().scramCredential(user, mechanism.type()));
+                new TokenCredentials(metadata::image, DelegationTokenSettings.fromProps(config.originals()), clock));
         IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
-        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
         SupportedApis saslApis = AclChecks.wrap(builder.add((short) 17, 0, 1, afterAuthentication)
                 .add((short) 36, 0, 2, afterAuthentication).build(), authorizer, metadata::image, false);
         saslListeners.keySet().forEach(name -> apiVersions.setListenerApis(name, saslApis));

@@ -14,6 +14,7 @@ import io.samsa.controller.Controller;
 import io.samsa.controller.CreatePartitionsRequest;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
+import io.samsa.controller.DelegationTokenCreation;
 import io.samsa.controller.DeleteTopicResult;
 import io.samsa.controller.ElectionType;
 import io.samsa.controller.FeatureUpdate;
@@ -26,6 +27,7 @@ import io.samsa.controller.TopicRef;
 import io.samsa.metadata.AclBinding;
 import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.DelegationTokenData;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.raft.RaftClient;
 import io.samsa.wire.ErrorCode;
@@ -170,6 +172,24 @@ public final class ForwardingController implements Controller {
     @Override
     public CompletableFuture<Committed<List<AclDeletion>>> deleteAcls(List<AclFilter> filters) {
         return route(c -> c.deleteAcls(filters));
+    }
+
+    @Override
+    public CompletableFuture<Committed<ApiResult<DelegationTokenData>>> createDelegationToken(
+            DelegationTokenCreation creation) {
+        return route(c -> c.createDelegationToken(creation));
+    }
+
+    @Override
+    public CompletableFuture<Committed<ApiResult<Long>>> renewDelegationToken(byte[] hmac, String principal,
+                                                                              long renewPeriodMs) {
+        return route(c -> c.renewDelegationToken(hmac, principal, renewPeriodMs));
+    }
+
+    @Override
+    public CompletableFuture<Committed<ApiResult<Long>>> expireDelegationToken(byte[] hmac, String principal,
+                                                                               long expiryPeriodMs) {
+        return route(c -> c.expireDelegationToken(hmac, principal, expiryPeriodMs));
     }
 
     /** Closes nothing: the local and remote controllers belong to the node. */

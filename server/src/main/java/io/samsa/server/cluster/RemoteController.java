@@ -16,6 +16,7 @@ import io.samsa.controller.Controller;
 import io.samsa.controller.CreatePartitionsRequest;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
+import io.samsa.controller.DelegationTokenCreation;
 import io.samsa.controller.DeleteTopicResult;
 import io.samsa.controller.ElectionType;
 import io.samsa.controller.FeatureUpdate;
@@ -29,9 +30,11 @@ import io.samsa.metadata.AclBinding;
 import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
+import io.samsa.metadata.DelegationTokenData;
 import io.samsa.metadata.Endpoint;
 import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerResponse;
+import io.samsa.server.security.Principal;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.AllocateProducerIdsRequest;
@@ -44,14 +47,20 @@ import io.samsa.wire.message.AlterPartitionReassignmentsResponse;
 import io.samsa.wire.message.AlterUserScramCredentialsResponse;
 import io.samsa.wire.message.BrokerHeartbeatResponse;
 import io.samsa.wire.message.BrokerRegistrationResponse;
+import io.samsa.wire.message.CreateDelegationTokenRequest;
+import io.samsa.wire.message.CreateDelegationTokenResponse;
 import io.samsa.wire.message.CreatePartitionsResponse;
 import io.samsa.wire.message.CreateTopicsResponse;
 import io.samsa.wire.message.DeleteTopicsResponse;
 import io.samsa.wire.message.ElectLeadersResponse;
 import io.samsa.wire.message.EnvelopeRequest;
 import io.samsa.wire.message.EnvelopeResponse;
+import io.samsa.wire.message.ExpireDelegationTokenRequest;
+import io.samsa.wire.message.ExpireDelegationTokenResponse;
 import io.samsa.wire.message.IncrementalAlterConfigsResponse;
 import io.samsa.wire.message.ListPartitionReassignmentsResponse;
+import io.samsa.wire.message.RenewDelegationTokenRequest;
+import io.samsa.wire.message.RenewDelegationTokenResponse;
 import io.samsa.wire.message.UnregisterBrokerRequest;
 import io.samsa.wire.message.UnregisterBrokerResponse;
 import io.samsa.wire.message.UpdateFeaturesResponse;
@@ -61,7 +70,10 @@ import io.samsa.server.security.acl.AclCodec;
 import io.samsa.wire.protocol.Message;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -116,6 +128,8 @@ public final class RemoteController implements Controller {
     private final Settings settings;
     private final byte[] clientAddress;
     private final AtomicInteger correlation = new AtomicInteger();
+    /** The principal an Envelope carries for a request forwarded on a client's account (else the broker's own). */
+    private final Map<Message, byte[]> envelopePrincipals = Collections.synchronizedMap(new IdentityHashMap<>());
     private volatile boolean closed;
 
     public RemoteController(int nodeId, BrokerChannel channel, ControllerLocator locator, SerialExecutor executor,
@@ -249,6 +263,56 @@ public final class RemoteController implements Controller {
         });
     }
 
+    /**
+     * Delegation token changes are forwarded on the client's account: the Envelope carries its principal (the token's
+     * requester, or the principal that renews or expires it), which the controller needs; the broker checked it.
+     */
+    @Override
+    public CompletableFuture<Committed<ApiResult<DelegationTokenData>>> createDelegationToken(
+            DelegationTokenCreation c) {
+        Principal owner = Principal.parse(c.owner());
+        CreateDelegationTokenRequest req = new CreateDelegationTokenRequest().setOwnerPrincipalType(owner.type())
+                .setOwnerPrincipalName(owner.name()).setMaxLifetimeMs(c.maxLifetimeMs());
+        for (String r : c.renewers()) {
+            Principal renewer = Principal.parse(r);
+            req.renewers().add(new CreateDelegationTokenRequest.CreatableRenewers()
+                    .setPrincipalType(renewer.type()).setPrincipalName(renewer.name()));
+        }
+        return callAs(req, c.requester(), reply -> {
+            CreateDelegationTokenResponse r = (CreateDelegationTokenResponse) reply;
+            ErrorCode code = ErrorCode.forCode(r.errorCode());
+            return code != ErrorCode.NONE ? new ApiResult<>(null, code, null) : new ApiResult<>(
+                    new DelegationTokenData(r.tokenId(), c.owner(), c.requester(), c.renewers(), r.issueTimestampMs(),
+                            r.maxTimestampMs(), r.expiryTimestampMs()), ErrorCode.NONE, null);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Committed<ApiResult<Long>>> renewDelegationToken(byte[] hmac, String principal,
+                                                                              long renewPeriodMs) {
+        return callAs(new RenewDelegationTokenRequest().setHmac(hmac).setRenewPeriodMs(renewPeriodMs), principal,
+                reply -> expiry(((RenewDelegationTokenResponse) reply).errorCode(),
+                        ((RenewDelegationTokenResponse) reply).expiryTimestampMs()));
+    }
+
+    @Override
+    public CompletableFuture<Committed<ApiResult<Long>>> expireDelegationToken(byte[] hmac, String principal,
+                                                                               long expiryPeriodMs) {
+        return callAs(new ExpireDelegationTokenRequest().setHmac(hmac).setExpiryTimePeriodMs(expiryPeriodMs),
+                principal, reply -> expiry(((ExpireDelegationTokenResponse) reply).errorCode(),
+                        ((ExpireDelegationTokenResponse) reply).expiryTimestampMs()));
+    }
+
+    private static ApiResult<Long> expiry(short errorCode, long expiry) {
+        return new ApiResult<>(expiry, ErrorCode.forCode(errorCode), null);
+    }
+
+    private <T> CompletableFuture<Committed<T>> callAs(Message request, String principal, Function<Message, T> read) {
+        Principal p = Principal.parse(principal);
+        envelopePrincipals.put(request, Envelopes.principal(p.type(), p.name()));
+        return call(request, true, read).whenComplete((v, e) -> envelopePrincipals.remove(request));
+    }
+
     @Override
     public CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
             List<ClientQuotaAlteration> entries, boolean validateOnly) {
@@ -333,7 +397,8 @@ public final class RemoteController implements Controller {
         }
         short version = ControllerCodec.version(request);
         Message wire = envelope ? new EnvelopeRequest().setRequestData(Envelopes.request(request, version,
-                correlation.incrementAndGet(), settings.clientId())).setRequestPrincipal(Envelopes.ANONYMOUS)
+                correlation.incrementAndGet(), settings.clientId()))
+                .setRequestPrincipal(envelopePrincipals.getOrDefault(request, Envelopes.ANONYMOUS))
                 .setClientHostAddress(clientAddress) : request;
         short wireVersion = envelope ? wire.highestSupportedVersion() : version;
         channel.send(target, wire, wireVersion).whenComplete((resp, err) -> executor.execute(() ->

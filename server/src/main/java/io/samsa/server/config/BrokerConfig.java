@@ -269,6 +269,16 @@ public final class BrokerConfig {
                 "Largest frame a connection may send before it has authenticated"));
         add(atLeast("connections.max.reauth.ms", ConfigType.LONG, "0", 0,
                 "Session lifetime of a SASL connection before it must re-authenticate (KIP-368); 0 never"));
+        add(of("delegation.token.secret.key", ConfigType.PASSWORD, null,
+                "Secret of the delegation tokens' HMACs; tokens are enabled only when it is set (KIP-48)"));
+        add(of("delegation.token.master.key", ConfigType.PASSWORD, null,
+                "Deprecated alias of delegation.token.secret.key"));
+        add(atLeast("delegation.token.max.lifetime.ms", ConfigType.LONG, "604800000", 1,
+                "Longest lifetime of a delegation token, renewals included"));
+        add(atLeast("delegation.token.expiry.time.ms", ConfigType.LONG, "86400000", 1,
+                "Lifetime of a delegation token until it is renewed"));
+        add(atLeast("delegation.token.expiry.check.interval.ms", ConfigType.LONG, "3600000", 1,
+                "How often the controller removes expired delegation tokens"));
         add(of("authorizer.class.name", ConfigType.STRING, "",
                 "Empty for none, or org.apache.kafka.metadata.authorizer.StandardAuthorizer for ACLs"));
         add(of("super.users", ConfigType.STRING, "", "Principals allowed everything, separated by semicolons"));

@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Test;
  * producer, consumer and Admin authenticating with each mechanism, SCRAM users created through Admin, refused
  * passwords, and the pre-authentication gate probed with raw frames.
  */
-class SaslListenerIT {
+public class SaslListenerIT {
     private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
             + "username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";";
     private static final long REAUTH_MS = 60_000;
@@ -70,7 +70,7 @@ class SaslListenerIT {
     }
 
     /** A broker with a PLAINTEXT listener and a SASL_PLAINTEXT one with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. */
-    static EmbeddedBroker startSaslBroker(Map<String, String> extra) throws Exception {
+    public static EmbeddedBroker startSaslBroker(Map<String, String> extra) throws Exception {
         Map<String, String> props = new HashMap<>(Map.of(
                 "listeners", "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
                 "inter.broker.listener.name", "PLAINTEXT",
@@ -79,7 +79,7 @@ class SaslListenerIT {
         return EmbeddedBroker.start(props);
     }
 
-    static int saslPort(EmbeddedBroker b) {
+    public static int saslPort(EmbeddedBroker b) {
         return b.broker().boundListeners().stream().filter(e -> e.listenerName().equals("SASL_PLAINTEXT"))
                 .mapToInt(Endpoint::port).findFirst().orElseThrow();
     }

@@ -9,7 +9,10 @@ import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.handler.admin.AdminApis;
+import io.samsa.server.security.token.DelegationTokenApis;
 import io.samsa.wire.message.ApiMessageType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -55,7 +58,9 @@ public final class ControllerApis {
             b.add(api.apiKey(), api.minVersion(), api.maxVersion(), api.handler().apply(direct));
         }
         // Among them UpdateFeatures: kafka-features.sh --bootstrap-controller (KIP-919) sends it straight here.
-        b.add((short) 58, 0, 0, new EnvelopeHandler(c.controller(), AdminApis.CHANGES));
+        List<AdminApis.ChangeApi> forwardable = new ArrayList<>(AdminApis.CHANGES);
+        forwardable.addAll(DelegationTokenApis.FORWARDED);
+        b.add((short) 58, 0, 0, new EnvelopeHandler(c.controller(), forwardable));
         all(b, 62, new BrokerRegistrationHandler(c.controller()));
         all(b, 63, new BrokerHeartbeatHandler(c.controller(), c.brokerConnections()));
         all(b, 67, new AllocateProducerIdsHandler(c.controller()));

@@ -9,6 +9,7 @@ import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.ResponseSink;
 import io.samsa.server.handler.admin.AdminApis;
+import io.samsa.server.security.Principal;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.ApiMessageType;
@@ -72,9 +73,16 @@ public final class EnvelopeHandler implements ApiHandler {
             refuse(ctx, sink, e.getMessage());
             return;
         }
+        Principal principal;
+        try {
+            principal = Envelopes.readPrincipal(envelope.requestPrincipal());
+        } catch (DecodeException e) {
+            refuse(ctx, sink, e.getMessage());
+            return;
+        }
         RequestContext innerCtx = new RequestContext(apiKey, version, header.correlationId(), header.clientId(),
-                ctx.listenerName(), Envelopes.clientAddress(envelope.clientHostAddress()), ctx.executor(), ctx.alloc(),
-                ctx.frame(), ctx.receivedNanos());
+                ctx.listenerName(), Envelopes.clientAddress(envelope.clientHostAddress()), principal, ctx.executor(),
+                ctx.alloc(), ctx.frame(), ctx.receivedNanos());
         ControllerChanges changes = new ControllerChanges(controller);
         api.handler().apply(changes).handle(innerCtx, inner, new ResponseSink() {
             @Override

@@ -45,6 +45,8 @@ public final class AclChecks {
     private static final short[] CLUSTER_DESCRIBE_APIS = {35, 46, 50, 55};
     /** APIs anyone may send: the handshake and authentication ones. */
     private static final short[] OPEN_APIS = {17, 18, 36};
+    /** The delegation token APIs (38-41): their handlers check the principal against each token and owner. */
+    private static final short[] TOKEN_APIS = {38, 39, 40, 41};
 
     private AclChecks() {
     }
@@ -73,7 +75,7 @@ public final class AclChecks {
             return apiKey >= 29 && apiKey <= 31 ? (ctx, req, sink) -> sink.send(aclError(apiKey, req,
                     ErrorCode.SECURITY_DISABLED, "No Authorizer is configured on the broker")) : inner;
         }
-        if (contains(OPEN_APIS, apiKey)) {
+        if (contains(OPEN_APIS, apiKey) || contains(TOKEN_APIS, apiKey)) {
             return inner;
         }
         if (apiKey == 1 && controllerListener || contains(CLUSTER_ACTION_APIS, apiKey)) {

@@ -198,7 +198,8 @@ public final class SaslAuthenticator {
 
     /** Ends a successful exchange; returns the session lifetime (0: no re-authentication). */
     private long finish(long nowMs) throws SaslExchange.Failure {
-        Principal who = Principal.user(exchange.user());
+        Principal who = exchange.tokenOwner() != null ? Principal.tokenOwner(exchange.tokenOwner())
+                : Principal.user(exchange.user());
         if (principal != null && !principal.equals(who)) {
             throw new SaslExchange.Failure("re-authentication as " + who + " by " + principal,
                     "Cannot change principals during re-authentication from " + principal + ": " + who);

@@ -26,6 +26,14 @@ public interface SaslExchange {
     String user();
 
     /**
+     * The owner ({@code type:name}) of the delegation token the client authenticated with (KIP-48), or null when it
+     * authenticated as {@link #user} itself; only once {@link #complete}.
+     */
+    default String tokenOwner() {
+        return null;
+    }
+
+    /**
      * A failed authentication. {@link #clientMessage} is what the client is told, or null when Kafka tells it only
      * the generic "invalid credentials" message ({@link #genericMessage}); the log gets {@link #getMessage}.
      */

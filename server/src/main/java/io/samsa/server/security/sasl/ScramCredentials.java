@@ -8,4 +8,16 @@ import io.samsa.metadata.ScramMechanism;
 public interface ScramCredentials {
     /** The credential of {@code user} for {@code mechanism}, or null when there is none. Thread-safe. */
     ScramCredentialData get(ScramMechanism mechanism, String user);
+
+    /**
+     * The credential of delegation token {@code tokenId} for {@code mechanism} (its password is the token's HMAC in
+     * base64, KIP-48), or null when there is none. Thread-safe.
+     */
+    default TokenCredential token(ScramMechanism mechanism, String tokenId) {
+        return null;
+    }
+
+    /** A token's SCRAM credential, its owner ({@code type:name}) and whether it has expired. */
+    record TokenCredential(ScramCredentialData credential, String owner, boolean expired) {
+    }
 }

@@ -10,8 +10,9 @@ import java.util.Base64;
 
 /**
  * The server side of SCRAM (RFC 5802, SHA-256 per RFC 7677, and SHA-512) as Kafka runs it (KIP-84): no channel
- * binding ({@code n,,} or {@code n,a=<user>,}), extensions after the nonce ignored, the user's credential from
- * {@link ScramCredentials}. Two rounds:
+ * binding ({@code n,,} or {@code n,a=<user>,}), the user's credential from {@link ScramCredentials}. Of the
+ * extensions after the nonce only {@code tokenauth=true} counts (KIP-48): the user name is then a delegation token's
+ * id, its credential the token's, and the client authenticates as the token's owner. Two rounds:
  *
  * <pre>
  *   client-first  n,,n=user,r=cnonce            -> server-first  r=cnonce+snonce,s=salt,i=iterations
@@ -44,6 +45,7 @@ final class ScramExchange implements SaslExchange {
     private String serverFirst;
     private String nonce;
     private ScramCredentialData credential;
+    private String tokenOwner;
 
     ScramExchange(ScramMechanism mechanism, ScramCredentials credentials) {
         this(mechanism, credentials, null);
@@ -101,7 +103,7 @@ final class ScramExchange implements SaslExchange {
             throw new Failure("SCRAM authorization id differs from the user",
                     "Authentication failed: Client requested an authorization id that is different from username");
         }
-        credential = credentials.get(mechanism, name);
+        credential = tokenAuth(attrs) ? tokenCredential(name) : credentials.get(mechanism, name);
         if (credential == null) {
             throw new Failure("SCRAM user " + name + " has no " + mechanism.saslName() + " credential",
                     "Authentication failed: Invalid user credentials");
@@ -117,6 +119,29 @@ final class ScramExchange implements SaslExchange {
                 + ",i=" + credential.iterations();
         state = State.FINAL;
         return serverFirst;
+    }
+
+    private static boolean tokenAuth(String[] clientFirstAttrs) {
+        for (int i = 2; i < clientFirstAttrs.length; i++) {
+            if (clientFirstAttrs[i].startsWith("tokenauth=")
+                    && Boolean.parseBoolean(clientFirstAttrs[i].substring("tokenauth=".length()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ScramCredentialData tokenCredential(String tokenId) throws Failure {
+        ScramCredentials.TokenCredential token = credentials.token(mechanism, tokenId);
+        if (token == null) {
+            return null;
+        }
+        if (token.expired()) {
+            throw new Failure("SCRAM delegation token " + tokenId + " has expired",
+                    "Authentication failed: Delegation Token expired");
+        }
+        tokenOwner = token.owner();
+        return token.credential();
     }
 
     private String last(String message) throws Failure {
@@ -215,5 +240,10 @@ final class ScramExchange implements SaslExchange {
     @Override
     public String user() {
         return user;
+    }
+
+    @Override
+    public String tokenOwner() {
+        return tokenOwner;
     }
 }

@@ -123,4 +123,39 @@ class ScramExchangeTest {
         assertEquals("a,b=c", ScramExchange.decodeSaslName("a=2Cb=3Dc"));
         assertThrows(SaslExchange.Failure.class, () -> ScramExchange.decodeSaslName("a=41"));
     }
+
+    @Test
+    void tokenauthExtensionAuthenticatesWithTheTokensCredentialAsItsOwner() throws Exception {
+        ScramMechanism m = ScramMechanism.SCRAM_SHA_256;
+        ScramCredentialData tokenCredential = ScramCredentialData.derive(m, "hmac-base64", SALT, 4096);
+        ScramCredentials creds = new ScramCredentials() {
+            @Override
+            public ScramCredentialData get(ScramMechanism mechanism, String user) {
+                return null;
+            }
+
+            @Override
+            public TokenCredential token(ScramMechanism mechanism, String tokenId) {
+                return switch (tokenId) {
+                    case "tok1" -> new TokenCredential(tokenCredential, "User:alice", false);
+                    case "old" -> new TokenCredential(tokenCredential, "User:alice", true);
+                    default -> null;
+                };
+            }
+        };
+        ScramExchange ex = new ScramExchange(m, creds);
+        String serverFirst = text(ex.evaluate(bytes("n,,n=tok1,r=abc,tokenauth=true")));
+        assertTrue(serverFirst.endsWith(",s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"), serverFirst);
+        assertEquals("User:alice", ex.tokenOwner());
+        // Without the extension the token id is an unknown user.
+        SaslExchange.Failure asUser = assertThrows(SaslExchange.Failure.class, () ->
+                new ScramExchange(m, creds).evaluate(bytes("n,,n=tok1,r=abc")));
+        assertEquals("Authentication failed: Invalid user credentials", asUser.clientMessage());
+        assertThrows(SaslExchange.Failure.class, () ->
+                new ScramExchange(m, creds).evaluate(bytes("n,,n=tok1,r=abc,tokenauth=false")));
+        SaslExchange.Failure expired = assertThrows(SaslExchange.Failure.class, () ->
+                new ScramExchange(m, creds).evaluate(bytes("n,,n=old,r=abc,tokenauth=true")));
+        assertEquals("Authentication failed: Delegation Token expired", expired.clientMessage());
+        assertNull(new ScramExchange(m, creds).tokenOwner());
+    }
 }
