@@ -399,7 +399,8 @@ public final class SamsaBroker implements AutoCloseable {
 
         ApiVersionsHandler apiVersions = new ApiVersionsHandler();
         SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
-        DataApis.register(builder, services, node.metrics);
+        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
+        DataApis.register(builder, services, node.metrics, AclChecks.topicReads(authorizer));
         AdminApis.register(builder, services);
         if (node.describeQuorum == null && node.controller != null) {
             // Samsa's one-node mode has no controller listener: DescribeQuorum names the node on its broker listener.
@@ -425,7 +426,6 @@ public final class SamsaBroker implements AutoCloseable {
         Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
                 (mechanism, user) -> metadata.image().scramCredential(user, mechanism.type()));
         IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
-        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
         SupportedApis saslApis = AclChecks.wrap(builder.add((short) 17, 0, 1, afterAuthentication)
                 .add((short) 36, 0, 2, afterAuthentication).build(), authorizer, metadata::image, false);
         saslListeners.keySet().forEach(name -> apiVersions.setListenerApis(name, saslApis));
