@@ -108,7 +108,8 @@ public final class SaslConfigs {
      */
     public static ClientSasl.ClientLogin clientLogin(BrokerConfig config, String listenerName) {
         boolean controller = config.controllerListenerNames().contains(listenerName);
-        String mechanismKey = controller ? "sasl.mechanism.controller.protocol" : "sasl.mechanism.inter.broker.protocol";
+        String mechanismKey = controller ? "sasl.mechanism.controller.protocol"
+                : "sasl.mechanism.inter.broker.protocol";
         String mechanism = config.getString(mechanismKey).trim().toUpperCase(Locale.ROOT);
         if (!SERVED.contains(mechanism)) {
             throw new ConfigException(mechanismKey, "SASL mechanism " + mechanism + " of this node's connections to "
@@ -128,7 +129,8 @@ public final class SaslConfigs {
         }
         if (jaas == null) {
             throw new ConfigException(jaasKey, "Listener " + listenerName + " is a SASL listener that this node's "
-                    + "clients log in to with " + mechanism + ", but no JAAS config gives them a username and password");
+                    + "clients log in to with " + mechanism + ", but no JAAS config gives them a username and "
+                    + "password");
         }
         JaasConfig parsed;
         try {

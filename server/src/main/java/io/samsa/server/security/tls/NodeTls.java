@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A node's TLS: the server side of each SSL listener it binds, and the client side (TLS, SASL or both) of the
  * listeners it reaches on other nodes (the inter-broker listener for replica fetchers and forwarding to other
- * brokers, the first controller listener for Raft and the broker-to-controller clients). Built at start-up: a key store that cannot be read fails
- * the start, naming the listener.
+ * brokers, the first controller listener for Raft and the broker-to-controller clients). Built at start-up: a key
+ * store that cannot be read, or a SASL login that is not configured, fails the start, naming the key.
  *
  * <p>Thread-safe: built once; {@link #reload} runs off the event loops.
  */
