@@ -1,6 +1,7 @@
 package io.samsa.replication;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.ApiMessageType;
@@ -34,6 +35,29 @@ final class BrokerFraming {
     static RequestHeader requestHeader(ApiMessageType type, short version, int correlationId, String clientId) {
         return new RequestHeader().setRequestApiKey(type.id()).setRequestApiVersion(version)
                 .setCorrelationId(correlationId).setClientId(clientId);
+    }
+
+    /**
+     * Writes request {@code correlationId} of {@code type} at {@code version}, size prefix and header included, into
+     * a new buffer of {@code alloc}, which the caller owns.
+     *
+     * @throws RuntimeException when {@code request} cannot be written at {@code version}
+     */
+    static ByteBuf encode(ByteBufAllocator alloc, ApiMessageType type, short version, int correlationId,
+                          String clientId, Message request) {
+        RequestHeader header = requestHeader(type, version, correlationId, clientId);
+        short headerVersion = type.requestHeaderVersion(version);
+        int size = header.size(headerVersion) + request.size(version);
+        ByteBuf buf = alloc.buffer(4 + size);
+        try {
+            buf.writeInt(size);
+            header.write(buf, headerVersion);
+            request.write(buf, version);
+            return buf;
+        } catch (RuntimeException e) {
+            buf.release();
+            throw e;
+        }
     }
 
     /**

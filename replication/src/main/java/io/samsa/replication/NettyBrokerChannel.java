@@ -17,7 +17,6 @@ import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.frame.FrameDecoder;
 import io.samsa.wire.message.ApiMessageType;
-import io.samsa.wire.message.RequestHeader;
 import io.samsa.wire.protocol.Message;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>Failures: a node without an address fails its requests with BROKER_NOT_AVAILABLE; a refused or timed-out
  * connect fails the requests waiting for it with NETWORK_EXCEPTION, and the next connect waits a backoff that
  * doubles with each failure (with 20% jitter) up to a maximum; requests sent meanwhile wait for that connect. A
+ * connection the other node refuses to authenticate ({@link SaslClientHandler}) fails its requests with that
+ * error (SASL_AUTHENTICATION_FAILED) and backs off the same way; the count starts again at the first response. A
  * request without a response within its timeout fails with REQUEST_TIMED_OUT and closes the connection (responses
  * come in order, so the rest would be stuck behind it), as Kafka's client does; a closed connection fails its
  * requests in flight with NETWORK_EXCEPTION.
@@ -164,6 +165,8 @@ public final class NettyBrokerChannel implements BrokerChannel {
         long backoffUntilNanos;
         int nextCorrelationId;
         String address = "?";
+        /** Why the channel is closing when the other node refused to authenticate it; null otherwise. */
+        SamsaException authenticationFailure;
 
         Connection(int nodeId, EventLoop loop) {
             this.nodeId = nodeId;
@@ -220,7 +223,9 @@ public final class NettyBrokerChannel implements BrokerChannel {
                         protected void initChannel(SocketChannel ch) {
                             security.secure(ch, a.host(), a.port());
                             ch.pipeline().addLast(new FrameDecoder(FrameDecoder.MIN_RESPONSE_FRAME_SIZE,
-                                    settings.maxResponseBytes()), new Responses(Connection.this));
+                                    settings.maxResponseBytes()));
+                            security.authenticate(ch, a.host(), a.port());
+                            ch.pipeline().addLast(new Responses(Connection.this));
                         }
                     });
             b.connect(a.host(), a.port()).addListener((ChannelFuture f) -> connected(f));
@@ -229,11 +234,7 @@ public final class NettyBrokerChannel implements BrokerChannel {
         private void connected(ChannelFuture f) {
             connecting = false;
             if (!f.isSuccess()) {
-                failures++;
-                long backoff = Math.min(settings.reconnectBackoffMaxMs(),
-                        settings.reconnectBackoffMs() << Math.min(20, failures - 1));
-                long jittered = (long) (backoff * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
-                backoffUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered);
+                backOff();
                 log.debug("{}Cannot connect to {} ({} failures in a row): {}", prefix, address, failures,
                         String.valueOf(f.cause()));
                 failWaiting(new SamsaException(ErrorCode.NETWORK_EXCEPTION, "Cannot connect to node " + nodeId
@@ -244,7 +245,6 @@ public final class NettyBrokerChannel implements BrokerChannel {
                 f.channel().close();
                 return;
             }
-            failures = 0;
             channel = f.channel();
             log.debug("{}Connected to {}", prefix, address);
             while (!waiting.isEmpty() && channel != null) {
@@ -252,22 +252,23 @@ public final class NettyBrokerChannel implements BrokerChannel {
             }
         }
 
+        /** The next connect waits a backoff that doubles with each failure in a row, with 20% jitter. */
+        private void backOff() {
+            failures++;
+            long backoff = Math.min(settings.reconnectBackoffMaxMs(),
+                    settings.reconnectBackoffMs() << Math.min(20, failures - 1));
+            long jittered = (long) (backoff * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
+            backoffUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered);
+        }
+
         private void write(Pending p) {
             int correlationId = nextCorrelationId;
             nextCorrelationId = nextCorrelationId == Integer.MAX_VALUE ? 0 : nextCorrelationId + 1;
-            RequestHeader header = BrokerFraming.requestHeader(p.type, p.version, correlationId, settings.clientId());
-            short headerVersion = p.type.requestHeaderVersion(p.version);
-            ByteBuf buf = null;
+            ByteBuf buf;
             try {
-                int size = header.size(headerVersion) + p.request.size(p.version);
-                buf = channel.alloc().buffer(4 + size);
-                buf.writeInt(size);
-                header.write(buf, headerVersion);
-                p.request.write(buf, p.version);
+                buf = BrokerFraming.encode(channel.alloc(), p.type, p.version, correlationId, settings.clientId(),
+                        p.request);
             } catch (RuntimeException e) {
-                if (buf != null) {
-                    buf.release();
-                }
                 p.fail(new SamsaException(ErrorCode.UNSUPPORTED_VERSION, "Cannot write "
                         + p.type.apiName() + " v" + p.version + " to node " + nodeId + ": " + e.getMessage(), e));
                 return;
@@ -287,6 +288,7 @@ public final class NettyBrokerChannel implements BrokerChannel {
             if (p.timeout != null) {
                 p.timeout.cancel(false);
             }
+            failures = 0;
             BrokerResponse response;
             try {
                 response = new BrokerResponse(BrokerFraming.readResponse(p.type, p.version, frame), frame::release);
@@ -320,13 +322,21 @@ public final class NettyBrokerChannel implements BrokerChannel {
                 return;
             }
             channel = null;
-            backoffUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.reconnectBackoffMs());
+            SamsaException refused = authenticationFailure;
+            authenticationFailure = null;
+            if (refused != null) {
+                backOff();
+            } else {
+                backoffUntilNanos = System.nanoTime()
+                        + TimeUnit.MILLISECONDS.toNanos(settings.reconnectBackoffMs());
+            }
             if (!inFlight.isEmpty()) {
                 List<Pending> lost = new ArrayList<>(inFlight.values());
                 inFlight.clear();
                 for (Pending p : lost) {
-                    p.fail(new SamsaException(ErrorCode.NETWORK_EXCEPTION, "The connection to node " + nodeId
-                            + " at " + address + " closed before the " + p.type.apiName() + " response"));
+                    p.fail(refused != null ? refused : new SamsaException(ErrorCode.NETWORK_EXCEPTION,
+                            "The connection to node " + nodeId + " at " + address + " closed before the "
+                            + p.type.apiName() + " response"));
                 }
             }
             maybeConnect();
@@ -373,6 +383,11 @@ public final class NettyBrokerChannel implements BrokerChannel {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof SamsaException e && ctx.channel() == connection.channel
+                    && (e.errorCode() == ErrorCode.SASL_AUTHENTICATION_FAILED
+                    || e.errorCode() == ErrorCode.UNSUPPORTED_SASL_MECHANISM)) {
+                connection.authenticationFailure = e;
+            }
             log.debug("{}Closing the connection after an error: {}", connection.prefix, cause.toString());
             ctx.close();
         }

@@ -29,6 +29,7 @@ import io.samsa.controller.Controller;
 import io.samsa.server.cluster.AlterPartitionManager;
 import io.samsa.server.cluster.BrokerConnections;
 import io.samsa.server.cluster.ControllerEndpoints;
+import io.samsa.server.cluster.Envelopes;
 import io.samsa.server.cluster.ForwardingController;
 import io.samsa.server.cluster.NetworkRaftChannel;
 import io.samsa.server.cluster.RemoteController;
@@ -68,6 +69,7 @@ import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.security.acl.AclAuthorizer;
 import io.samsa.server.security.acl.AclChecks;
+import io.samsa.server.security.sasl.ClientSasl;
 import io.samsa.server.security.sasl.IllegalSaslStateHandler;
 import io.samsa.server.security.sasl.SaslConfigs;
 import io.samsa.server.security.sasl.SaslListener;
@@ -264,11 +266,33 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
                 node.quorum.raft(), node.raftChannel, known, listenerName, controller::clusterId,
                 node.describeQuorum, brokerConnections));
+        // SASL controller listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, PLAIN users
+        // from the JAAS config (the controller listener looks up no SCRAM credential).
+        Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, listeners, (mechanism, user) -> null);
+        SupportedApis saslApis = saslListeners.isEmpty() ? null : withSaslApis(apis);
+        if (saslApis != null && apis.get((short) 18).handler() instanceof ApiVersionsHandler versions) {
+            saslListeners.keySet().forEach(name -> versions.setListenerApis(name, saslApis));
+        }
         // ACLs (issue 16): the controller listener authorizes with the controller's committed ACLs.
-        apis = AclChecks.wrap(apis, AclAuthorizer.of(config, controller::acls), () -> MetadataImage.EMPTY, true);
+        AclAuthorizer authorizer = AclAuthorizer.of(config, controller::acls);
+        apis = AclChecks.wrap(apis, authorizer, () -> MetadataImage.EMPTY, true);
+        if (saslApis != null) {
+            server.sasl(saslListeners, node.faults.wrap(AclChecks.wrap(saslApis, authorizer, () -> MetadataImage.EMPTY,
+                    true)));
+        }
         node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         controllers.set(controllerEndpoints(config, node.controllerBound));
+    }
+
+    /** {@code apis} with SaslHandshake and SaslAuthenticate, answered ILLEGAL_SASL_STATE after authentication. */
+    private static SupportedApis withSaslApis(SupportedApis apis) {
+        SupportedApis.Builder b = SupportedApis.builder();
+        for (SupportedApis.Entry e : apis.entries()) {
+            b.add(e.apiKey(), e.minVersion(), e.maxVersion(), e.handler());
+        }
+        IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
+        return b.add((short) 17, 0, 1, afterAuthentication).add((short) 36, 0, 2, afterAuthentication).build();
     }
 
     private static ControllerConfig controllerConfig(BrokerConfig config, Clock clock) {
@@ -297,7 +321,7 @@ public final class SamsaBroker implements AutoCloseable {
             RemoteController remote = new RemoteController(config.nodeId(), node.controllerChannel,
                     node.controllerEndpoints.locator(node.quorum.raft()), remoteThread, clock,
                     new RemoteController.Settings("samsa-broker-" + config.nodeId(),
-                            config.getInt("request.timeout.ms"), CONTROLLER_RETRY_MS));
+                            config.getInt("request.timeout.ms"), CONTROLLER_RETRY_MS, envelopePrincipal(config, node)));
             opened.add(remote);
             controller = new ForwardingController(config.nodeId(),
                     node.controller == null ? null : node.controller.controller(), remote, node.quorum.raft());
@@ -380,7 +404,8 @@ public final class SamsaBroker implements AutoCloseable {
 
         ApiVersionsHandler apiVersions = new ApiVersionsHandler();
         SupportedApis.Builder builder = SupportedApis.builder().add((short) 18, 0, 4, apiVersions);
-        DataApis.register(builder, services, node.metrics);
+        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
+        DataApis.register(builder, services, node.metrics, AclChecks.topicReads(authorizer));
         AdminApis.register(builder, services);
         AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
         DelegationTokenApis.register(builder, services, authorizer);
@@ -447,6 +472,18 @@ public final class SamsaBroker implements AutoCloseable {
         lifecycle.start();
         lifecycle.readyToUnfence();
         lifecycle.unfenced().get(START_TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Who this broker's Envelopes say the request comes from: its own SASL login to the controller listener when
+     * that is a SASL listener, else {@code User:ANONYMOUS}. Either way the controller checks the request as that
+     * principal, which must be a super user when an authorizer is on.
+     */
+    private static byte[] envelopePrincipal(BrokerConfig config, Node node) {
+        List<String> controllers = config.controllerListenerNames();
+        ChannelSecurity c = controllers.isEmpty() ? null : node.tls.client(controllers.get(0));
+        return c instanceof ClientSasl sasl ? Envelopes.principal("User", sasl.login().username())
+                : Envelopes.ANONYMOUS;
     }
 
     /** Kafka's follower settings ({@code num.replica.fetchers}, {@code replica.fetch.*}). */

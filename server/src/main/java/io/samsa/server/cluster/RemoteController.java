@@ -103,8 +103,16 @@ public final class RemoteController implements Controller {
     private static final Set<ErrorCode> RETRIABLE = Set.of(ErrorCode.NOT_CONTROLLER, ErrorCode.NETWORK_EXCEPTION,
             ErrorCode.BROKER_NOT_AVAILABLE, ErrorCode.REQUEST_TIMED_OUT);
 
-    /** How long an operation keeps trying, and how long it waits between attempts. */
-    public record Settings(String clientId, long requestTimeoutMs, long retryBackoffMs) {
+    /**
+     * How long an operation keeps trying, and how long it waits between attempts; {@code envelopePrincipal} is the
+     * {@code request_principal} of the Envelopes this broker sends (its own principal, serialized by
+     * {@link Envelopes#principal}).
+     */
+    public record Settings(String clientId, long requestTimeoutMs, long retryBackoffMs, byte[] envelopePrincipal) {
+        /** Envelopes as {@code User:ANONYMOUS}: the broker's principal on a listener that does not authenticate. */
+        public Settings(String clientId, long requestTimeoutMs, long retryBackoffMs) {
+            this(clientId, requestTimeoutMs, retryBackoffMs, Envelopes.ANONYMOUS);
+        }
     }
 
     /** Names the node to send the next request to. Thread-safe. */
@@ -398,7 +406,7 @@ public final class RemoteController implements Controller {
         short version = ControllerCodec.version(request);
         Message wire = envelope ? new EnvelopeRequest().setRequestData(Envelopes.request(request, version,
                 correlation.incrementAndGet(), settings.clientId()))
-                .setRequestPrincipal(envelopePrincipals.getOrDefault(request, Envelopes.ANONYMOUS))
+                .setRequestPrincipal(envelopePrincipals.getOrDefault(request, settings.envelopePrincipal()))
                 .setClientHostAddress(clientAddress) : request;
         short wireVersion = envelope ? wire.highestSupportedVersion() : version;
         channel.send(target, wire, wireVersion).whenComplete((resp, err) -> executor.execute(() ->

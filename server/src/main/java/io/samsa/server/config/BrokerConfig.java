@@ -385,12 +385,10 @@ public final class BrokerConfig {
         checkServedProtocols(LISTENERS, bound);
         checkServedProtocols(ADVERTISED_LISTENERS, advertised);
         String interBroker = getString(SECURITY_INTER_BROKER_PROTOCOL);
-        if (!PLAINTEXT.equals(interBroker) && !SSL.equals(interBroker)) {
+        if (!SERVED_PROTOCOLS.contains(interBroker)) {
             throw new ConfigException(SECURITY_INTER_BROKER_PROTOCOL, SECURITY_INTER_BROKER_PROTOCOL + " is "
-                    + interBroker + ", but the broker's own clients speak only PLAINTEXT and SSL so far (they do not "
-                    + "authenticate with SASL yet)");
+                    + interBroker + ": use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
         }
-        checkOwnClientsListeners(bound);
         ClusterRules.check(this);
         checkReplicaSelector();
         if (getInt(COMPRESSION_GZIP_LEVEL) == 0) {
@@ -539,24 +537,6 @@ public final class BrokerConfig {
             throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, "Listener " + e.listenerName() + " (" + key
                     + "=" + e + ") is mapped to " + protocol + ", which is not a security protocol: use PLAINTEXT, "
                     + "SSL, SASL_PLAINTEXT or SASL_SSL");
-        }
-    }
-
-    /**
-     * The broker's own clients (replica fetchers, forwarding, the Raft channel, broker-to-controller) do not
-     * authenticate yet: the inter-broker and controller listeners must not be SASL listeners.
-     */
-    private void checkOwnClientsListeners(List<Endpoint> bound) {
-        List<String> controllerNames = controllerListenerNames();
-        String interBroker = interBrokerListenerName();
-        for (Endpoint e : bound) {
-            boolean own = e.listenerName().equals(interBroker) || controllerNames.contains(e.listenerName());
-            if (own && !PLAINTEXT.equals(e.securityProtocol()) && !SSL.equals(e.securityProtocol())) {
-                throw new ConfigException(controllerNames.contains(e.listenerName()) ? CONTROLLER_LISTENER_NAMES
-                        : INTER_BROKER_LISTENER_NAME, "Listener " + e.listenerName() + " is an inter-broker or "
-                        + "controller listener with security protocol " + e.securityProtocol() + ", but the broker's "
-                        + "own clients do not authenticate with SASL yet: keep a PLAINTEXT or SSL listener for them");
-            }
         }
     }
 

@@ -7,8 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.EventLoopGroup;
+import io.samsa.replication.BrokerEndpoints;
+import io.samsa.replication.BrokerResponse;
+import io.samsa.replication.ChannelSecurity;
+import io.samsa.replication.NettyBrokerChannel;
 import io.samsa.server.EmbeddedBroker;
 import io.samsa.server.config.Endpoint;
+import io.samsa.server.security.sasl.ClientSasl;
+import io.samsa.wire.ErrorCode;
+import io.samsa.wire.SamsaException;
+import io.samsa.wire.message.ApiVersionsRequest;
+import io.samsa.wire.message.ApiVersionsResponse;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -302,6 +312,37 @@ public class SaslListenerIT {
     private static void send(Socket s, ByteBuffer frame) throws IOException {
         s.getOutputStream().write(frame.array());
         s.getOutputStream().flush();
+    }
+
+    /** The broker's own channel to the SASL listener, logged in as admin with {@code password}. */
+    private static NettyBrokerChannel ownChannel(EventLoopGroup group, String mechanism, String password) {
+        ClientSasl sasl = new ClientSasl(ChannelSecurity.PLAINTEXT,
+                new ClientSasl.ClientLogin("SASL_PLAINTEXT", mechanism, "admin", password), "samsa-node-9");
+        return new NettyBrokerChannel(group, SamsaServer.clientChannelClass(),
+                id -> new BrokerEndpoints.BrokerAddress("127.0.0.1", saslPort),
+                new NettyBrokerChannel.Settings("own", 10_000, 2_000, 20, 200, 1 << 20), sasl);
+    }
+
+    @Test
+    void theBrokersOwnChannelLogsInAndARefusedLoginFailsItsRequestsEachTimeItTries() throws Exception {
+        EventLoopGroup group = SamsaServer.newWorkerGroup(1);
+        try (NettyBrokerChannel ok = ownChannel(group, "PLAIN", "admin-secret");
+             NettyBrokerChannel refused = ownChannel(group, "PLAIN", "wrong")) {
+            try (BrokerResponse r = ok.send(1, new ApiVersionsRequest().setClientSoftwareName("samsa")
+                    .setClientSoftwareVersion("test"), (short) 3).get(20, TimeUnit.SECONDS)) {
+                assertEquals(0, r.body(ApiVersionsResponse.class).errorCode());
+            }
+            for (int attempt = 0; attempt < 2; attempt++) {
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> refused.send(1, new ApiVersionsRequest(), (short) 3).get(20, TimeUnit.SECONDS));
+                SamsaException failure = assertInstanceOf(SamsaException.class, e.getCause());
+                assertEquals(ErrorCode.SASL_AUTHENTICATION_FAILED, failure.errorCode(), "attempt " + attempt);
+                assertEquals("SASL authentication to 127.0.0.1:" + saslPort + " as admin with PLAIN failed: "
+                        + "Authentication failed: Invalid username or password", failure.getMessage());
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     private static void assertClosed(Socket s) throws IOException {

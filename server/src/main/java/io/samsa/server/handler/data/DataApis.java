@@ -3,9 +3,11 @@ package io.samsa.server.handler.data;
 import io.samsa.server.BrokerServices;
 import io.samsa.server.coordinator.TransactionVerifier;
 import io.samsa.server.config.BrokerConfig;
+import io.samsa.server.handler.RequestContext;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.metrics.JmxMetrics;
 import java.util.Map;
+import java.util.function.BiPredicate;
 
 /**
  * Registers the data APIs' handlers in the broker's API table. Called once at start-up.
@@ -28,9 +30,12 @@ public final class DataApis {
     /**
      * Registers the handlers, and in {@code metrics} the fetch session cache's gauges under Kafka's names
      * ({@code kafka.server:type=FetchSessionCache,name=NumIncrementalFetchSessions} and
-     * {@code NumIncrementalFetchPartitionsCached}).
+     * {@code NumIncrementalFetchPartitionsCached}). A consumer's Fetch answers the partitions of a topic
+     * {@code readable} refuses (READ, by the ACLs) with TOPIC_AUTHORIZATION_FAILED beside the others' data, in and
+     * out of fetch sessions (null: no check).
      */
-    public static void register(SupportedApis.Builder apis, BrokerServices services, JmxMetrics metrics) {
+    public static void register(SupportedApis.Builder apis, BrokerServices services, JmxMetrics metrics,
+                                BiPredicate<RequestContext, String> readable) {
         BrokerConfig config = services.config();
         PartitionLookup partitions = new PartitionLookup(services.replicas(), services.metadata()::image);
         FetchSessionCache sessions = new FetchSessionCache(
@@ -42,7 +47,7 @@ public final class DataApis {
         apis.add(PRODUCE, 3, 13, new ProduceHandler(partitions));
         apis.add(FETCH, 4, 18, new FetchHandler(partitions, sessions, services.clock(),
                 config.getInt(BrokerConfig.FETCH_MAX_BYTES), config.nodeId(),
-                ReadReplicaSelector.forClass(config.getString(BrokerConfig.REPLICA_SELECTOR_CLASS))));
+                ReadReplicaSelector.forClass(config.getString(BrokerConfig.REPLICA_SELECTOR_CLASS)), readable));
         apis.add(LIST_OFFSETS, 1, 8, new ListOffsetsHandler(partitions));
         apis.add(DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(partitions));
         apis.add(OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(partitions));

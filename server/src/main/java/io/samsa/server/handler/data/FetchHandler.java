@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.BiPredicate;
 
 /**
  * Fetch (key 1), v4-18. Reads whole batches below the high watermark (READ_COMMITTED: below the last stable offset,
@@ -61,6 +62,8 @@ final class FetchHandler implements ApiHandler {
     private final int nodeId;
     /** {@code replica.selector.class} (KIP-392), null: the leader serves every consumer. */
     private final ReadReplicaSelector selector;
+    /** Whether a consumer may READ a topic (the ACLs); null: every topic. */
+    private final BiPredicate<RequestContext, String> readable;
 
     FetchHandler(PartitionLookup partitions, FetchSessionCache sessions, Clock clock, int brokerMaxBytes) {
         this(partitions, sessions, clock, brokerMaxBytes, -1, null);
@@ -68,6 +71,18 @@ final class FetchHandler implements ApiHandler {
 
     FetchHandler(PartitionLookup partitions, FetchSessionCache sessions, Clock clock, int brokerMaxBytes, int nodeId,
                  ReadReplicaSelector selector) {
+        this(partitions, sessions, clock, brokerMaxBytes, nodeId, selector, null);
+    }
+
+    /**
+     * As above; a consumer's partition of a topic {@code readable} refuses (READ, by the ACLs) is answered
+     * TOPIC_AUTHORIZATION_FAILED without a read, in the same response as the others' data, on every fetch: the
+     * partitions a fetch session holds are checked again on each incremental fetch, as Kafka's broker checks every
+     * partition of the fetch context. Null: no check.
+     */
+    FetchHandler(PartitionLookup partitions, FetchSessionCache sessions, Clock clock, int brokerMaxBytes, int nodeId,
+                 ReadReplicaSelector selector, BiPredicate<RequestContext, String> readable) {
+        this.readable = readable;
         this.partitions = partitions;
         this.sessions = sessions;
         this.clock = clock;
@@ -171,8 +186,9 @@ final class FetchHandler implements ApiHandler {
         boolean leaderOnly = replicaId >= 0 || version < 11;
         String clientRack = leaderOnly ? null : req.rackId();
         List<Item> items = new ArrayList<>(wanted.size());
+        BiPredicate<RequestContext, String> check = replicaId < 0 ? readable : null;
         for (Wanted w : wanted) {
-            items.add(resolve(w, clientRack, ctx.listenerName()));
+            items.add(resolve(w, clientRack, ctx, check));
         }
         FetchParams params = new FetchParams(replicaId, replicaEpoch, req.maxWaitMs(), req.minBytes(),
                 Math.max(0, Math.min(req.maxBytes(), brokerMaxBytes)),
@@ -191,13 +207,15 @@ final class FetchHandler implements ApiHandler {
         return byId ? new FetchKey(null, id, partition) : new FetchKey(topic, null, partition);
     }
 
-    private Item resolve(Wanted w, String clientRack, String listener) {
+    private Item resolve(Wanted w, String clientRack, RequestContext ctx, BiPredicate<RequestContext, String> check) {
         FetchKey k = w.key();
         String name = k.topic() != null ? k.topic() : partitions.topicName(k.topicId());
         ErrorCode error = null;
         Partition p = null;
         if (name == null) {
             error = ErrorCode.UNKNOWN_TOPIC_ID;
+        } else if (check != null && !check.test(ctx, name)) {
+            error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         } else {
             p = partitions.partition(name, k.partition());
             if (p == null) {
@@ -208,8 +226,8 @@ final class FetchHandler implements ApiHandler {
             }
         }
         if (error == null && clientRack != null && selector != null) {
-            int preferred = ReadReplicaSelector.preferredReadReplica(selector, p, partitions.image(), nodeId, listener,
-                    clientRack, w.fetchOffset());
+            int preferred = ReadReplicaSelector.preferredReadReplica(selector, p, partitions.image(), nodeId,
+                    ctx.listenerName(), clientRack, w.fetchOffset());
             if (preferred >= 0) {
                 // KIP-392: no read here; the consumer goes to the chosen replica with the leader's offsets.
                 Item it = new Item(k, null, null, w.fetchOffset(), w.maxBytes(), w.currentLeaderEpoch(),

@@ -22,6 +22,7 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -117,6 +118,15 @@ public final class AclChecks {
                 deny(ctx, apiKey, req, sink, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, op + " on the cluster");
             }
         };
+    }
+
+    /**
+     * The READ check of a consumer's Fetch, which the fetch handler makes itself for every partition of the fetch
+     * and of its session ({@code DataApis}); null without an authorizer.
+     */
+    public static BiPredicate<RequestContext, String> topicReads(AclAuthorizer authorizer) {
+        return authorizer == null ? null
+                : (ctx, topic) -> authorizer.authorize(ctx, AclOperation.READ, AclResourceType.TOPIC, topic);
     }
 
     /** Answers {@code req} with {@code code} for the whole request. */

@@ -19,7 +19,6 @@ import io.samsa.wire.message.DescribeGroupsRequest;
 import io.samsa.wire.message.DescribeGroupsResponse;
 import io.samsa.wire.message.EndTxnRequest;
 import io.samsa.wire.message.FetchRequest;
-import io.samsa.wire.message.FetchResponse;
 import io.samsa.wire.message.FindCoordinatorRequest;
 import io.samsa.wire.message.FindCoordinatorResponse;
 import io.samsa.wire.message.HeartbeatRequest;
@@ -60,7 +59,7 @@ final class PartialChecks {
     static ApiHandler handler(short apiKey, ApiHandler inner, AclAuthorizer a, Supplier<MetadataImage> image) {
         return switch (apiKey) {
             case 0 -> (ctx, req, sink) -> produce(ctx, (ProduceRequest) req, sink, inner, a, image.get());
-            case 1 -> (ctx, req, sink) -> fetch(ctx, (FetchRequest) req, sink, inner, a, image.get());
+            case 1 -> (ctx, req, sink) -> fetch(ctx, (FetchRequest) req, sink, inner, a);
             case 2 -> (ctx, req, sink) -> listOffsets(ctx, (ListOffsetsRequest) req, sink, inner, a);
             case 3 -> (ctx, req, sink) -> metadata(ctx, (MetadataRequest) req, sink, inner, a, image.get());
             case 8 -> (ctx, req, sink) -> offsetCommit(ctx, (OffsetCommitRequest) req, sink, inner, a, image.get());
@@ -72,7 +71,9 @@ final class PartialChecks {
             case 12 -> group(apiKey, inner, a, r -> ((HeartbeatRequest) r).groupId());
             case 13 -> group(apiKey, inner, a, r -> ((LeaveGroupRequest) r).groupId());
             case 14 -> group(apiKey, inner, a, r -> ((SyncGroupRequest) r).groupId());
-            case 68 -> group(apiKey, inner, a, r -> ((ConsumerGroupHeartbeatRequest) r).groupId());
+            case 68 -> group(apiKey, (ctx, req, sink) -> consumerGroupHeartbeat(ctx,
+                    (ConsumerGroupHeartbeatRequest) req, sink, inner, a), a,
+                    r -> ((ConsumerGroupHeartbeatRequest) r).groupId());
             case 15 -> (ctx, req, sink) -> describeGroups(ctx, (DescribeGroupsRequest) req, sink, inner, a);
             case 16 -> (ctx, req, sink) -> listGroups(ctx, req, sink, inner, a);
             case 19 -> (ctx, req, sink) -> createTopics(ctx, (CreateTopicsRequest) req, sink, inner, a);
@@ -121,6 +122,24 @@ final class PartialChecks {
         };
     }
 
+    /**
+     * After READ on the group: DESCRIBE on every subscribed topic the member names, else the whole heartbeat answers
+     * TOPIC_AUTHORIZATION_FAILED, as Kafka's broker answers it (a client may not learn of topics it cannot describe).
+     */
+    private static void consumerGroupHeartbeat(RequestContext ctx, ConsumerGroupHeartbeatRequest req,
+                                               ResponseSink sink, ApiHandler inner, AclAuthorizer a) {
+        if (req.subscribedTopicNames() != null) {
+            for (String t : req.subscribedTopicNames()) {
+                if (!topic(ctx, a, AclOperation.DESCRIBE, t)) {
+                    AclChecks.deny(ctx, (short) 68, req, sink, ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                            "DESCRIBE on subscribed topic " + t);
+                    return;
+                }
+            }
+        }
+        inner.handle(ctx, req, sink);
+    }
+
     private static boolean topic(RequestContext ctx, AclAuthorizer a, AclOperation op, String name) {
         return name != null && a.authorize(ctx, op, AclResourceType.TOPIC, name);
     }
@@ -164,7 +183,7 @@ final class PartialChecks {
     }
 
     private static void fetch(RequestContext ctx, FetchRequest req, ResponseSink sink, ApiHandler inner,
-                              AclAuthorizer a, MetadataImage image) {
+                              AclAuthorizer a) {
         int replicaId = req.replicaState() != null && req.replicaState().replicaId() >= 0
                 ? req.replicaState().replicaId() : req.replicaId();
         if (replicaId >= 0) {
@@ -176,27 +195,10 @@ final class PartialChecks {
             }
             return;
         }
-        List<FetchResponse.FetchableTopicResponse> denied = new ArrayList<>();
-        for (FetchRequest.FetchTopic t : req.topics()) {
-            String name = t.topic() != null && !t.topic().isEmpty() ? t.topic()
-                    : AclChecks.topicName(image, t.topicId());
-            if (name != null && !topic(ctx, a, AclOperation.READ, name)) {
-                List<FetchResponse.PartitionData> parts = new ArrayList<>();
-                for (FetchRequest.FetchPartition p : t.partitions()) {
-                    parts.add(new FetchResponse.PartitionData().setPartitionIndex(p.partition())
-                            .setErrorCode(ErrorCode.TOPIC_AUTHORIZATION_FAILED.code()).setHighWatermark(-1)
-                            .setLastStableOffset(-1).setLogStartOffset(-1));
-                }
-                denied.add(new FetchResponse.FetchableTopicResponse().setTopic(t.topic()).setTopicId(t.topicId())
-                        .setPartitions(parts));
-            }
-        }
-        if (denied.isEmpty()) {
-            inner.handle(ctx, req, sink);
-        } else {
-            // The errors alone, outside any fetch session: the consumer raises them; see docs/security.md.
-            sink.send(new FetchResponse().setErrorCode(ErrorCode.NONE.code()).setSessionId(0).setResponses(denied));
-        }
+        // A consumer: the fetch handler checks READ per partition itself, in and out of fetch sessions
+        // (AclChecks.topicReads, given to it at start-up), so that the allowed partitions' data comes in the same
+        // response and a session's partitions are checked on every fetch.
+        inner.handle(ctx, req, sink);
     }
 
     private static void listOffsets(RequestContext ctx, ListOffsetsRequest req, ResponseSink sink, ApiHandler inner,

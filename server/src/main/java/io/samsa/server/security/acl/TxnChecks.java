@@ -16,6 +16,7 @@ import io.samsa.wire.message.DescribeTransactionsRequest;
 import io.samsa.wire.message.DescribeTransactionsResponse;
 import io.samsa.wire.message.ListTransactionsResponse;
 import io.samsa.wire.message.OffsetDeleteRequest;
+import io.samsa.wire.message.OffsetDeleteResponse;
 import io.samsa.wire.message.TxnOffsetCommitRequest;
 import io.samsa.wire.message.TxnOffsetCommitResponse;
 
@@ -71,12 +72,31 @@ final class TxnChecks {
                         resp -> ((DeleteGroupsResponse) resp).results().addAll(denied));
             };
             case 47 -> (ctx, req, sink) -> {
-                String g = ((OffsetDeleteRequest) req).groupId();
-                if (a.authorize(ctx, AclOperation.DELETE, AclResourceType.GROUP, g)) {
-                    inner.handle(ctx, req, sink);
-                } else {
+                OffsetDeleteRequest r = (OffsetDeleteRequest) req;
+                String g = r.groupId();
+                if (!a.authorize(ctx, AclOperation.DELETE, AclResourceType.GROUP, g)) {
                     AclChecks.deny(ctx, apiKey, req, sink, ErrorCode.GROUP_AUTHORIZATION_FAILED, "DELETE on group " + g);
+                    return;
                 }
+                // As Kafka: READ on each topic, else TOPIC_AUTHORIZATION_FAILED for each of its partitions.
+                List<OffsetDeleteResponse.OffsetDeleteResponseTopic> denied = new ArrayList<>();
+                r.topics().removeIf(t -> {
+                    if (a.authorize(ctx, AclOperation.READ, AclResourceType.TOPIC, t.name())) {
+                        return false;
+                    }
+                    List<OffsetDeleteResponse.OffsetDeleteResponsePartition> parts = new ArrayList<>();
+                    for (OffsetDeleteRequest.OffsetDeleteRequestPartition p : t.partitions()) {
+                        parts.add(new OffsetDeleteResponse.OffsetDeleteResponsePartition()
+                                .setPartitionIndex(p.partitionIndex())
+                                .setErrorCode(ErrorCode.TOPIC_AUTHORIZATION_FAILED.code()));
+                    }
+                    denied.add(new OffsetDeleteResponse.OffsetDeleteResponseTopic().setName(t.name())
+                            .setPartitions(parts));
+                    return true;
+                });
+                ResourceChecks.answer(ctx, req, sink, inner, denied.isEmpty(), r.topics().isEmpty(),
+                        () -> new OffsetDeleteResponse().setTopics(denied),
+                        resp -> ((OffsetDeleteResponse) resp).topics().addAll(denied));
             };
             case 69 -> (ctx, req, sink) -> {
                 ConsumerGroupDescribeRequest r = (ConsumerGroupDescribeRequest) req;

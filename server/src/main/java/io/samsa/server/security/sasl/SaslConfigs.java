@@ -36,9 +36,9 @@ public final class SaslConfigs {
         return out;
     }
 
-    static SaslListener listener(BrokerConfig config, String listenerName, ScramCredentials scram) {
-        String prefix = "listener.name." + listenerName.toLowerCase(Locale.ROOT) + ".";
-        String mechanismsKey = prefix + "sasl.enabled.mechanisms";
+    /** The mechanisms {@code listenerName} enables, by Kafka's precedence, and the key that gives them. */
+    private static Map.Entry<String, List<String>> enabledMechanisms(BrokerConfig config, String listenerName) {
+        String mechanismsKey = prefix(listenerName) + "sasl.enabled.mechanisms";
         String raw = config.original(mechanismsKey);
         if (raw == null) {
             mechanismsKey = "sasl.enabled.mechanisms";
@@ -46,6 +46,18 @@ public final class SaslConfigs {
         }
         List<String> mechanisms = List.of(raw.split(",")).stream().map(String::trim).filter(m -> !m.isEmpty())
                 .map(m -> m.toUpperCase(Locale.ROOT)).toList();
+        return Map.entry(mechanismsKey, mechanisms);
+    }
+
+    private static String prefix(String listenerName) {
+        return "listener.name." + listenerName.toLowerCase(Locale.ROOT) + ".";
+    }
+
+    static SaslListener listener(BrokerConfig config, String listenerName, ScramCredentials scram) {
+        String prefix = prefix(listenerName);
+        Map.Entry<String, List<String>> enabled = enabledMechanisms(config, listenerName);
+        String mechanismsKey = enabled.getKey();
+        List<String> mechanisms = enabled.getValue();
         if (mechanisms.isEmpty()) {
             throw new ConfigException(mechanismsKey, "SASL listener " + listenerName + " enables no mechanism");
         }
@@ -81,5 +93,63 @@ public final class SaslConfigs {
         }
         return new SaslListener(listenerName, mechanisms, users, scram,
                 config.getLong("connections.max.reauth.ms"), config.getInt("sasl.server.max.receive.size"));
+    }
+
+    /**
+     * How this node's clients log in to SASL listener {@code listenerName} on other nodes, as Kafka's broker does:
+     * the mechanism is {@code sasl.mechanism.controller.protocol} for a controller listener, else
+     * {@code sasl.mechanism.inter.broker.protocol} (both GSSAPI by default, which Samsa does not serve); the
+     * {@code username} and {@code password} options of {@code listener.name.<listener>.<mechanism>.sasl.jaas.config},
+     * else of {@code sasl.jaas.config}. When the listener is bound here it must enable the mechanism.
+     *
+     * @throws ConfigException naming the key: an unsupported mechanism, SCRAM towards the controllers (their
+     *     quorum needs the login before the metadata log can hold a SCRAM credential), no JAAS config, no username
+     *     or password, or a bound listener that does not enable the mechanism
+     */
+    public static ClientSasl.ClientLogin clientLogin(BrokerConfig config, String listenerName) {
+        boolean controller = config.controllerListenerNames().contains(listenerName);
+        String mechanismKey = controller ? "sasl.mechanism.controller.protocol"
+                : "sasl.mechanism.inter.broker.protocol";
+        String mechanism = config.getString(mechanismKey).trim().toUpperCase(Locale.ROOT);
+        if (!SERVED.contains(mechanism)) {
+            throw new ConfigException(mechanismKey, "SASL mechanism " + mechanism + " of this node's connections to "
+                    + "listener " + listenerName + " is not supported: Samsa's nodes authenticate with "
+                    + String.join(", ", SERVED));
+        }
+        if (controller && !mechanism.equals(PlainExchange.MECHANISM)) {
+            throw new ConfigException(mechanismKey, "SASL mechanism " + mechanism + " cannot reach controller "
+                    + "listener " + listenerName + ": the controllers need it before their metadata log holds any "
+                    + "SCRAM credential, and Samsa has no kafka-storage format --add-scram. Use PLAIN");
+        }
+        String jaasKey = prefix(listenerName) + mechanism.toLowerCase(Locale.ROOT) + ".sasl.jaas.config";
+        String jaas = config.original(jaasKey);
+        if (jaas == null && config.original("sasl.jaas.config") != null) {
+            jaasKey = "sasl.jaas.config";
+            jaas = config.original(jaasKey);
+        }
+        if (jaas == null) {
+            throw new ConfigException(jaasKey, "Listener " + listenerName + " is a SASL listener that this node's "
+                    + "clients log in to with " + mechanism + ", but no JAAS config gives them a username and "
+                    + "password");
+        }
+        JaasConfig parsed;
+        try {
+            parsed = JaasConfig.parse(jaas);
+        } catch (IllegalArgumentException ex) {
+            throw new ConfigException(jaasKey, ex.getMessage());
+        }
+        String username = parsed.options().get("username");
+        String password = parsed.options().get("password");
+        if (username == null || password == null) {
+            throw new ConfigException(jaasKey, "The JAAS config of listener " + listenerName + " has no username and "
+                    + "password options for this node's own " + mechanism + " login");
+        }
+        boolean bound = config.listeners().stream().anyMatch(e -> e.listenerName().equals(listenerName));
+        Map.Entry<String, List<String>> enabled = enabledMechanisms(config, listenerName);
+        if (bound && !enabled.getValue().contains(mechanism)) {
+            throw new ConfigException(mechanismKey, mechanismKey + " " + mechanism + " must be one of listener "
+                    + listenerName + "'s " + enabled.getKey() + " " + enabled.getValue());
+        }
+        return new ClientSasl.ClientLogin(listenerName, mechanism, username, password);
     }
 }

@@ -203,9 +203,11 @@ final class ScramExchange implements SaslExchange {
     }
 
     private String serverNonce() {
-        if (serverNonceOverride != null) {
-            return serverNonceOverride;
-        }
+        return serverNonceOverride != null ? serverNonceOverride : randomNonce();
+    }
+
+    /** 24 random bytes in base64url: a server nonce, or the client nonce of the broker's own SCRAM logins. */
+    static String randomNonce() {
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

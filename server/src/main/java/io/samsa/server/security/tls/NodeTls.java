@@ -4,6 +4,8 @@ import io.samsa.replication.ChannelSecurity;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.ConfigException;
 import io.samsa.server.config.Endpoint;
+import io.samsa.server.security.sasl.ClientSasl;
+import io.samsa.server.security.sasl.SaslConfigs;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.HashMap;
@@ -14,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's TLS: the server side of each SSL listener it binds, and the client side of the listeners it reaches on
- * other nodes (the inter-broker listener for replica fetchers and forwarding to other brokers, the first controller
- * listener for Raft and the broker-to-controller clients). Built at start-up: a key store that cannot be read fails
- * the start, naming the listener.
+ * A node's TLS: the server side of each SSL listener it binds, and the client side (TLS, SASL or both) of the
+ * listeners it reaches on other nodes (the inter-broker listener for replica fetchers and forwarding to other
+ * brokers, the first controller listener for Raft and the broker-to-controller clients). Built at start-up: a key
+ * store that cannot be read, or a SASL login that is not configured, fails the start, naming the key.
  *
  * <p>Thread-safe: built once; {@link #reload} runs off the event loops.
  */
@@ -74,22 +76,35 @@ public final class NodeTls {
     }
 
     /**
-     * How this node's clients secure connections to {@code listener} on other nodes: TLS when that listener is SSL
-     * (by {@code listener.security.protocol.map}), else plaintext.
+     * How this node's clients secure connections to {@code listener} on other nodes, by its protocol in
+     * {@code listener.security.protocol.map}: TLS for SSL, SASL ({@link ClientSasl}) for SASL_PLAINTEXT, both for
+     * SASL_SSL, else plaintext.
      *
-     * @throws ConfigException when the listener's client key or trust store cannot be read
+     * @throws ConfigException when the listener's client key or trust store cannot be read, or its SASL login is
+     *     not configured ({@link SaslConfigs#clientLogin})
      */
     public synchronized ChannelSecurity client(String listener) {
-        if (listener == null || !SSL.equals(config.securityProtocolMap().get(listener))) {
+        String protocol = listener == null ? null : config.securityProtocolMap().get(listener);
+        boolean sasl = SaslConfigs.SASL_PLAINTEXT.equals(protocol) || SASL_SSL.equals(protocol);
+        if (!SSL.equals(protocol) && !sasl) {
             return ChannelSecurity.PLAINTEXT;
         }
         ChannelSecurity c = clients.get(listener);
         if (c == null) {
-            try {
-                c = ClientTls.create(config.originals(), listener, config.getLong(HANDSHAKE_TIMEOUT_MS));
-            } catch (GeneralSecurityException | IOException | IllegalArgumentException ex) {
-                throw new ConfigException(SslSettings.listenerPrefix(listener) + "ssl.*",
-                        "Cannot set up the TLS client of listener " + listener + ": " + ex.getMessage());
+            c = ChannelSecurity.PLAINTEXT;
+            if (!SaslConfigs.SASL_PLAINTEXT.equals(protocol)) {
+                try {
+                    c = ClientTls.create(config.originals(), listener, config.getLong(HANDSHAKE_TIMEOUT_MS));
+                } catch (GeneralSecurityException | IOException | IllegalArgumentException ex) {
+                    throw new ConfigException(SslSettings.listenerPrefix(listener) + "ssl.*",
+                            "Cannot set up the TLS client of listener " + listener + ": " + ex.getMessage());
+                }
+            }
+            if (sasl) {
+                ClientSasl.ClientLogin login = SaslConfigs.clientLogin(config, listener);
+                c = new ClientSasl(c, login, "samsa-node-" + config.nodeId());
+                log.info("This node's clients log in to listener {} as {} with {}", listener, login.username(),
+                        login.mechanism());
             }
             clients.put(listener, c);
         }

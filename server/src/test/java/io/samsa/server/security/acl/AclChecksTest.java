@@ -16,6 +16,8 @@ import io.samsa.server.handler.ResponseSink;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.security.Principal;
 import io.samsa.wire.ErrorCode;
+import io.samsa.wire.message.ConsumerGroupHeartbeatRequest;
+import io.samsa.wire.message.ConsumerGroupHeartbeatResponse;
 import io.samsa.wire.message.DescribeAclsRequest;
 import io.samsa.wire.message.DescribeAclsResponse;
 import io.samsa.wire.message.DescribeProducersRequest;
@@ -26,6 +28,8 @@ import io.samsa.wire.message.ListConfigResourcesRequest;
 import io.samsa.wire.message.ListConfigResourcesResponse;
 import io.samsa.wire.message.ListGroupsRequest;
 import io.samsa.wire.message.MetadataRequest;
+import io.samsa.wire.message.OffsetDeleteRequest;
+import io.samsa.wire.message.OffsetDeleteResponse;
 import io.samsa.wire.message.OffsetFetchRequest;
 import io.samsa.wire.message.OffsetFetchResponse;
 import io.samsa.wire.message.MetadataResponse;
@@ -242,5 +246,75 @@ class AclChecksTest {
                 new OffsetFetchRequest.OffsetFetchRequestGroup().setGroupId("h").setTopics(null))));
         r = (OffsetFetchResponse) call(apis, 9, 9, other).response;
         assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED.code(), r.groups().get(0).errorCode());
+    }
+
+    @Test
+    void offsetDeleteNeedsReadOnEachTopicBesideDeleteOnTheGroup() {
+        allow(AclResourceType.GROUP, "g", AclOperation.DELETE);
+        allow(AclResourceType.TOPIC, "ok", AclOperation.READ);
+        SupportedApis apis = table(authorizer, 47, (c, r, s) -> {
+            seen.add(r);
+            List<OffsetDeleteResponse.OffsetDeleteResponseTopic> out = new ArrayList<>();
+            for (OffsetDeleteRequest.OffsetDeleteRequestTopic t : ((OffsetDeleteRequest) r).topics()) {
+                out.add(new OffsetDeleteResponse.OffsetDeleteResponseTopic().setName(t.name()).setPartitions(
+                        new ArrayList<>(List.of(new OffsetDeleteResponse.OffsetDeleteResponsePartition()))));
+            }
+            s.send(new OffsetDeleteResponse().setTopics(out));
+        });
+        OffsetDeleteResponse r = (OffsetDeleteResponse) call(apis, 47, 0, offsetDelete("g", "ok", "no")).response;
+        assertEquals(List.of("ok"), ((OffsetDeleteRequest) seen.get(0)).topics().stream()
+                .map(OffsetDeleteRequest.OffsetDeleteRequestTopic::name).toList());
+        assertEquals(ErrorCode.NONE.code(), r.topics().get(0).partitions().get(0).errorCode());
+        OffsetDeleteResponse.OffsetDeleteResponseTopic no = r.topics().get(1);
+        assertEquals("no", no.name());
+        assertEquals(List.of(0, 1), no.partitions().stream()
+                .map(OffsetDeleteResponse.OffsetDeleteResponsePartition::partitionIndex).toList());
+        for (OffsetDeleteResponse.OffsetDeleteResponsePartition p : no.partitions()) {
+            assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED.code(), p.errorCode());
+        }
+        // Every topic refused: the handler is not called.
+        seen.clear();
+        r = (OffsetDeleteResponse) call(apis, 47, 0, offsetDelete("g", "no")).response;
+        assertEquals(List.of(), seen);
+        assertEquals(List.of("no"), r.topics().stream().map(OffsetDeleteResponse.OffsetDeleteResponseTopic::name)
+                .toList());
+        // The group comes first.
+        r = (OffsetDeleteResponse) call(apis, 47, 0, offsetDelete("other", "ok")).response;
+        assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED.code(), r.errorCode());
+        assertEquals(List.of(), seen);
+    }
+
+    private static OffsetDeleteRequest offsetDelete(String group, String... topics) {
+        OffsetDeleteRequest r = new OffsetDeleteRequest().setGroupId(group);
+        for (String t : topics) {
+            r.topics().add(new OffsetDeleteRequest.OffsetDeleteRequestTopic().setName(t).setPartitions(
+                    new ArrayList<>(List.of(new OffsetDeleteRequest.OffsetDeleteRequestPartition().setPartitionIndex(0),
+                            new OffsetDeleteRequest.OffsetDeleteRequestPartition().setPartitionIndex(1)))));
+        }
+        return r;
+    }
+
+    @Test
+    void consumerGroupHeartbeatNeedsDescribeOnEverySubscribedTopic() {
+        allow(AclResourceType.GROUP, "g", AclOperation.READ);
+        allow(AclResourceType.TOPIC, "ok", AclOperation.DESCRIBE);
+        SupportedApis apis = table(authorizer, 68, (c, r, s) -> {
+            seen.add(r);
+            s.send(new ConsumerGroupHeartbeatResponse().setMemberEpoch(1));
+        });
+        ConsumerGroupHeartbeatRequest allowed = new ConsumerGroupHeartbeatRequest().setGroupId("g")
+                .setSubscribedTopicNames(List.of("ok"));
+        assertEquals(1, ((ConsumerGroupHeartbeatResponse) call(apis, 68, 0, allowed).response).memberEpoch());
+        // A heartbeat that does not resend its subscription (null) is not checked again.
+        call(apis, 68, 0, new ConsumerGroupHeartbeatRequest().setGroupId("g").setSubscribedTopicNames(null));
+        assertEquals(2, seen.size());
+        ConsumerGroupHeartbeatResponse refused = (ConsumerGroupHeartbeatResponse) call(apis, 68, 0,
+                new ConsumerGroupHeartbeatRequest().setGroupId("g").setSubscribedTopicNames(List.of("ok", "no")))
+                .response;
+        assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED.code(), refused.errorCode());
+        assertEquals(2, seen.size(), "the refused heartbeat does not reach the coordinator");
+        ConsumerGroupHeartbeatResponse otherGroup = (ConsumerGroupHeartbeatResponse) call(apis, 68, 0,
+                new ConsumerGroupHeartbeatRequest().setGroupId("h").setSubscribedTopicNames(List.of("ok"))).response;
+        assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED.code(), otherGroup.errorCode());
     }
 }

@@ -3,10 +3,12 @@ package io.samsa.server.security.acl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.server.EmbeddedBroker;
+import io.samsa.server.OfficialWire;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -42,6 +44,11 @@ import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -261,5 +268,81 @@ class AclIT {
             produce(b, "t");
             assertEquals(1, consume(b, "t", "g"));
         }
+    }
+
+    private static FetchRequestData fetchOf(int sessionId, int epoch, String... topics) {
+        FetchRequestData f = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(0)
+                .setMaxBytes(1 << 20).setSessionId(sessionId).setSessionEpoch(epoch);
+        for (String t : topics) {
+            f.topics().add(new FetchRequestData.FetchTopic().setTopic(t).setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                            .setPartitionMaxBytes(1 << 20).setLogStartOffset(-1))));
+        }
+        return f;
+    }
+
+    private static FetchResponseData fetch(OfficialWire wire, FetchRequestData request) throws Exception {
+        return new FetchResponseData(new ByteBufferAccessor(wire.send(ApiKeys.FETCH, (short) 12, request)),
+                (short) 12);
+    }
+
+    /** Topic name to (error code, record bytes) of partition 0 in {@code r}. */
+    private static Map<String, List<Integer>> partitions(FetchResponseData r) {
+        Map<String, List<Integer>> out = new java.util.TreeMap<>();
+        for (FetchResponseData.FetchableTopicResponse t : r.responses()) {
+            FetchResponseData.PartitionData p = t.partitions().get(0);
+            out.put(t.topic(), List.of((int) p.errorCode(), p.records() == null ? 0 : p.records().sizeInBytes()));
+        }
+        return out;
+    }
+
+    @Test
+    void fetchAnswersTheAllowedPartitionsDataBesideTheRefusedOnesInAndOutOfSessions() throws Exception {
+        try (EmbeddedBroker b = EmbeddedBroker.start(Map.of("authorizer.class.name", AUTHORIZER,
+                "allow.everyone.if.no.acl.found", "true")); Admin admin = admin(b)) {
+            b.createTopic("open", 1, Map.of());
+            b.createTopic("secret", 1, Map.of());
+            produce(b, "open");
+            produce(b, "secret");
+            short denied = Errors.TOPIC_AUTHORIZATION_FAILED.code();
+            try (OfficialWire wire = new OfficialWire(b.port())) {
+                // After the DENY, "open" still has its data in the same response as "secret"'s error.
+                admin.createAcls(List.of(acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL,
+                        AclOperation.ALL, AclPermissionType.ALLOW), acl(ResourceType.TOPIC, "secret",
+                        PatternType.LITERAL, AclOperation.READ, AclPermissionType.DENY))).all().get();
+                awaitAcls(b, 2);
+                Map<String, List<Integer>> sessionless = partitions(fetch(wire, fetchOf(0, -1, "open", "secret")));
+                assertEquals(0, sessionless.get("open").get(0));
+                assertTrue(sessionless.get("open").get(1) > 0, "open's records are in the answer");
+                assertEquals(List.of((int) denied, 0), sessionless.get("secret"));
+
+                // A new session holds both; each incremental fetch checks both again.
+                FetchResponseData full = fetch(wire, fetchOf(0, 0, "open", "secret"));
+                assertNotEquals(0, full.sessionId());
+                assertEquals(sessionless, partitions(full));
+                // The consumer moves past open's record: nothing new there.
+                FetchRequestData next = fetchOf(full.sessionId(), 1, "open");
+                next.topics().get(0).partitions().get(0).setFetchOffset(1);
+                FetchResponseData incremental = fetch(wire, next);
+                assertEquals(0, incremental.errorCode());
+                assertEquals(Map.of("secret", List.of((int) denied, 0)), partitions(incremental),
+                        "the refused partition is answered again; the unchanged allowed one is not");
+                // The DENY goes: the session's partition of "secret" is read on the next fetch.
+                admin.deleteAcls(List.of(acl(ResourceType.TOPIC, "secret", PatternType.LITERAL, AclOperation.READ,
+                        AclPermissionType.DENY).toFilter())).all().get();
+                awaitAcls(b, 1);
+                Map<String, List<Integer>> after = partitions(fetch(wire, fetchOf(full.sessionId(), 2)));
+                assertEquals(0, after.get("secret").get(0));
+                assertTrue(after.get("secret").get(1) > 0, "secret's records once it is allowed");
+            }
+        }
+    }
+
+    private static void awaitAcls(EmbeddedBroker b, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (b.broker().services().metadata().image().acls().size() != count && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(count, b.broker().services().metadata().image().acls().size());
     }
 }

@@ -1,6 +1,7 @@
 package io.samsa.server.security.sasl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,15 +69,54 @@ class SaslConfigsTest {
     }
 
     @Test
-    void theBrokersOwnListenersMustNotBeSasl() {
-        ConfigException interBroker = assertThrows(ConfigException.class,
-                () -> config("inter.broker.listener.name", "CLIENTS"));
-        assertEquals("inter.broker.listener.name", interBroker.key());
-        assertTrue(interBroker.getMessage().contains("own clients do not authenticate with SASL yet"),
-                interBroker.getMessage());
-        assertEquals("controller.listener.names", assertThrows(ConfigException.class, () -> config(
-                "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+    void theNodesOwnLoginTakesTheMechanismKeyAndTheListenersJaasConfig() {
+        String scramJaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" "
+                + "password=\"b-secret\";";
+        String plainJaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"node\" "
+                + "password=\"n-secret\" user_node=\"n-secret\";";
+        // The listener's own JAAS config for the mechanism wins over sasl.jaas.config.
+        BrokerConfig c = config("inter.broker.listener.name", "CLIENTS",
+                "sasl.mechanism.inter.broker.protocol", "scram-sha-512",
+                "listener.name.clients.sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.clients.scram-sha-512.sasl.jaas.config", scramJaas, "sasl.jaas.config", plainJaas);
+        assertEquals(new ClientSasl.ClientLogin("CLIENTS", "SCRAM-SHA-512", "broker", "b-secret"),
+                SaslConfigs.clientLogin(c, "CLIENTS"));
+        assertFalse(SaslConfigs.clientLogin(c, "CLIENTS").toString().contains("b-secret"));
+        assertEquals(new ClientSasl.ClientLogin("CLIENTS", "PLAIN", "node", "n-secret"), SaslConfigs.clientLogin(
+                config("inter.broker.listener.name", "CLIENTS", "sasl.mechanism.inter.broker.protocol", "PLAIN",
+                        "sasl.enabled.mechanisms", "PLAIN", "sasl.jaas.config", plainJaas), "CLIENTS"));
+        // Kafka's default mechanism is GSSAPI, which Samsa does not speak.
+        ConfigException gssapi = assertThrows(ConfigException.class, () -> SaslConfigs.clientLogin(config(
+                "inter.broker.listener.name", "CLIENTS", "sasl.enabled.mechanisms", "PLAIN",
+                "sasl.jaas.config", plainJaas), "CLIENTS"));
+        assertEquals("sasl.mechanism.inter.broker.protocol", gssapi.key());
+        assertTrue(gssapi.getMessage().contains("GSSAPI"), gssapi.getMessage());
+        // No JAAS config, or one without a username: the key it should be in.
+        assertEquals("listener.name.clients.plain.sasl.jaas.config", assertThrows(ConfigException.class,
+                () -> SaslConfigs.clientLogin(config("sasl.mechanism.inter.broker.protocol", "PLAIN"), "CLIENTS"))
+                .key());
+        assertEquals("sasl.jaas.config", assertThrows(ConfigException.class, () -> SaslConfigs.clientLogin(config(
+                "sasl.mechanism.inter.broker.protocol", "PLAIN", "sasl.jaas.config", PLAIN_JAAS), "CLIENTS")).key());
+        // A bound listener must enable the mechanism its nodes log in with.
+        ConfigException notEnabled = assertThrows(ConfigException.class, () -> SaslConfigs.clientLogin(config(
+                "sasl.mechanism.inter.broker.protocol", "PLAIN", "sasl.enabled.mechanisms", "SCRAM-SHA-256",
+                "sasl.jaas.config", plainJaas), "CLIENTS"));
+        assertEquals("sasl.mechanism.inter.broker.protocol", notEnabled.key());
+        // SCRAM cannot reach the controllers: no credential exists before their quorum does.
+        BrokerConfig controller = config("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
                 "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
-                "controller.listener.names", "CONTROLLER")).key());
+                "controller.listener.names", "CONTROLLER", "sasl.mechanism.controller.protocol", "SCRAM-SHA-256",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-256", "sasl.jaas.config", scramJaas);
+        assertEquals("sasl.mechanism.controller.protocol", assertThrows(ConfigException.class,
+                () -> SaslConfigs.clientLogin(controller, "CONTROLLER")).key());
+    }
+
+    @Test
+    void theBrokersOwnListenersMayBeSasl() {
+        BrokerConfig c = config("inter.broker.listener.name", "CLIENTS",
+                "security.inter.broker.protocol", "SASL_PLAINTEXT");
+        assertEquals("CLIENTS", c.interBrokerListenerName());
+        assertEquals("security.inter.broker.protocol", assertThrows(ConfigException.class,
+                () -> config("security.inter.broker.protocol", "SASL_TLS")).key());
     }
 }
