@@ -407,7 +407,6 @@ public final class SamsaBroker implements AutoCloseable {
         AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
         DataApis.register(builder, services, node.metrics, AclChecks.topicReads(authorizer));
         AdminApis.register(builder, services);
-        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
         DelegationTokenApis.register(builder, services, authorizer);
         if (node.describeQuorum == null && node.controller != null) {
             // Samsa's one-node mode has no controller listener: DescribeQuorum names the node on its broker listener.
