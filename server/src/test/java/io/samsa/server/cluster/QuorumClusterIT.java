@@ -217,6 +217,17 @@ class QuorumClusterIT {
         return c;
     }
 
+    /** The brokers {@code admin}'s node lists, once they are {@code want} or after 15 s. */
+    private static List<Integer> awaitBrokers(Admin admin, List<Integer> want) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        List<Integer> nodes = admin.describeCluster().nodes().get().stream().map(Node::id).sorted().toList();
+        while (!nodes.equals(want) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            nodes = admin.describeCluster().nodes().get().stream().map(Node::id).sorted().toList();
+        }
+        return nodes;
+    }
+
     @Test
     void threeCombinedNodesElectAgreeFailOverAndCatchUp() throws Exception {
         int[] controllerPorts = {freePort(), freePort(), freePort()};
@@ -234,8 +245,8 @@ class QuorumClusterIT {
         SamsaBroker other = cluster.get(leader.leaderId() % 3);
         assertNotEquals(leader.leaderId(), other.config().nodeId());
         try (Admin admin = admin(other.bootstrapServers())) {
-            assertEquals(List.of(1, 2, 3), admin.describeCluster().nodes().get().stream().map(Node::id).sorted()
-                    .toList());
+            // Each broker registers on its own: the others reach this broker's image a moment later.
+            assertEquals(List.of(1, 2, 3), awaitBrokers(admin, List.of(1, 2, 3)));
             admin.createTopics(List.of(new NewTopic("replicated", 6, (short) 3))).all().get();
             // The node that answered has the topic; the others have it once they publish that far (as in Kafka,
             // brokers' metadata is eventually consistent).
@@ -315,15 +326,7 @@ class QuorumClusterIT {
         List<SamsaBroker> brokers = cluster.subList(1, 3);
         try (Admin admin = admin(brokers.get(0).bootstrapServers())) {
             // Each broker registers on its own: the other one reaches this broker's image a moment later.
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
-            List<Integer> nodes = List.of();
-            while (!nodes.equals(List.of(2, 3)) && System.nanoTime() < deadline) {
-                nodes = admin.describeCluster().nodes().get().stream().map(Node::id).sorted().toList();
-                if (!nodes.equals(List.of(2, 3))) {
-                    Thread.sleep(50);
-                }
-            }
-            assertEquals(List.of(2, 3), nodes);
+            assertEquals(List.of(2, 3), awaitBrokers(admin, List.of(2, 3)));
             admin.createTopics(List.of(new NewTopic("t", 4, (short) 2))).all().get();
             // The topic is committed; this broker's image may show it a moment later.
             TopicDescription d = null;
