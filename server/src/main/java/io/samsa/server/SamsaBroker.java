@@ -400,6 +400,7 @@ public final class SamsaBroker implements AutoCloseable {
         // SASL listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, answered per listener.
         Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
                 (mechanism, user) -> metadata.image().scramCredential(user, mechanism.type()));
+        opened.addAll(saslListeners.values());
         IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
         AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
         SupportedApis saslApis = AclChecks.wrap(builder.add((short) 17, 0, 1, afterAuthentication)

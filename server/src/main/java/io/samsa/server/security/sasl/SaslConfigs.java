@@ -1,5 +1,6 @@
 package io.samsa.server.security.sasl;
 
+import io.samsa.common.Clock;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.ConfigException;
 import io.samsa.server.config.Endpoint;
@@ -12,31 +13,45 @@ import java.util.Map;
  * Reads the SASL settings of the broker's SASL listeners from its configuration, with Kafka's keys and precedence:
  * {@code listener.name.<listener>.sasl.enabled.mechanisms} over {@code sasl.enabled.mechanisms}, and
  * {@code listener.name.<listener>.plain.sasl.jaas.config} over {@code sasl.jaas.config} for PLAIN's users (Kafka's
- * static JAAS file is not read). Mechanisms other than PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (GSSAPI, Kafka's
- * default, and OAUTHBEARER) fail start-up naming the key. Called once at start-up.
+ * static JAAS file is not read), and OAUTHBEARER's keys ({@link OAuthBearerConfigs}). Mechanisms other than PLAIN,
+ * SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (GSSAPI, Kafka's default) fail start-up naming the key. Called once at
+ * start-up.
  */
 public final class SaslConfigs {
     public static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
     public static final String SASL_SSL = "SASL_SSL";
-    private static final List<String> SERVED = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    private static final List<String> SERVED = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
 
     private SaslConfigs() {
     }
 
-    /** The SASL listeners among {@code listeners}, by name. */
+    /**
+     * The SASL listeners among {@code listeners}, by name. An OAUTHBEARER listener has loaded its JWKS and refreshes
+     * it until {@link SaslListener#close}.
+     */
     public static Map<String, SaslListener> listeners(BrokerConfig config, List<Endpoint> listeners,
                                                       ScramCredentials scram) {
+        return listeners(config, listeners, scram, Clock.SYSTEM);
+    }
+
+    static Map<String, SaslListener> listeners(BrokerConfig config, List<Endpoint> listeners, ScramCredentials scram,
+                                               Clock clock) {
         Map<String, SaslListener> out = new LinkedHashMap<>();
         ScramExchange.warmUp();
-        for (Endpoint e : listeners) {
-            if (e.securityProtocol().equals(SASL_PLAINTEXT) || e.securityProtocol().equals(SASL_SSL)) {
-                out.put(e.listenerName(), listener(config, e.listenerName(), scram));
+        try {
+            for (Endpoint e : listeners) {
+                if (e.securityProtocol().equals(SASL_PLAINTEXT) || e.securityProtocol().equals(SASL_SSL)) {
+                    out.put(e.listenerName(), listener(config, e.listenerName(), scram, clock));
+                }
             }
+        } catch (RuntimeException e) {
+            out.values().forEach(SaslListener::close);
+            throw e;
         }
         return out;
     }
 
-    static SaslListener listener(BrokerConfig config, String listenerName, ScramCredentials scram) {
+    static SaslListener listener(BrokerConfig config, String listenerName, ScramCredentials scram, Clock clock) {
         String prefix = "listener.name." + listenerName.toLowerCase(Locale.ROOT) + ".";
         String mechanismsKey = prefix + "sasl.enabled.mechanisms";
         String raw = config.original(mechanismsKey);
@@ -79,7 +94,9 @@ public final class SaslConfigs {
             }
             users = parsed.plainUsers();
         }
+        JwtValidator oauth = mechanisms.contains(OAuthBearerExchange.MECHANISM)
+                ? OAuthBearerConfigs.validator(config, listenerName, clock) : null;
         return new SaslListener(listenerName, mechanisms, users, scram,
-                config.getLong("connections.max.reauth.ms"), config.getInt("sasl.server.max.receive.size"));
+                config.getLong("connections.max.reauth.ms"), config.getInt("sasl.server.max.receive.size"), oauth);
     }
 }
