@@ -37,7 +37,8 @@ import org.jose4j.jwt.JwtClaims;
  * <p>Input of {@code exchange}: byte 0 even, the rest is the client message as sent; odd, the rest is the token inside
  * a well-formed message. {@code mvn verify} replays the corpus in
  * {@code src/test/resources/io/samsa/server/security/sasl/OAuthBearerFuzzTestInputs/}; to fuzz for real (one method
- * per run): {@code JAZZER_FUZZ=1 mvn -pl server test -Dtest=OAuthBearerFuzzTest#exchange}.
+ * per run): {@code JAZZER_FUZZ=1 JAZZER_INSTRUMENT='io.samsa.**,org.jose4j.**' mvn -pl server -am test
+ * -Dtest=OAuthBearerFuzzTest#exchange} (the variable makes Jazzer follow jose4j's coverage too).
  */
 class OAuthBearerFuzzTest {
     /** The seeds' iat; the clock stands here. */
