@@ -269,6 +269,7 @@ public final class SamsaBroker implements AutoCloseable {
         // SASL controller listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, PLAIN users
         // from the JAAS config (the controller listener looks up no SCRAM credential).
         Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, listeners, (mechanism, user) -> null);
+        node.opened.addAll(saslListeners.values());
         SupportedApis saslApis = saslListeners.isEmpty() ? null : withSaslApis(apis);
         if (saslApis != null && apis.get((short) 18).handler() instanceof ApiVersionsHandler versions) {
             saslListeners.keySet().forEach(name -> versions.setListenerApis(name, saslApis));
@@ -431,6 +432,7 @@ public final class SamsaBroker implements AutoCloseable {
         // SASL listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, answered per listener.
         Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
                 new TokenCredentials(metadata::image, DelegationTokenSettings.fromProps(config.originals()), clock));
+        opened.addAll(saslListeners.values());
         IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
         SupportedApis saslApis = AclChecks.wrap(builder.add((short) 17, 0, 1, afterAuthentication)
                 .add((short) 36, 0, 2, afterAuthentication).build(), authorizer, metadata::image, false);

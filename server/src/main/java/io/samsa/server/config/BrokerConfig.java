@@ -279,6 +279,29 @@ public final class BrokerConfig {
                 "Lifetime of a delegation token until it is renewed"));
         add(atLeast("delegation.token.expiry.check.interval.ms", ConfigType.LONG, "3600000", 1,
                 "How often the controller removes expired delegation tokens"));
+        // SASL/OAUTHBEARER (KIP-768): each may also be set per listener (OAuthBearerConfigs).
+        add(of("sasl.oauthbearer.jwks.endpoint.url", ConfigType.STRING, null,
+                "https:, http: or file: URL of the JSON Web Key Set that verifies OAUTHBEARER tokens"));
+        add(atLeast("sasl.oauthbearer.jwks.endpoint.refresh.ms", ConfigType.LONG, "3600000", 1,
+                "Period of the JWKS refresh"));
+        add(atLeast("sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", ConfigType.LONG, "100", 0,
+                "First wait before a failed JWKS fetch is tried again"));
+        add(atLeast("sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", ConfigType.LONG, "10000", 0,
+                "Longest wait between JWKS fetch attempts"));
+        add(of("sasl.oauthbearer.expected.audience", ConfigType.LIST, "",
+                "Audiences of which an OAUTHBEARER token's aud claim must hold one"));
+        add(of("sasl.oauthbearer.expected.issuer", ConfigType.STRING, null,
+                "The iss claim an OAUTHBEARER token must have"));
+        add(of("sasl.oauthbearer.allow.unverified.audience", ConfigType.BOOLEAN, "false",
+                "Accept OAUTHBEARER tokens whatever their audience when no expected audience is set"));
+        add(of("sasl.oauthbearer.allow.unverified.issuer", ConfigType.BOOLEAN, "false",
+                "Accept OAUTHBEARER tokens whatever their issuer when no expected issuer is set"));
+        add(atLeast("sasl.oauthbearer.clock.skew.seconds", ConfigType.INT, "30", 0,
+                "Clock skew allowed in an OAUTHBEARER token's exp, nbf and iat"));
+        add(of("sasl.oauthbearer.sub.claim.name", ConfigType.STRING, "sub",
+                "The claim that names an OAUTHBEARER token's principal"));
+        add(of("sasl.oauthbearer.scope.claim.name", ConfigType.STRING, "scope",
+                "The claim that holds an OAUTHBEARER token's scopes"));
         add(of("authorizer.class.name", ConfigType.STRING, "",
                 "Empty for none, or org.apache.kafka.metadata.authorizer.StandardAuthorizer for ACLs"));
         add(of("super.users", ConfigType.STRING, "", "Principals allowed everything, separated by semicolons"));

@@ -136,9 +136,9 @@ public final class SaslAuthenticator {
         return new Refuse(what);
     }
 
-    /** Whether a SaslHandshake now starts re-authentication (KIP-368): only of an authenticated session. */
+    /** Whether a SaslHandshake now starts re-authentication (KIP-368): only of an authenticated session that ends. */
     private boolean reauthenticating() {
-        return state == State.AUTHENTICATED && listener.maxReauthMs() > 0;
+        return state == State.AUTHENTICATED && sessionEndMs != Long.MAX_VALUE;
     }
 
     private String stateName() {
@@ -206,13 +206,25 @@ public final class SaslAuthenticator {
         }
         principal = who;
         mechanism = exchange.mechanism();
+        long lifetime = sessionLifetimeMs(listener.maxReauthMs(), exchange.credentialExpiresAtMs(), nowMs);
         exchange = null;
         rawTokens = false;
         state = State.AUTHENTICATED;
-        long lifetime = listener.maxReauthMs();
         sessionEndMs = lifetime > 0 ? nowMs + lifetime : Long.MAX_VALUE;
         log.debug("Connection from {} authenticated as {} with {}", remote, principal, mechanism);
         return lifetime;
+    }
+
+    /**
+     * KIP-368 as Kafka computes it: the smaller of {@code connections.max.reauth.ms} (when above 0) and the time left
+     * until the credential expires (an OAUTHBEARER token's {@code exp}, even when re-authentication is off); 0 when
+     * neither bounds the session. A credential already expired gives 1 ms: the session ends at once.
+     */
+    static long sessionLifetimeMs(long maxReauthMs, long credentialExpiresAtMs, long nowMs) {
+        long left = credentialExpiresAtMs == Long.MAX_VALUE ? Long.MAX_VALUE
+                : Math.max(1, credentialExpiresAtMs - nowMs);
+        long lifetime = Math.min(maxReauthMs > 0 ? maxReauthMs : Long.MAX_VALUE, left);
+        return lifetime == Long.MAX_VALUE ? 0 : lifetime;
     }
 
     private String fail(SaslExchange.Failure e) {

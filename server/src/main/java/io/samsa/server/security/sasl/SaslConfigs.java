@@ -1,5 +1,6 @@
 package io.samsa.server.security.sasl;
 
+import io.samsa.common.Clock;
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.ConfigException;
 import io.samsa.server.config.Endpoint;
@@ -12,26 +13,42 @@ import java.util.Map;
  * Reads the SASL settings of the broker's SASL listeners from its configuration, with Kafka's keys and precedence:
  * {@code listener.name.<listener>.sasl.enabled.mechanisms} over {@code sasl.enabled.mechanisms}, and
  * {@code listener.name.<listener>.plain.sasl.jaas.config} over {@code sasl.jaas.config} for PLAIN's users (Kafka's
- * static JAAS file is not read). Mechanisms other than PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (GSSAPI, Kafka's
- * default, and OAUTHBEARER) fail start-up naming the key. Called once at start-up.
+ * static JAAS file is not read), and OAUTHBEARER's keys ({@link OAuthBearerConfigs}). Mechanisms other than PLAIN,
+ * SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (GSSAPI, Kafka's default) fail start-up naming the key; this node's own
+ * clients log in with PLAIN or SCRAM. Called once at start-up.
  */
 public final class SaslConfigs {
     public static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
     public static final String SASL_SSL = "SASL_SSL";
-    private static final List<String> SERVED = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    private static final List<String> SERVED = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
+    /** The mechanisms this node's own clients log in with. */
+    private static final List<String> CLIENT = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
     private SaslConfigs() {
     }
 
-    /** The SASL listeners among {@code listeners}, by name. */
+    /**
+     * The SASL listeners among {@code listeners}, by name. An OAUTHBEARER listener has loaded its JWKS and refreshes
+     * it until {@link SaslListener#close}.
+     */
     public static Map<String, SaslListener> listeners(BrokerConfig config, List<Endpoint> listeners,
                                                       ScramCredentials scram) {
+        return listeners(config, listeners, scram, Clock.SYSTEM);
+    }
+
+    static Map<String, SaslListener> listeners(BrokerConfig config, List<Endpoint> listeners, ScramCredentials scram,
+                                               Clock clock) {
         Map<String, SaslListener> out = new LinkedHashMap<>();
         ScramExchange.warmUp();
-        for (Endpoint e : listeners) {
-            if (e.securityProtocol().equals(SASL_PLAINTEXT) || e.securityProtocol().equals(SASL_SSL)) {
-                out.put(e.listenerName(), listener(config, e.listenerName(), scram));
+        try {
+            for (Endpoint e : listeners) {
+                if (e.securityProtocol().equals(SASL_PLAINTEXT) || e.securityProtocol().equals(SASL_SSL)) {
+                    out.put(e.listenerName(), listener(config, e.listenerName(), scram, clock));
+                }
             }
+        } catch (RuntimeException e) {
+            out.values().forEach(SaslListener::close);
+            throw e;
         }
         return out;
     }
@@ -53,7 +70,7 @@ public final class SaslConfigs {
         return "listener.name." + listenerName.toLowerCase(Locale.ROOT) + ".";
     }
 
-    static SaslListener listener(BrokerConfig config, String listenerName, ScramCredentials scram) {
+    static SaslListener listener(BrokerConfig config, String listenerName, ScramCredentials scram, Clock clock) {
         String prefix = prefix(listenerName);
         Map.Entry<String, List<String>> enabled = enabledMechanisms(config, listenerName);
         String mechanismsKey = enabled.getKey();
@@ -91,8 +108,10 @@ public final class SaslConfigs {
             }
             users = parsed.plainUsers();
         }
+        JwtValidator oauth = mechanisms.contains(OAuthBearerExchange.MECHANISM)
+                ? OAuthBearerConfigs.validator(config, listenerName, clock) : null;
         return new SaslListener(listenerName, mechanisms, users, scram,
-                config.getLong("connections.max.reauth.ms"), config.getInt("sasl.server.max.receive.size"));
+                config.getLong("connections.max.reauth.ms"), config.getInt("sasl.server.max.receive.size"), oauth);
     }
 
     /**
@@ -111,10 +130,10 @@ public final class SaslConfigs {
         String mechanismKey = controller ? "sasl.mechanism.controller.protocol"
                 : "sasl.mechanism.inter.broker.protocol";
         String mechanism = config.getString(mechanismKey).trim().toUpperCase(Locale.ROOT);
-        if (!SERVED.contains(mechanism)) {
+        if (!CLIENT.contains(mechanism)) {
             throw new ConfigException(mechanismKey, "SASL mechanism " + mechanism + " of this node's connections to "
                     + "listener " + listenerName + " is not supported: Samsa's nodes authenticate with "
-                    + String.join(", ", SERVED));
+                    + String.join(", ", CLIENT));
         }
         if (controller && !mechanism.equals(PlainExchange.MECHANISM)) {
             throw new ConfigException(mechanismKey, "SASL mechanism " + mechanism + " cannot reach controller "

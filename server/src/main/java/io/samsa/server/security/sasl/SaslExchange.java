@@ -34,6 +34,14 @@ public interface SaslExchange {
     }
 
     /**
+     * When the credential the client authenticated with expires (epoch millis), which ends the session (KIP-368), or
+     * {@link Long#MAX_VALUE} for credentials that do not expire (passwords); only once {@link #complete}.
+     */
+    default long credentialExpiresAtMs() {
+        return Long.MAX_VALUE;
+    }
+
+    /**
      * A failed authentication. {@link #clientMessage} is what the client is told, or null when Kafka tells it only
      * the generic "invalid credentials" message ({@link #genericMessage}); the log gets {@link #getMessage}.
      */

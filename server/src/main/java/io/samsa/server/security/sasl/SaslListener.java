@@ -8,18 +8,34 @@ import java.util.Map;
  * How one SASL listener authenticates: its enabled mechanisms ({@code listener.name.<l>.sasl.enabled.mechanisms}, else
  * {@code sasl.enabled.mechanisms}), the PLAIN users of its JAAS config, where SCRAM credentials come from,
  * {@code connections.max.reauth.ms} (KIP-368; 0 disables re-authentication and session expiry) and the largest frame
- * accepted before authentication ({@code sasl.server.max.receive.size}, 512 KiB).
+ * accepted before authentication ({@code sasl.server.max.receive.size}, 512 KiB), and the token validator of
+ * OAUTHBEARER (null when the listener does not enable it).
  *
- * <p>Immutable; shared by the listener's connections.
+ * <p>Immutable; shared by the listener's connections. {@link #close} when the broker stops.
  */
 public record SaslListener(String listenerName, List<String> mechanisms, Map<String, String> plainUsers,
-                           ScramCredentials scram, long maxReauthMs, int maxReceiveBytes) {
+                           ScramCredentials scram, long maxReauthMs, int maxReceiveBytes, JwtValidator oauthBearer)
+        implements AutoCloseable {
     /** Kafka's {@code sasl.server.max.receive.size} default. */
     public static final int DEFAULT_MAX_RECEIVE_BYTES = 524288;
 
     public SaslListener {
         mechanisms = List.copyOf(mechanisms);
         plainUsers = Map.copyOf(plainUsers);
+    }
+
+    /** A listener without OAUTHBEARER. */
+    public SaslListener(String listenerName, List<String> mechanisms, Map<String, String> plainUsers,
+                        ScramCredentials scram, long maxReauthMs, int maxReceiveBytes) {
+        this(listenerName, mechanisms, plainUsers, scram, maxReauthMs, maxReceiveBytes, null);
+    }
+
+    /** Stops the OAUTHBEARER key refreshes, if any. */
+    @Override
+    public void close() {
+        if (oauthBearer != null) {
+            oauthBearer.close();
+        }
     }
 
     /** A new exchange for {@code mechanism}, or null when the listener does not enable it. */
@@ -29,6 +45,9 @@ public record SaslListener(String listenerName, List<String> mechanisms, Map<Str
         }
         if (PlainExchange.MECHANISM.equals(mechanism)) {
             return new PlainExchange(plainUsers);
+        }
+        if (OAuthBearerExchange.MECHANISM.equals(mechanism)) {
+            return oauthBearer == null ? null : new OAuthBearerExchange(oauthBearer);
         }
         ScramMechanism scramMechanism = ScramMechanism.forSaslName(mechanism);
         return scramMechanism == null ? null : new ScramExchange(scramMechanism, scram);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.server.config.BrokerConfig;
 import io.samsa.server.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +59,7 @@ class SaslConfigsTest {
         assertTrue(gssapi.getMessage().contains("GSSAPI"), gssapi.getMessage());
         assertEquals("listener.name.clients.sasl.enabled.mechanisms", assertThrows(ConfigException.class,
                 () -> listeners(config("sasl.enabled.mechanisms", "SCRAM-SHA-256",
-                        "listener.name.clients.sasl.enabled.mechanisms", "OAUTHBEARER"))).key());
+                        "listener.name.clients.sasl.enabled.mechanisms", "GSSAPI"))).key());
         assertEquals("listener.name.sasl_plaintext.plain.sasl.jaas.config", assertThrows(ConfigException.class,
                 () -> listeners(config("sasl.enabled.mechanisms", "PLAIN"))).key());
         ConfigException wrongModule = assertThrows(ConfigException.class, () -> listeners(config(
@@ -118,5 +120,71 @@ class SaslConfigsTest {
         assertEquals("CLIENTS", c.interBrokerListenerName());
         assertEquals("security.inter.broker.protocol", assertThrows(ConfigException.class,
                 () -> config("security.inter.broker.protocol", "SASL_TLS")).key());
+    }
+
+    @Test
+    void oauthBearerNeedsAJwksAnAudienceAndAnIssuerAndKafkasValidatorOnly() throws Exception {
+        // Kafka's default validator (unsecured, alg none) is not offered: no JWKS URL stops start-up.
+        ConfigException noUrl = assertThrows(ConfigException.class, () -> listeners(config(
+                "sasl.enabled.mechanisms", "OAUTHBEARER")));
+        assertEquals("sasl.oauthbearer.jwks.endpoint.url", noUrl.key());
+        assertTrue(noUrl.getMessage().contains("unsecured"), noUrl.getMessage());
+        Path jwks = Files.createTempFile("jwks", ".json");
+        try {
+            Files.writeString(jwks, TestJwts.jwks(TestJwts.rsa("k1")));
+            String url = jwks.toUri().toString();
+            assertEquals("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                    assertThrows(ConfigException.class, () -> listeners(config("sasl.enabled.mechanisms",
+                            "OAUTHBEARER", "sasl.oauthbearer.jwks.endpoint.url", url,
+                            "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                            "org.apache.kafka.common.security.oauthbearer.internals.unsecured."
+                                    + "OAuthBearerUnsecuredValidatorCallbackHandler"))).key());
+            // Kafka 4.4: the audience and issuer are checked unless the operator says otherwise.
+            assertEquals("sasl.oauthbearer.expected.audience", assertThrows(ConfigException.class,
+                    () -> listeners(config("sasl.enabled.mechanisms", "OAUTHBEARER",
+                            "sasl.oauthbearer.jwks.endpoint.url", url,
+                            "sasl.oauthbearer.expected.issuer", "https://idp"))).key());
+            assertEquals("sasl.oauthbearer.expected.issuer", assertThrows(ConfigException.class,
+                    () -> listeners(config("sasl.enabled.mechanisms", "OAUTHBEARER",
+                            "sasl.oauthbearer.jwks.endpoint.url", url,
+                            "sasl.oauthbearer.expected.audience", "samsa"))).key());
+            assertEquals("listener.name.clients.oauthbearer.sasl.jaas.config", assertThrows(ConfigException.class,
+                    () -> listeners(config("sasl.enabled.mechanisms", "OAUTHBEARER",
+                            "sasl.oauthbearer.jwks.endpoint.url", url,
+                            "sasl.oauthbearer.allow.unverified.audience", "true",
+                            "sasl.oauthbearer.allow.unverified.issuer", "true",
+                            "listener.name.clients.oauthbearer.sasl.jaas.config", PLAIN_JAAS))).key());
+            // Per-listener keys win; a file URL loads at start-up.
+            Map<String, SaslListener> l = listeners(config("sasl.enabled.mechanisms", "OAUTHBEARER",
+                    "sasl.oauthbearer.jwks.endpoint.url", "file:///nonexistent/jwks.json",
+                    "listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.jwks.endpoint.url", url,
+                    "listener.name.clients.sasl.oauthbearer.jwks.endpoint.url", url,
+                    "sasl.oauthbearer.expected.audience", "samsa", "sasl.oauthbearer.expected.issuer", "https://idp",
+                    "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler",
+                    "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"));
+            try {
+                assertEquals(List.of("OAUTHBEARER"), l.get("CLIENTS").mechanisms());
+                assertTrue(l.get("CLIENTS").oauthBearer() != null && l.get("SASL_PLAINTEXT").oauthBearer() != null);
+            } finally {
+                l.values().forEach(SaslListener::close);
+            }
+            // A JWKS that cannot be read stops start-up, naming the key that set it.
+            ConfigException unreadable = assertThrows(ConfigException.class, () -> listeners(config(
+                    "sasl.enabled.mechanisms", "OAUTHBEARER",
+                    "listener.name.clients.sasl.oauthbearer.jwks.endpoint.url", url,
+                    "sasl.oauthbearer.jwks.endpoint.url", "file:///nonexistent/jwks.json",
+                    "sasl.oauthbearer.allow.unverified.audience", "true",
+                    "sasl.oauthbearer.allow.unverified.issuer", "true")));
+            assertEquals("sasl.oauthbearer.jwks.endpoint.url", unreadable.key());
+            assertEquals("sasl.oauthbearer.jwks.endpoint.url", assertThrows(ConfigException.class,
+                    () -> listeners(config("sasl.enabled.mechanisms", "OAUTHBEARER",
+                            "sasl.oauthbearer.jwks.endpoint.url", "ftp://idp/jwks",
+                            "sasl.oauthbearer.allow.unverified.audience", "true",
+                            "sasl.oauthbearer.allow.unverified.issuer", "true"))).key());
+        } finally {
+            Files.delete(jwks);
+        }
     }
 }
