@@ -36,6 +36,9 @@ public final class LogConfig {
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
     public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
+    public static final String COMPRESSION_LZ4_LEVEL = "compression.lz4.level";
+    public static final String COMPRESSION_ZSTD_LEVEL = "compression.zstd.level";
 
     /** Kafka's defaults. */
     public static final LogConfig DEFAULTS = new LogConfig(Map.of());
@@ -63,6 +66,8 @@ public final class LogConfig {
     private final long deleteRetentionMs;
     /** The codec batches are stored with; null for {@code producer} (as sent). */
     private final CompressionType compression;
+    /** The level {@link #compression} compresses at (KIP-390), its codec's default when not set. */
+    private final int compressionLevel;
 
     private LogConfig(Map<String, String> props) {
         segmentBytes = (int) longValue(props, SEGMENT_BYTES, 1024L * 1024 * 1024, 14, Integer.MAX_VALUE);
@@ -105,6 +110,24 @@ public final class LogConfig {
         maxCompactionLagMs = longValue(props, MAX_COMPACTION_LAG_MS, Long.MAX_VALUE, 1, Long.MAX_VALUE);
         deleteRetentionMs = longValue(props, DELETE_RETENTION_MS, 24L * 60 * 60 * 1000, 0, Long.MAX_VALUE);
         compression = compressionValue(props.getOrDefault(COMPRESSION_TYPE, "producer"));
+        // Every level is checked, whichever codec is in use, as Kafka validates each config on its own.
+        int gzip = levelValue(props, COMPRESSION_GZIP_LEVEL, CompressionType.GZIP);
+        int lz4 = levelValue(props, COMPRESSION_LZ4_LEVEL, CompressionType.LZ4);
+        int zstd = levelValue(props, COMPRESSION_ZSTD_LEVEL, CompressionType.ZSTD);
+        compressionLevel = compression == null ? 0 : switch (compression) {
+            case GZIP -> gzip;
+            case LZ4 -> lz4;
+            case ZSTD -> zstd;
+            default -> compression.defaultLevel();
+        };
+    }
+
+    private static int levelValue(Map<String, String> props, String key, CompressionType type) {
+        int level = (int) longValue(props, key, type.defaultLevel(), Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (!type.isValidLevel(level)) {
+            throw invalid(key, props.get(key));
+        }
+        return level;
     }
 
     private static CompressionType compressionValue(String name) {
@@ -273,6 +296,15 @@ public final class LogConfig {
     }
 
     /**
+     * The level {@link #compression} compresses at: {@code compression.gzip.level}, {@code compression.lz4.level} or
+     * {@code compression.zstd.level} (KIP-390) for that codec, its default when unset; meaningless for
+     * {@code producer}, snappy and uncompressed.
+     */
+    public int compressionLevel() {
+        return compressionLevel;
+    }
+
+    /**
      * The age at which the active segment rolls: {@code segment.ms}, or for a compacted log the smaller
      * {@code max.compaction.lag.ms}, so that the cleaner can reach the data within that lag (KIP-354).
      */
@@ -298,7 +330,8 @@ public final class LogConfig {
                 && fileDeleteDelayMs == c.fileDeleteDelayMs && compact == c.compact && delete == c.delete
                 && Double.compare(minCleanableDirtyRatio, c.minCleanableDirtyRatio) == 0
                 && minCompactionLagMs == c.minCompactionLagMs && maxCompactionLagMs == c.maxCompactionLagMs
-                && deleteRetentionMs == c.deleteRetentionMs && compression == c.compression;
+                && deleteRetentionMs == c.deleteRetentionMs && compression == c.compression
+                && compressionLevel == c.compressionLevel;
     }
 
     @Override
@@ -306,7 +339,8 @@ public final class LogConfig {
         return Objects.hash(segmentBytes, segmentMs, segmentJitterMs, segmentIndexBytes, indexIntervalBytes,
                 retentionMs, retentionBytes, flushMessages, flushMs, maxMessageBytes, logAppendTime,
                 timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, fileDeleteDelayMs, compact, delete,
-                minCleanableDirtyRatio, minCompactionLagMs, maxCompactionLagMs, deleteRetentionMs, compression);
+                minCleanableDirtyRatio, minCompactionLagMs, maxCompactionLagMs, deleteRetentionMs, compression,
+                compressionLevel);
     }
 
     @Override
@@ -317,7 +351,8 @@ public final class LogConfig {
                 + (logAppendTime ? "LogAppendTime" : "CreateTime") + ", cleanup.policy=" + policyName()
                 + (compact ? ", min.cleanable.dirty.ratio=" + minCleanableDirtyRatio + ", min.compaction.lag.ms="
                 + minCompactionLagMs + ", delete.retention.ms=" + deleteRetentionMs : "")
-                + (compression != null ? ", compression.type=" + compression.configName() : "") + ")";
+                + (compression != null ? ", compression.type=" + compression.configName() + ", level="
+                + compressionLevel : "") + ")";
     }
 
     private String policyName() {

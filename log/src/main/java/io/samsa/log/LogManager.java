@@ -7,6 +7,7 @@ import io.samsa.common.SerialExecutor;
 import io.samsa.log.CleanerConfig;
 import io.samsa.log.cleaner.LogCleaner;
 import io.samsa.log.segment.HandleCache;
+import io.samsa.wire.record.CompressionType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,8 @@ public final class LogManager implements AutoCloseable {
     private volatile boolean closed;
 
     private LogManager(Builder b) throws IOException {
+        // Appends recompress and validation decompresses on the shards: their native libraries load here, not there.
+        CompressionType.loadNativeCodecs();
         this.dataDir = b.dataDir;
         this.disk = b.disk;
         this.deleteSuffixes = b.deleteSuffixes;

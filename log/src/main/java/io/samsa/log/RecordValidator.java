@@ -126,7 +126,7 @@ final class RecordValidator {
         RecordBatchBuilder builder = null;
         try {
             if (target != null) {
-                builder = new RecordBatchBuilder(alloc).compression(target)
+                builder = new RecordBatchBuilder(alloc).compression(target, cfg.compressionLevel())
                         .producer(view.producerId(), view.producerEpoch(), view.baseSequence())
                         .transactional(view.isTransactional());
             }

@@ -228,6 +228,92 @@ class RecordValidationTest {
         assertEquals(0, log.logEndOffset());
     }
 
+    /**
+     * KIP-390: the topic's {@code compression.<codec>.level} is the level the broker recompresses at. A compressible
+     * batch sent uncompressed is stored smaller at a higher level, every record intact, and at each level as large as
+     * the official client compresses the same records at that level (to the byte for gzip and lz4).
+     */
+    @Test
+    void theTopicsCompressionLevelIsTheLevelItRecompressesAt() throws Exception {
+        SimpleRecord[] records = compressibleRecords();
+        String[][] cases = {{"zstd", LogConfig.COMPRESSION_ZSTD_LEVEL, "1", "19"},
+            {"gzip", LogConfig.COMPRESSION_GZIP_LEVEL, "1", "9"}, {"lz4", LogConfig.COMPRESSION_LZ4_LEVEL, "1", "17"}};
+        int n = 0;
+        for (String[] c : cases) {
+            int[] sizes = new int[2];
+            for (int i = 0; i < 2; i++) {
+                int level = Integer.parseInt(c[2 + i]);
+                Log log = log("level" + n++, Map.of(LogConfig.COMPRESSION_TYPE, c[0], c[1], c[2 + i]));
+                TestLogs.append(log, kafkaBatch(Compression.NONE, records), 0);
+                RecordBatch stored = storedBatches(log).get(0);
+                stored.ensureValid();
+                assertEquals(c[0], stored.compressionType().name, String.join(",", c));
+                List<Record> recs = new ArrayList<>();
+                stored.forEach(recs::add);
+                assertEquals(records.length, recs.size());
+                assertEquals(utf8(records[records.length - 1].value()), utf8(recs.get(records.length - 1).value()));
+                sizes[i] = stored.sizeInBytes();
+                Compression client = switch (c[0]) {
+                    case "zstd" -> Compression.zstd().level(level).build();
+                    case "gzip" -> Compression.gzip().level(level).build();
+                    default -> Compression.lz4().level(level).build();
+                };
+                int official = kafkaBatch(client, records).readableBytes();
+                if (c[0].equals("zstd")) {
+                    // The same level; zstd's stream ends its blocks where its input buffer does, which differs.
+                    assertTrue(Math.abs(official - sizes[i]) < official / 100, c[0] + " level " + level + ": "
+                            + sizes[i] + " bytes, the official client's " + official);
+                } else {
+                    assertEquals(official, sizes[i], c[0] + " level " + level + ": the official client's size");
+                }
+            }
+            assertTrue(sizes[1] < sizes[0], c[0] + " level " + c[3] + " stores less than level " + c[2] + ": "
+                    + sizes[1] + " vs " + sizes[0]);
+        }
+    }
+
+    @Test
+    void levelsOutsideTheirCodecsRangeAreInvalidConfigs() {
+        String[][] invalid = {{LogConfig.COMPRESSION_GZIP_LEVEL, "0"}, {LogConfig.COMPRESSION_GZIP_LEVEL, "10"},
+            {LogConfig.COMPRESSION_GZIP_LEVEL, "-2"}, {LogConfig.COMPRESSION_LZ4_LEVEL, "0"},
+            {LogConfig.COMPRESSION_LZ4_LEVEL, "18"}, {LogConfig.COMPRESSION_ZSTD_LEVEL, "23"},
+            {LogConfig.COMPRESSION_ZSTD_LEVEL, "-131073"}, {LogConfig.COMPRESSION_ZSTD_LEVEL, "high"}};
+        for (String[] kv : invalid) {
+            SamsaException e = assertThrows(SamsaException.class, () -> LogConfig.fromMap(Map.of(kv[0], kv[1])),
+                    String.join("=", kv));
+            assertEquals(ErrorCode.INVALID_CONFIG, e.errorCode());
+            assertTrue(e.getMessage().contains(kv[0]), e.getMessage());
+        }
+        assertEquals(-1, LogConfig.fromMap(Map.of(LogConfig.COMPRESSION_TYPE, "gzip")).compressionLevel());
+        assertEquals(9, LogConfig.fromMap(Map.of(LogConfig.COMPRESSION_TYPE, "lz4")).compressionLevel());
+        assertEquals(3, LogConfig.fromMap(Map.of(LogConfig.COMPRESSION_TYPE, "zstd")).compressionLevel());
+        assertEquals(-131072, LogConfig.fromMap(Map.of(LogConfig.COMPRESSION_TYPE, "zstd",
+                LogConfig.COMPRESSION_ZSTD_LEVEL, "-131072")).compressionLevel());
+        // A level belongs to its codec: the zstd level leaves a gzip topic at gzip's default.
+        assertEquals(-1, LogConfig.fromMap(Map.of(LogConfig.COMPRESSION_TYPE, "gzip",
+                LogConfig.COMPRESSION_ZSTD_LEVEL, "19")).compressionLevel());
+        assertTrue(!LogConfig.fromMap(Map.of(LogConfig.COMPRESSION_TYPE, "zstd", LogConfig.COMPRESSION_ZSTD_LEVEL,
+                "1")).equals(LogConfig.fromMap(Map.of(LogConfig.COMPRESSION_TYPE, "zstd"))), "a level change is a change");
+    }
+
+    /** 200 JSON-like records drawn from a small vocabulary: compressible, with room for a better level to win. */
+    static SimpleRecord[] compressibleRecords() {
+        java.util.Random random = new java.util.Random(390);
+        String[] words = {"order", "customer", "amount", "currency", "EUR", "USD", "shipped", "pending", "warehouse",
+            "priority", "express", "standard", "Berlin", "Lisbon", "Osaka", "Denver"};
+        SimpleRecord[] records = new SimpleRecord[200];
+        for (int i = 0; i < records.length; i++) {
+            StringBuilder v = new StringBuilder("{\"id\":" + random.nextInt(1_000_000));
+            for (int f = 0; f < 12; f++) {
+                v.append(",\"").append(words[random.nextInt(words.length)]).append("\":\"")
+                        .append(words[random.nextInt(words.length)]).append(random.nextInt(100)).append('"');
+            }
+            records[i] = new SimpleRecord(T0 + i, ("k" + i).getBytes(StandardCharsets.UTF_8),
+                    v.append('}').toString().getBytes(StandardCharsets.UTF_8));
+        }
+        return records;
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static RecordValidationException refused(Log log, ByteBuf b, ErrorCode code) {

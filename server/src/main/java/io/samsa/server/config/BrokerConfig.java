@@ -76,6 +76,7 @@ public final class BrokerConfig {
     public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
 
     private static final String PLAINTEXT = "PLAINTEXT";
     /** Kafka's security protocols other than PLAINTEXT: known, not served yet (TLS and SASL are not built). */
@@ -161,6 +162,11 @@ public final class BrokerConfig {
                 "Maximum future skew of a record timestamp"));
         add(oneOf("compression.type", "producer",
                 Set.of("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"), "Compression of stored data"));
+        // KIP-390: the levels a broker recompresses at (gzip's 0 is refused in checkCrossKeyRules: -1 or 1-9).
+        add(between(COMPRESSION_GZIP_LEVEL, ConfigType.INT, "-1", -1, 9, "gzip level when compression.type is gzip"));
+        add(between("compression.lz4.level", ConfigType.INT, "9", 1, 17, "lz4 level when compression.type is lz4"));
+        add(between("compression.zstd.level", ConfigType.INT, "3", -131072, 22,
+                "zstd level when compression.type is zstd"));
         add(atLeast("min.insync.replicas", ConfigType.INT, "1", 1, "Minimum ISR for acks=all"));
         add(of("unclean.leader.election.enable", ConfigType.BOOLEAN, "false", "Allow unclean election"));
         add(atLeast(OFFSETS_TOPIC_NUM_PARTITIONS, ConfigType.INT, "50", 1, "Partitions of __consumer_offsets"));
@@ -330,6 +336,10 @@ public final class BrokerConfig {
         }
         ClusterRules.check(this);
         checkReplicaSelector();
+        if (getInt(COMPRESSION_GZIP_LEVEL) == 0) {
+            throw new ConfigException(COMPRESSION_GZIP_LEVEL, "Invalid value 0 for configuration "
+                    + COMPRESSION_GZIP_LEVEL + ": Value must be -1 or between 1 and 9");
+        }
     }
 
     /** Kafka's read-replica selectors Samsa knows by name (KIP-392); the rack-aware one needs a rack to help. */

@@ -55,6 +55,23 @@ class BrokerConfigTest {
                 () -> BrokerConfig.from(Map.of("log.message.timestamp.type", "Later"))).key());
     }
 
+    /** KIP-390's levels as broker defaults: Kafka's ranges, gzip's -1 but not 0. */
+    @Test
+    void compressionLevelsAreCheckedAgainstTheirCodecsRange() {
+        BrokerConfig defaults = BrokerConfig.from(Map.of());
+        assertEquals(-1, defaults.getInt("compression.gzip.level"));
+        assertEquals(9, defaults.getInt("compression.lz4.level"));
+        assertEquals(3, defaults.getInt("compression.zstd.level"));
+        assertEquals(-131072, BrokerConfig.from(Map.of("compression.zstd.level", "-131072"))
+                .getInt("compression.zstd.level"));
+        String[][] invalid = {{"compression.gzip.level", "0"}, {"compression.gzip.level", "10"},
+            {"compression.gzip.level", "-2"}, {"compression.lz4.level", "18"}, {"compression.zstd.level", "23"}};
+        for (String[] kv : invalid) {
+            assertEquals(kv[0], assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of(kv[0], kv[1])),
+                    String.join("=", kv)).key());
+        }
+    }
+
     @Test
     void unknownKeysAreKeptAndDoNotFail() {
         BrokerConfig c = BrokerConfig.from(Map.of("some.plugin.setting", "x"));

@@ -2,6 +2,8 @@ package io.samsa.wire.record;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.samsa.wire.DecodeException;
 
 /**
@@ -19,6 +21,10 @@ import io.samsa.wire.DecodeException;
  *   <li>{@code ZSTD}: a zstd frame (KIP-110), through zstd-jni.</li>
  * </ul>
  *
+ * <p>Compression takes a level (KIP-390: {@code compression.gzip.level}, {@code compression.lz4.level},
+ * {@code compression.zstd.level}); {@link #defaultLevel} is the official client's default, and the codec ignores
+ * the level where it has none (snappy, none).
+ *
  * <p>Decompression is bounded: {@link #decompress} fails with {@link DecompressionLimitException}
  * rather than producing more than the caller's limit, and with {@link DecodeException} for corrupt
  * input; no other exception escapes and no buffer is sized from a length the input declares beyond
@@ -27,20 +33,39 @@ import io.samsa.wire.DecodeException;
  * <p>Stateless; any thread.
  */
 public enum CompressionType {
-    NONE(0, "none"),
-    GZIP(1, "gzip"),
-    SNAPPY(2, "snappy"),
-    LZ4(3, "lz4"),
-    ZSTD(4, "zstd");
+    NONE(0, "none", 0, 0, 0),
+    /** Levels of java.util.zip's Deflater: 1 (best speed) to 9 (best compression); -1 is its default, 6. */
+    GZIP(1, "gzip", 1, 9, -1),
+    SNAPPY(2, "snappy", 0, 0, 0),
+    /** lz4's high-compression levels; the default, 9, uses lz4's fast compressor as the official client does. */
+    LZ4(3, "lz4", 1, 17, 9),
+    /** zstd's levels, negative ones the fast modes; 3 is zstd's default. */
+    ZSTD(4, "zstd", -131072, 22, 3);
 
     private static final CompressionType[] BY_ID = values();
 
     private final int id;
     private final String configName;
+    private final int minLevel;
+    private final int maxLevel;
+    private final int defaultLevel;
 
-    CompressionType(int id, String configName) {
+    CompressionType(int id, String configName, int minLevel, int maxLevel, int defaultLevel) {
         this.id = id;
         this.configName = configName;
+        this.minLevel = minLevel;
+        this.maxLevel = maxLevel;
+        this.defaultLevel = defaultLevel;
+    }
+
+    /** The level used when none is configured (KIP-390's defaults: gzip -1, lz4 9, zstd 3; 0 without levels). */
+    public int defaultLevel() {
+        return defaultLevel;
+    }
+
+    /** Whether {@code level} is one this codec accepts: its range or its default (gzip's -1); any without levels. */
+    public boolean isValidLevel(int level) {
+        return minLevel == maxLevel || level == defaultLevel || (level >= minLevel && level <= maxLevel);
     }
 
     /** The id in the batch attributes (0-4). */
@@ -72,17 +97,52 @@ public enum CompressionType {
     }
 
     /**
-     * Compresses the readable bytes of {@code src} and appends the compressed stream to {@code dst}.
-     * Borrows both buffers: {@code src}'s reader index is not moved; {@code dst}'s writer index
+     * Loads the codecs' native libraries (zstd-jni, lz4-java's JNI compressors) by compressing and decompressing a
+     * few bytes with each codec, at its default level and another: a library loads on the first use of its classes,
+     * reading and extracting a file, which must not happen on an event loop. Call it once at start-up, off the event
+     * loops; any thread, idempotent.
+     */
+    public static void loadNativeCodecs() {
+        ByteBuf src = Unpooled.wrappedBuffer(new byte[] {1, 2, 3, 1, 2, 3, 1, 2, 3});
+        for (CompressionType type : BY_ID) {
+            int[] levels = type.minLevel == type.maxLevel ? new int[] {type.defaultLevel}
+                    : new int[] {type.defaultLevel, type.minLevel == type.defaultLevel ? type.maxLevel : type.minLevel};
+            for (int level : levels) {
+                ByteBuf dst = Unpooled.buffer();
+                try {
+                    type.compress(src, dst, level);
+                    type.decompress(dst, UnpooledByteBufAllocator.DEFAULT, src.readableBytes()).release();
+                } finally {
+                    dst.release();
+                }
+            }
+        }
+    }
+
+    /**
+     * Compresses the readable bytes of {@code src} at the {@link #defaultLevel} and appends the compressed stream
+     * to {@code dst}. Borrows both buffers: {@code src}'s reader index is not moved; {@code dst}'s writer index
      * advances.
      */
     public void compress(ByteBuf src, ByteBuf dst) {
+        compress(src, dst, defaultLevel);
+    }
+
+    /**
+     * Compresses as {@link #compress(ByteBuf, ByteBuf)} does, at {@code level}.
+     *
+     * @throws IllegalArgumentException when this codec does not accept {@code level} ({@link #isValidLevel})
+     */
+    public void compress(ByteBuf src, ByteBuf dst, int level) {
+        if (!isValidLevel(level)) {
+            throw new IllegalArgumentException("Invalid " + configName + " compression level " + level);
+        }
         switch (this) {
             case NONE -> dst.writeBytes(src, src.readerIndex(), src.readableBytes());
-            case GZIP -> StreamCodecs.gzipCompress(src, dst);
+            case GZIP -> StreamCodecs.gzipCompress(src, dst, level);
             case SNAPPY -> SnappyStreamCodec.compress(src, dst);
-            case LZ4 -> Lz4FrameCodec.compress(src, dst);
-            case ZSTD -> StreamCodecs.zstdCompress(src, dst);
+            case LZ4 -> Lz4FrameCodec.compress(src, dst, level);
+            case ZSTD -> StreamCodecs.zstdCompress(src, dst, level);
             default -> throw new IllegalStateException(name());
         }
     }

@@ -46,23 +46,30 @@ final class Lz4FrameCodec {
     private static final int INCOMPRESSIBLE = 0x80000000;
 
     private static final LZ4Compressor COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
+    /** lz4's high-compression compressors by level (1-17), for the levels other than the default. */
+    private static final LZ4Compressor[] HIGH = new LZ4Compressor[18];
     private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4Factory.fastestInstance().safeDecompressor();
     private static final XXHash32 XXHASH = XXHashFactory.fastestInstance().hash32();
 
     private Lz4FrameCodec() {
     }
 
-    static void compress(ByteBuf src, ByteBuf dst) {
+    /**
+     * Writes one frame of {@code src}: at {@link CompressionType#defaultLevel} (9) with lz4's fast compressor, as
+     * the official client does, else with lz4's high-compression one at {@code level} (1-17).
+     */
+    static void compress(ByteBuf src, ByteBuf dst, int level) {
+        LZ4Compressor compressor = level == CompressionType.LZ4.defaultLevel() ? COMPRESSOR : high(level);
         byte[] in = src.hasArray() ? src.array() : ByteBufUtil.getBytes(src);
         int inOff = src.hasArray() ? src.arrayOffset() + src.readerIndex() : 0;
         byte[] descriptor = {(byte) (FLG_VERSION | FLG_BLOCK_INDEPENDENT), (byte) BD_64KB};
         dst.writeIntLE(MAGIC).writeBytes(descriptor);
         dst.writeByte((XXHASH.hash(descriptor, 0, descriptor.length, 0) >> 8) & 0xFF);
-        byte[] block = new byte[COMPRESSOR.maxCompressedLength(BLOCK_SIZE)];
+        byte[] block = new byte[compressor.maxCompressedLength(BLOCK_SIZE)];
         int total = src.readableBytes();
         for (int pos = 0; pos < total; pos += BLOCK_SIZE) {
             int len = Math.min(BLOCK_SIZE, total - pos);
-            int n = COMPRESSOR.compress(in, inOff + pos, len, block, 0, block.length);
+            int n = compressor.compress(in, inOff + pos, len, block, 0, block.length);
             if (n >= len) {
                 dst.writeIntLE(len | INCOMPRESSIBLE).writeBytes(in, inOff + pos, len);
             } else {
@@ -70,6 +77,16 @@ final class Lz4FrameCodec {
             }
         }
         dst.writeIntLE(0);
+    }
+
+    private static LZ4Compressor high(int level) {
+        LZ4Compressor c = HIGH[level];
+        if (c == null) {
+            // A benign race: two threads may each build one; either is a valid, stateless compressor.
+            c = LZ4Factory.fastestInstance().highCompressor(level);
+            HIGH[level] = c;
+        }
+        return c;
     }
 
     static ByteBuf decompress(ByteBuf src, ByteBufAllocator alloc, int maxBytes) {

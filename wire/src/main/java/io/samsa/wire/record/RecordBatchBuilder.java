@@ -41,6 +41,7 @@ public final class RecordBatchBuilder implements AutoCloseable {
     private boolean logAppendTime;
     private long logAppendTimestamp = RecordBatchView.NO_TIMESTAMP;
     private CompressionType compression = CompressionType.NONE;
+    private int compressionLevel = CompressionType.NONE.defaultLevel();
     private long deleteHorizon = RecordBatchView.NO_TIMESTAMP;
     private long lastOffset = -1;
     private long emptyTimestamp = RecordBatchView.NO_TIMESTAMP;
@@ -94,8 +95,17 @@ public final class RecordBatchBuilder implements AutoCloseable {
     }
 
     public RecordBatchBuilder compression(CompressionType compression) {
+        return compression(compression, compression.defaultLevel());
+    }
+
+    /** The codec and its level (KIP-390; see {@link CompressionType#isValidLevel}). */
+    public RecordBatchBuilder compression(CompressionType compression, int level) {
         checkNoRecords();
+        if (!compression.isValidLevel(level)) {
+            throw new IllegalArgumentException("Invalid " + compression.configName() + " compression level " + level);
+        }
         this.compression = compression;
+        this.compressionLevel = level;
         return this;
     }
 
@@ -259,7 +269,7 @@ public final class RecordBatchBuilder implements AutoCloseable {
             ByteBuf compressed = alloc.buffer(RecordBatchView.HEADER_SIZE + records.readableBytes() / 2 + 64);
             try {
                 compressed.writeZero(RecordBatchView.HEADER_SIZE);
-                compression.compress(records, compressed);
+                compression.compress(records, compressed, compressionLevel);
             } catch (RuntimeException e) {
                 compressed.release();
                 throw e;

@@ -13,34 +13,33 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * The codecs that go through {@code java.io} streams: gzip (java.util.zip) and zstd (zstd-jni, level
- * 3 as the official client's default). Reading drains the stream into a buffer whose size is
+ * The codecs that go through {@code java.io} streams: gzip (java.util.zip) and zstd (zstd-jni), each
+ * compressing at the level the caller gives ({@link CompressionType#defaultLevel} otherwise). Reading drains the stream into a buffer whose size is
  * checked against the caller's limit before every read, so a bomb stops at the limit.
  *
  * <p>Stateless; any thread.
  */
 final class StreamCodecs {
     private static final int CHUNK = 8192;
-    /** The official client's default {@code compression.zstd.level}. */
-    static final int ZSTD_LEVEL = 3;
-
     private StreamCodecs() {
     }
 
-    static void gzipCompress(ByteBuf src, ByteBuf dst) {
-        try (OutputStream out = new GZIPOutputStream(new ByteBufOutputStream(dst), CHUNK)) {
+    /** {@code level} 1-9, or -1 for the Deflater's default. */
+    static void gzipCompress(ByteBuf src, ByteBuf dst, int level) {
+        try (OutputStream out = new LeveledGzipOutputStream(new ByteBufOutputStream(dst), level)) {
             src.getBytes(src.readerIndex(), out, src.readableBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    static void zstdCompress(ByteBuf src, ByteBuf dst) {
-        try (OutputStream out = new ZstdOutputStreamNoFinalizer(new ByteBufOutputStream(dst), ZSTD_LEVEL)) {
+    static void zstdCompress(ByteBuf src, ByteBuf dst, int level) {
+        try (OutputStream out = new ZstdOutputStreamNoFinalizer(new ByteBufOutputStream(dst), level)) {
             src.getBytes(src.readerIndex(), out, src.readableBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -101,5 +100,16 @@ final class StreamCodecs {
             return decode;
         }
         return new DecodeException("Corrupt " + type.configName() + " data in record batch: " + e.getMessage(), e);
+    }
+
+    /**
+     * A gzip stream whose deflater runs at {@code level}: {@link GZIPOutputStream} has no level parameter, but its
+     * deflater has written nothing when the constructor returns, so the level applies to the whole stream.
+     */
+    private static final class LeveledGzipOutputStream extends GZIPOutputStream {
+        LeveledGzipOutputStream(OutputStream out, int level) throws IOException {
+            super(out, CHUNK);
+            def.setLevel(level == -1 ? Deflater.DEFAULT_COMPRESSION : level);
+        }
     }
 }

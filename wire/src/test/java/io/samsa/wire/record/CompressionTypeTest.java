@@ -131,4 +131,54 @@ class CompressionTypeTest {
         }
         assertThrows(IllegalArgumentException.class, () -> CompressionType.forName("brotli"));
     }
+
+    /** KIP-390: every level in each codec's range round-trips, and the level changes what is written. */
+    @ParameterizedTest
+    @EnumSource(value = CompressionType.class, names = {"GZIP", "LZ4", "ZSTD"})
+    void levelsRoundTripAndAHigherOneWritesLess(CompressionType type) {
+        byte[] data = data(200_000, 390);
+        int low = type == CompressionType.ZSTD ? -5 : 1;
+        int high = type == CompressionType.GZIP ? 9 : type == CompressionType.LZ4 ? 17 : 19;
+        int[] levels = {low, type.defaultLevel(), high};
+        int[] sizes = new int[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            ByteBuf src = Unpooled.wrappedBuffer(data);
+            ByteBuf dst = Unpooled.buffer();
+            type.compress(src, dst, levels[i]);
+            sizes[i] = dst.readableBytes();
+            ByteBuf out = type.decompress(dst, alloc, data.length);
+            try {
+                assertArrayEquals(data, ByteBufUtil.getBytes(out), type + " level " + levels[i]);
+            } finally {
+                out.release();
+                dst.release();
+            }
+        }
+        assertTrue(sizes[2] < sizes[0], type + ": level " + high + " wrote " + sizes[2] + " bytes, level " + low
+                + " " + sizes[0]);
+        ByteBuf dst = Unpooled.buffer();
+        type.compress(Unpooled.wrappedBuffer(data), dst);
+        assertEquals(sizes[1], dst.readableBytes(), "no level is the default level");
+        dst.release();
+    }
+
+    @Test
+    void levelsOutsideACodecsRangeAreRefused() {
+        int[][] invalid = {{CompressionType.GZIP.ordinal(), 0}, {CompressionType.GZIP.ordinal(), 10},
+            {CompressionType.LZ4.ordinal(), 0}, {CompressionType.LZ4.ordinal(), 18},
+            {CompressionType.ZSTD.ordinal(), 23}, {CompressionType.ZSTD.ordinal(), -131073}};
+        for (int[] c : invalid) {
+            CompressionType type = CompressionType.values()[c[0]];
+            assertTrue(!type.isValidLevel(c[1]), type + " " + c[1]);
+            ByteBuf dst = Unpooled.buffer();
+            assertThrows(IllegalArgumentException.class, () -> type.compress(Unpooled.wrappedBuffer(new byte[10]),
+                    dst, c[1]));
+            assertThrows(IllegalArgumentException.class,
+                    () -> new RecordBatchBuilder(alloc).compression(type, c[1]));
+            dst.release();
+        }
+        assertTrue(CompressionType.GZIP.isValidLevel(-1));
+        assertTrue(CompressionType.ZSTD.isValidLevel(-131072));
+        assertTrue(CompressionType.SNAPPY.isValidLevel(42), "snappy has no level and ignores it");
+    }
 }
