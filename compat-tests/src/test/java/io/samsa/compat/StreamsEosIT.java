@@ -3,15 +3,14 @@ package io.samsa.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.samsa.compat.eos.WordCountApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -25,17 +24,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.LongDeserializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.Materialized;
-import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +38,8 @@ import org.junit.jupiter.api.Timeout;
  * repartition topic and a changelogged store. Under read_committed its output holds each word's counts in order, no
  * count twice (a duplicate would mean a transaction's output was both aborted and replayed, or committed twice), and
  * ends with the exact totals; the application is stopped and started again on the same input, with more input, and
- * the totals stay exact. A kill -9 of the broker or the application (a real process) is not covered here.
+ * the totals stay exact. The broker and the application run in this JVM and stop cleanly; {@code StreamsEosKillIT}
+ * (package {@code io.samsa.compat.eos}) runs both as processes and kills each with SIGKILL mid-processing.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StreamsEosIT {
@@ -105,13 +98,6 @@ class StreamsEosIT {
     }
 
     private static KafkaStreams wordCount(Path stateDir) {
-        StreamsBuilder b = new StreamsBuilder();
-        b.stream(IN, Consumed.with(Serdes.String(), Serdes.String()))
-                .flatMapValues(v -> Arrays.asList(v.toLowerCase(Locale.ROOT).split(" ")))
-                .groupBy((k, w) -> w, Grouped.with(Serdes.String(), Serdes.String()))
-                .count(Materialized.<String, Long>as(Stores.persistentKeyValueStore("counts"))
-                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()))
-                .toStream().to(OUT, Produced.with(Serdes.String(), Serdes.Long()));
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "wc-eos");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, samsa.bootstrap());
@@ -120,7 +106,7 @@ class StreamsEosIT {
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, "1");
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
-        KafkaStreams streams = new KafkaStreams(b.build(), p);
+        KafkaStreams streams = new KafkaStreams(WordCountApp.topology(IN, OUT), p);
         streams.start();
         return streams;
     }

@@ -1,6 +1,8 @@
 package io.samsa.controller;
 
 import io.samsa.common.SerialExecutor;
+import io.samsa.metadata.AclBinding;
+import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.raft.RaftClient;
@@ -9,6 +11,8 @@ import io.samsa.wire.SamsaException;
 import io.samsa.wire.protocol.Message;
 
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -131,6 +135,46 @@ public interface Controller extends AutoCloseable {
                                                                                  boolean validateOnly) {
         return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
                 "This controller does not update features"));
+    }
+
+    /**
+     * AlterUserScramCredentials (KIP-554): sets or deletes users' SCRAM credentials ({@link ScramControl}'s rules);
+     * one result per user, in first-appearance order.
+     */
+    default CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+        List<ScramAlteration> alterations) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not alter SCRAM credentials"));
+    }
+
+    /**
+     * CreateAcls: one result per ACL, in request order; {@code INVALID_REQUEST} for an ACL Kafka refuses to store.
+     * An ACL that exists already succeeds and is not stored twice.
+     */
+    default CompletableFuture<Committed<List<ApiResult<AclBinding>>>> createAcls(List<AclBinding> acls) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not create ACLs"));
+    }
+
+    /** DeleteAcls: one result per filter, in request order, with the ACLs it deleted. */
+    default CompletableFuture<Committed<List<AclDeletion>>> deleteAcls(List<AclFilter> filters) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not delete ACLs"));
+    }
+
+    /** The ACLs of this controller's committed image: what a controller's own listener authorizes with. */
+    default Map<UUID, AclBinding> acls() {
+        return Map.of();
+    }
+
+    /**
+     * AlterClientQuotas (KIP-546): sets and removes client quotas ({@code ClientQuotaRecord}s); one result per
+     * entry, keyed by its index in {@code entries}, {@code INVALID_REQUEST} for an entry that is refused.
+     */
+    default CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        return CompletableFuture.failedFuture(new SamsaException(ErrorCode.UNSUPPORTED_VERSION,
+                "This controller does not alter client quotas"));
     }
 
     /** Stops taking operations; pending and later ones fail with {@code NOT_CONTROLLER}. */

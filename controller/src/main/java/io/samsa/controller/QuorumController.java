@@ -2,6 +2,8 @@ package io.samsa.controller;
 
 import io.samsa.common.Scheduler;
 import io.samsa.common.SerialExecutor;
+import io.samsa.metadata.AclBinding;
+import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigDescription;
 import io.samsa.metadata.MetadataDelta;
@@ -27,6 +29,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -57,6 +60,7 @@ final class QuorumController implements Controller {
     private final SerialExecutor executor;
     private final TopicControl topicControl;
     private final ConfigControl configControl = new ConfigControl();
+    private final AclControl aclControl = new AclControl(UUID::randomUUID);
     private final ClusterControl clusterControl;
     private final PartitionControl partitionControl;
     private final FeatureControl featureControl;
@@ -254,6 +258,37 @@ final class QuorumController implements Controller {
                                                                                 boolean validateOnly) {
         List<FeatureUpdate> copy = List.copyOf(updates);
         return submit(image -> featureControl.updateFeatures(image, copy, validateOnly));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+        List<ScramAlteration> alterations) {
+        List<ScramAlteration> copy = List.copyOf(alterations);
+        return submit(image -> ScramControl.alter(image, copy));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<AclBinding>>>> createAcls(List<AclBinding> acls) {
+        List<AclBinding> copy = List.copyOf(acls);
+        return submit(image -> aclControl.createAcls(image, copy));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AclDeletion>>> deleteAcls(List<AclFilter> filters) {
+        List<AclFilter> copy = List.copyOf(filters);
+        return submit(image -> aclControl.deleteAcls(image, copy));
+    }
+
+    @Override
+    public Map<UUID, AclBinding> acls() {
+        return published.acls();
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        List<ClientQuotaAlteration> copy = List.copyOf(entries);
+        return submit(image -> ClientQuotaControl.alter(image, copy, validateOnly));
     }
 
     /**

@@ -776,7 +776,12 @@ public final class Log {
         return epochs.epochForOffset(offset);
     }
 
-    /** Aborted transactions overlapping [fetchOffset, upperBound), for a READ_COMMITTED fetch. Any thread. */
+    /**
+     * Aborted transactions overlapping [fetchOffset, upperBound), for a READ_COMMITTED fetch. An entry lives in the
+     * index of its marker's segment, which may begin at or above {@code upperBound} (the last stable offset, when the
+     * high watermark has not passed a marker that rolled a segment, or another transaction is open): the search goes
+     * on through later segments until an entry shows that no later one can overlap. Any thread.
+     */
     public List<AbortedTransaction> collectAbortedTransactions(long fetchOffset, long upperBound) {
         while (true) {
             long seen = swaps;
@@ -792,11 +797,12 @@ public final class Log {
         Long from = segments.floorKey(fetchOffset);
         NavigableMap<Long, LogSegment> tail = from == null ? segments : segments.tailMap(from, true);
         try {
+            boolean complete = false;
             for (LogSegment s : tail.values()) {
-                if (s.baseOffset() >= upperBound) {
+                if (s.baseOffset() >= upperBound && complete) {
                     break;
                 }
-                s.txnIndex().collect(fetchOffset, upperBound, out);
+                complete |= s.txnIndex().collect(fetchOffset, upperBound, out);
             }
         } catch (IOException e) {
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot read the transaction index of " + name, e);

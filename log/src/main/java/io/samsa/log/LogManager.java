@@ -114,7 +114,8 @@ public final class LogManager implements AutoCloseable {
         if (cleaner != null) {
             cleaner.start();
         }
-        log.info("Loaded {} logs from {} after a {} shutdown", logs.size(), dataDir, cleanStart ? "clean" : "unclean");
+        log.info("Loaded {} logs from {} after {} shutdown", logs.size(), dataDir,
+                cleanStart ? "a clean" : "an unclean");
     }
 
     /** Starts building a manager for {@code dataDir}. */

@@ -23,8 +23,11 @@ class HandleCacheTest {
     void coldHandlesAreBoundedAndSlicesSurviveEvictionAndDeletion() throws Exception {
         ManualClock clock = new ManualClock(T0);
         TestLogs.ManualScheduler scheduler = new TestLogs.ManualScheduler();
+        // The flusher runs only when driven: its threads would otherwise open rolled segments' handles
+        // concurrently with the bound checked below.
+        TestLogs.ManualExecutor flusher = new TestLogs.ManualExecutor(clock);
         try (LogManager m = LogManager.builder(dir).clock(clock).scheduler(scheduler).maxOpenColdSegments(2)
-                .forcer(TestLogs.NO_FSYNC).build()) {
+                .flusherExecutors(flusher, flusher).forcer(TestLogs.NO_FSYNC).build()) {
             Log log = m.getOrCreate("c", 0, LogConfig.fromMap(Map.of(LogConfig.SEGMENT_BYTES, "300",
                     LogConfig.SEGMENT_INDEX_BYTES, "4096", LogConfig.RETENTION_BYTES, "0")));
             for (int i = 0; i < 30; i++) {

@@ -1,6 +1,8 @@
 package io.samsa.metadata;
 
+import io.samsa.metadata.record.AccessControlEntryRecord;
 import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
+import io.samsa.metadata.record.ClientQuotaRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
@@ -10,10 +12,13 @@ import io.samsa.metadata.record.PartitionChangeRecord;
 import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
+import io.samsa.metadata.record.RemoveAccessControlEntryRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
+import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
 import io.samsa.metadata.record.UnfenceBrokerRecord;
 import io.samsa.metadata.record.UnregisterBrokerRecord;
+import io.samsa.metadata.record.UserScramCredentialRecord;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.protocol.Message;
@@ -58,6 +63,12 @@ public final class MetadataDelta {
     private final Map<UUID, TopicImage> deleted = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
     private long nextProducerId;
+    /** The SCRAM credentials once a record changed them (a copy of the base's), else null. */
+    private Map<String, Map<Byte, ScramCredentialData>> scramCredentials;
+    /** ACLs created by the delta; a null value is an ACL of the base image that was removed. */
+    private final Map<UUID, AclBinding> acls = new HashMap<>();
+    /** Client quota entities changed by the delta, with all their quotas (empty: none left). */
+    private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas = new HashMap<>();
     private int recordCount;
 
     public MetadataDelta(MetadataImage base) {
@@ -164,12 +175,55 @@ public final class MetadataDelta {
                 throw error(offset, "cluster id " + r.clusterId() + " differs from " + current);
             }
             clusterId = r.clusterId();
+        } else if (record instanceof ClientQuotaRecord r) {
+            ClientQuotaEntity entity = ClientQuotaEntity.fromRecord(r);
+            Map<String, Double> quotas = clientQuotas.computeIfAbsent(entity,
+                e -> new HashMap<>(base.clientQuotas().getOrDefault(e, Map.of())));
+            if (r.remove()) {
+                quotas.remove(r.key());
+            } else {
+                quotas.put(r.key(), r.value());
+            }
         } else if (record instanceof FeatureLevelRecord r) {
             features.put(r.name(), r.featureLevel());
+        } else if (record instanceof UserScramCredentialRecord r) {
+            mutableScram().computeIfAbsent(r.name(), n -> new HashMap<>()).put(r.mechanism(),
+                new ScramCredentialData(r.salt(), r.storedKey(), r.serverKey(), r.iterations()));
+        } else if (record instanceof RemoveUserScramCredentialRecord r) {
+            Map<Byte, ScramCredentialData> byMechanism = mutableScram().get(r.name());
+            if (byMechanism != null) {
+                byMechanism.remove(r.mechanism());
+            }
+        } else if (record instanceof AccessControlEntryRecord r) {
+            if (acl(r.id()) != null) {
+                throw error(offset, "ACL " + r.id() + " already exists");
+            }
+            acls.put(r.id(), AclBinding.fromRecord(r));
+        } else if (record instanceof RemoveAccessControlEntryRecord r) {
+            if (acl(r.id()) == null) {
+                throw error(offset, "no ACL with id " + r.id() + " to remove");
+            }
+            if (base.acls().containsKey(r.id())) {
+                acls.put(r.id(), null);
+            } else {
+                acls.remove(r.id());
+            }
         } else if (!(record instanceof NoOpRecord)) {
             throw error(offset, "not a metadata record: " + record.getClass().getSimpleName());
         }
         recordCount++;
+    }
+
+    private Map<String, Map<Byte, ScramCredentialData>> mutableScram() {
+        if (scramCredentials == null) {
+            scramCredentials = new HashMap<>();
+            base.scramCredentials().forEach((user, m) -> scramCredentials.put(user, new HashMap<>(m)));
+        }
+        return scramCredentials;
+    }
+
+    private AclBinding acl(UUID id) {
+        return acls.containsKey(id) ? acls.get(id) : base.acls().get(id);
     }
 
     /** The current registration of broker {@code id}, which must have epoch {@code epoch}. */
@@ -297,6 +351,29 @@ public final class MetadataDelta {
                 newBrokerConfigs.put(name, Map.copyOf(configs));
             }
         });
+        Map<UUID, AclBinding> newAcls = base.acls();
+        if (!acls.isEmpty()) {
+            newAcls = new HashMap<>(newAcls);
+            for (Map.Entry<UUID, AclBinding> e : acls.entrySet()) {
+                if (e.getValue() == null) {
+                    newAcls.remove(e.getKey());
+                } else {
+                    newAcls.put(e.getKey(), e.getValue());
+                }
+            }
+            newAcls = java.util.Collections.unmodifiableMap(newAcls);
+        }
+        Map<ClientQuotaEntity, Map<String, Double>> newQuotas = base.clientQuotas();
+        if (!clientQuotas.isEmpty()) {
+            newQuotas = new HashMap<>(newQuotas);
+            for (Map.Entry<ClientQuotaEntity, Map<String, Double>> e : clientQuotas.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    newQuotas.remove(e.getKey());
+                } else {
+                    newQuotas.put(e.getKey(), Map.copyOf(e.getValue()));
+                }
+            }
+        }
         Map<String, TopicImage> byName = base.topicsByName();
         Map<UUID, TopicImage> byId = base.topicsById();
         if (!changed.isEmpty() || !deleted.isEmpty()) {
@@ -313,7 +390,21 @@ public final class MetadataDelta {
             }
         }
         return new MetadataImage(offset, epoch, clusterId != null ? clusterId : base.clusterId(), newFeatures,
-            newBrokers, byName, byId, newBrokerConfigs, nextProducerId);
+            newBrokers, byName, byId, newBrokerConfigs, nextProducerId, scramImage(), newAcls,
+            newQuotas);
+    }
+
+    private Map<String, Map<Byte, ScramCredentialData>> scramImage() {
+        if (scramCredentials == null) {
+            return base.scramCredentials();
+        }
+        Map<String, Map<Byte, ScramCredentialData>> out = new HashMap<>();
+        scramCredentials.forEach((user, m) -> {
+            if (!m.isEmpty()) {
+                out.put(user, Map.copyOf(m));
+            }
+        });
+        return out;
     }
 
     /** Ids of the topics this delta creates (they were not in the base image). */
@@ -370,9 +461,19 @@ public final class MetadataDelta {
         return nextProducerId != base.nextProducerId();
     }
 
+    /** Whether this delta creates or removes ACLs. */
+    public boolean aclsChanged() {
+        return !acls.isEmpty();
+    }
+
     /** Broker config resources ("" = cluster default) changed by this delta. */
     public Set<String> changedBrokerConfigs() {
         return Set.copyOf(brokerConfigs.keySet());
+    }
+
+    /** Whether this delta sets or removes a client quota (a ClientQuotaRecord). */
+    public boolean clientQuotasChanged() {
+        return !clientQuotas.isEmpty();
     }
 
     /** A topic being changed by the delta: the base topic (null if created here) plus changes. */

@@ -5,6 +5,7 @@ import io.samsa.metadata.record.ConfigRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.TopicRecord;
+import io.samsa.metadata.record.UserScramCredentialRecord;
 import io.samsa.wire.protocol.Message;
 
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import java.util.UUID;
 /**
  * The cluster's metadata as of one committed offset: cluster id, finalized features, registered
  * brokers, topics by name and by id (with partitions and config overrides), dynamic broker
- * configs (by node id, "" for the cluster-wide default) and the next unallocated producer id.
+ * configs (by node id, "" for the cluster-wide default), the next unallocated producer id and the
+ * client quotas.
  * Built only by {@link MetadataDelta}.
  *
  * <p>Immutable: each new image is published through a volatile reference, and any thread may read
@@ -27,7 +29,7 @@ import java.util.UUID;
 public final class MetadataImage {
     /** The image before any record: offset -1, no cluster id. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, -1, null, Map.of(), new TreeMap<>(), Map.of(),
-        Map.of(), Map.of(), 0);
+        Map.of(), Map.of(), 0, Map.of(), Map.of(), Map.of());
 
     private final long offset;
     private final int epoch;
@@ -38,13 +40,19 @@ public final class MetadataImage {
     private final Map<UUID, TopicImage> topicsById;
     private final Map<String, Map<String, String>> brokerConfigs;
     private final long nextProducerId;
+    /** SCRAM credentials by user, then mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512). */
+    private final Map<String, Map<Byte, ScramCredentialData>> scramCredentials;
+    private final Map<UUID, AclBinding> acls;
+    private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
     /** Names with '.' or '_', keyed by their unified form; built on first use (benign race). */
     private volatile Map<String, String> collisionIndex;
 
     MetadataImage(long offset, int epoch, String clusterId, Map<String, Short> features,
                   SortedMap<Integer, BrokerRegistration> brokers, Map<String, TopicImage> topicsByName,
                   Map<UUID, TopicImage> topicsById, Map<String, Map<String, String>> brokerConfigs,
-                  long nextProducerId) {
+                  long nextProducerId, Map<String, Map<Byte, ScramCredentialData>> scramCredentials,
+                  Map<UUID, AclBinding> acls,
+                  Map<ClientQuotaEntity, Map<String, Double>> clientQuotas) {
         this.offset = offset;
         this.epoch = epoch;
         this.clusterId = clusterId;
@@ -54,6 +62,9 @@ public final class MetadataImage {
         this.topicsById = Collections.unmodifiableMap(topicsById);
         this.brokerConfigs = Collections.unmodifiableMap(brokerConfigs);
         this.nextProducerId = nextProducerId;
+        this.scramCredentials = Collections.unmodifiableMap(scramCredentials);
+        this.acls = acls;
+        this.clientQuotas = Collections.unmodifiableMap(clientQuotas);
     }
 
     /**
@@ -68,7 +79,8 @@ public final class MetadataImage {
             return this;
         }
         return new MetadataImage(laterOffset, epoch, clusterId, features, new TreeMap<>(brokers), topicsByName,
-            topicsById, brokerConfigs, nextProducerId);
+            topicsById, brokerConfigs, nextProducerId, scramCredentials, acls,
+            clientQuotas);
     }
 
     /** The offset of the last record applied, -1 for the empty image. */
@@ -173,6 +185,27 @@ public final class MetadataImage {
         return nextProducerId;
     }
 
+    /** SCRAM credentials by user, then mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512). */
+    public Map<String, Map<Byte, ScramCredentialData>> scramCredentials() {
+        return scramCredentials;
+    }
+
+    /** The credential of {@code user} for mechanism type {@code mechanism}, or null. */
+    public ScramCredentialData scramCredential(String user, byte mechanism) {
+        Map<Byte, ScramCredentialData> byMechanism = scramCredentials.get(user);
+        return byMechanism == null ? null : byMechanism.get(mechanism);
+    }
+
+    /** The ACLs (AccessControlEntryRecords) by id: unmodifiable, the same map in every image until they change. */
+    public Map<UUID, AclBinding> acls() {
+        return acls;
+    }
+
+    /** Client quotas by entity (KIP-546), each a map of quota key to value; empty when none is set. */
+    public Map<ClientQuotaEntity, Map<String, Double>> clientQuotas() {
+        return clientQuotas;
+    }
+
     /** The whole image as records, in an order that rebuilds it from {@link #EMPTY}: for snapshots. */
     public List<Message> toRecords() {
         List<Message> out = new ArrayList<>();
@@ -193,6 +226,12 @@ public final class MetadataImage {
                 out.add(p.toRecord(t.id()));
             }
         }
+        new TreeMap<>(scramCredentials).forEach((user, byMechanism) -> new TreeMap<>(byMechanism).forEach((m, c) ->
+            out.add(new UserScramCredentialRecord().setName(user).setMechanism(m).setSalt(c.salt())
+                .setStoredKey(c.storedKey()).setServerKey(c.serverKey()).setIterations(c.iterations()))));
+        new TreeMap<>(acls).forEach((id, acl) -> out.add(acl.toRecord(id)));
+        clientQuotas.forEach((entity, quotas) -> new TreeMap<>(quotas).forEach((k, v) ->
+            out.add(entity.toRecord(k, v))));
         if (nextProducerId > 0) {
             out.add(new ProducerIdsRecord().setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(nextProducerId));
         }
@@ -210,7 +249,8 @@ public final class MetadataImage {
         return java.util.Objects.equals(clusterId, other.clusterId) && features.equals(other.features)
             && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
             && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
-            && nextProducerId == other.nextProducerId;
+            && nextProducerId == other.nextProducerId && scramCredentials.equals(other.scramCredentials)
+            && acls.equals(other.acls) && clientQuotas.equals(other.clientQuotas);
     }
 
     @Override

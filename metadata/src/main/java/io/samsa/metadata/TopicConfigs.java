@@ -248,14 +248,34 @@ public final class TopicConfigs {
     private static final Set<String> DYNAMIC_BROKER_ONLY = Set.of("leader.replication.throttled.rate",
         "follower.replication.throttled.rate");
 
-    /** True for a dynamic broker config that is no topic config's default (the replication throttles). */
+    /**
+     * Kafka's dynamic TLS key and trust store configs (issue 16), plain or as {@code listener.name.<l>.<key>}:
+     * altering them reloads the listener's certificates.
+     */
+    private static final Set<String> DYNAMIC_SSL = Set.of("ssl.keystore.type", "ssl.keystore.location",
+        "ssl.keystore.password", "ssl.key.password", "ssl.keystore.certificate.chain", "ssl.keystore.key",
+        "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.certificates");
+
+    /** True for a dynamic broker config that is no topic config's default (replication throttles, TLS stores). */
     public static boolean isDynamicBrokerOnly(String name) {
-        return DYNAMIC_BROKER_ONLY.contains(name);
+        return DYNAMIC_BROKER_ONLY.contains(name) || isDynamicSsl(name);
+    }
+
+    /** True for a TLS store config, plain or a listener's own ({@code listener.name.<l>.ssl.keystore.location}). */
+    public static boolean isDynamicSsl(String name) {
+        if (name.startsWith("listener.name.")) {
+            int dot = name.indexOf('.', "listener.name.".length());
+            return dot > 0 && DYNAMIC_SSL.contains(name.substring(dot + 1));
+        }
+        return DYNAMIC_SSL.contains(name);
     }
 
     private static void validateBrokerOnly(String name, String value) {
         if (value == null) {
             throw new SamsaException(ErrorCode.INVALID_CONFIG, "Null value not supported for broker config: " + name);
+        }
+        if (isDynamicSsl(name)) {
+            return;
         }
         long l = (Long) parse(name, ConfigType.LONG, value);
         if (l < 0) {

@@ -18,6 +18,7 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -191,6 +192,55 @@ class MetadataDeltaTest {
                 () -> MetadataDelta.replayAll(image, List.of(bad), 10, 1), bad.toString());
             assertEquals(ErrorCode.UNKNOWN_SERVER_ERROR, e.errorCode());
         }
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+        rebuilt.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
+        assertTrue(image.sameContent(rebuilt.apply()));
+    }
+
+    @Test
+    void aclsAreCreatedRemovedAndKeptInSnapshots() {
+        UUID a = new UUID(1, 1);
+        UUID b = new UUID(2, 2);
+        AclBinding read = new AclBinding(AclResourceType.TOPIC, "orders", AclPatternType.LITERAL, "User:alice", "*",
+            AclOperation.READ, AclPermissionType.ALLOW);
+        AclBinding deny = new AclBinding(AclResourceType.GROUP, "g-", AclPatternType.PREFIXED, "User:*", "10.0.0.1",
+            AclOperation.ALL, AclPermissionType.DENY);
+        MetadataImage image = MetadataDelta.replayAll(MetadataImage.EMPTY, List.of(read.toRecord(a),
+            deny.toRecord(b)), 0, 1);
+        assertEquals(Map.of(a, read, b, deny), image.acls());
+        MetadataDelta d = new MetadataDelta(image);
+        d.replay(new io.samsa.metadata.record.RemoveAccessControlEntryRecord().setId(a), 2, 1);
+        assertTrue(d.aclsChanged());
+        MetadataImage after = d.apply();
+        assertEquals(Map.of(b, deny), after.acls());
+        MetadataImage same = MetadataDelta.replayAll(after, List.of(new io.samsa.metadata.record.NoOpRecord()), 3, 1);
+        assertSame(after.acls(), same.acls(), "images share the ACL map until ACLs change");
+        MetadataImage rebuilt = MetadataDelta.ofImage(after).apply();
+        assertTrue(rebuilt.sameContent(after));
+        assertEquals(Map.of(b, deny), rebuilt.acls());
+        assertThrows(SamsaException.class, () -> MetadataDelta.replayAll(after, List.of(deny.toRecord(b)), 3, 1));
+        assertThrows(SamsaException.class, () -> MetadataDelta.replayAll(after,
+            List.of(new io.samsa.metadata.record.RemoveAccessControlEntryRecord().setId(a)), 3, 1));
+    }
+
+    @Test
+    void clientQuotasAreSetRemovedAndRebuiltFromASnapshot() {
+        ClientQuotaEntity alice = ClientQuotaEntity.of(true, "alice", false, null);
+        ClientQuotaEntity defaultClient = ClientQuotaEntity.of(false, null, true, null);
+        MetadataImage image = MetadataDelta.replayAll(base(), List.of(
+            alice.toRecord("producer_byte_rate", 1024.0),
+            alice.toRecord("consumer_byte_rate", 2048.0),
+            defaultClient.toRecord("request_percentage", 50.0),
+            alice.toRecord("producer_byte_rate", null)), 3, 1);
+        assertEquals(Map.of(alice, Map.of("consumer_byte_rate", 2048.0),
+            defaultClient, Map.of("request_percentage", 50.0)), image.clientQuotas());
+        assertEquals("{client-id=<default>}", defaultClient.toString());
+
+        MetadataDelta d = new MetadataDelta(image);
+        d.replay(defaultClient.toRecord("request_percentage", null), 7, 1);
+        assertTrue(d.clientQuotasChanged());
+        assertEquals(Map.of(alice, Map.of("consumer_byte_rate", 2048.0)), d.apply().clientQuotas());
+
         MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
         rebuilt.replaySnapshot(image.toRecords(), image.offset() + 1, image.epoch());
         assertTrue(image.sameContent(rebuilt.apply()));

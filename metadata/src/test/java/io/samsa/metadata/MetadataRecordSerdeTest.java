@@ -3,6 +3,7 @@ package io.samsa.metadata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.samsa.metadata.record.BrokerRegistrationChangeRecord;
+import io.samsa.metadata.record.ClientQuotaRecord;
 import io.samsa.metadata.record.ClusterIdRecord;
 import io.samsa.metadata.record.ConfigRecord;
 import io.samsa.metadata.record.FeatureLevelRecord;
@@ -13,10 +14,13 @@ import io.samsa.metadata.record.PartitionChangeRecord;
 import io.samsa.metadata.record.PartitionRecord;
 import io.samsa.metadata.record.ProducerIdsRecord;
 import io.samsa.metadata.record.RegisterBrokerRecord;
+import io.samsa.metadata.record.RemoveAccessControlEntryRecord;
 import io.samsa.metadata.record.RemoveTopicRecord;
+import io.samsa.metadata.record.RemoveUserScramCredentialRecord;
 import io.samsa.metadata.record.TopicRecord;
 import io.samsa.metadata.record.UnfenceBrokerRecord;
 import io.samsa.metadata.record.UnregisterBrokerRecord;
+import io.samsa.metadata.record.UserScramCredentialRecord;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.protocol.Message;
 import org.junit.jupiter.api.Test;
@@ -62,6 +66,11 @@ class MetadataRecordSerdeTest {
                 yield r;
             }
             case UNREGISTER_BROKER -> new UnregisterBrokerRecord().setBrokerId(3).setBrokerEpoch(77);
+            case USER_SCRAM_CREDENTIAL -> new UserScramCredentialRecord().setName("alice")
+                .setMechanism((byte) 2).setSalt(new byte[] {1, 2}).setStoredKey(new byte[] {3})
+                .setServerKey(new byte[] {4, 5}).setIterations(8192);
+            case REMOVE_USER_SCRAM_CREDENTIAL -> new RemoveUserScramCredentialRecord()
+                .setName("bob").setMechanism((byte) 1);
             case TOPIC -> new TopicRecord().setName("orders").setTopicId(ID);
             case PARTITION -> {
                 PartitionRecord r = new PartitionRecord().setTopicId(ID).setPartitionId(3)
@@ -93,6 +102,9 @@ class MetadataRecordSerdeTest {
             case FENCE_BROKER -> new FenceBrokerRecord().setId(2).setEpoch(5);
             case UNFENCE_BROKER -> new UnfenceBrokerRecord().setId(2).setEpoch(5);
             case REMOVE_TOPIC -> new RemoveTopicRecord().setTopicId(ID);
+            case ACCESS_CONTROL_ENTRY -> new AclBinding(AclResourceType.TOPIC, "orders-", AclPatternType.PREFIXED,
+                "User:alice", "10.0.0.1", AclOperation.READ, AclPermissionType.DENY).toRecord(ID);
+            case REMOVE_ACCESS_CONTROL_ENTRY -> new RemoveAccessControlEntryRecord().setId(ID);
             case FEATURE_LEVEL -> new FeatureLevelRecord().setName("metadata.version").setFeatureLevel((short) 25);
             case PRODUCER_IDS -> new ProducerIdsRecord().setBrokerId(1).setBrokerEpoch(4).setNextProducerId(5000);
             case BROKER_REGISTRATION_CHANGE -> {
@@ -111,6 +123,10 @@ class MetadataRecordSerdeTest {
             }
             case NO_OP -> new NoOpRecord();
             case CLUSTER_ID -> new ClusterIdRecord().setClusterId("MkU3OEVBNTcwNTJENDM2Qk");
+            case CLIENT_QUOTA -> new ClientQuotaRecord().setEntity(List.of(
+                    new ClientQuotaRecord.EntityData().setEntityType("user").setEntityName("alice"),
+                    new ClientQuotaRecord.EntityData().setEntityType("client-id").setEntityName(null)))
+                .setKey("producer_byte_rate").setValue(1048576.5).setRemove(true);
         };
     }
 
@@ -183,6 +199,7 @@ class MetadataRecordSerdeTest {
         assertEquals(8, MetadataRecordType.UNFENCE_BROKER.id());
         assertEquals(9, MetadataRecordType.REMOVE_TOPIC.id());
         assertEquals(12, MetadataRecordType.FEATURE_LEVEL.id());
+        assertEquals(14, MetadataRecordType.CLIENT_QUOTA.id());
         assertEquals(15, MetadataRecordType.PRODUCER_IDS.id());
         assertEquals(17, MetadataRecordType.BROKER_REGISTRATION_CHANGE.id());
         assertEquals(20, MetadataRecordType.NO_OP.id());

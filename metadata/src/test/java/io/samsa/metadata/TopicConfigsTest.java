@@ -36,6 +36,18 @@ class TopicConfigsTest {
     }
 
     @Test
+    void tlsStoreKeysAreDynamicBrokerConfigsPlainOrPerListener() {
+        assertTrue(TopicConfigs.isDynamicBrokerOnly("ssl.keystore.location"));
+        assertTrue(TopicConfigs.isDynamicBrokerOnly("listener.name.internal.ssl.truststore.certificates"));
+        assertTrue(!TopicConfigs.isDynamicBrokerOnly("ssl.client.auth"));
+        assertTrue(!TopicConfigs.isDynamicBrokerOnly("listener.name.ssl.keystore.location"));
+        TopicConfigs.validateBrokerConfig("listener.name.ssl.ssl.keystore.location", "/etc/kafka/new.p12");
+        SamsaException e = assertThrows(SamsaException.class,
+                () -> TopicConfigs.validateBrokerConfig("ssl.keystore.password", null));
+        assertEquals(ErrorCode.INVALID_CONFIG, e.errorCode());
+    }
+
+    @Test
     void validationMessagesNameTheKeyAndTheReason() {
         assertEquals("Unknown topic config name: foo.bar", invalid("foo.bar", "1"));
         assertEquals("Invalid value abc for configuration retention.ms: Not a number of type LONG",

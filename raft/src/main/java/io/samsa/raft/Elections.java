@@ -17,10 +17,10 @@ import java.util.List;
  * EndQuorumEpoch, and the timers that start elections.
  *
  * <ul>
- *   <li>A voter without a live leader waits a random election timeout ({@code [t, 2t)}), then asks for pre-votes
- *       in its epoch. A voter grants a pre-vote when the candidate's log is at least as up to date as its own, it
- *       could vote for it one epoch later, and it has not heard from a leader within the fetch timeout; granting
- *       changes nothing on its side.</li>
+ *   <li>A voter without a live leader waits a random election timeout ({@code [t, 2t)}; {@code [0, t)} in a new
+ *       quorum's first epoch, see {@link #electionTimeoutMs}), then asks for pre-votes in its epoch. A voter grants a
+ *       pre-vote when the candidate's log is at least as up to date as its own, it could vote for it one epoch later,
+ *       and it has not heard from a leader within the fetch timeout; granting changes nothing on its side.</li>
  *   <li>With a majority of pre-votes the voter becomes a candidate one epoch later, votes for itself (durably)
  *       and asks for votes. A voter grants at most one vote per epoch (written durably before it answers), only
  *       to a candidate whose log is at least as up to date as its own; a request of a higher epoch first moves
@@ -71,19 +71,31 @@ final class Elections<T> {
         return out;
     }
 
-    /** A random election timeout in {@code [t, 2t)}; none for the only voter, which has nobody to wait for. */
+    /**
+     * A random election timeout in {@code [t, 2t)}; none for the only voter, which has nobody to wait for.
+     *
+     * <p>A voter that has never left epoch 0 nor voted (a new quorum's first start, Samsa's departure from Kafka, which
+     * waits {@code [t, 2t)} here too) waits {@code [0, t)}: there is no leader of an earlier epoch to give time to, so
+     * the first election comes about a second sooner. Standing early is safe as any election is: the pre-vote of a
+     * replica that joins a quorum already led is refused by the voters that hear from the leader, and their answers
+     * name it. The spread keeps the voters from standing together.
+     */
     long electionTimeoutMs() {
         if (onlyVoter()) {
             return 0;
         }
-        return config.electionTimeoutMs() + (long) (r.random.nextDouble() * config.electionTimeoutMs());
+        long t = config.electionTimeoutMs();
+        if (r.state() instanceof UnattachedState u && u.epoch() == 0 && !u.hasVoted()) {
+            return (long) (r.random.nextDouble() * t);
+        }
+        return t + (long) (r.random.nextDouble() * t);
     }
 
     private long backoffMs() {
         return onlyVoter() ? 0 : (long) (r.random.nextDouble() * config.electionBackoffMaxMs());
     }
 
-    /** The election timer fired (unattached, following a dead leader, resigned, or a pre-vote undecided). */
+    /** The election timer fired (unattached, following a dead leader, resigned, or a leaderless pre-vote undecided). */
     void electionTimeout() {
         EpochState s = r.state();
         if (s instanceof LeaderState || s instanceof CandidateState) {
@@ -109,7 +121,7 @@ final class Elections<T> {
     // ---------------------------------------------------------------- asking for votes
 
     void startPreVote(ProspectiveState p) {
-        r.armTimer(electionTimeoutMs(), this::electionTimeout);
+        r.armTimer(electionTimeoutMs(), () -> preVoteUndecided(p));
         p.grant(self);
         if (countVoters(p.granted()) >= r.voters().majority()) {
             r.transition(new CandidateState(p.epoch() + 1, self));
@@ -117,6 +129,24 @@ final class Elections<T> {
         }
         for (int v : otherVoters()) {
             sendVote(p, v, true);
+        }
+    }
+
+    /**
+     * The pre-vote neither won nor lost within an election timeout: a voter of its set is down or unreachable and the
+     * others are split. One that knows the leader of its epoch follows it again and fetches from it (KIP-996: a
+     * prospective replica that knew the leader goes back to following it): a voter removed while it was away, whose
+     * set names voters that are down or no longer vote, would otherwise ask for pre-votes for good without ever
+     * fetching the VotersRecord that removed it. If the leader does not answer, the fetch timeout starts the next
+     * pre-vote, so an isolated voter still never raises the epoch. One that knows no leader asks again at once.
+     */
+    private void preVoteUndecided(ProspectiveState p) {
+        if (p.leaderId() >= 0) {
+            log.debug("{}The pre-vote in epoch {} is undecided: following leader {} again", r.prefix, p.epoch(),
+                p.leaderId());
+            r.transition(new FollowerState(p.epoch(), p.leaderId(), p.votedId(), r.now()));
+        } else {
+            electionTimeout();
         }
     }
 

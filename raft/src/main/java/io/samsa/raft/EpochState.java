@@ -12,6 +12,8 @@ package io.samsa.raft;
  *       |                                   |  fetch timeout -> Prospective                            |
  *       +------ a higher epoch ------------+                          check-quorum or shutdown -> Resigned
  * </pre>
+ * A Prospective replica that knew the leader of its epoch goes back to following it on a majority of refusals, or
+ * when its pre-vote is still undecided at its election timer (KIP-996).
  *
  * <p>Not thread-safe: states live on the replica's executor.
  */

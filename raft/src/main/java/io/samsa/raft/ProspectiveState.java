@@ -7,8 +7,9 @@ import java.util.Set;
  * A voter asking whether it could win an election, without changing anyone's epoch (pre-vote, KIP-996): it sends
  * Vote requests with {@code PreVote} set in its current epoch; the voters answer as they would for a real vote one
  * epoch later, and refuse while they still hear from a leader. A majority of grants (counting its own) makes it a
- * candidate; a majority of refusals, or its election timer, sends it back. It keeps the leader and the vote it had
- * in this epoch, so its {@code quorum-state} does not change. Not thread-safe: the replica's executor.
+ * candidate; a majority of refusals sends it back to what it was. When its election timer fires first, it follows
+ * the leader of its epoch again if it knows one (and fetches from it), else it asks again. It keeps the leader and
+ * the vote it had in this epoch, so its {@code quorum-state} does not change. Not thread-safe: the replica's executor.
  */
 final class ProspectiveState implements EpochState {
     private final int epoch;

@@ -78,6 +78,12 @@ final class CommitModel {
         return committed.subMap(from, true, to, false);
     }
 
+    /** The committed data batch that holds {@code offset}, or the last one below it (control batches are not here). */
+    Batch<String> containing(long offset) {
+        Map.Entry<Long, Batch<String>> e = committed.floorEntry(offset);
+        return e == null ? null : e.getValue();
+    }
+
     Batch<String> last() {
         Map.Entry<Long, Batch<String>> e = committed.lastEntry();
         return e == null ? null : e.getValue();

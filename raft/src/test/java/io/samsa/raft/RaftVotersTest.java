@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,16 +49,21 @@ class RaftVotersTest {
 
     /** AddRaftVoter at whoever leads, again while the new voter is not caught up yet. */
     private static void add(SimQuorum q, SimRaftNode n) {
+        change(q, "add voter " + n.id, leader -> leader.raft.addVoter(null, voterOf(n)));
+    }
+
+    /** A voter change at whoever leads, again while it is refused (not caught up, the epoch not committed yet). */
+    private static void change(SimQuorum q, String what, Function<SimRaftNode, CompletableFuture<Void>> change) {
         for (int i = 0; i < 50; i++) {
             SimRaftNode leader = q.awaitLeader(3_000);
-            CompletableFuture<Void> f = leader.raft.addVoter(null, voterOf(n));
-            q.runUntil(f::isDone, 3_000, "add voter " + n.id);
+            CompletableFuture<Void> f = change.apply(leader);
+            q.runUntil(f::isDone, 3_000, what);
             if (!f.isCompletedExceptionally()) {
                 return;
             }
             q.scheduler.runFor(50);
         }
-        fail("Voter " + n.id + " was never added");
+        fail("Never done: " + what);
     }
 
     @Test
@@ -224,6 +230,54 @@ class RaftVotersTest {
         q.appendAndAwait(now, List.of("c"), 3_000);
         assertFalse(four.raft.isVoter());
         assertEquals(Set.of(1, 2, 3), four.raft.voters().ids());
+    }
+
+    /**
+     * Seed 6348 of the 10,000-seed run, step by step: voter 2, removed while it was down (its log ends before the
+     * VotersRecord that removed it: its set is {1, 2, 3}), comes back cut off from the leader, learns from node 3 who
+     * leads the current epoch, and starts a pre-vote when its fetches time out; then the links heal. Node 1 is down
+     * and node 3, removed since, refuses as an observer: one refusal, one short of the majority of its set that would
+     * send it back to following. Before, every election timeout started another pre-vote and it never fetched from
+     * the leader it knew; now a pre-vote still undecided at its timer follows that leader again (KIP-996), and the
+     * fetch brings the removal.
+     */
+    @Test
+    void aRemovedVoterWhosePreVoteStaysUndecidedFollowsTheLeaderItKnows() throws Exception {
+        SimQuorum q = SimQuorum.dynamic(20, 3, 5, LOG, null);
+        SimRaftNode first = q.awaitLeader(3_000);
+        q.appendAndAwait(first, List.of("a"), 2_000);
+        SimRaftNode two = q.node(2);
+        SimRaftNode three = q.node(3);
+        two.crash();
+        change(q, "remove voter 2", l -> l.raft.removeVoter(null, two.key()));
+        add(q, q.node(5));
+        add(q, q.node(4));
+        change(q, "remove voter 3", l -> l.raft.removeVoter(null, three.key()));
+        q.node(1).crash();
+        SimRaftNode leader = q.awaitLeader(3_000);
+        q.appendAndAwait(leader, List.of("b"), 3_000);
+        LeaderAndEpoch current = leader.raft.leaderAndEpoch();
+        assertEquals(Set.of(1, 4, 5), leader.raft.voters().ids());
+        assertFalse(three.raft.isVoter());
+
+        // Node 2 restarts cut off from 4 and 5; node 3 names the leader, whose fetches then time out.
+        for (int other : List.of(4, 5)) {
+            q.network.cut(2, other);
+            q.network.cut(other, 2);
+        }
+        two.start();
+        q.runUntil(() -> two.raft.state() instanceof ProspectiveState p && p.leaderAndEpoch().equals(current),
+            5_000, "node 2 in a pre-vote in the leader's epoch");
+        assertEquals(Set.of(1, 2, 3), two.raft.voters().ids());
+        assertTrue(two.raft.isVoter());
+        q.network.heal();
+
+        q.runUntil(() -> !two.raft.isVoter() && two.raft.state() instanceof FollowerState, 3_000,
+            "node 2 learns its removal from the leader it knows");
+        assertEquals(Set.of(1, 4, 5), two.raft.voters().ids());
+        assertEquals(current, two.raft.leaderAndEpoch());
+        assertEquals(current, leader.raft.leaderAndEpoch(), "the leader was not disturbed");
+        q.appendAndAwait(leader, List.of("c"), 3_000);
     }
 
     @Test

@@ -71,16 +71,24 @@ public final class NettyBrokerChannel implements BrokerChannel {
     private final Class<? extends SocketChannel> channelClass;
     private final BrokerEndpoints endpoints;
     private final Settings settings;
+    private final ChannelSecurity security;
     private final Map<Integer, Connection> connections = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Connections run on {@code group}'s loops with channels of {@code channelClass} (epoll or NIO, as the group). */
     public NettyBrokerChannel(EventLoopGroup group, Class<? extends SocketChannel> channelClass,
                               BrokerEndpoints endpoints, Settings settings) {
+        this(group, channelClass, endpoints, settings, ChannelSecurity.PLAINTEXT);
+    }
+
+    /** As above, each connection secured by {@code security} (TLS when the listener it reaches is SSL). */
+    public NettyBrokerChannel(EventLoopGroup group, Class<? extends SocketChannel> channelClass,
+                              BrokerEndpoints endpoints, Settings settings, ChannelSecurity security) {
         this.group = group;
         this.channelClass = channelClass;
         this.endpoints = endpoints;
         this.settings = settings;
+        this.security = security;
     }
 
     @Override
@@ -210,6 +218,7 @@ public final class NettyBrokerChannel implements BrokerChannel {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            security.secure(ch, a.host(), a.port());
                             ch.pipeline().addLast(new FrameDecoder(FrameDecoder.MIN_RESPONSE_FRAME_SIZE,
                                     settings.maxResponseBytes()), new Responses(Connection.this));
                         }

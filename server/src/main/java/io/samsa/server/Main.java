@@ -25,7 +25,6 @@ public final class Main {
         Path readyFile = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         Integer port = null;
-        boolean exitAfterStart = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -46,8 +45,6 @@ public final class Main {
                     case "--initial-controllers" -> overrides.put(BrokerConfig.FORMAT_INITIAL_CONTROLLERS,
                             value(args, ++i, a));
                     case "--ready-file" -> readyFile = Path.of(value(args, ++i, a));
-                    // Used by the launcher to train the class-data-sharing archive: start, stop, exit.
-                    case "--exit-after-start" -> exitAfterStart = true;
                     case "-h", "--help" -> {
                         System.out.println("usage: samsa start [--config FILE] [--override key=value]... "
                                 + "[--data-dir DIR] [--port N] [--daemon] [--standalone | --initial-controllers "
@@ -67,10 +64,6 @@ public final class Main {
                     + ", data " + config.dataDir().toAbsolutePath().normalize() + ", in " + millis + " ms";
             System.out.println(line);
             System.out.flush();
-            if (exitAfterStart) {
-                broker.close();
-                System.exit(0);
-            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 broker.close();

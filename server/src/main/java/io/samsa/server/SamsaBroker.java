@@ -1,5 +1,7 @@
 package io.samsa.server;
 
+import io.samsa.server.security.quota.ClientQuotas;
+import io.samsa.server.security.quota.RequestThrottler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.common.Clock;
@@ -10,6 +12,7 @@ import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerEndpoints;
+import io.samsa.replication.ChannelSecurity;
 import io.samsa.replication.NettyBrokerChannel;
 import io.samsa.replication.ReplicaFetcherManager;
 import io.samsa.replication.ReplicationQuota;
@@ -62,9 +65,16 @@ import io.samsa.server.config.QuorumTimeouts;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.ApiVersionsHandler;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.acl.AclAuthorizer;
+import io.samsa.server.security.acl.AclChecks;
+import io.samsa.server.security.sasl.IllegalSaslStateHandler;
+import io.samsa.server.security.sasl.SaslConfigs;
+import io.samsa.server.security.sasl.SaslListener;
 import io.samsa.server.network.FaultInjector;
 import io.samsa.server.network.RequestDecoder;
 import io.samsa.server.network.SamsaServer;
+import io.samsa.server.security.tls.NodeTls;
+import io.samsa.server.security.tls.TlsReloader;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -150,6 +160,8 @@ public final class SamsaBroker implements AutoCloseable {
         ReplicaFetcherManager fetchers;
         /** What an abrupt stop closes first: the listeners and the clients of other nodes. */
         final List<AutoCloseable> network = new ArrayList<>();
+        /** The TLS of the node's SSL listeners and of its clients to other nodes' listeners. */
+        NodeTls tls;
     }
 
     /** Starts a node with {@code config}; returns when it answers requests. */
@@ -171,6 +183,7 @@ public final class SamsaBroker implements AutoCloseable {
         QuorumPlan plan = QuorumPlan.of(config);
         Node node = new Node();
         List<AutoCloseable> opened = node.opened;
+        node.tls = NodeTls.of(config);
         try {
             Path dataDir = config.dataDir();
             Files.createDirectories(dataDir);
@@ -187,17 +200,19 @@ public final class SamsaBroker implements AutoCloseable {
                 // times out is not sent twice).
                 NettyBrokerChannel.Settings defaults = NettyBrokerChannel.Settings.defaults("samsa-raft-"
                         + config.nodeId());
+                ChannelSecurity toControllers = node.tls.client(config.controllerListenerNames().isEmpty() ? null
+                        : config.controllerListenerNames().get(0));
                 BrokerChannel raftNetwork = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                         node.controllerEndpoints, new NettyBrokerChannel.Settings(defaults.clientId(),
                         timeouts.requestTimeoutMs(), Math.min(defaults.connectTimeoutMs(), timeouts.requestTimeoutMs()),
                         defaults.reconnectBackoffMs(), defaults.reconnectBackoffMaxMs(),
-                        defaults.maxResponseBytes()));
+                        defaults.maxResponseBytes()), toControllers);
                 opened.add(raftNetwork);
                 node.network.add(raftNetwork);
                 node.raftChannel = new NetworkRaftChannel(raftNetwork, node.controllerEndpoints);
                 node.controllerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                         node.controllerEndpoints, NettyBrokerChannel.Settings.defaults("samsa-controller-channel-"
-                        + config.nodeId()));
+                        + config.nodeId()), toControllers);
                 opened.add(node.controllerChannel);
                 node.network.add(node.controllerChannel);
             }
@@ -228,6 +243,7 @@ public final class SamsaBroker implements AutoCloseable {
         }
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
+        server.useTls(node.tls::server);
         node.opened.add(server);
         // halt() only: its connections close after the listener (network closes in reverse), as a crash's would.
         node.network.add(server::closeConnections);
@@ -245,6 +261,8 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis apis = ControllerApis.build(new ControllerApis.Context(config.nodeId(), controller,
                 node.quorum.raft(), node.raftChannel, known, listenerName, controller::clusterId,
                 node.describeQuorum, brokerConnections));
+        // ACLs (issue 16): the controller listener authorizes with the controller's committed ACLs.
+        apis = AclChecks.wrap(apis, AclAuthorizer.of(config, controller::acls), () -> MetadataImage.EMPTY, true);
         node.controllerBound = server.start(listeners, networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         controllers.set(controllerEndpoints(config, node.controllerBound));
@@ -319,9 +337,10 @@ public final class SamsaBroker implements AutoCloseable {
         replicas.replicationQuotas(new ReplicationQuota(clock, quotaWindows, quotaWindowMs),
                 new ReplicationQuota(clock, quotaWindows, quotaWindowMs));
         opened.add(replicas);
+        ChannelSecurity toBrokers = node.tls.client(interBrokerListener(config));
         BrokerChannel brokerChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                 interBrokerEndpoints(config, metadata),
-                NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()));
+                NettyBrokerChannel.Settings.defaults("samsa-broker-" + config.nodeId()), toBrokers);
         opened.add(brokerChannel);
         // Followers: replica fetchers for the partitions other brokers lead (none while no other broker leads one of
         // this broker's partitions: one node alone sends nothing). Closed before the logs (opened before them).
@@ -334,7 +353,7 @@ public final class SamsaBroker implements AutoCloseable {
         // would hold both until the ISR shrinks.
         BrokerChannel fetchChannel = new NettyBrokerChannel(workers, SamsaServer.clientChannelClass(),
                 interBrokerEndpoints(config, metadata),
-                NettyBrokerChannel.Settings.defaults("samsa-replica-fetcher-" + config.nodeId()));
+                NettyBrokerChannel.Settings.defaults("samsa-replica-fetcher-" + config.nodeId()), toBrokers);
         opened.add(fetchChannel);
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(replicas, fetchChannel, fetcherThread, () -> {
             BrokerLifecycleManager l = lifecycleRef.get();
@@ -349,6 +368,7 @@ public final class SamsaBroker implements AutoCloseable {
         // Partitions are hosted before the image that names them reaches the handlers.
         UUID incarnationId = UUID.randomUUID();
         metadata.addPublisher(new ReplicationThrottles(config, replicas.leaderQuota(), replicas.followerQuota())).get();
+        metadata.addPublisher(new TlsReloader(config.nodeId(), node.tls)).get();
         metadata.addPublisher(new HostingPublisher(replicas, topicConfigs, config.nodeId(), incarnationId)).get();
         metadata.publishToHandlers();
         replicas.start();
@@ -377,12 +397,25 @@ public final class SamsaBroker implements AutoCloseable {
         SupportedApis apis = builder.build();
         apiVersions.setApis(apis);
         apiVersions.setFeatures(metadata::image);
+        // SASL listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, answered per listener.
+        Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
+                (mechanism, user) -> metadata.image().scramCredential(user, mechanism.type()));
+        IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
+        AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
+        SupportedApis saslApis = AclChecks.wrap(builder.add((short) 17, 0, 1, afterAuthentication)
+                .add((short) 36, 0, 2, afterAuthentication).build(), authorizer, metadata::image, false);
+        saslListeners.keySet().forEach(name -> apiVersions.setListenerApis(name, saslApis));
+        apis = AclChecks.wrap(apis, authorizer, metadata::image, false);
 
         SamsaServer server = new SamsaServer(workers, config.getInt(BrokerConfig.MAX_CONNECTIONS),
                 config.getInt(BrokerConfig.MAX_CONNECTIONS_PER_IP));
+        server.useTls(node.tls::server);
         opened.add(server);
         node.network.add(server::closeConnections);
         node.network.add(server);
+        server.sasl(saslListeners, node.faults.wrap(saslApis));
+        server.throttleWith(new RequestThrottler(new ClientQuotas(metadata::image, clock,
+                config.getInt(BrokerConfig.QUOTA_WINDOW_NUM), config.getInt(BrokerConfig.QUOTA_WINDOW_SIZE_SECONDS))));
         node.bound = server.start(config.brokerListeners(), networkSettings(config), node.faults.wrap(apis),
                 new RequestDecoder());
         if (node.controllers.get().isEmpty()) {
@@ -463,11 +496,11 @@ public final class SamsaBroker implements AutoCloseable {
 
     /**
      * Other brokers' addresses for this broker's requests, from the image handlers read: each broker's
-     * {@code inter.broker.listener.name} listener, else its first registered one.
+     * {@code inter.broker.listener.name} listener (or the one {@code security.inter.broker.protocol} names), else its
+     * first registered one.
      */
     private static BrokerEndpoints interBrokerEndpoints(BrokerConfig config, BrokerMetadata metadata) {
-        String listener = config.isSet("inter.broker.listener.name") ? config.getString("inter.broker.listener.name")
-                : null;
+        String listener = explicitInterBrokerListener(config) ? interBrokerListener(config) : null;
         return nodeId -> {
             MetadataImage image = metadata.image();
             BrokerRegistration b = image.broker(nodeId);
@@ -477,6 +510,23 @@ public final class SamsaBroker implements AutoCloseable {
             io.samsa.metadata.Endpoint e = listener != null ? b.listener(listener) : b.listeners().get(0);
             return e == null ? null : new BrokerEndpoints.BrokerAddress(e.host(), e.port());
         };
+    }
+
+    private static boolean explicitInterBrokerListener(BrokerConfig config) {
+        return config.isSet(BrokerConfig.INTER_BROKER_LISTENER_NAME)
+                || config.isSet(BrokerConfig.SECURITY_INTER_BROKER_PROTOCOL);
+    }
+
+    /**
+     * The listener brokers reach each other on: {@code inter.broker.listener.name}, else the listener named by
+     * {@code security.inter.broker.protocol} when that is set, else this broker's first listener.
+     */
+    private static String interBrokerListener(BrokerConfig config) {
+        if (explicitInterBrokerListener(config)) {
+            return config.interBrokerListenerName();
+        }
+        List<Endpoint> own = config.brokerListeners();
+        return own.isEmpty() ? null : own.get(0).listenerName();
     }
 
     /**

@@ -19,6 +19,10 @@ import java.util.concurrent.TimeUnit;
 public final class KafkaTool {
     public static final Path CLASSPATH = Path.of("target", "kafka-tools").toAbsolutePath();
 
+    /** kafka-tools 4.4.0 and its kafka-clients: the tools that 4.3.1 does not have in Java (ConfigCommand). */
+    public static final Path CLASSPATH_4_4 = Path.of("target", "kafka-tools-4.4").toAbsolutePath();
+
+    private final Path classpath;
     private final String mainClass;
     private final List<String> fixedArgs;
 
@@ -30,14 +34,20 @@ public final class KafkaTool {
     }
 
     public KafkaTool(String mainClass, String... fixedArgs) {
-        assertTrue(Files.isDirectory(CLASSPATH), CLASSPATH + " is missing: run through `mvn verify`");
+        this(CLASSPATH, mainClass, fixedArgs);
+    }
+
+    /** A tool on {@code classpath} ({@link #CLASSPATH} or {@link #CLASSPATH_4_4}). */
+    public KafkaTool(Path classpath, String mainClass, String... fixedArgs) {
+        assertTrue(Files.isDirectory(classpath), classpath + " is missing: run through `mvn verify`");
+        this.classpath = classpath;
         this.mainClass = mainClass;
         this.fixedArgs = List.of(fixedArgs);
     }
 
     public Run run(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", CLASSPATH + "/*", mainClass));
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath + "/*", mainClass));
         cmd.addAll(fixedArgs);
         cmd.addAll(Arrays.asList(args));
         Path out = Files.createTempFile("kafka-tool", ".out");

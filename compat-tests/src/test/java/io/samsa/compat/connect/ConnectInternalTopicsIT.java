@@ -7,7 +7,6 @@ import io.samsa.compat.Topics;
 import io.samsa.embedded.EmbeddedSamsa;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,14 +17,9 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.utils.internals.Exit;
-import org.apache.kafka.connect.cli.ConnectDistributed;
 import org.apache.kafka.connect.runtime.Connect;
 import org.apache.kafka.connect.runtime.Herder;
 import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
-import org.apache.kafka.connect.runtime.rest.entities.ConnectorInfo;
-import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
-import org.apache.kafka.connect.util.FutureCallback;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,80 +39,23 @@ class ConnectInternalTopicsIT {
     private static final String CONNECTOR = "counter";
 
     private static Map<String, String> workerProps(EmbeddedSamsa broker) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("group.id", "connect-cluster");
-        p.put("config.storage.topic", CONFIGS);
-        p.put("offset.storage.topic", OFFSETS);
-        p.put("status.storage.topic", STATUS);
-        p.put("config.storage.replication.factor", "1");
-        p.put("offset.storage.replication.factor", "1");
-        p.put("status.storage.replication.factor", "1");
-        p.put("offset.storage.partitions", "1");
-        p.put("status.storage.partitions", "1");
-        p.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-        p.put("value.converter", "org.apache.kafka.connect.storage.StringConverter");
-        p.put("listeners", "http://127.0.0.1:0");
+        Map<String, String> p = ConnectWorkers.props(broker.bootstrapServers(), "connect-cluster", "connect",
+                "http://127.0.0.1:0");
         p.put("offset.flush.interval.ms", "100");
-        // A restarted worker gets its connector back at once, not after the 5-minute grace of a lost member.
-        p.put("scheduled.rebalance.max.delay.ms", "0");
         return p;
     }
 
-    /**
-     * Starts a worker in this JVM. Connect exits the JVM when it cannot start and swaps the thread's context class
-     * loader for its plugin loader: the first throws here instead, the second is undone.
-     */
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        ConnectWorkers.await(what, condition);
+    }
+
     private static Connect<DistributedHerder> startWorker(EmbeddedSamsa broker) throws InterruptedException {
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        Exit.setExitProcedure((code, message) -> {
-            throw new IllegalStateException("Connect wanted to exit with " + code + ": " + message);
-        });
-        Connect<DistributedHerder> connect;
-        try {
-            connect = new ConnectDistributed().startConnect(workerProps(broker));
-        } finally {
-            Exit.resetExitProcedure();
-            Thread.currentThread().setContextClassLoader(loader);
-        }
-        await("the worker is ready", () -> connect.herder().isReady());
-        return connect;
+        return ConnectWorkers.start(workerProps(broker));
     }
 
     private static void putConnector(Herder herder, long max) throws InterruptedException {
-        Map<String, String> config = Map.of("name", CONNECTOR, "connector.class",
-                CountingSourceConnector.class.getName(), "tasks.max", "1", "topic", OUT, "max", Long.toString(max));
-        List<Exception> refusals = new ArrayList<>();
-        try {
-            await("the connector config is accepted", () -> {
-                FutureCallback<Herder.Created<ConnectorInfo>> cb = new FutureCallback<>();
-                herder.putConnectorConfig(CONNECTOR, config, true, cb);
-                try {
-                    cb.get(10, TimeUnit.SECONDS);
-                    return true;
-                } catch (Exception rebalancing) {
-                    refusals.add(rebalancing);
-                    return false;
-                }
-            });
-        } catch (AssertionError e) {
-            e.addSuppressed(refusals.isEmpty() ? new IllegalStateException("no answer") : refusals.get(0));
-            throw e;
-        }
-    }
-
-    private static boolean running(Herder herder) {
-        try {
-            ConnectorStateInfo s = herder.connectorStatus(CONNECTOR);
-            return "RUNNING".equals(s.connector().state()) && s.tasks().size() == 1
-                    && "RUNNING".equals(s.tasks().get(0).state());
-        } catch (RuntimeException notYet) {
-            return false;
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Topics.await(what, 120, condition);
+        ConnectWorkers.putConnector(herder, CONNECTOR, Map.of("name", CONNECTOR, "connector.class",
+                CountingSourceConnector.class.getName(), "tasks.max", "1", "topic", OUT, "max", Long.toString(max)));
     }
 
     /** The values of every record of single-partition {@code topic}, in order. */
@@ -165,7 +102,8 @@ class ConnectInternalTopicsIT {
             broker.restart();
             Connect<DistributedHerder> second = startWorker(broker);
             try {
-                await("the connector is back from the config topic and running", () -> running(second.herder()));
+                await("the connector is back from the config topic and running",
+                        () -> ConnectWorkers.running(second.herder(), CONNECTOR));
                 assertTrue(second.herder().connectors().contains(CONNECTOR));
                 assertEquals("500", second.herder().connectorInfo(CONNECTOR).config().get("max"));
                 putConnector(second.herder(), 600);

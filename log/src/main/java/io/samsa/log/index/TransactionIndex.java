@@ -135,14 +135,20 @@ public final class TransactionIndex {
     /**
      * Adds to {@code out} every entry whose transaction overlaps [fetchOffset, upperBound): its marker at or
      * after {@code fetchOffset} and its first offset below {@code upperBound}. Whole entries only; a torn
-     * tail is ignored.
+     * tail is ignored. Returns true when an entry's last stable offset (as its marker left it) is at or above
+     * {@code upperBound}: every transaction whose marker comes later was open then, or began after, so it starts at
+     * or above {@code upperBound} and no later segment's index holds an overlapping one (Kafka's
+     * {@code TxnIndexSearchResult.isComplete}).
      */
-    public void collect(long fetchOffset, long upperBound, List<AbortedTransaction> out) throws IOException {
+    public boolean collect(long fetchOffset, long upperBound, List<AbortedTransaction> out) throws IOException {
+        boolean complete = false;
         for (AbortedTransaction t : loaded()) {
             if (t.lastOffset() >= fetchOffset && t.firstOffset() < upperBound) {
                 out.add(t);
             }
+            complete |= t.lastStableOffset() >= upperBound;
         }
+        return complete;
     }
 
     /** Removes entries whose marker is at or above {@code offset}. Writer thread. */

@@ -77,4 +77,40 @@ class OffsetMapTest {
         assertTrue(put(m, "", 7), "an empty key is a key");
         assertEquals(7, get(m, ""));
     }
+
+    @Test
+    void theTableGrowsWithTheKeysSeenNotWithTheBound() {
+        OffsetMap m = new OffsetMap(0.9);
+        m.reset(1_000_000);
+        assertEquals(OffsetMap.INITIAL_SLOTS, m.slots());
+        Map<String, Long> model = new HashMap<>();
+        Random r = new Random(11);
+        for (long off = 0; off < 400_000; off++) {
+            String k = "k" + r.nextInt(20_000);
+            assertTrue(put(m, k, off));
+            model.put(k, off);
+        }
+        assertEquals(20_000, m.size());
+        assertEquals(32_768, m.slots(), "doubled past 0.9 of 8192 and of 16384, not up to the bound");
+        for (Map.Entry<String, Long> e : model.entrySet()) {
+            assertEquals(e.getValue(), get(m, e.getKey()), e.getKey());
+        }
+        m.reset(1_000_000);
+        assertEquals(32_768, m.slots(), "the next pass reuses the grown table");
+        assertEquals(-1, get(m, "k1"));
+    }
+
+    @Test
+    void growthStopsAtTheBoundAndTheBoundStillRefusesNewKeys() {
+        OffsetMap m = new OffsetMap(0.9);
+        m.reset(20_000);
+        for (int i = 0; i < 20_000; i++) {
+            assertTrue(put(m, "k" + i, i));
+        }
+        assertFalse(put(m, "one-more", 20_000));
+        assertEquals(22_224, m.slots(), "20,000 / 0.9 + 1 slots at most");
+        for (int i = 0; i < 20_000; i++) {
+            assertEquals(i, get(m, "k" + i));
+        }
+    }
 }

@@ -5,6 +5,7 @@ import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
 import io.samsa.controller.ApiResult;
+import io.samsa.controller.ClientQuotaAlteration;
 import io.samsa.controller.CreatePartitionsRequest;
 import io.samsa.controller.CreateTopicRequest;
 import io.samsa.controller.CreateTopicResult;
@@ -13,6 +14,7 @@ import io.samsa.controller.ElectionType;
 import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.Reassignment;
+import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
 import io.samsa.metadata.ConfigDescription;
@@ -20,10 +22,13 @@ import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.ConfigSource;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import io.samsa.wire.message.AlterClientQuotasRequest;
+import io.samsa.wire.message.AlterClientQuotasResponse;
 import io.samsa.wire.message.AlterConfigsResponse;
 import io.samsa.wire.message.AlterPartitionRequest;
 import io.samsa.wire.message.AlterPartitionResponse;
 import io.samsa.wire.message.AlterPartitionReassignmentsRequest;
+import io.samsa.wire.message.AlterUserScramCredentialsRequest;
 import io.samsa.wire.message.AlterPartitionReassignmentsResponse;
 import io.samsa.wire.message.CreatePartitionsResponse;
 import io.samsa.wire.message.CreateTopicsRequest;
@@ -260,6 +265,34 @@ final class ControllerCodec {
         return out;
     }
 
+    // ---------------------------------------------------------------- client quotas
+
+    static AlterClientQuotasRequest alterClientQuotas(List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        List<AlterClientQuotasRequest.EntryData> out = new ArrayList<>(entries.size());
+        for (ClientQuotaAlteration e : entries) {
+            List<AlterClientQuotasRequest.EntityData> entity = new ArrayList<>();
+            for (ClientQuotaAlteration.Component c : e.entity()) {
+                entity.add(new AlterClientQuotasRequest.EntityData().setEntityType(c.type()).setEntityName(c.name()));
+            }
+            List<AlterClientQuotasRequest.OpData> ops = new ArrayList<>();
+            for (ClientQuotaAlteration.Op op : e.ops()) {
+                ops.add(new AlterClientQuotasRequest.OpData().setKey(op.key()).setValue(op.value())
+                        .setRemove(op.remove()));
+            }
+            out.add(new AlterClientQuotasRequest.EntryData().setEntity(entity).setOps(ops));
+        }
+        return new AlterClientQuotasRequest().setEntries(out).setValidateOnly(validateOnly);
+    }
+
+    /** One result per entry, by index: the controller answers the entries in request order. */
+    static List<ApiResult<Integer>> alterClientQuotasResults(AlterClientQuotasResponse r) {
+        List<ApiResult<Integer>> out = new ArrayList<>(r.entries().size());
+        for (AlterClientQuotasResponse.EntryData e : r.entries()) {
+            out.add(new ApiResult<>(out.size(), code(e.errorCode()), e.errorMessage()));
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- leadership and reassignment
 
     static ElectLeadersRequest electLeaders(ElectionType type, List<TopicPartition> partitions) {
@@ -399,5 +432,21 @@ final class ControllerCodec {
         if (error != ErrorCode.NONE) {
             throw new SamsaException(error, message != null ? message : error.defaultMessage());
         }
+    }
+
+    /** The request that carries {@code alterations} (to forward them to a remote controller). */
+    static AlterUserScramCredentialsRequest alterUserScramCredentials(List<ScramAlteration> alterations) {
+        AlterUserScramCredentialsRequest req = new AlterUserScramCredentialsRequest();
+        for (ScramAlteration a : alterations) {
+            if (a.isDeletion()) {
+                req.deletions().add(new AlterUserScramCredentialsRequest.ScramCredentialDeletion().setName(a.user())
+                        .setMechanism(a.mechanism()));
+            } else {
+                req.upsertions().add(new AlterUserScramCredentialsRequest.ScramCredentialUpsertion()
+                        .setName(a.user()).setMechanism(a.mechanism()).setIterations(a.iterations())
+                        .setSalt(a.salt()).setSaltedPassword(a.saltedPassword()));
+            }
+        }
+        return req;
     }
 }

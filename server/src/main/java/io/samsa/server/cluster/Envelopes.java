@@ -2,6 +2,7 @@ package io.samsa.server.cluster;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.samsa.server.security.Principal;
 import io.samsa.wire.DecodeException;
 import io.samsa.wire.message.ApiMessageType;
 import io.samsa.wire.message.DefaultPrincipalData;
@@ -21,10 +22,51 @@ public final class Envelopes {
     private Envelopes() {
     }
 
-    /** Kafka's serialized principal ({@code DefaultPrincipalData} v0). */
+    /**
+     * Kafka's serialized principal, as its default principal serde writes it: the schema version (int16, 0) and then
+     * {@code DefaultPrincipalData} v0.
+     */
     public static byte[] principal(String type, String name) {
         DefaultPrincipalData p = new DefaultPrincipalData().setType(type).setName(name).setTokenAuthenticated(false);
-        return write(p, (short) 0, null, (short) -1);
+        byte[] body = write(p, (short) 0, null, (short) -1);
+        byte[] out = new byte[2 + body.length];
+        System.arraycopy(body, 0, out, 2, body.length);
+        return out;
+    }
+
+    /**
+     * Reads a principal {@link #principal} wrote (a version-prefixed {@code DefaultPrincipalData}).
+     *
+     * @throws DecodeException for bytes that are not one
+     */
+    public static Principal readPrincipal(byte[] bytes) {
+        if (bytes == null || bytes.length < 2) {
+            throw new DecodeException("The forwarded principal is missing");
+        }
+        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        short version = buf.readShort();
+        if (version != 0) {
+            throw new DecodeException("Unknown version " + version + " of the forwarded principal");
+        }
+        DefaultPrincipalData p = new DefaultPrincipalData();
+        try {
+            p.read(buf, version);
+        } catch (RuntimeException e) {
+            throw new DecodeException("Malformed forwarded principal", e);
+        }
+        if (buf.isReadable() || p.type() == null || p.name() == null) {
+            throw new DecodeException("Malformed forwarded principal");
+        }
+        return new Principal(p.type(), p.name());
+    }
+
+    /** The client address an Envelope carries ({@code client_host_address}), port 0; null when unreadable. */
+    public static java.net.InetSocketAddress clientAddress(byte[] bytes) {
+        try {
+            return bytes == null ? null : new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(bytes), 0);
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
     }
 
     /** A request's header and body at {@code version}, as an Envelope carries it. */

@@ -1,5 +1,6 @@
 package io.samsa.server.cluster;
 
+import io.samsa.controller.AclDeletion;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
@@ -7,6 +8,7 @@ import io.samsa.controller.ApiResult;
 import io.samsa.controller.BrokerHeartbeatReply;
 import io.samsa.controller.BrokerHeartbeatRequest;
 import io.samsa.controller.BrokerRegistrationRequest;
+import io.samsa.controller.ClientQuotaAlteration;
 import io.samsa.controller.Committed;
 import io.samsa.controller.Controller;
 import io.samsa.controller.CreatePartitionsRequest;
@@ -18,8 +20,11 @@ import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.ProducerIdBlock;
 import io.samsa.controller.Reassignment;
+import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
+import io.samsa.metadata.AclBinding;
+import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.raft.RaftClient;
@@ -128,6 +133,18 @@ public final class ForwardingController implements Controller {
     }
 
     @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+            List<ScramAlteration> alterations) {
+        return route(c -> c.alterUserScramCredentials(alterations));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        return route(c -> c.alterClientQuotas(entries, validateOnly));
+    }
+
+    @Override
     public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> electLeaders(
             ElectionType type, List<TopicPartition> partitions) {
         return route(c -> c.electLeaders(type, partitions));
@@ -143,6 +160,16 @@ public final class ForwardingController implements Controller {
     public CompletableFuture<Committed<List<OngoingReassignment>>> listPartitionReassignments(
             List<TopicPartition> partitions) {
         return route(c -> c.listPartitionReassignments(partitions));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<AclBinding>>>> createAcls(List<AclBinding> acls) {
+        return route(c -> c.createAcls(acls));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AclDeletion>>> deleteAcls(List<AclFilter> filters) {
+        return route(c -> c.deleteAcls(filters));
     }
 
     /** Closes nothing: the local and remote controllers belong to the node. */

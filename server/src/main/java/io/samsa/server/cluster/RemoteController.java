@@ -2,6 +2,7 @@ package io.samsa.server.cluster;
 
 import io.samsa.common.Clock;
 import io.samsa.common.SerialExecutor;
+import io.samsa.controller.AclDeletion;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
@@ -9,6 +10,7 @@ import io.samsa.controller.ApiResult;
 import io.samsa.controller.BrokerHeartbeatReply;
 import io.samsa.controller.BrokerHeartbeatRequest;
 import io.samsa.controller.BrokerRegistrationRequest;
+import io.samsa.controller.ClientQuotaAlteration;
 import io.samsa.controller.Committed;
 import io.samsa.controller.Controller;
 import io.samsa.controller.CreatePartitionsRequest;
@@ -20,8 +22,11 @@ import io.samsa.controller.FeatureUpdate;
 import io.samsa.controller.OngoingReassignment;
 import io.samsa.controller.ProducerIdBlock;
 import io.samsa.controller.Reassignment;
+import io.samsa.controller.ScramAlteration;
 import io.samsa.controller.TopicPartition;
 import io.samsa.controller.TopicRef;
+import io.samsa.metadata.AclBinding;
+import io.samsa.metadata.AclFilter;
 import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.ConfigResource;
 import io.samsa.metadata.Endpoint;
@@ -31,10 +36,12 @@ import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.message.AllocateProducerIdsRequest;
 import io.samsa.wire.message.AllocateProducerIdsResponse;
+import io.samsa.wire.message.AlterClientQuotasResponse;
 import io.samsa.wire.message.AlterConfigsResponse;
 import io.samsa.wire.message.AlterPartitionRequest;
 import io.samsa.wire.message.AlterPartitionResponse;
 import io.samsa.wire.message.AlterPartitionReassignmentsResponse;
+import io.samsa.wire.message.AlterUserScramCredentialsResponse;
 import io.samsa.wire.message.BrokerHeartbeatResponse;
 import io.samsa.wire.message.BrokerRegistrationResponse;
 import io.samsa.wire.message.CreatePartitionsResponse;
@@ -48,6 +55,9 @@ import io.samsa.wire.message.ListPartitionReassignmentsResponse;
 import io.samsa.wire.message.UnregisterBrokerRequest;
 import io.samsa.wire.message.UnregisterBrokerResponse;
 import io.samsa.wire.message.UpdateFeaturesResponse;
+import io.samsa.wire.message.CreateAclsResponse;
+import io.samsa.wire.message.DeleteAclsResponse;
+import io.samsa.server.security.acl.AclCodec;
 import io.samsa.wire.protocol.Message;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -228,6 +238,25 @@ public final class RemoteController implements Controller {
     }
 
     @Override
+    public CompletableFuture<Committed<List<ApiResult<String>>>> alterUserScramCredentials(
+            List<ScramAlteration> alterations) {
+        return call(ControllerCodec.alterUserScramCredentials(alterations), true, reply -> {
+            List<ApiResult<String>> out = new ArrayList<>();
+            for (var r : ((AlterUserScramCredentialsResponse) reply).results()) {
+                out.add(new ApiResult<>(r.user(), ErrorCode.forCode(r.errorCode()), r.errorMessage()));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<Integer>>>> alterClientQuotas(
+            List<ClientQuotaAlteration> entries, boolean validateOnly) {
+        return call(ControllerCodec.alterClientQuotas(entries, validateOnly), true,
+                reply -> ControllerCodec.alterClientQuotasResults((AlterClientQuotasResponse) reply));
+    }
+
+    @Override
     public CompletableFuture<Committed<List<ApiResult<TopicPartition>>>> electLeaders(
             ElectionType type, List<TopicPartition> partitions) {
         return call(ControllerCodec.electLeaders(type, partitions), true,
@@ -248,6 +277,18 @@ public final class RemoteController implements Controller {
             List<TopicPartition> partitions) {
         return call(ControllerCodec.listReassignments(partitions), true,
                 reply -> ControllerCodec.listReassignmentsResults((ListPartitionReassignmentsResponse) reply));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<ApiResult<AclBinding>>>> createAcls(List<AclBinding> acls) {
+        List<AclBinding> copy = List.copyOf(acls);
+        return call(AclCodec.createRequest(copy), true,
+                reply -> AclCodec.createResults((CreateAclsResponse) reply, copy));
+    }
+
+    @Override
+    public CompletableFuture<Committed<List<AclDeletion>>> deleteAcls(List<AclFilter> filters) {
+        return call(AclCodec.deleteRequest(filters), true, reply -> AclCodec.deleteResults((DeleteAclsResponse) reply));
     }
 
     // ---------------------------------------------------------------- sending, with retries

@@ -67,6 +67,8 @@ public final class BrokerConfig {
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String QUOTA_WINDOW_NUM = "quota.window.num";
+    public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
     public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
     public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
@@ -79,9 +81,9 @@ public final class BrokerConfig {
     public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
 
     private static final String PLAINTEXT = "PLAINTEXT";
-    /** Kafka's security protocols other than PLAINTEXT: known, not served yet (TLS and SASL are not built). */
-    private static final Set<String> UNSERVED_PROTOCOLS = Set.of("SSL", "SASL_PLAINTEXT", "SASL_SSL");
-    private static final String UNSERVED_HINT = "only PLAINTEXT listeners are supported until TLS and SASL are built";
+    private static final String SSL = "SSL";
+    /** Every security protocol Samsa serves: all of Kafka's. */
+    private static final Set<String> SERVED_PROTOCOLS = Set.of(PLAINTEXT, SSL, "SASL_PLAINTEXT", "SASL_SSL");
 
     private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
 
@@ -203,6 +205,9 @@ public final class BrokerConfig {
         add(atLeast("samsa.transaction.marker.retry.backoff.ms", ConfigType.LONG, "100", 1,
                 "Backoff before transaction markers are written again after a retriable error"));
         add(atLeast(REPLICA_FETCH_MAX_BYTES, ConfigType.INT, "1048576", 0, "Replica fetch size"));
+        // Client quotas (issue 16).
+        add(atLeast(QUOTA_WINDOW_NUM, ConfigType.INT, "11", 1, "Samples kept in memory for client quotas"));
+        add(atLeast(QUOTA_WINDOW_SIZE_SECONDS, ConfigType.INT, "1", 1, "Time span of each client quota sample"));
         add(atLeast("replica.lag.time.max.ms", ConfigType.LONG, "30000", 1,
                 "A follower not caught up to its leader for this long leaves the ISR"));
         // The follower's replica fetchers (issue 12).
@@ -228,8 +233,47 @@ public final class BrokerConfig {
         add(atLeast("queued.max.requests", ConfigType.INT, "500", 1, "Queued requests before blocking reads"));
         add(atLeast("request.timeout.ms", ConfigType.INT, "30000", 0, "Request timeout"));
         add(of(SECURITY_INTER_BROKER_PROTOCOL, ConfigType.STRING, "PLAINTEXT", "Inter-broker protocol"));
+        // TLS (issue 16): Kafka's ssl.* keys; listener.name.<listener>.ssl.* overrides each (SslSettings).
+        add(of("ssl.keystore.type", ConfigType.STRING, "JKS", "Key store format: JKS, PKCS12 or PEM"));
+        add(of("ssl.keystore.location", ConfigType.STRING, null, "Key store file"));
+        add(of("ssl.keystore.password", ConfigType.PASSWORD, null, "Key store password"));
+        add(of("ssl.key.password", ConfigType.PASSWORD, null, "Private key password"));
+        add(of("ssl.keystore.certificate.chain", ConfigType.PASSWORD, null, "PEM certificate chain (inline)"));
+        add(of("ssl.keystore.key", ConfigType.PASSWORD, null, "PEM private key (inline)"));
+        add(of("ssl.truststore.type", ConfigType.STRING, "JKS", "Trust store format: JKS, PKCS12 or PEM"));
+        add(of("ssl.truststore.location", ConfigType.STRING, null, "Trust store file"));
+        add(of("ssl.truststore.password", ConfigType.PASSWORD, null, "Trust store password"));
+        add(of("ssl.truststore.certificates", ConfigType.PASSWORD, null, "PEM trusted certificates (inline)"));
+        add(oneOf("ssl.client.auth", "none", Set.of("none", "requested", "required"),
+                "Client certificates: none, requested or required"));
+        add(of("ssl.enabled.protocols", ConfigType.LIST, "TLSv1.2,TLSv1.3", "TLS protocol versions enabled"));
+        add(of("ssl.protocol", ConfigType.STRING, "TLSv1.3", "TLS protocol of the SSLContext (JDK engine)"));
+        add(of("ssl.cipher.suites", ConfigType.LIST, "", "Cipher suites; empty for the engine's defaults"));
+        add(of("ssl.endpoint.identification.algorithm", ConfigType.STRING, "https",
+                "Host name verification of the broker's own TLS connections; empty to disable"));
+        add(of("ssl.provider", ConfigType.STRING, null, "TLS engine: OPENSSL, JDK or a JCA provider name; "
+                + "unset for OpenSSL when available, else the JDK"));
+        add(of("ssl.keymanager.algorithm", ConfigType.STRING, null, "Key manager algorithm (the JDK's default)"));
+        add(of("ssl.trustmanager.algorithm", ConfigType.STRING, null, "Trust manager algorithm (the JDK's default)"));
+        add(of("ssl.principal.mapping.rules", ConfigType.STRING, "DEFAULT",
+                "Client certificate subject to user name: RULE:pattern/replacement/[LU],...,DEFAULT"));
+        add(atLeast("samsa.ssl.handshake.timeout.ms", ConfigType.LONG, "10000", 1,
+                "A TLS connection that has not completed its handshake this long is closed"));
         add(of("sasl.enabled.mechanisms", ConfigType.LIST, "GSSAPI", "Enabled SASL mechanisms"));
-        add(of("authorizer.class.name", ConfigType.STRING, "", "Authorizer class"));
+        add(of("sasl.mechanism.inter.broker.protocol", ConfigType.STRING, "GSSAPI",
+                "SASL mechanism of the broker's connections to other brokers"));
+        add(of("sasl.mechanism.controller.protocol", ConfigType.STRING, "GSSAPI",
+                "SASL mechanism of the connections to the controllers"));
+        add(of("sasl.jaas.config", ConfigType.PASSWORD, null, "JAAS login module of every SASL listener"));
+        add(atLeast("sasl.server.max.receive.size", ConfigType.INT, "524288", 1,
+                "Largest frame a connection may send before it has authenticated"));
+        add(atLeast("connections.max.reauth.ms", ConfigType.LONG, "0", 0,
+                "Session lifetime of a SASL connection before it must re-authenticate (KIP-368); 0 never"));
+        add(of("authorizer.class.name", ConfigType.STRING, "",
+                "Empty for none, or org.apache.kafka.metadata.authorizer.StandardAuthorizer for ACLs"));
+        add(of("super.users", ConfigType.STRING, "", "Principals allowed everything, separated by semicolons"));
+        add(of("allow.everyone.if.no.acl.found", ConfigType.BOOLEAN, "false",
+                "Whether a resource without any ACL is open to everyone"));
         add(of("broker.rack", ConfigType.STRING, null, "Rack of this broker"));
         add(atLeast(BROKER_HEARTBEAT_INTERVAL_MS, ConfigType.LONG, "2000", 1, "Broker heartbeat period"));
         add(atLeast(BROKER_SESSION_TIMEOUT_MS, ConfigType.INT, "9000", 1,
@@ -286,7 +330,8 @@ public final class BrokerConfig {
             }
         }
         for (String name : originals.keySet()) {
-            if (!KEYS.containsKey(name)) {
+            // listener.name.<l>.<key>: per-listener settings, read by the listener that uses them (SASL, TLS).
+            if (!KEYS.containsKey(name) && !name.startsWith("listener.name.")) {
                 log.info("Configuration key {} is not known to Samsa and is ignored", name);
             }
         }
@@ -330,10 +375,12 @@ public final class BrokerConfig {
         checkServedProtocols(LISTENERS, bound);
         checkServedProtocols(ADVERTISED_LISTENERS, advertised);
         String interBroker = getString(SECURITY_INTER_BROKER_PROTOCOL);
-        if (!PLAINTEXT.equals(interBroker)) {
+        if (!PLAINTEXT.equals(interBroker) && !SSL.equals(interBroker)) {
             throw new ConfigException(SECURITY_INTER_BROKER_PROTOCOL, SECURITY_INTER_BROKER_PROTOCOL + " is "
-                    + interBroker + ", but Samsa serves only PLAINTEXT so far (" + UNSERVED_HINT + ")");
+                    + interBroker + ", but the broker's own clients speak only PLAINTEXT and SSL so far (they do not "
+                    + "authenticate with SASL yet)");
         }
+        checkOwnClientsListeners(bound);
         ClusterRules.check(this);
         checkReplicaSelector();
         if (getInt(COMPRESSION_GZIP_LEVEL) == 0) {
@@ -464,28 +511,42 @@ public final class BrokerConfig {
     }
 
     /**
-     * Fails start-up for a listener whose security protocol is not PLAINTEXT: TLS and SASL are not built yet,
-     * and serving such a listener as plaintext would silently downgrade its security. A listener whose name
-     * maps to no protocol at all is an error in Kafka too.
+     * Fails start-up for a listener without a security protocol Kafka knows: one whose name is not in
+     * {@code listener.security.protocol.map} (an error in Kafka too), or one mapped to something else.
      */
     private void checkServedProtocols(String key, List<Endpoint> endpoints) {
         Map<String, String> map = securityProtocolMap();
         for (Endpoint e : endpoints) {
             String protocol = e.securityProtocol();
-            if (PLAINTEXT.equals(protocol)) {
+            if (SERVED_PROTOCOLS.contains(protocol)) {
                 continue;
             }
-            boolean mapped = isSet(LISTENER_SECURITY_PROTOCOL_MAP) && map.containsKey(e.listenerName());
-            String source = mapped ? "mapped in " + LISTENER_SECURITY_PROTOCOL_MAP : "from its name";
-            if (!UNSERVED_PROTOCOLS.contains(protocol)) {
+            if (!(isSet(LISTENER_SECURITY_PROTOCOL_MAP) && map.containsKey(e.listenerName()))) {
                 throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, "No security protocol is defined for "
                         + "listener " + e.listenerName() + " (" + key + "=" + e + "): map it in "
                         + LISTENER_SECURITY_PROTOCOL_MAP + ", e.g. " + e.listenerName() + ":PLAINTEXT");
             }
-            throw new ConfigException(mapped ? LISTENER_SECURITY_PROTOCOL_MAP : key, "Listener " + e.listenerName()
-                    + " (" + key + "=" + e + ") uses security protocol " + protocol + " (" + source
-                    + "), which Samsa does not serve yet; it refuses to start rather than serve it as plaintext ("
-                    + UNSERVED_HINT + ")");
+            throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, "Listener " + e.listenerName() + " (" + key
+                    + "=" + e + ") is mapped to " + protocol + ", which is not a security protocol: use PLAINTEXT, "
+                    + "SSL, SASL_PLAINTEXT or SASL_SSL");
+        }
+    }
+
+    /**
+     * The broker's own clients (replica fetchers, forwarding, the Raft channel, broker-to-controller) do not
+     * authenticate yet: the inter-broker and controller listeners must not be SASL listeners.
+     */
+    private void checkOwnClientsListeners(List<Endpoint> bound) {
+        List<String> controllerNames = controllerListenerNames();
+        String interBroker = interBrokerListenerName();
+        for (Endpoint e : bound) {
+            boolean own = e.listenerName().equals(interBroker) || controllerNames.contains(e.listenerName());
+            if (own && !PLAINTEXT.equals(e.securityProtocol()) && !SSL.equals(e.securityProtocol())) {
+                throw new ConfigException(controllerNames.contains(e.listenerName()) ? CONTROLLER_LISTENER_NAMES
+                        : INTER_BROKER_LISTENER_NAME, "Listener " + e.listenerName() + " is an inter-broker or "
+                        + "controller listener with security protocol " + e.securityProtocol() + ", but the broker's "
+                        + "own clients do not authenticate with SASL yet: keep a PLAINTEXT or SSL listener for them");
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import io.samsa.wire.message.ApiVersionsRequest;
 import io.samsa.wire.message.ApiVersionsResponse;
 import io.samsa.wire.protocol.Message;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,11 +26,23 @@ public final class ApiVersionsHandler implements ApiHandler {
     private static final Pattern SOFTWARE = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
 
     private volatile SupportedApis apis;
+    /**
+     * Tables of listeners that serve other APIs than {@link #apis} (SASL listeners add SaslHandshake and
+     * SaslAuthenticate: Kafka answers ApiVersions per listener).
+     */
+    private volatile Map<String, SupportedApis> listenerApis = Map.of();
     private volatile Supplier<MetadataImage> image;
 
     /** The table is set once it is complete (ApiVersions is part of it). */
     public void setApis(SupportedApis apis) {
         this.apis = apis;
+    }
+
+    /** The table of listener {@code listenerName}, when it differs from {@link #setApis}'s. */
+    public void setListenerApis(String listenerName, SupportedApis table) {
+        Map<String, SupportedApis> next = new HashMap<>(listenerApis);
+        next.put(listenerName, table);
+        listenerApis = Map.copyOf(next);
     }
 
     /** Where the finalized features come from (the image handlers read); none are answered until it is set. */
@@ -40,7 +53,8 @@ public final class ApiVersionsHandler implements ApiHandler {
     @Override
     public void handle(RequestContext ctx, Message request, ResponseSink sink) {
         ApiVersionsRequest req = (ApiVersionsRequest) request;
-        ApiVersionsResponse resp = new ApiVersionsResponse().setApiKeys(apiList(apis));
+        ApiVersionsResponse resp = new ApiVersionsResponse().setApiKeys(apiList(
+                listenerApis.getOrDefault(ctx.listenerName(), apis)));
         if (ctx.apiVersion() >= 3 && (!SOFTWARE.matcher(req.clientSoftwareName()).matches()
                 || !SOFTWARE.matcher(req.clientSoftwareVersion()).matches())) {
             resp.setErrorCode(ErrorCode.INVALID_REQUEST.code());

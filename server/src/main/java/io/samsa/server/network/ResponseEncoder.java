@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.FileRegion;
 import io.samsa.wire.protocol.Message;
 import io.samsa.wire.protocol.Records;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,6 +37,15 @@ public final class ResponseEncoder {
 
         /** Drops the bytes if they were not handed over (the response was not sent). Idempotent. */
         void release();
+    }
+
+    /**
+     * A region whose file a TLS connection reads itself ({@link RegionChunks}): sendfile cannot go through the
+     * encryption, so the bytes are copied once, from the file into the buffers the TLS engine encrypts.
+     */
+    public interface FileBackedRegion extends FileRegion {
+        /** The file the region's {@link #position()} and {@link #count()} are in; not closed by the reader. */
+        FileChannel file();
     }
 
     /** A response whose records fields include {@link DeferredRecords}. */

@@ -18,18 +18,25 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.SupportedApis;
+import io.samsa.server.security.tls.ListenerTls;
+import io.samsa.server.security.sasl.SaslAuthenticator;
+import io.samsa.server.security.sasl.SaslListener;
+import io.samsa.server.security.quota.RequestThrottler;
 import io.samsa.wire.frame.FrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +64,11 @@ public final class SamsaServer implements AutoCloseable {
     private final List<Endpoint> bound = new ArrayList<>();
     private final ConnectionLimiter limiter;
     private volatile Consumer<InetSocketAddress> closeListener;
+    private volatile Function<String, ListenerTls> tls = name -> null;
+    /** The SASL listeners by name, and the API table their connections are served from (with the SASL APIs). */
+    private Map<String, SaslListener> saslListeners = Map.of();
+    private SupportedApis saslApis;
+    private volatile RequestThrottler throttler;
 
     public SamsaServer(EventLoopGroup workerGroup, int maxConnections, int maxConnectionsPerIp) {
         boolean epoll = Epoll.isAvailable();
@@ -83,10 +95,36 @@ public final class SamsaServer implements AutoCloseable {
         this.closeListener = listener;
     }
 
+    /**
+     * Serves each SSL listener with TLS: {@code byListener} gives a listener's server side by name (null for a
+     * plaintext one). Call before {@link #start}.
+     */
+    public void useTls(Function<String, ListenerTls> byListener) {
+        this.tls = byListener;
+    }
+
+    /**
+     * Makes the listeners named in {@code listeners} SASL listeners, served from {@code apis} (the broker's table with
+     * SaslHandshake and SaslAuthenticate). Call before {@link #start}.
+     */
+    public void sasl(Map<String, SaslListener> listeners, SupportedApis apis) {
+        this.saslListeners = Map.copyOf(listeners);
+        this.saslApis = apis;
+    }
+
+    /** Applies client quotas to the requests of connections accepted from now on. */
+    public void throttleWith(RequestThrottler requestThrottler) {
+        this.throttler = requestThrottler;
+    }
+
     /** Binds every endpoint; returns them with the actual ports (port 0 picks a free one). */
     public List<Endpoint> start(List<Endpoint> endpoints, Settings settings, SupportedApis apis,
                                 RequestDecoder decoder) throws InterruptedException {
         for (Endpoint ep : endpoints) {
+            if (ep.securityProtocol().endsWith("SSL") && tls.apply(ep.listenerName()) == null) {
+                throw new IllegalStateException("Listener " + ep + " is " + ep.securityProtocol()
+                        + " but has no TLS context");
+            }
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(channelClass)
@@ -109,11 +147,15 @@ public final class SamsaServer implements AutoCloseable {
                             if (settings.receiveBufferBytes() > 0) {
                                 ch.config().setReceiveBufferSize(settings.receiveBufferBytes());
                             }
+                            ListenerTls listenerTls = tls.apply(ep.listenerName());
+                            if (listenerTls != null) {
+                                secure(ch, listenerTls);
+                            }
                             ch.pipeline()
                                     .addLast("idle", new IdleStateHandler(0, 0, settings.idleMillis(),
                                             TimeUnit.MILLISECONDS))
                                     .addLast("frames", new FrameDecoder(settings.maxRequestBytes()))
-                                    .addLast("requests", new ConnectionHandler(apis, decoder, ep.listenerName()))
+                                    .addLast("requests", connectionHandler(ch, ep, apis, decoder, settings))
                                     .addLast("limits", new ChannelInboundHandlerAdapter() {
                                         @Override
                                         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
@@ -137,6 +179,27 @@ public final class SamsaServer implements AutoCloseable {
             log.info("Listening on {} ({})", actual, channelClass.getSimpleName());
         }
         return List.copyOf(bound);
+    }
+
+    /**
+     * Puts TLS first in an accepted connection's pipeline: the engine, the handshake's principal, and (sendfile
+     * cannot pass the engine) file regions turned into chunks the engine encrypts.
+     */
+    static void secure(Channel ch, ListenerTls tls) {
+        ch.pipeline().addLast("ssl", tls.newHandler(ch))
+                .addLast("tls", new TlsHandshakeHandler(tls))
+                .addLast("chunks", new ChunkedWriteHandler())
+                .addLast("regions", new RegionChunks.Converter());
+    }
+
+    private ConnectionHandler connectionHandler(SocketChannel ch, Endpoint ep, SupportedApis apis,
+                                                RequestDecoder decoder, Settings settings) {
+        SaslListener sasl = saslListeners.get(ep.listenerName());
+        if (sasl == null) {
+            return new ConnectionHandler(apis, decoder, ep.listenerName(), null, 0, throttler);
+        }
+        return new ConnectionHandler(saslApis, decoder, ep.listenerName(),
+                new SaslAuthenticator(sasl, String.valueOf(ch.remoteAddress())), settings.maxRequestBytes(), throttler);
     }
 
     public List<Endpoint> boundEndpoints() {

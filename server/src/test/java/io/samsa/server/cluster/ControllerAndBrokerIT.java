@@ -34,6 +34,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.FeatureUpdate;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
@@ -51,6 +54,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidUpdateVersionException;
+import org.apache.kafka.common.errors.UnacceptableCredentialException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -183,6 +187,24 @@ class ControllerAndBrokerIT {
             admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(2)))))
                     .all().get();
             assertEquals(Map.of(), admin.listPartitionReassignments().reassignments().get());
+        }
+    }
+
+    @Test
+    void scramCredentialsAreForwardedToTheController() throws Exception {
+        try (Admin admin = brokerAdmin()) {
+            // AlterUserScramCredentials from a broker-only node: over the controller channel, validated there.
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("alice",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "alice-secret"))).all().get();
+            assertEquals(4096, brokerImage().scramCredential("alice", (byte) 2).iterations(),
+                    "answered once the broker has the change");
+            assertEquals(List.of(new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)), admin
+                    .describeUserScramCredentials(List.of("alice")).all().get().get("alice").credentialInfos());
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> admin.alterUserScramCredentials(
+                    List.of(new UserScramCredentialUpsertion("bob", new ScramCredentialInfo(
+                            ScramMechanism.SCRAM_SHA_256, 20000), "x"))).all().get());
+            assertInstanceOf(UnacceptableCredentialException.class, refused.getCause());
+            assertEquals("Too many iterations", refused.getCause().getMessage());
         }
     }
 

@@ -14,6 +14,7 @@ import io.samsa.common.ThreadExecutor;
 import io.samsa.controller.AlterConfigOp;
 import io.samsa.controller.AlterConfigsRequest;
 import io.samsa.controller.ApiResult;
+import io.samsa.controller.ClientQuotaAlteration;
 import io.samsa.controller.BrokerHeartbeatReply;
 import io.samsa.controller.BrokerHeartbeatRequest;
 import io.samsa.controller.BrokerRegistrationRequest;
@@ -268,6 +269,17 @@ class RemoteControllerTest {
                 ConfigResource.clusterDefault(), List.of(AlterConfigOp.set("log.retention.ms", "7")))), false))
                 .value();
         assertEquals(ErrorCode.NONE, legacy.get(0).error());
+
+        // AlterClientQuotas in an Envelope: one result per entry, in order, with the controller's codes.
+        Committed<List<ApiResult<Integer>>> quotas = get(remote.alterClientQuotas(List.of(
+                new ClientQuotaAlteration(List.of(new ClientQuotaAlteration.Component("user", null)),
+                        List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 1024, false))),
+                new ClientQuotaAlteration(List.of(new ClientQuotaAlteration.Component("user", "a")),
+                        List.of(new ClientQuotaAlteration.Op("no_such_quota", 1, false)))), false));
+        assertEquals(List.of(ErrorCode.NONE, ErrorCode.INVALID_REQUEST),
+                quotas.value().stream().map(ApiResult::error).toList());
+        assertEquals(List.of(0, 1), quotas.value().stream().map(ApiResult::key).toList());
+        assertTrue(quotas.offset() > 0, "the quota's commit offset came back");
 
         TopicPartition tp = new TopicPartition("orders", 0);
         assertEquals(List.of(ErrorCode.ELECTION_NOT_NEEDED), get(remote.electLeaders(ElectionType.PREFERRED,

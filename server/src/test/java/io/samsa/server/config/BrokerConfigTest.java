@@ -99,30 +99,50 @@ class BrokerConfigTest {
     }
 
     @Test
-    void aListenerWhoseProtocolIsNotServedYetFailsStartUpNamingIt() {
-        // By its name, with the default map: SSL, SASL_PLAINTEXT and SASL_SSL map to themselves.
-        for (String protocol : List.of("SSL", "SASL_PLAINTEXT", "SASL_SSL")) {
-            ConfigException e = assertThrows(ConfigException.class,
-                    () -> BrokerConfig.from(Map.of("listeners", protocol + "://127.0.0.1:9093")));
-            assertEquals("listeners", e.key());
-            assertTrue(e.getMessage().contains("Listener " + protocol + " (listeners=" + protocol
-                    + "://127.0.0.1:9093) uses security protocol " + protocol + " (from its name)"), e.getMessage());
+    void everySecurityProtocolOfKafkaIsServedAndAnythingElseFailsStartUpNamingTheListener() {
+        // By its name, with the default map: each maps to itself.
+        for (String protocol : List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")) {
+            BrokerConfig c = BrokerConfig.from(Map.of("listeners", "PLAINTEXT://127.0.0.1:9092,"
+                    + (protocol.equals("PLAINTEXT") ? "" : protocol + "://127.0.0.1:9093")));
+            assertEquals(protocol, c.listeners().get(c.listeners().size() - 1).securityProtocol());
         }
-        // Through listener.security.protocol.map, as apache/kafka's SSL examples configure it.
+        // Mapped to something that is not a protocol, on a bound or an advertised listener.
         ConfigException mapped = assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of(
-                "listeners", "PLAINTEXT://:9092,SSL-INTERNAL://:19093,CONTROLLER://:29093",
-                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL-INTERNAL:SSL,CONTROLLER:PLAINTEXT",
+                "listeners", "PLAINTEXT://:9092,SASL-INTERNAL://:19093,CONTROLLER://:29093",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL-INTERNAL:SASL_TLS,CONTROLLER:PLAINTEXT",
                 "controller.listener.names", "CONTROLLER")));
         assertEquals("listener.security.protocol.map", mapped.key());
-        assertTrue(mapped.getMessage().contains("Listener SSL-INTERNAL (listeners=SSL-INTERNAL://:19093) uses "
-                + "security protocol SSL (mapped in listener.security.protocol.map)"), mapped.getMessage());
-        // An advertised listener is checked as well, and so is the inter-broker protocol.
+        assertTrue(mapped.getMessage().contains("Listener SASL-INTERNAL (listeners=SASL-INTERNAL://:19093) is mapped "
+                + "to SASL_TLS, which is not a security protocol"), mapped.getMessage());
         assertEquals("listener.security.protocol.map", assertThrows(ConfigException.class, () -> BrokerConfig.from(
                 Map.of("listeners", "PLAINTEXT://:9092,CLIENT://:9094",
                         "advertised.listeners", "PLAINTEXT://localhost:9092,CLIENT://localhost:9094",
-                        "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL"))).key());
+                        "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CLIENT:CLEARTEXT"))).key());
+    }
+
+    @Test
+    void theBrokersOwnClientsDoNotSpeakSasl() {
         assertEquals("security.inter.broker.protocol", assertThrows(ConfigException.class,
-                () -> BrokerConfig.from(Map.of("security.inter.broker.protocol", "SSL"))).key());
+                () -> BrokerConfig.from(Map.of("security.inter.broker.protocol", "SASL_SSL"))).key());
+        ConfigException own = assertThrows(ConfigException.class, () -> BrokerConfig.from(Map.of(
+                "listeners", "PLAINTEXT://:9092,SASL_SSL://:9093", "inter.broker.listener.name", "SASL_SSL")));
+        assertEquals("inter.broker.listener.name", own.key());
+        assertTrue(own.getMessage().contains("security protocol SASL_SSL"), own.getMessage());
+    }
+
+    @Test
+    void sslListenersAreServed() {
+        BrokerConfig c = BrokerConfig.from(Map.of(
+                "listeners", "PLAINTEXT://:9092,SSL-INTERNAL://:19093,CONTROLLER://:29093",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL-INTERNAL:SSL,CONTROLLER:SSL",
+                "controller.listener.names", "CONTROLLER", "security.inter.broker.protocol", "SSL",
+                "listener.name.ssl-internal.ssl.client.auth", "required"));
+        assertEquals("SSL", c.listeners().get(1).securityProtocol());
+        assertEquals("SSL", c.securityProtocolMap().get("CONTROLLER"));
+        assertEquals("SSL", c.interBrokerListenerName());
+        assertEquals("none", c.getString("ssl.client.auth"));
+        assertEquals("ssl.client.auth", assertThrows(ConfigException.class,
+                () -> BrokerConfig.from(Map.of("ssl.client.auth", "always"))).key());
     }
 
     @Test

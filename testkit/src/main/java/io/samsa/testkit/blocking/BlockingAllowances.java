@@ -27,6 +27,12 @@ final class BlockingAllowances {
             // for another thread to open the handles.
             new Allowance("io.samsa.log.segment.LogSegment", "openColdHandles",
                     "a cold segment's first read opens its files, possibly on a shard (known exception)"),
+            // A segment's offset and time indexes grow by doubling their file and mapping (a few times per segment,
+            // the last at a few MB of appends): the remap runs on the shard that appends. Found by ClientQuotasIT,
+            // which appends more than 10 MB to one partition; mapping the index at its maximum size at the roll
+            // would remove it.
+            new Allowance("io.samsa.log.index.AbstractIndex", "bufferFor",
+                    "a growing segment index remaps its file on the shard (a few times per segment)"),
             // An abort marker appends its entry to the segment's transaction index on the shard: open, write, close
             // (aborts are rare; reads of the index are served from memory). A kept-open channel per segment, opened
             // at the roll, would remove it.

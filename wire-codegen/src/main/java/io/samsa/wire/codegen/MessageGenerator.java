@@ -32,6 +32,7 @@ public final class MessageGenerator {
         "while", "true", "false", "null", "var", "record", "yield");
 
     private static final Set<String> IMPORTED = Set.of("ByteBuf", "Message", "ProtocolCodec", "RawTaggedField",
+        "ThrottledResponse",
         "Records", "ArrayList", "Arrays", "List", "Objects", "UUID", "String", "Object", "Double", "Long", "Integer",
         "Short", "Byte", "Boolean", "StringBuilder", "IndexOutOfBoundsException", "IllegalArgumentException");
 
@@ -70,7 +71,9 @@ public final class MessageGenerator {
         w.line(" * <p>Not thread-safe: a mutable value owned by one thread at a time. Records fields read from a");
         w.line(" * buffer are slices of it, valid while it is.");
         w.line(" */");
-        w.open("public final class " + cls + " implements Message {");
+        FieldSpec throttle = throttleField();
+        w.open("public final class " + cls + " implements Message" + (throttle != null ? ", ThrottledResponse" : "")
+            + " {");
         w.line("public static final short API_KEY = " + msg.apiKey() + ";");
         int low = msg.valid() == 0 ? 0 : msg.lowestVersion();
         int high = msg.valid() == 0 ? -1 : msg.highestVersion();
@@ -99,6 +102,19 @@ public final class MessageGenerator {
         return out.toString();
     }
 
+    /** The response's top-level int32 ThrottleTimeMs field (KIP-219), or null when it has none. */
+    private FieldSpec throttleField() {
+        if (!"response".equals(msg.type())) {
+            return null;
+        }
+        for (FieldSpec f : msg.root().fields()) {
+            if (f.name().equals("ThrottleTimeMs") && f.type().kind() == FieldType.Kind.INT32 && f.regular() != 0) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     private static Set<String> imports(String body) {
         Set<String> out = new TreeSet<>();
         String[][] candidates = {
@@ -106,6 +122,7 @@ public final class MessageGenerator {
             {"Message", "io.samsa.wire.protocol.Message"},
             {"ProtocolCodec", "io.samsa.wire.protocol.ProtocolCodec"},
             {"RawTaggedField", "io.samsa.wire.protocol.RawTaggedField"},
+            {"ThrottledResponse", "io.samsa.wire.protocol.ThrottledResponse"},
             {"Records", "io.samsa.wire.protocol.Records"},
             {"ArrayList", "java.util.ArrayList"},
             {"Arrays", "java.util.Arrays"},
@@ -156,6 +173,15 @@ public final class MessageGenerator {
             w.open("public short highestSupportedVersion() {");
             w.line("return HIGHEST_SUPPORTED_VERSION;");
             w.close();
+            FieldSpec throttle = throttleField();
+            if (throttle != null) {
+                w.line("");
+                w.line("@Override");
+                w.open("public boolean carriesThrottleTime(short version) {");
+                w.line("return version >= 0 && version < 64 && (0x" + Long.toHexString(throttle.regular())
+                    + "L >>> version & 1L) != 0;");
+                w.close();
+            }
         }
         String override = top ? "@Override" : null;
         w.line("");

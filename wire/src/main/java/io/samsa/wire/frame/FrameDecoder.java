@@ -39,8 +39,10 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     /** Copies only when it must (shared or full cumulation), and then only the unread bytes. */
     private static final ByteToMessageDecoder.Cumulator MERGE = ByteToMessageDecoder.MERGE_CUMULATOR;
 
-    private final int minFrameSize;
-    private final int maxFrameSize;
+    /** Changed only on the channel's event loop ({@link #minFrameSize(int)}). */
+    private int minFrameSize;
+    /** Changed only on the channel's event loop ({@link #maxFrameSize(int)}). */
+    private int maxFrameSize;
     private ByteBuf cumulation;
     private boolean failed;
 
@@ -56,6 +58,28 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
         }
         this.minFrameSize = minFrameSize;
         this.maxFrameSize = maxFrameSize;
+    }
+
+    /**
+     * Sets the largest frame accepted from the next size prefix on (a SASL listener's 512 KiB before authentication,
+     * then {@code socket.request.max.bytes}). Call on the channel's event loop.
+     */
+    public void maxFrameSize(int max) {
+        if (max < minFrameSize) {
+            throw new IllegalArgumentException("Frame size bounds [" + minFrameSize + ", " + max + "] are invalid");
+        }
+        this.maxFrameSize = max;
+    }
+
+    /**
+     * Sets the smallest frame accepted from the next size prefix on (1 for raw SASL tokens after a v0 SaslHandshake,
+     * which are not requests). Call on the channel's event loop.
+     */
+    public void minFrameSize(int min) {
+        if (min < 1 || min > maxFrameSize) {
+            throw new IllegalArgumentException("Frame size bounds [" + min + ", " + maxFrameSize + "] are invalid");
+        }
+        this.minFrameSize = min;
     }
 
     /** Takes ownership of {@code msg}. */

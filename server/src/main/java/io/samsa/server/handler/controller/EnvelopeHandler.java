@@ -16,9 +16,6 @@ import io.samsa.wire.message.EnvelopeRequest;
 import io.samsa.wire.message.EnvelopeResponse;
 import io.samsa.wire.message.RequestHeader;
 import io.samsa.wire.protocol.Message;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +73,7 @@ public final class EnvelopeHandler implements ApiHandler {
             return;
         }
         RequestContext innerCtx = new RequestContext(apiKey, version, header.correlationId(), header.clientId(),
-                ctx.listenerName(), clientAddress(envelope.clientHostAddress()), ctx.executor(), ctx.alloc(),
+                ctx.listenerName(), Envelopes.clientAddress(envelope.clientHostAddress()), ctx.executor(), ctx.alloc(),
                 ctx.frame(), ctx.receivedNanos());
         ControllerChanges changes = new ControllerChanges(controller);
         api.handler().apply(changes).handle(innerCtx, inner, new ResponseSink() {
@@ -106,13 +103,5 @@ public final class EnvelopeHandler implements ApiHandler {
     private static void refuse(RequestContext ctx, ResponseSink sink, String why) {
         log.warn("{}Refusing a forwarded request: {}", ctx.logPrefix(), why);
         sink.send(new EnvelopeResponse().setErrorCode(ErrorCode.INVALID_REQUEST.code()));
-    }
-
-    private static InetSocketAddress clientAddress(byte[] bytes) {
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(bytes), 0);
-        } catch (UnknownHostException e) {
-            return null;
-        }
     }
 }

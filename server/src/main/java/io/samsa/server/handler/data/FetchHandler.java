@@ -365,7 +365,7 @@ final class FetchHandler implements ApiHandler {
             if (mode == Mode.INCREMENTAL) {
                 sessionId = session.id();
             } else if (newSession != null) {
-                FetchSession s = sessions.create(newSession);
+                FetchSession s = sessions.create(newSession, params().isFromFollower());
                 sessionId = s == null ? 0 : s.id();
             }
             resp.setSessionId(sessionId);

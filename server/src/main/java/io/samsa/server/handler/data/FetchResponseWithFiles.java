@@ -5,13 +5,14 @@ import io.samsa.server.network.ResponseEncoder;
 import io.samsa.wire.message.FetchResponse;
 import io.samsa.wire.protocol.Message;
 import io.samsa.wire.protocol.RawTaggedField;
+import io.samsa.wire.protocol.ThrottledResponse;
 import java.util.List;
 
 /**
  * A {@link FetchResponse} whose records are {@link FileRecords}: encodes exactly as the response does, and lists
  * the file-backed records so that the encoder sends them with sendfile. Owns those records until encoded.
  */
-final class FetchResponseWithFiles implements ResponseEncoder.SplicedResponse {
+final class FetchResponseWithFiles implements ResponseEncoder.SplicedResponse, ThrottledResponse {
     private final FetchResponse response;
     private final List<FileRecords> files;
 
@@ -22,6 +23,13 @@ final class FetchResponseWithFiles implements ResponseEncoder.SplicedResponse {
 
     FetchResponse response() {
         return response;
+    }
+
+    /** Releases the records and drops every partition from the response ({@link FetchThrottle}). */
+    void dropRecords() {
+        releaseDeferred();
+        files.clear();
+        response.responses().clear();
     }
 
     @Override
@@ -62,6 +70,22 @@ final class FetchResponseWithFiles implements ResponseEncoder.SplicedResponse {
     @Override
     public List<RawTaggedField> unknownTaggedFields() {
         return response.unknownTaggedFields();
+    }
+
+    @Override
+    public int throttleTimeMs() {
+        return response.throttleTimeMs();
+    }
+
+    @Override
+    public FetchResponseWithFiles setThrottleTimeMs(int v) {
+        response.setThrottleTimeMs(v);
+        return this;
+    }
+
+    @Override
+    public boolean carriesThrottleTime(short version) {
+        return response.carriesThrottleTime(version);
     }
 
     @Override

@@ -76,18 +76,25 @@ final class FetchSession {
 
     private final int id;
     private final LinkedHashMap<FetchKey, CachedPartition> partitions;
+    private final boolean privileged;
     private int epoch;
     private long lastUsedMs;
 
-    FetchSession(int id, LinkedHashMap<FetchKey, CachedPartition> partitions, long nowMs) {
+    FetchSession(int id, LinkedHashMap<FetchKey, CachedPartition> partitions, boolean privileged, long nowMs) {
         this.id = id;
         this.partitions = partitions;
+        this.privileged = privileged;
         this.epoch = 1;
         this.lastUsedMs = nowMs;
     }
 
     int id() {
         return id;
+    }
+
+    /** A follower's session (KIP-227): only an idle-past-eviction session or another follower's takes its slot. */
+    boolean privileged() {
+        return privileged;
     }
 
     /** The epoch the next request must carry. */

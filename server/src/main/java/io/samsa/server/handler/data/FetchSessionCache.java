@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The broker's incremental fetch sessions (KIP-227), bounded by {@code max.incremental.fetch.session.cache.slots}.
  * When the cache is full, a new session takes the place of the least recently used session idle for longer than
- * the eviction time (Kafka's {@code min.incremental.fetch.session.eviction.ms}, 120 s), else of the smallest
- * session if the new one has more partitions; otherwise the client gets no session (session id 0) and keeps
- * sending full requests.
+ * the eviction time (Kafka's {@code min.incremental.fetch.session.eviction.ms}, 120 s); else of the smallest
+ * consumer's session, when the new one is a follower's (followers' sessions are privileged, as in KIP-227: a
+ * replica fetcher that lost its session would send every partition again on every fetch) or has more partitions;
+ * otherwise the client gets no session (session id 0) and keeps sending full requests. A consumer's session never
+ * displaces a follower's that is in use.
  *
  * <p>Thread-safe: connection event loops share it; each method holds the cache's monitor briefly (map
  * operations only, no I/O).
@@ -58,26 +60,27 @@ final class FetchSessionCache {
 
     /**
      * Creates a session holding {@code partitions} (the cache takes them) if there is room or a session can be
-     * evicted; returns null otherwise.
+     * evicted; returns null otherwise. {@code privileged}: the fetch is a follower's.
      */
-    synchronized FetchSession create(LinkedHashMap<FetchKey, FetchSession.CachedPartition> partitions) {
+    synchronized FetchSession create(LinkedHashMap<FetchKey, FetchSession.CachedPartition> partitions,
+                                     boolean privileged) {
         if (maxSessions <= 0) {
             return null;
         }
         long now = clock.milliseconds();
-        if (sessions.size() >= maxSessions && !evictFor(partitions.size(), now)) {
+        if (sessions.size() >= maxSessions && !evictFor(partitions.size(), privileged, now)) {
             return null;
         }
         int id;
         do {
             id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
         } while (sessions.containsKey(id));
-        FetchSession s = new FetchSession(id, partitions, now);
+        FetchSession s = new FetchSession(id, partitions, privileged, now);
         sessions.put(id, s);
         return s;
     }
 
-    private boolean evictFor(int newSize, long now) {
+    private boolean evictFor(int newSize, boolean privileged, long now) {
         Iterator<Map.Entry<Integer, FetchSession>> it = sessions.entrySet().iterator();
         if (it.hasNext()) {
             FetchSession lru = it.next().getValue();
@@ -89,14 +92,14 @@ final class FetchSessionCache {
         }
         FetchSession smallest = null;
         for (FetchSession s : sessions.values()) {
-            if (smallest == null || s.size() < smallest.size()) {
+            if (!s.privileged() && (smallest == null || s.size() < smallest.size())) {
                 smallest = s;
             }
         }
-        if (smallest != null && smallest.size() < newSize) {
+        if (smallest != null && (privileged || smallest.size() < newSize)) {
             sessions.remove(smallest.id());
-            log.debug("Evicted fetch session {} ({} partitions) for a session of {}", smallest.id(), smallest.size(),
-                    newSize);
+            log.debug("Evicted fetch session {} ({} partitions) for a {} session of {}", smallest.id(),
+                    smallest.size(), privileged ? "follower's" : "consumer's", newSize);
             return true;
         }
         return false;

@@ -5,6 +5,7 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
 import io.samsa.log.FileSlice;
 import io.samsa.server.network.ResponseEncoder;
+import java.nio.channels.FileChannel;
 
 /**
  * Fetched records that stay in their segment file: the generated writer writes the length prefix from
@@ -63,12 +64,17 @@ final class FileRecords implements ResponseEncoder.DeferredRecords {
      * A sendfile region over a segment's shared channel: unlike its parent it must not close the channel when
      * deallocated (the segment owns it); it drops the slice's reference instead.
      */
-    static final class SliceRegion extends DefaultFileRegion {
+    static final class SliceRegion extends DefaultFileRegion implements ResponseEncoder.FileBackedRegion {
         private final FileSlice slice;
 
         SliceRegion(FileSlice slice) {
             super(slice.channel(), slice.position(), slice.length());
             this.slice = slice;
+        }
+
+        @Override
+        public FileChannel file() {
+            return slice.channel();
         }
 
         @Override

@@ -29,8 +29,8 @@ class FetchSessionCacheTest {
     @Test
     void sessionsGetDistinctNonZeroIdsAndStartAtEpochOne() {
         FetchSessionCache cache = new FetchSessionCache(10, clock, 120_000);
-        FetchSession a = cache.create(partitions(1));
-        FetchSession b = cache.create(partitions(1));
+        FetchSession a = cache.create(partitions(1), false);
+        FetchSession b = cache.create(partitions(1), false);
         assertNotEquals(0, a.id());
         assertNotEquals(a.id(), b.id());
         assertEquals(1, a.epoch());
@@ -45,24 +45,43 @@ class FetchSessionCacheTest {
     @Test
     void aFullCacheEvictsAnIdleSessionThenASmallerOneElseRefuses() {
         FetchSessionCache cache = new FetchSessionCache(2, clock, 120_000);
-        FetchSession small = cache.create(partitions(1));
-        FetchSession big = cache.create(partitions(5));
-        assertNull(cache.create(partitions(1)), "full, nothing idle, nothing smaller");
-        FetchSession bigger = cache.create(partitions(3));
+        FetchSession small = cache.create(partitions(1), false);
+        FetchSession big = cache.create(partitions(5), false);
+        assertNull(cache.create(partitions(1), false), "full, nothing idle, nothing smaller");
+        FetchSession bigger = cache.create(partitions(3), false);
         assertNotNull(bigger, "a session with more partitions displaces the smallest");
         assertNull(cache.get(small.id()));
         assertNotNull(cache.get(big.id()));
         clock.advance(120_001);
         cache.get(bigger.id());
-        FetchSession fresh = cache.create(partitions(1));
+        FetchSession fresh = cache.create(partitions(1), false);
         assertNotNull(fresh, "the least recently used session idle past the eviction time goes");
         assertNull(cache.get(big.id()));
         assertEquals(2, cache.size());
     }
 
     @Test
+    void followersSessionsArePrivileged() {
+        FetchSessionCache cache = new FetchSessionCache(2, clock, 120_000);
+        FetchSession follower = cache.create(partitions(1), true);
+        FetchSession consumer = cache.create(partitions(50), false);
+        assertNull(cache.create(partitions(30), false),
+                "a consumer displaces no follower in use, though the follower's session is the smallest");
+        assertNotNull(cache.get(follower.id()));
+        FetchSession second = cache.create(partitions(1), true);
+        assertNotNull(second, "a follower displaces a consumer's session, however large");
+        assertNull(cache.get(consumer.id()));
+        assertNull(cache.create(partitions(1), true), "only followers left, none idle: no session");
+        assertEquals(2, cache.size());
+        clock.advance(120_001);
+        cache.get(second.id());
+        assertNotNull(cache.create(partitions(1), false), "a follower idle past the eviction time goes");
+        assertNull(cache.get(follower.id()));
+    }
+
+    @Test
     void zeroSlotsMeansNoSessions() {
-        assertNull(new FetchSessionCache(0, clock, 120_000).create(partitions(1)));
+        assertNull(new FetchSessionCache(0, clock, 120_000).create(partitions(1), false));
     }
 
     @Test
@@ -83,7 +102,7 @@ class FetchSessionCacheTest {
     @Test
     void sessionKeepsInsertionOrderAndForgets() {
         FetchSessionCache cache = new FetchSessionCache(1, clock, 120_000);
-        FetchSession s = cache.create(partitions(3));
+        FetchSession s = cache.create(partitions(3), false);
         s.put(new FetchKey("u", null, 0), 7, 50);
         s.put(new FetchKey("t", null, 1), 9, 60);
         s.remove(new FetchKey("t", null, 0));
@@ -96,7 +115,7 @@ class FetchSessionCacheTest {
 
     @Test
     void aPartitionThatReturnedRecordsMovesToTheEndOfTheSession() {
-        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(partitions(3));
+        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(partitions(3), false);
         assertTrue(s.respond(new FetchKey("t", null, 0), 500, (short) 0, 10, 10, 0));
         assertTrue(s.respond(new FetchKey("t", null, 1), 0, (short) 0, 10, 10, 0));
         List<FetchKey> order = s.begin(1, clock.milliseconds(), List.of(), List.of()).stream()
@@ -112,7 +131,7 @@ class FetchSessionCacheTest {
         FetchKey b = new FetchKey("t", null, 1);
         m.put(a, new FetchSession.CachedPartition(a, 0, 1024, 5));
         m.put(b, new FetchSession.CachedPartition(b, 0, 1024, 5));
-        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(m);
+        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(m, false);
         List<FetchSession.Fetch> first = s.begin(1, clock.milliseconds(),
                 List.of(new FetchSession.Fetch(b, 40, 2048, 7)), List.of());
         assertEquals(List.of(new FetchSession.Fetch(a, 0, 1024, 5), new FetchSession.Fetch(b, 40, 2048, 7)), first,
@@ -123,7 +142,7 @@ class FetchSessionCacheTest {
 
     @Test
     void theEpochIsCheckedAndAdvancedInOneStep() throws Exception {
-        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(partitions(2));
+        FetchSession s = new FetchSessionCache(1, clock, 120_000).create(partitions(2), false);
         assertNotNull(s.begin(1, clock.milliseconds(), List.of(), List.of()));
         assertNull(s.begin(1, clock.milliseconds(), List.of(new FetchSession.Fetch(new FetchKey("u", null, 0), 0,
                 1, -1)), List.of()), "a replayed epoch is refused");
