@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Timeout;
  * image build in {@code -Dsamsa.container.buildImage=...} (else {@code docker/base-image.sh --jdk}). Every container, volume and
  * image a run creates carries its label and is removed at the end. A client runs beside each broker in a
  * container that shares the broker's network ({@link ContainerProbe}), so {@code localhost:9092} is what it is
- * on the host of {@code docker run -p 9092:9092}; one case uses a published port from the host instead.
+ * on the host of {@code docker run -p 9092:9092}; one case uses a published port from the host instead. The probes'
+ * client logs, and every container's log of a 3-node case, stay in {@code target/container-logs/RUN/}.
  *
  * <p>Skipped, saying why, where podman is missing; {@code .ci/run} installs it.
  */
@@ -328,17 +329,19 @@ class ContainerImageIT {
         try {
             String voters = isolated ? "1@controller-1:9093,2@controller-2:9093,3@controller-3:9093"
                     : "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093";
+            Map<String, String> hosts = staticAddresses(network, isolated);
             List<String> nodes = new ArrayList<>();
             if (isolated) {
                 for (int i = 1; i <= 3; i++) {
-                    nodes.add(startNamed(name("controller-" + i), options("--network", network, "--network-alias",
-                            "controller-" + i), isolatedController(i, voters), false));
+                    nodes.add(startNamed(name("controller-" + i), onNetwork(network, "controller-" + i, hosts),
+                            isolatedController(i, voters), false));
                 }
             }
             List<String> brokers = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
-                brokers.add(startNamed(name("kafka-" + i), options("--hostname", "kafka-" + i, "--network", network,
-                        "--network-alias", "kafka-" + i), clusterBroker(i, isolated, voters), false));
+                List<String> opts = new ArrayList<>(List.of("--hostname", "kafka-" + i));
+                opts.addAll(onNetwork(network, "kafka-" + i, hosts));
+                brokers.add(startNamed(name("kafka-" + i), opts, clusterBroker(i, isolated, voters), false));
             }
             nodes.addAll(brokers);
             // A combined node finishes starting once a quorum of voters is up: all are started before any is awaited.
@@ -371,39 +374,66 @@ class ContainerImageIT {
 
             int leader = Integer.parseInt(seen.get("leader"));
             int stopped = leader - firstBroker;
+            System.out.printf("ContainerImageIT: stopping %s, the leader of replicated-0 (quorum leader %s)%n",
+                    brokers.get(stopped), seen.get("quorum.leader"));
             podman.podman("stop", "-t", "30", brokers.get(stopped)).orFail("podman stop");
             int survivor = (stopped + 1) % 3;
             List<String> again = List.of("kafka-" + (survivor + 1) + ":19092", "replicated", "10", "30",
                     ContainerProbe.NO_GROUP, "", "3");
-            Map<String, String> after;
-            boolean retried = false;
-            try {
-                after = probe(brokers.get(survivor), again);
-            } catch (AssertionError first) {
-                // Known flake (2 combined runs in 6 here): the first client after the stop timed out on
-                // DescribeCluster or on an acks=all send, no broker logging an error. One more client, said so; its
-                // records may come on top of some the first one's unacknowledged sends left.
-                System.out.println("ContainerImageIT: the first probe after the stop failed, probing again: "
-                        + first.getMessage().lines().limit(12).toList());
-                after = probe(brokers.get(survivor), again);
-                retried = true;
-            }
+            Map<String, String> after = probe(brokers.get(survivor), again);
             int newLeader = Integer.parseInt(after.get("leader"));
             assertTrue(newLeader != leader && all.contains(Integer.toString(newLeader)),
                     "leadership moved off stopped broker " + leader + ": " + after);
             assertEquals(after.get("consumed"), after.get("consumed.distinct"), after.toString());
-            if (retried) {
-                assertTrue(Long.parseLong(after.get("produced.last").substring(2)) >= 29, after.toString());
-                assertTrue(Integer.parseInt(after.get("consumed")) >= 30, after.toString());
-            } else {
-                assertEquals("0@29", after.get("produced.last"), after.toString());
-                assertEquals("30", after.get("consumed"), "the records from before the stop are all there: " + after);
-            }
+            assertEquals("0@29", after.get("produced.last"), after.toString());
+            assertEquals("30", after.get("consumed"), "the records from before the stop are all there: " + after);
             assertFalse(after.get("nodes").contains("kafka-" + (stopped + 1) + ":"), after.toString());
         } finally {
+            saveLogs(isolated ? "isolated" : "combined");
             podman.removeContainers();
             podman.podman("network", "rm", "-f", network);
         }
+    }
+
+    /** Every container's log to {@code target/container-logs/RUN/what/}, beside the probes' client logs. */
+    private void saveLogs(String what) throws IOException {
+        Path dir = Files.createDirectories(logsDir().resolve(what));
+        for (String node : podman.containers()) {
+            Files.writeString(dir.resolve(node + ".log"), podman.podman("logs", node).out());
+        }
+    }
+
+    /**
+     * An address on {@code network} for each service of the example, by name. The names resolve from every
+     * container's /etc/hosts, not only from the network's DNS: aardvark-dns (1.4 here) at times failed to answer for
+     * some 25 s right after a container left the network, and a client resolving a live broker's name then hung in
+     * its connect (a Kafka client resolves on its network thread) past its 30 s timeout, as Kafka's would.
+     */
+    private Map<String, String> staticAddresses(String network, boolean isolated) throws IOException {
+        String subnet = podman.podman("network", "inspect", "--format", "{{range .Subnets}}{{.Subnet}} {{end}}",
+                network).orFail("network inspect").out().strip().split(" ")[0];
+        assertTrue(subnet.endsWith(".0/24"), "podman's default subnet for a network: " + subnet);
+        String prefix = subnet.substring(0, subnet.length() - "0/24".length());
+        Map<String, String> hosts = new LinkedHashMap<>();
+        for (int i = 1; i <= 3; i++) {
+            if (isolated) {
+                hosts.put("controller-" + i, prefix + (10 + i));
+            }
+            hosts.put("kafka-" + i, prefix + (20 + i));
+        }
+        return hosts;
+    }
+
+    /** Options that put a container on {@code network} as {@code service}: its alias, address and the hosts file. */
+    private static List<String> onNetwork(String network, String service, Map<String, String> hosts) {
+        List<String> opts = new ArrayList<>(List.of("--network", network, "--network-alias", service,
+                "--ip", hosts.get(service)));
+        hosts.forEach((name, ip) -> {
+            if (!name.equals(service)) {
+                opts.addAll(List.of("--add-host", name + ":" + ip));
+            }
+        });
+        return opts;
     }
 
     /** An isolated example's controller: its own variables, then the ones every node of the example sets. */
@@ -540,9 +570,15 @@ class ContainerImageIT {
 
     /** Runs {@link ContainerProbe} in a container sharing {@code broker}'s network; its findings. */
     private Map<String, String> probe(String broker, List<String> probeArgs) throws IOException {
+        // The client's own log (the Kafka client's INFO lines, with times) goes to target/container-logs/RUN/probes.
+        Path clientLogs = Files.createDirectories(logsDir().resolve("probes"));
+        Files.setPosixFilePermissions(clientLogs, PosixFilePermissions.fromString("rwxrwxrwx"));
+        String logName = System.currentTimeMillis() + "-beside-" + broker + ".log";
         List<String> args = new ArrayList<>(List.of("--rm", "--network", "container:" + broker,
-                "-v", probeDir + ":/opt/probe:ro", image,
-                "java", "-Xmx128m", "-cp", "/opt/probe/classes:/opt/probe/lib/*", ContainerProbe.class.getName()));
+                "-v", probeDir + ":/opt/probe:ro", "-v", clientLogs + ":/opt/probe-logs", image,
+                "java", "-Xmx128m", "-Dorg.slf4j.simpleLogger.logFile=/opt/probe-logs/" + logName,
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-cp", "/opt/probe/classes:/opt/probe/lib/*", ContainerProbe.class.getName()));
         args.addAll(probeArgs);
         Podman.Result r = podman.run(args);
         Map<String, String> seen = new LinkedHashMap<>();
@@ -558,6 +594,11 @@ class ContainerImageIT {
             throw new AssertionError("probe beside " + broker + " failed:\n" + r.out() + logs);
         }
         return seen;
+    }
+
+    /** Where this run keeps the containers' and the probes' logs (kept after the run, in target/). */
+    private Path logsDir() {
+        return ROOT.resolve("compat-tests/target/container-logs/" + run);
     }
 
     private String exec(String container, String... command) throws IOException {
@@ -603,7 +644,7 @@ class ContainerImageIT {
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             String file = Path.of(entry).getFileName().toString();
             if (file.endsWith(".jar") && Stream.of("kafka-clients-", "zstd-jni-", "lz4-java-", "snappy-java-",
-                    "slf4j-api-").anyMatch(file::startsWith)) {
+                    "slf4j-api-", "slf4j-simple-").anyMatch(file::startsWith)) {
                 Files.copy(Path.of(entry), lib.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             }
         }
