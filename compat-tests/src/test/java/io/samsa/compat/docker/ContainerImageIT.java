@@ -22,7 +22,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -31,8 +30,8 @@ import org.junit.jupiter.api.Timeout;
  * The container image in a real container runtime (podman with runc), run the ways apache/kafka's documentation
  * runs apache/kafka, with only the image name changed: no variables at all, the single-node compose examples
  * (plaintext, file input, SSL), the examples with their optional variables left out, a published port, a data
- * volume that outlives its container, a non-root user (the image's own and an arbitrary one). The 3-node examples
- * wait for the cluster (issue 11).
+ * volume that outlives its container, a non-root user (the image's own and an arbitrary one), and the 3-node
+ * examples (combined, isolated) on a podman network, one broker stopped while a replicated topic keeps serving.
  *
  * <p>The image is built once from the repository's Dockerfile, with the jar this build packaged
  * ({@code --target prebuilt}) on a JRE base image: {@code -Dsamsa.container.runtimeImage=...}, else the one
@@ -41,7 +40,8 @@ import org.junit.jupiter.api.Timeout;
  * image build in {@code -Dsamsa.container.buildImage=...} (else {@code docker/base-image.sh --jdk}). Every container, volume and
  * image a run creates carries its label and is removed at the end. A client runs beside each broker in a
  * container that shares the broker's network ({@link ContainerProbe}), so {@code localhost:9092} is what it is
- * on the host of {@code docker run -p 9092:9092}; one case uses a published port from the host instead.
+ * on the host of {@code docker run -p 9092:9092}; one case uses a published port from the host instead. The probes'
+ * client logs, and every container's log of a 3-node case, stay in {@code target/container-logs/RUN/}.
  *
  * <p>Skipped, saying why, where podman is missing; {@code .ci/run} installs it.
  */
@@ -304,22 +304,24 @@ class ContainerImageIT {
         assertFalse(logs.contains(STARTED), logs);
     }
 
+    /** docker/examples cluster/combined/plaintext: three nodes, each broker and controller. */
     @Test
-    @Disabled("the 3-node examples need the cluster of issue 11: Samsa runs one node so far")
     void theThreeNodeCombinedExample() throws Exception {
         threeNodes(false);
     }
 
+    /** docker/examples cluster/isolated/plaintext: three controllers and three brokers. */
     @Test
-    @Disabled("the 3-node examples need the cluster of issue 11: Samsa runs one node so far")
     void theThreeNodeIsolatedExample() throws Exception {
         threeNodes(true);
     }
 
     /**
-     * docker/examples cluster/combined/plaintext (or isolated/plaintext: three controllers and three brokers) on a
-     * network of their own, where containers find each other by name; a client beside kafka-1 sees three brokers
-     * and a topic replicated on all of them.
+     * A 3-node compose example on a podman network of its own, where containers find each other by name (the
+     * compose service names as network aliases, the brokers' hostnames as in the examples). A client beside kafka-1
+     * sees the three brokers and the metadata quorum, creates a topic with three replicas, produces with acks=all
+     * and reads it back; then the container of the partition's leader stops, and a client beside another broker
+     * finds a new leader, produces again and reads every record back, those from before the stop included.
      */
     private void threeNodes(boolean isolated) throws Exception {
         String network = "samsa-it-" + run + "-net";
@@ -327,42 +329,145 @@ class ContainerImageIT {
         try {
             String voters = isolated ? "1@controller-1:9093,2@controller-2:9093,3@controller-3:9093"
                     : "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093";
+            Map<String, String> hosts = staticAddresses(network, isolated);
+            List<String> nodes = new ArrayList<>();
             if (isolated) {
                 for (int i = 1; i <= 3; i++) {
-                    Map<String, String> env = clusterCommon(voters);
-                    env.put("KAFKA_NODE_ID", Integer.toString(i));
-                    env.put("KAFKA_PROCESS_ROLES", "controller");
-                    env.put("KAFKA_LISTENERS", "CONTROLLER://:9093");
-                    startNamed("controller-" + i, options("--network", network, "--network-alias", "controller-" + i),
-                            env, false);
+                    nodes.add(startNamed(name("controller-" + i), onNetwork(network, "controller-" + i, hosts),
+                            isolatedController(i, voters), false));
                 }
             }
             List<String> brokers = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
-                Map<String, String> env = clusterCommon(voters);
-                env.put("KAFKA_NODE_ID", Integer.toString(isolated ? 3 + i : i));
-                env.put("KAFKA_PROCESS_ROLES", isolated ? "broker" : "broker,controller");
-                env.put("KAFKA_LISTENERS", isolated ? "PLAINTEXT://:19092,PLAINTEXT_HOST://:9092"
-                        : "PLAINTEXT://:19092,CONTROLLER://:9093,PLAINTEXT_HOST://:9092");
-                env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT");
-                env.put("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka-" + i + ":19092,PLAINTEXT_HOST://localhost:"
-                        + (19092 + 10000 * i));
-                env.put("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
-                        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT");
-                brokers.add(startNamed("kafka-" + i, options("--hostname", "kafka-" + i, "--network", network,
-                        "--network-alias", "kafka-" + i), env, true));
+                List<String> opts = new ArrayList<>(List.of("--hostname", "kafka-" + i));
+                opts.addAll(onNetwork(network, "kafka-" + i, hosts));
+                brokers.add(startNamed(name("kafka-" + i), opts, clusterBroker(i, isolated, voters), false));
             }
-            Map<String, String> seen = probe(brokers.get(0), "kafka-1:19092", "replicated", 20, 20);
+            nodes.addAll(brokers);
+            // A combined node finishes starting once a quorum of voters is up: all are started before any is awaited.
+            for (String node : nodes) {
+                awaitStart(node);
+            }
+            int firstBroker = isolated ? 4 : 1;
+            Map<String, String> seen = probe(brokers.get(0), List.of("kafka-1:19092", "replicated", "20", "20",
+                    ContainerProbe.NO_GROUP, "", "3"));
             assertEquals(CLUSTER_ID, seen.get("cluster.id"));
-            assertEquals(isolated ? "4@kafka-1:19092,5@kafka-2:19092,6@kafka-3:19092"
-                    : "1@kafka-1:19092,2@kafka-2:19092,3@kafka-3:19092", seen.get("nodes"));
-            assertRoundTrip(seen, 20, "0:20");
+            assertEquals(firstBroker + "@kafka-1:19092," + (firstBroker + 1) + "@kafka-2:19092," + (firstBroker + 2)
+                    + "@kafka-3:19092", seen.get("nodes"), seen.toString());
+            assertEquals("1,2,3", seen.get("quorum.voters"));
+            int quorumLeader = Integer.parseInt(seen.get("quorum.leader"));
+            assertTrue(quorumLeader >= 1 && quorumLeader <= 3, seen.toString());
+            if (isolated) {
+                // Clients cannot reach isolated controllers: the broker that answers names a live broker (itself),
+                // as Kafka's do; the admin client asks whichever broker it chose.
+                int controller = Integer.parseInt(seen.get("controller"));
+                assertTrue(controller >= firstBroker && controller < firstBroker + 3, seen.toString());
+            } else {
+                assertEquals(seen.get("quorum.leader"), seen.get("controller"), "the active controller");
+            }
+            String all = firstBroker + "," + (firstBroker + 1) + "," + (firstBroker + 2);
+            assertEquals(all, seen.get("replicas"));
+            assertEquals(all, seen.get("isr"), "acks=all waited for every replica");
+            assertEquals("0@19", seen.get("produced.last"));
+            assertEquals("20", seen.get("consumed"), seen.toString());
+            assertEquals("20", seen.get("consumed.distinct"), seen.toString());
+
+            int leader = Integer.parseInt(seen.get("leader"));
+            int stopped = leader - firstBroker;
+            System.out.printf("ContainerImageIT: stopping %s, the leader of replicated-0 (quorum leader %s)%n",
+                    brokers.get(stopped), seen.get("quorum.leader"));
+            podman.podman("stop", "-t", "30", brokers.get(stopped)).orFail("podman stop");
+            int survivor = (stopped + 1) % 3;
+            List<String> again = List.of("kafka-" + (survivor + 1) + ":19092", "replicated", "10", "30",
+                    ContainerProbe.NO_GROUP, "", "3");
+            Map<String, String> after = probe(brokers.get(survivor), again);
+            int newLeader = Integer.parseInt(after.get("leader"));
+            assertTrue(newLeader != leader && all.contains(Integer.toString(newLeader)),
+                    "leadership moved off stopped broker " + leader + ": " + after);
+            assertEquals(after.get("consumed"), after.get("consumed.distinct"), after.toString());
+            assertEquals("0@29", after.get("produced.last"), after.toString());
+            assertEquals("30", after.get("consumed"), "the records from before the stop are all there: " + after);
+            assertFalse(after.get("nodes").contains("kafka-" + (stopped + 1) + ":"), after.toString());
         } finally {
+            saveLogs(isolated ? "isolated" : "combined");
             podman.removeContainers();
             podman.podman("network", "rm", "-f", network);
         }
     }
 
+    /** Every container's log to {@code target/container-logs/RUN/what/}, beside the probes' client logs. */
+    private void saveLogs(String what) throws IOException {
+        Path dir = Files.createDirectories(logsDir().resolve(what));
+        for (String node : podman.containers()) {
+            Files.writeString(dir.resolve(node + ".log"), podman.podman("logs", node).out());
+        }
+    }
+
+    /**
+     * An address on {@code network} for each service of the example, by name. The names resolve from every
+     * container's /etc/hosts, not only from the network's DNS: aardvark-dns (1.4 here) at times failed to answer for
+     * some 25 s right after a container left the network, and a client resolving a live broker's name then hung in
+     * its connect (a Kafka client resolves on its network thread) past its 30 s timeout, as Kafka's would.
+     */
+    private Map<String, String> staticAddresses(String network, boolean isolated) throws IOException {
+        String subnet = podman.podman("network", "inspect", "--format", "{{range .Subnets}}{{.Subnet}} {{end}}",
+                network).orFail("network inspect").out().strip().split(" ")[0];
+        assertTrue(subnet.endsWith(".0/24"), "podman's default subnet for a network: " + subnet);
+        String prefix = subnet.substring(0, subnet.length() - "0/24".length());
+        Map<String, String> hosts = new LinkedHashMap<>();
+        for (int i = 1; i <= 3; i++) {
+            if (isolated) {
+                hosts.put("controller-" + i, prefix + (10 + i));
+            }
+            hosts.put("kafka-" + i, prefix + (20 + i));
+        }
+        return hosts;
+    }
+
+    /** Options that put a container on {@code network} as {@code service}: its alias, address and the hosts file. */
+    private static List<String> onNetwork(String network, String service, Map<String, String> hosts) {
+        List<String> opts = new ArrayList<>(List.of("--network", network, "--network-alias", service,
+                "--ip", hosts.get(service)));
+        hosts.forEach((name, ip) -> {
+            if (!name.equals(service)) {
+                opts.addAll(List.of("--add-host", name + ":" + ip));
+            }
+        });
+        return opts;
+    }
+
+    /** An isolated example's controller: its own variables, then the ones every node of the example sets. */
+    private static Map<String, String> isolatedController(int id, String voters) {
+        Map<String, String> env = variables("""
+                KAFKA_PROCESS_ROLES=controller
+                KAFKA_LISTENERS=CONTROLLER://:9093
+                """);
+        env.put("KAFKA_NODE_ID", Integer.toString(id));
+        env.putAll(clusterCommon(voters));
+        return env;
+    }
+
+    /** A broker of the combined example (node i) or the isolated one (node 3 + i). */
+    private static Map<String, String> clusterBroker(int i, boolean isolated, String voters) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_NODE_ID", Integer.toString(isolated ? 3 + i : i));
+        env.put("KAFKA_PROCESS_ROLES", isolated ? "broker" : "broker,controller");
+        env.put("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT");
+        env.put("KAFKA_LISTENERS", isolated ? "PLAINTEXT://:19092,PLAINTEXT_HOST://:9092"
+                : "PLAINTEXT://:19092,CONTROLLER://:9093,PLAINTEXT_HOST://:9092");
+        env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT");
+        env.put("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka-" + i + ":19092,PLAINTEXT_HOST://localhost:"
+                + (10000 * (i + 1) + 9092));
+        env.putAll(clusterCommon(voters));
+        if (!isolated) {
+            // The combined example is older than share groups and leaves these two out.
+            env.remove("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR");
+            env.remove("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR");
+        }
+        return env;
+    }
+
+    /** The variables every node of the cluster examples sets (the isolated example's share-group ones included). */
     private static Map<String, String> clusterCommon(String voters) {
         Map<String, String> env = variables("""
                 KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER
@@ -371,6 +476,8 @@ class ContainerImageIT {
                 KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS=0
                 KAFKA_TRANSACTION_STATE_LOG_MIN_ISR=1
                 KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR=1
+                KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR=1
+                KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR=1
                 KAFKA_LOG_DIRS=/tmp/kraft-combined-logs
                 """);
         env.put("KAFKA_CONTROLLER_QUORUM_VOTERS", voters);
@@ -430,19 +537,24 @@ class ContainerImageIT {
         args.add(image);
         podman.run(args).orFail("podman run " + name);
         if (awaitStart) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (true) {
-                String logs = podman.podman("logs", name).out();
-                if (logs.contains(STARTED)) {
-                    break;
-                }
-                String state = podman.podman("inspect", "--format", "{{.State.Status}}", name).out().strip();
-                assertFalse(state.equals("exited") || state.equals("stopped"), name + " exited:\n" + logs);
-                assertTrue(System.nanoTime() < deadline, name + " did not start:\n" + logs);
-                Thread.sleep(200); // waiting for another process's start-up line
-            }
+            awaitStart(name);
         }
         return name;
+    }
+
+    /** Waits for the broker's start-up line (another process's output: polled), failing if the container exits. */
+    private void awaitStart(String name) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            String logs = podman.podman("logs", name).out();
+            if (logs.contains(STARTED)) {
+                return;
+            }
+            String state = podman.podman("inspect", "--format", "{{.State.Status}}", name).out().strip();
+            assertFalse(state.equals("exited") || state.equals("stopped"), name + " exited:\n" + logs);
+            assertTrue(System.nanoTime() < deadline, name + " did not start:\n" + logs);
+            Thread.sleep(200); // waiting for another process's start-up line
+        }
     }
 
     private Map<String, String> probe(String broker, String bootstrap, String topic, int produce, int expect,
@@ -458,17 +570,35 @@ class ContainerImageIT {
 
     /** Runs {@link ContainerProbe} in a container sharing {@code broker}'s network; its findings. */
     private Map<String, String> probe(String broker, List<String> probeArgs) throws IOException {
+        // The client's own log (the Kafka client's INFO lines, with times) goes to target/container-logs/RUN/probes.
+        Path clientLogs = Files.createDirectories(logsDir().resolve("probes"));
+        Files.setPosixFilePermissions(clientLogs, PosixFilePermissions.fromString("rwxrwxrwx"));
+        String logName = System.currentTimeMillis() + "-beside-" + broker + ".log";
         List<String> args = new ArrayList<>(List.of("--rm", "--network", "container:" + broker,
-                "-v", probeDir + ":/opt/probe:ro", image,
-                "java", "-Xmx128m", "-cp", "/opt/probe/classes:/opt/probe/lib/*", ContainerProbe.class.getName()));
+                "-v", probeDir + ":/opt/probe:ro", "-v", clientLogs + ":/opt/probe-logs", image,
+                "java", "-Xmx128m", "-Dorg.slf4j.simpleLogger.logFile=/opt/probe-logs/" + logName,
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-cp", "/opt/probe/classes:/opt/probe/lib/*", ContainerProbe.class.getName()));
         args.addAll(probeArgs);
         Podman.Result r = podman.run(args);
         Map<String, String> seen = new LinkedHashMap<>();
         r.out().lines().filter(l -> l.indexOf('=') > 0 && !l.startsWith(" ") && !l.startsWith("\t"))
                 .forEach(l -> seen.putIfAbsent(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
-        assertEquals(0, r.exit(), "probe beside " + broker + " failed:\n" + r.out()
-                + "\nbroker log:\n" + podman.podman("logs", broker).out());
+        if (r.exit() != 0) {
+            StringBuilder logs = new StringBuilder();
+            for (String node : podman.containers()) {
+                if (node.startsWith(name(""))) {
+                    logs.append("\n--- log of ").append(node).append(":\n").append(podman.podman("logs", node).out());
+                }
+            }
+            throw new AssertionError("probe beside " + broker + " failed:\n" + r.out() + logs);
+        }
         return seen;
+    }
+
+    /** Where this run keeps the containers' and the probes' logs (kept after the run, in target/). */
+    private Path logsDir() {
+        return ROOT.resolve("compat-tests/target/container-logs/" + run);
     }
 
     private String exec(String container, String... command) throws IOException {
@@ -514,7 +644,7 @@ class ContainerImageIT {
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             String file = Path.of(entry).getFileName().toString();
             if (file.endsWith(".jar") && Stream.of("kafka-clients-", "zstd-jni-", "lz4-java-", "snappy-java-",
-                    "slf4j-api-").anyMatch(file::startsWith)) {
+                    "slf4j-api-", "slf4j-simple-").anyMatch(file::startsWith)) {
                 Files.copy(Path.of(entry), lib.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             }
         }

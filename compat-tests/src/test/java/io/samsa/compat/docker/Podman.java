@@ -96,12 +96,17 @@ final class Podman {
 
     /** Removes every container this run created (running ones killed), with their anonymous volumes. */
     void removeContainers() throws IOException {
-        Result ids = podman("ps", "-aq", "--filter", "label=" + label).orFail("listing containers");
-        for (String id : ids.out().strip().split("\\s+")) {
-            if (!id.isEmpty()) {
-                podman("rm", "-f", "-v", "-t", "0", id);
-            }
+        for (String name : containers()) {
+            podman("rm", "-f", "-v", "-t", "0", name);
         }
+    }
+
+    /** The names of the containers this run created, stopped ones included. */
+    List<String> containers() throws IOException {
+        Result names = podman("ps", "-a", "--format", "{{.Names}}", "--filter", "label=" + label)
+                .orFail("listing containers");
+        // Names have no spaces; podman's own warnings on the same output do.
+        return names.out().strip().lines().map(String::strip).filter(n -> !n.isEmpty() && !n.contains(" ")).toList();
     }
 
     static Result exec(List<String> cmd, long timeoutSeconds) throws IOException {

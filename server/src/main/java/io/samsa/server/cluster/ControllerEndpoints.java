@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Where the controllers listen, from the configuration: each voter of {@code controller.quorum.voters} by its id,
@@ -61,29 +62,46 @@ public final class ControllerEndpoints implements BrokerEndpoints {
     }
 
     /**
-     * The Raft leader {@code raft} knows when it can be reached, else the voters (or the bootstrap servers) in turn,
-     * skipping the last one that failed.
+     * The Raft leader {@code raft} knows when it can be reached; while a quorum of configured voters has no leader
+     * (an election runs), nobody; else the voters (or the bootstrap servers) in turn, skipping the last one that
+     * failed.
      */
     public RemoteController.ControllerLocator locator(RaftClient<?> raft) {
+        return locator(raft::leaderAndEpoch);
+    }
+
+    /** As {@link #locator(RaftClient)}, with the leader from {@code leader}. */
+    RemoteController.ControllerLocator locator(Supplier<LeaderAndEpoch> leader) {
         List<Integer> candidates = new ArrayList<>(voters.keySet());
         if (candidates.isEmpty()) {
             for (int i = 0; i < bootstrap.size(); i++) {
                 candidates.add(BOOTSTRAP_BASE - i);
             }
         }
+        boolean staticVoters = !voters.isEmpty();
         AtomicInteger next = new AtomicInteger();
         AtomicInteger avoid = new AtomicInteger(Integer.MIN_VALUE);
         return new RemoteController.ControllerLocator() {
             @Override
             public int target() {
-                LeaderAndEpoch leader = raft.leaderAndEpoch();
-                if (leader.hasLeader() && addressOf(leader.leaderId()) != null && leader.leaderId() != avoid.get()) {
-                    return leader.leaderId();
+                LeaderAndEpoch known = leader.get();
+                if (known.hasLeader() && addressOf(known.leaderId()) != null && known.leaderId() != avoid.get()) {
+                    return known.leaderId();
                 }
-                if (candidates.isEmpty()) {
+                if (!known.hasLeader() && staticVoters) {
+                    // The leader resigned or was lost and the voters elect another: wait for it, as Kafka's brokers
+                    // do, rather than guess. A guess may be the voter that just stopped, whose address may not even
+                    // refuse a connection: a heartbeat stuck connecting to it outlives the broker's session at the
+                    // controller elected meanwhile, which then fences the broker.
                     return -1;
                 }
-                return candidates.get(Math.floorMod(next.getAndIncrement(), candidates.size()));
+                for (int i = 0; i < candidates.size(); i++) {
+                    int c = candidates.get(Math.floorMod(next.getAndIncrement(), candidates.size()));
+                    if (c != avoid.get() || candidates.size() == 1) {
+                        return c;
+                    }
+                }
+                return -1;
             }
 
             @Override

@@ -425,7 +425,7 @@ public final class MessageGenerator {
         Boolean flex = openIf(cond(msg.flexible()));
         if (flex != null) {
             List<FieldSpec> tagged = taggedByTag(s);
-            w.line("int numTaggedFields = ProtocolCodec.readUnsignedVarint(buf);");
+            w.line("int numTaggedFields = ProtocolCodec.readTaggedFieldCount(buf);");
             w.open("for (int i = 0; i < numTaggedFields; i++) {");
             w.line("int tag = ProtocolCodec.readUnsignedVarint(buf);");
             w.line("int size = ProtocolCodec.readTaggedFieldSize(buf);");

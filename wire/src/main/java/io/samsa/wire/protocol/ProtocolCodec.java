@@ -302,6 +302,18 @@ public final class ProtocolCodec {
     // ---------------------------------------------------------------- tagged fields
 
     /** Reads a tagged field's size, which must fit in the bytes remaining. */
+    /**
+     * Reads the number of tagged fields (an unsigned varint): one above {@link Integer#MAX_VALUE} is refused, as Kafka
+     * refuses it, rather than read as a negative count that skips the loop over the fields.
+     */
+    public static int readTaggedFieldCount(ByteBuf buf) {
+        int count = readUnsignedVarint(buf);
+        if (count < 0) {
+            throw new DecodeException("Invalid number of tagged fields " + Integer.toUnsignedString(count));
+        }
+        return count;
+    }
+
     public static int readTaggedFieldSize(ByteBuf buf) {
         int size = readUnsignedVarint(buf);
         if (size < 0 || size > buf.readableBytes()) {

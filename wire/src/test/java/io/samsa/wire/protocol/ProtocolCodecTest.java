@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.samsa.wire.DecodeException;
+import io.samsa.wire.message.DefaultPrincipalData;
 import java.nio.ByteBuffer;
 import java.util.Random;
 import org.apache.kafka.common.utils.internals.ByteUtils;
@@ -84,6 +85,20 @@ class ProtocolCodecTest {
         assertEquals(ProtocolCodec.sizeOfString("\uD83D\uDE00", true), out.readableBytes());
         assertEquals("\uD83D\uDE00", ProtocolCodec.readString(out, true, false, "F"));
         assertThrows(NullPointerException.class, () -> ProtocolCodec.writeString(out, null, true, false, "F"));
+    }
+
+    /** EnvelopePrincipalFuzzTest's finding: a count above 2^31-1 was read as negative and skipped the fields. */
+    @Test
+    void aTaggedFieldCountAboveIntMaxIsADecodeError() {
+        // DefaultPrincipalData v0: type "", name "", token_authenticated, then 0xDFFFFFFF tagged fields.
+        ByteBuf buf = Unpooled.wrappedBuffer(new byte[] {1, 1, 0x23, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+            (byte) 0xff, 0x0d});
+        DecodeException e = assertThrows(DecodeException.class,
+                () -> new DefaultPrincipalData().read(buf, (short) 0));
+        assertEquals("Invalid number of tagged fields 3758096383", e.getMessage());
+        ByteBuf zero = Unpooled.wrappedBuffer(new byte[] {1, 1, 0, 0});
+        new DefaultPrincipalData().read(zero, (short) 0);
+        assertEquals(0, zero.readableBytes());
     }
 
     @Test
