@@ -28,6 +28,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Java client, so that Samsa and Apache Kafka are measured alike (scripts/bench-cleaner runs it against each).
  *
  * <ol>
+ *   <li>Warms the cleaner up: topic {@code warm-up} (20,000 records over 2,000 keys in 1 MiB segments) is set to
+ *       {@code compact} and cleaned, so that the measured pass runs compiled code, as every pass after a broker's
+ *       first does.</li>
  *   <li>Loads topic {@code table} (one partition, {@code cleanup.policy=delete}, so that nothing is cleaned yet) with
  *       RECORDS keyed records of VALUE_BYTES bytes, keys drawn uniformly from KEYS keys, uncompressed.</li>
  *   <li>Runs a latency probe (records of 1 KiB at LAT_RATE records/s, acks=all, to topic {@code probe}) for
@@ -45,6 +48,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class CleanerBench {
     private static final String TABLE = "table";
+    private static final String WARM_UP = "warm-up";
     private static final String PROBE = "probe";
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(600);
@@ -71,11 +75,19 @@ public final class CleanerBench {
             admin.createTopics(List.of(
                     new NewTopic(TABLE, 1, (short) 1).configs(Map.of("cleanup.policy", "delete",
                             "segment.bytes", segmentBytes, "retention.ms", "-1", "retention.bytes", "-1")),
+                    new NewTopic(WARM_UP, 1, (short) 1).configs(Map.of("cleanup.policy", "delete",
+                            "segment.bytes", "1048576", "retention.ms", "-1", "retention.bytes", "-1")),
                     new NewTopic(PROBE, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            // A small topic cleaned first, so that the measured pass runs compiled code, as a broker's cleaner does
+            // after its first pass (the first pass of a fresh JVM competes with the JIT for two cores).
+            load(bootstrap, WARM_UP, 20_000, 2_000, valueBytes);
+            long warmBefore = size(admin, WARM_UP);
+            compact(admin, WARM_UP);
+            awaitCleaned(admin, WARM_UP, warmBefore, System.nanoTime());
             long loadStart = System.nanoTime();
-            load(bootstrap, records, keys, valueBytes);
+            load(bootstrap, TABLE, records, keys, valueBytes);
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            long before = size(admin);
+            long before = size(admin, TABLE);
             System.out.printf("loaded_mb=%.1f%nload_s=%.1f%n", before / 1e6, loadSeconds);
 
             List<Sample> idle = probe(bootstrap, latRate, new AtomicBoolean(), System.nanoTime()
@@ -87,21 +99,11 @@ public final class CleanerBench {
             Thread prober = new Thread(() -> during.addAll(probe(bootstrap, latRate, stop, Long.MAX_VALUE)),
                     "latency-probe");
             prober.start();
-            Collection<AlterConfigOp> compact = List.of(new AlterConfigOp(new ConfigEntry("cleanup.policy",
-                    "compact"), AlterConfigOp.OpType.SET));
             long changed = System.nanoTime();
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TABLE), compact))
-                    .all().get(60, TimeUnit.SECONDS);
-            long smallest = before;
-            long lastShrink = changed;
-            while (System.nanoTime() - lastShrink < QUIET_NANOS && System.nanoTime() - changed < TIMEOUT_NANOS) {
-                Thread.sleep(100);
-                long s = size(admin);
-                if (s < smallest) {
-                    smallest = s;
-                    lastShrink = System.nanoTime();
-                }
-            }
+            compact(admin, TABLE);
+            long[] cleaned = awaitCleaned(admin, TABLE, before, changed);
+            long smallest = cleaned[0];
+            long lastShrink = cleaned[1];
             stop.set(true);
             prober.join();
             double cleanSeconds = (lastShrink - changed) / 1e9;
@@ -111,7 +113,7 @@ public final class CleanerBench {
         }
     }
 
-    private static void load(String bootstrap, int records, int keys, int valueBytes) {
+    private static void load(String bootstrap, String topic, int records, int keys, int valueBytes) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "1");
@@ -125,7 +127,7 @@ public final class CleanerBench {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             for (int i = 0; i < records; i++) {
                 byte[] key = String.format("key-%08d", random.nextInt(keys)).getBytes(StandardCharsets.US_ASCII);
-                producer.send(new ProducerRecord<>(TABLE, 0, key, value));
+                producer.send(new ProducerRecord<>(topic, 0, key, value));
             }
             producer.flush();
         }
@@ -178,6 +180,39 @@ public final class CleanerBench {
         }
         System.out.printf("%s_p50_ms=%.1f%n%s_p99_ms=%.1f%n%s_p999_ms=%.1f%n", name, pct(ms, 0.50), name,
                 pct(ms, 0.99), name, pct(ms, 0.999));
+        // When the slow ones were sent (ms after the window's start) and how long they took: stalls show as runs of
+        // samples sent close together that completed at once.
+        StringBuilder slow = new StringBuilder();
+        long from = fromNanos == Long.MIN_VALUE ? samples.get(0).sentNanos() : fromNanos;
+        for (Sample s : samples) {
+            if (s.sentNanos() >= fromNanos && s.sentNanos() <= toNanos && s.latencyNanos() >= 5_000_000) {
+                slow.append(' ').append((s.sentNanos() - from) / 1_000_000).append('+')
+                        .append(s.latencyNanos() / 1_000_000);
+            }
+        }
+        System.out.printf("%s_slow_ms=%s%n", name, slow);
+    }
+
+    private static void compact(Admin admin, String topic) throws Exception {
+        Collection<AlterConfigOp> compact = List.of(new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"),
+                AlterConfigOp.OpType.SET));
+        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), compact))
+                .all().get(60, TimeUnit.SECONDS);
+    }
+
+    /** Waits until {@code topic} has not shrunk for a while; returns its smallest size and when it last shrank. */
+    private static long[] awaitCleaned(Admin admin, String topic, long before, long changed) throws Exception {
+        long smallest = before;
+        long lastShrink = changed;
+        while (System.nanoTime() - lastShrink < QUIET_NANOS && System.nanoTime() - changed < TIMEOUT_NANOS) {
+            Thread.sleep(100);
+            long s = size(admin, topic);
+            if (s < smallest) {
+                smallest = s;
+                lastShrink = System.nanoTime();
+            }
+        }
+        return new long[] {smallest, lastShrink};
     }
 
     private static double pct(long[] sorted, double q) {
@@ -185,9 +220,9 @@ public final class CleanerBench {
         return sorted[Math.max(0, i)] / 1e6;
     }
 
-    /** The size of {@code table}'s partition as DescribeLogDirs reports it. */
-    private static long size(Admin admin) throws Exception {
-        TopicPartition tp = new TopicPartition(TABLE, 0);
+    /** The size of {@code topic}'s partition as DescribeLogDirs reports it. */
+    private static long size(Admin admin, String topic) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
         long size = -1;
         for (Map<String, LogDirDescription> dirs : admin.describeLogDirs(List.of(1)).allDescriptions()
                 .get(60, TimeUnit.SECONDS).values()) {

@@ -130,4 +130,41 @@ class TlsToolsIT {
         assertEquals(0, r.exit, r.out);
         assertEquals("value-0,value-1,value-2,value-3,value-4", r.out.strip());
     }
+
+    /** kafka-python (python3-kafka) over TLS, and with its client certificate on the listener that requires one. */
+    @Test
+    void kafkaPythonOverTlsAndMutualTls() throws Exception {
+        assumeTrue(installed(PYTHON, "-c", "import kafka"), "python3-kafka is not installed");
+        Path script = certs.dir.resolve("kafka_python_tls.py");
+        Files.writeString(script, """
+                import sys
+                from kafka import KafkaProducer, KafkaConsumer, TopicPartition
+                bootstrap, ca, topic = sys.argv[1], sys.argv[2], sys.argv[3]
+                conf = dict(bootstrap_servers=bootstrap, security_protocol='SSL', ssl_cafile=ca)
+                if len(sys.argv) > 4:
+                    conf.update(ssl_certfile=sys.argv[4], ssl_keyfile=sys.argv[5])
+                p = KafkaProducer(**conf)
+                for i in range(5):
+                    p.send(topic, ('value-%d' % i).encode(), partition=0).get(timeout=30)
+                p.close()
+                c = KafkaConsumer(consumer_timeout_ms=30000, **conf)
+                c.assign([TopicPartition(topic, 0)])
+                c.seek_to_beginning()
+                got = []
+                for m in c:
+                    got.append(m.value.decode())
+                    if len(got) == 5:
+                        break
+                c.close()
+                print(','.join(got))
+                """);
+        String ca = certs.dir.resolve("ca.pem").toString();
+        Result tls = run(null, PYTHON, script.toString(), bootstrap("SSL"), ca, "kafka-python-tls");
+        assertEquals(0, tls.exit, tls.out);
+        assertEquals("value-0,value-1,value-2,value-3,value-4", tls.out.strip());
+        Result mtls = run(null, PYTHON, script.toString(), bootstrap("MTLS"), ca, "kafka-python-mtls",
+                certs.dir.resolve("client-chain.pem").toString(), certs.dir.resolve("client-key.pem").toString());
+        assertEquals(0, mtls.exit, mtls.out);
+        assertEquals("value-0,value-1,value-2,value-3,value-4", mtls.out.strip());
+    }
 }
