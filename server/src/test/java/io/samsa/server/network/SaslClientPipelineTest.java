@@ -1,5 +1,9 @@
 package io.samsa.server.network;
 
+import static io.samsa.server.network.EmbeddedLink.API_VERSIONS;
+import static io.samsa.server.network.EmbeddedLink.apiVersionsV0;
+import static io.samsa.server.network.EmbeddedLink.pump;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -7,13 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.samsa.metadata.ScramCredentialData;
 import io.samsa.metadata.ScramMechanism;
 import io.samsa.replication.ChannelSecurity;
@@ -26,12 +28,11 @@ import io.samsa.server.security.sasl.SaslListener;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
 import io.samsa.wire.frame.FrameDecoder;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import io.samsa.server.network.EmbeddedLink.Connection;
 
 /**
  * The broker's own SASL client ({@link ClientSasl} and its {@code SaslClientHandler}) against a SASL listener's
@@ -40,23 +41,10 @@ import org.junit.jupiter.api.Test;
  * password or a mechanism the listener does not enable fails the connection with the server's error.
  */
 class SaslClientPipelineTest {
-    private static final short API_VERSIONS = 18;
 
     private final List<Principal> principals = new ArrayList<>();
     private final ScramCredentialData scram = ScramCredentialData.random(ScramMechanism.SCRAM_SHA_512, "b-secret",
             4096);
-
-    /** An embedded channel with a socket address, as ConnectionHandler expects. */
-    private static final class Connection extends EmbeddedChannel {
-        Connection(io.netty.channel.ChannelHandler... handlers) {
-            super(handlers);
-        }
-
-        @Override
-        protected SocketAddress remoteAddress0() {
-            return new InetSocketAddress("127.0.0.1", 40000);
-        }
-    }
 
     /** The client's end: the frames that passed the SASL handler, and the error it failed with. */
     private static final class ClientEnd extends ChannelInboundHandlerAdapter {
@@ -106,35 +94,6 @@ class SaslClientPipelineTest {
                 ch.pipeline().addLast(end);
             }
         });
-    }
-
-    /** Moves bytes both ways until neither side has more to send. */
-    private static void pump(EmbeddedChannel client, EmbeddedChannel server) {
-        boolean moved;
-        do {
-            moved = false;
-            for (Object o; (o = client.readOutbound()) != null; moved = true) {
-                if (server.isActive()) {
-                    server.writeInbound(o);
-                } else {
-                    ((ByteBuf) o).release();
-                }
-            }
-            for (Object o; (o = server.readOutbound()) != null; moved = true) {
-                if (client.isActive()) {
-                    client.writeInbound(o);
-                } else {
-                    ((ByteBuf) o).release();
-                }
-            }
-            client.runPendingTasks();
-            server.runPendingTasks();
-        } while (moved);
-    }
-
-    private static ByteBuf apiVersionsV0(int correlationId) {
-        return Unpooled.buffer().writeInt(10).writeShort(API_VERSIONS).writeShort(0).writeInt(correlationId)
-                .writeShort(-1);
     }
 
     private void logsInAndSendsTheHeldRequestAfter(String mechanism) {

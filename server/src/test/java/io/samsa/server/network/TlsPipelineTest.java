@@ -1,5 +1,8 @@
 package io.samsa.server.network;
 
+import static io.samsa.server.network.EmbeddedLink.API_VERSIONS;
+import static io.samsa.server.network.EmbeddedLink.apiVersionsV0;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,8 +26,6 @@ import io.samsa.server.security.tls.ListenerTls;
 import io.samsa.server.security.tls.TestCertificates;
 import io.samsa.wire.frame.FrameDecoder;
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.samsa.server.network.EmbeddedLink.Connection;
 
 /**
  * An SSL listener's pipeline ({@link SamsaServer#secure}) against the broker's own TLS client ({@link ClientTls}) in
@@ -44,21 +46,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * refused certificates, garbage instead of a ClientHello, and file regions (fetch's sendfile) through the engine.
  */
 class TlsPipelineTest {
-    private static final short API_VERSIONS = 18;
 
     private final List<Principal> principals = new ArrayList<>();
-
-    /** An embedded channel with a socket address, as ConnectionHandler expects. */
-    private static final class Connection extends EmbeddedChannel {
-        Connection(io.netty.channel.ChannelHandler... handlers) {
-            super(handlers);
-        }
-
-        @Override
-        protected SocketAddress remoteAddress0() {
-            return new InetSocketAddress("127.0.0.1", 40000);
-        }
-    }
 
     /** The client's end: what it decrypted, and how its handshake ended. */
     private static final class ClientEnd extends ChannelInboundHandlerAdapter {
@@ -142,34 +131,10 @@ class TlsPipelineTest {
         });
     }
 
-    /** Moves bytes both ways until neither side has more to send. */
+    /** Moves bytes both ways until neither side has more to send; only encrypted bytes leave an SSL listener. */
     private static void pump(EmbeddedChannel client, EmbeddedChannel server) {
-        boolean moved;
-        do {
-            moved = false;
-            for (Object o; (o = client.readOutbound()) != null; moved = true) {
-                if (server.isActive()) {
-                    server.writeInbound(o);
-                } else {
-                    ((ByteBuf) o).release();
-                }
-            }
-            for (Object o; (o = server.readOutbound()) != null; moved = true) {
-                assertInstanceOf(ByteBuf.class, o, "only encrypted bytes leave an SSL listener");
-                if (client.isActive()) {
-                    client.writeInbound(o);
-                } else {
-                    ((ByteBuf) o).release();
-                }
-            }
-            client.runPendingTasks();
-            server.runPendingTasks();
-        } while (moved);
-    }
-
-    private static ByteBuf apiVersionsV0(int correlationId) {
-        return Unpooled.buffer().writeInt(10).writeShort(API_VERSIONS).writeShort(0).writeInt(correlationId)
-                .writeShort(-1);
+        EmbeddedLink.pump(client, server, o -> assertInstanceOf(ByteBuf.class, o,
+                "only encrypted bytes leave an SSL listener"));
     }
 
     @ParameterizedTest

@@ -121,15 +121,8 @@ public final class NodeTls {
      * @param changed the keys whose dynamic value was set, changed or deleted
      */
     public void reload(Map<String, String> dynamic, java.util.Set<String> changed) {
-        Map<String, String> props = new HashMap<>(config.originals());
-        props.putAll(dynamic);
-        for (ListenerTls tls : servers.values()) {
-            String prefix = SslSettings.listenerPrefix(tls.listenerName());
-            boolean touched = SslSettings.RELOADABLE.stream().anyMatch(k -> changed.contains(k)
-                    || changed.contains(prefix + k));
-            if (!touched) {
-                continue;
-            }
+        Map<String, String> props = over(dynamic);
+        for (ListenerTls tls : touched(changed)) {
             try {
                 tls.reload(props);
                 log.info("Listener {} reloaded its TLS key and trust stores", tls.listenerName());
@@ -146,13 +139,8 @@ public final class NodeTls {
      * changes nothing.
      */
     public String validate(Map<String, String> dynamic, java.util.Set<String> changed) {
-        Map<String, String> props = new HashMap<>(config.originals());
-        props.putAll(dynamic);
-        for (ListenerTls tls : servers.values()) {
-            String prefix = SslSettings.listenerPrefix(tls.listenerName());
-            if (SslSettings.RELOADABLE.stream().noneMatch(k -> changed.contains(k) || changed.contains(prefix + k))) {
-                continue;
-            }
+        Map<String, String> props = over(dynamic);
+        for (ListenerTls tls : touched(changed)) {
             try {
                 ListenerTls.create(props, tls.listenerName(), 0);
             } catch (GeneralSecurityException | IOException | IllegalArgumentException ex) {
@@ -161,6 +149,20 @@ public final class NodeTls {
             }
         }
         return null;
+    }
+
+    /** The static keys with {@code dynamic} laid over them. */
+    private Map<String, String> over(Map<String, String> dynamic) {
+        Map<String, String> props = new HashMap<>(config.originals());
+        props.putAll(dynamic);
+        return props;
+    }
+
+    /** The SSL listeners whose reloadable keys, plain or their own, are among {@code changed}. */
+    private List<ListenerTls> touched(java.util.Set<String> changed) {
+        return servers.values().stream().filter(tls -> SslSettings.RELOADABLE.stream().anyMatch(k ->
+                changed.contains(k) || changed.contains(SslSettings.listenerPrefix(tls.listenerName()) + k)))
+                .toList();
     }
 
     /** True when some listener serves TLS. */
