@@ -33,8 +33,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       first does.</li>
  *   <li>Loads topic {@code table} (one partition, {@code cleanup.policy=delete}, so that nothing is cleaned yet) with
  *       RECORDS keyed records of VALUE_BYTES bytes, keys drawn uniformly from KEYS keys, uncompressed.</li>
- *   <li>Runs a latency probe (records of 1 KiB at LAT_RATE records/s, acks=all, to topic {@code probe}) for
- *       IDLE_S seconds: produce latency without cleaning.</li>
+ *   <li>Starts a latency probe (records of 1 KiB at LAT_RATE records/s, acks=all, to topic {@code probe}), one
+ *       producer for the rest of the run; its first 3 s are a warm-up and not counted. The next IDLE_S seconds are
+ *       produce latency without cleaning, with DescribeLogDirs polled every 100 ms as in the next step.</li>
  *   <li>Sets {@code table} to {@code cleanup.policy=compact} and keeps the probe running while DescribeLogDirs is
  *       polled every 100 ms; cleaning is over when the size has not shrunk for 5 s. The cleaning time runs from the
  *       change to the last shrink; the rate is the log's size before cleaning over that time (the cleaner reads
@@ -50,6 +51,7 @@ public final class CleanerBench {
     private static final String TABLE = "table";
     private static final String WARM_UP = "warm-up";
     private static final String PROBE = "probe";
+    private static final long PROBE_WARM_UP_MS = 3_000;
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(600);
 
@@ -90,15 +92,20 @@ public final class CleanerBench {
             long before = size(admin, TABLE);
             System.out.printf("loaded_mb=%.1f%nload_s=%.1f%n", before / 1e6, loadSeconds);
 
-            List<Sample> idle = probe(bootstrap, latRate, new AtomicBoolean(), System.nanoTime()
-                    + TimeUnit.SECONDS.toNanos(idleSeconds));
-            printLatency("idle", idle, Long.MIN_VALUE, Long.MAX_VALUE);
-
+            // One probe producer for both windows, warmed up first: a fresh producer's first sends (metadata,
+            // connection, its own JIT) are slow, and must not land in either window.
             AtomicBoolean stop = new AtomicBoolean();
-            List<Sample> during = new ArrayList<>();
-            Thread prober = new Thread(() -> during.addAll(probe(bootstrap, latRate, stop, Long.MAX_VALUE)),
+            List<Sample> samples = new ArrayList<>();
+            Thread prober = new Thread(() -> samples.addAll(probe(bootstrap, latRate, stop, Long.MAX_VALUE)),
                     "latency-probe");
             prober.start();
+            Thread.sleep(PROBE_WARM_UP_MS);
+            long idleStart = System.nanoTime();
+            // DescribeLogDirs is polled as while cleaning, so that the two windows differ only by the cleaner.
+            while (System.nanoTime() - idleStart < TimeUnit.SECONDS.toNanos(idleSeconds)) {
+                Thread.sleep(100);
+                size(admin, TABLE);
+            }
             long changed = System.nanoTime();
             compact(admin, TABLE);
             long[] cleaned = awaitCleaned(admin, TABLE, before, changed);
@@ -106,10 +113,11 @@ public final class CleanerBench {
             long lastShrink = cleaned[1];
             stop.set(true);
             prober.join();
+            printLatency("idle", samples, idleStart, changed); // joined: the probe's samples are visible
             double cleanSeconds = (lastShrink - changed) / 1e9;
             System.out.printf("cleaned_mb=%.1f%nclean_s=%.2f%nclean_mb_s=%.1f%n", smallest / 1e6, cleanSeconds,
                     cleanSeconds > 0 ? before / 1e6 / cleanSeconds : 0.0);
-            printLatency("cleaning", during, changed, lastShrink); // joined: the probe's samples are visible
+            printLatency("cleaning", samples, changed, lastShrink);
         }
     }
 
@@ -183,10 +191,9 @@ public final class CleanerBench {
         // When the slow ones were sent (ms after the window's start) and how long they took: stalls show as runs of
         // samples sent close together that completed at once.
         StringBuilder slow = new StringBuilder();
-        long from = fromNanos == Long.MIN_VALUE ? samples.get(0).sentNanos() : fromNanos;
         for (Sample s : samples) {
             if (s.sentNanos() >= fromNanos && s.sentNanos() <= toNanos && s.latencyNanos() >= 5_000_000) {
-                slow.append(' ').append((s.sentNanos() - from) / 1_000_000).append('+')
+                slow.append(' ').append((s.sentNanos() - fromNanos) / 1_000_000).append('+')
                         .append(s.latencyNanos() / 1_000_000);
             }
         }

@@ -14,6 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -44,6 +46,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class CleaningPass {
     private static final Logger log = LoggerFactory.getLogger(CleaningPass.class);
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private enum Phase { SNAPSHOT, MAP, REWRITE, SWAP, DONE }
 
@@ -74,6 +77,8 @@ final class CleaningPass {
     private int segmentInGroup;
     private CleanedSegment out;
     private long bytesRead;
+    /** CPU time the cleaner thread spent in this pass's steps (-1 where the JVM cannot tell). */
+    private long cpuNanos;
     private long bytesWritten;
     private long bytesBefore;
     private int segmentsCleaned;
@@ -199,6 +204,7 @@ final class CleaningPass {
             end(false, null);
             return;
         }
+        long cpuBefore = cpuNanos >= 0 ? THREADS.getCurrentThreadCpuTime() : -1;
         try {
             if (phase == Phase.MAP) {
                 mapSome(cleaner.config().ioBufferBytes());
@@ -208,6 +214,8 @@ final class CleaningPass {
         } catch (IOException | RuntimeException e) {
             end(false, e);
             return;
+        } finally {
+            cpuNanos = cpuBefore < 0 ? -1 : cpuNanos + THREADS.getCurrentThreadCpuTime() - cpuBefore;
         }
         long read = worker.reader().takeBytesRead();
         long traffic = read + (out == null ? 0 : out.takeWritten());
@@ -509,11 +517,12 @@ final class CleaningPass {
             target.deleteProducerSnapshotsBelow(endOffset);
             double mbps = tookMs <= 0 ? 0 : bytesBefore / 1024.0 / 1024.0 / (tookMs / 1000.0);
             log.info("{}Cleaned {} segments up to offset {} (dirty ratio {}): {} bytes became {} ({}%), {} of {} "
-                            + "records removed, map {} keys ({}% full), {} ms, {} MB/s", prefix, segmentsCleaned,
-                    endOffset, String.format("%.2f", dirtyRatio), bytesBefore, bytesWritten,
+                            + "records removed, map {} keys ({}% full), {} ms ({} ms of CPU), {} MB/s", prefix,
+                    segmentsCleaned, endOffset, String.format("%.2f", dirtyRatio), bytesBefore, bytesWritten,
                     bytesBefore == 0 ? 100 : Math.round(100.0 * bytesWritten / bytesBefore),
                     f.recordsRead() - f.recordsKept(), f.recordsRead(), worker.map().size(),
-                    Math.round(worker.map().utilization() * 100), tookMs, String.format("%.1f", mbps));
+                    Math.round(worker.map().utilization() * 100), tookMs, cpuNanos < 0 ? "?" : cpuNanos / 1_000_000,
+                    String.format("%.1f", mbps));
         } else if (completed) {
             cleaner.passNothingToDo(target);
         } else {

@@ -3,14 +3,12 @@ package io.samsa.log.cleaner;
 import io.netty.buffer.ByteBuf;
 import io.samsa.log.CleanerConfig;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-
 /**
  * The cleaner's map from key to the latest offset written with it, in bounded memory: a key is stored as its 128-bit
- * MD5 hash (as Kafka's cleaner does), so every key costs {@value CleanerConfig#BYTES_PER_KEY} bytes whatever its length, and two
- * keys are taken for one only if their hashes collide. Open addressing with linear probing in one {@code long[]}
- * (hash high, hash low, offset per slot); an offset of -1 marks an empty slot.
+ * keyed hash ({@link KeyHash}; Kafka's cleaner stores an MD5 hash), so every key costs
+ * {@value CleanerConfig#BYTES_PER_KEY} bytes whatever its length, and two keys are taken for one only if their hashes
+ * collide, which chance never makes happen and a producer cannot arrange. Open addressing with linear probing in one
+ * {@code long[]} (hash high, hash low, offset per slot); an offset of -1 marks an empty slot.
  *
  * <p>A pass ({@link #reset}) bounds the map by what it can need (at most one key per offset of the dirty range), up to
  * the thread's share of {@code log.cleaner.dedupe.buffer.size}; the table starts small and doubles as keys arrive,
@@ -27,8 +25,7 @@ final class OffsetMap {
     /** Slots a pass starts with (192 KiB), unless its bound is smaller or the table it reuses is larger. */
     static final int INITIAL_SLOTS = 8192;
 
-    private final MessageDigest md5;
-    private final byte[] digest = new byte[16];
+    private final KeyHash hash;
     private final double loadFactor;
     private long[] table = new long[0];
     private int slots;
@@ -42,12 +39,13 @@ final class OffsetMap {
     private long lookups;
 
     OffsetMap(double loadFactor) {
+        this(loadFactor, new KeyHash());
+    }
+
+    /** A map hashing keys with {@code hash} (tests choose its secret). */
+    OffsetMap(double loadFactor, KeyHash hash) {
         this.loadFactor = loadFactor;
-        try {
-            this.md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("The JDK has no MD5", e);
-        }
+        this.hash = hash;
     }
 
     /**
@@ -129,9 +127,9 @@ final class OffsetMap {
      * earlier one. Returns false, storing nothing, when the key is new and the map holds {@link #maxSize()} keys.
      */
     boolean put(ByteBuf buf, int index, int length, long offset) {
-        hash(buf, index, length);
-        long hi = longAt(0);
-        long lo = longAt(8);
+        hash.hash(buf, index, length);
+        long hi = hash.high();
+        long lo = hash.low();
         int at = find(hi, lo) * 3;
         if (table[at + 2] < 0) {
             if (size >= maxSize) {
@@ -154,8 +152,8 @@ final class OffsetMap {
         if (size == 0) {
             return -1;
         }
-        hash(buf, index, length);
-        return table[find(longAt(0), longAt(8)) * 3 + 2];
+        hash.hash(buf, index, length);
+        return table[find(hash.high(), hash.low()) * 3 + 2];
     }
 
     /** The slot holding the hash, or the empty slot where it would go. */
@@ -170,28 +168,5 @@ final class OffsetMap {
             }
             slot = slot + 1 == slots ? 0 : slot + 1;
         }
-    }
-
-    private void hash(ByteBuf buf, int index, int length) {
-        if (buf.hasArray()) {
-            md5.update(buf.array(), buf.arrayOffset() + index, length);
-        } else {
-            for (int i = 0; i < length; i++) {
-                md5.update(buf.getByte(index + i));
-            }
-        }
-        try {
-            md5.digest(digest, 0, 16);
-        } catch (java.security.DigestException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private long longAt(int from) {
-        long v = 0;
-        for (int i = from; i < from + 8; i++) {
-            v = v << 8 | (digest[i] & 0xff);
-        }
-        return v;
     }
 }
