@@ -1429,7 +1429,9 @@ public final class Log {
             return false;
         }
         LogConfig cfg = config;
-        Runnable closeReplaced = null;
+        // The replaced segments' files are closed on the cleaner's thread, never here: the first one's last close
+        // frees its blocks (the cleaned file was renamed over its name), and this is a shard thread.
+        List<Runnable> closeReplaced = new ArrayList<>(group.size());
         try {
             swap.commit();
             for (int i = 0; i < group.size(); i++) {
@@ -1440,9 +1442,10 @@ public final class Log {
                     cfg.indexIntervalBytes(), swap.size(), swap.maxTimestamp(), swap.offsetOfMaxTimestamp());
             segments.put(fresh.baseOffset(), fresh);
             swaps++;
-            closeReplaced = group.get(0).retire();
+            closeReplaced.add(group.get(0).retire());
             for (LogSegment s : group.subList(1, group.size())) {
                 segments.remove(s.baseOffset());
+                closeReplaced.add(s.retire());
                 scheduleDeletion(s, cfg);
             }
             swap.finish();
@@ -1451,11 +1454,12 @@ public final class Log {
             markOffline();
             throw new SamsaException(ErrorCode.KAFKA_STORAGE_ERROR, "Cannot swap cleaned segments into " + name, e);
         } finally {
-            if (closeReplaced != null) {
+            if (!closeReplaced.isEmpty()) {
+                Runnable closeAll = () -> closeReplaced.forEach(Runnable::run);
                 try {
-                    closer.execute(closeReplaced);
+                    closer.execute(closeAll);
                 } catch (RejectedExecutionException e) {
-                    closeReplaced.run();
+                    closeAll.run();
                 }
             }
         }

@@ -33,7 +33,8 @@ import java.util.concurrent.RejectedExecutionException;
  *       goes into the offset map, key by key; aborted data and markers are skipped. When the map is full the pass
  *       cleans up to where it stopped (the end offset) and the next pass goes on from there.</li>
  *   <li><b>Rewrite</b>: every segment from the log start to the end offset, in groups that fit one segment
- *       ({@code segment.bytes}, the index size, 2^31 offsets), is rewritten through a {@link BatchFilter} into a
+ *       ({@code segment.bytes}, the index size, 2^31 offsets; judged by what the group kept so far, see
+ *       {@link #joins}), is rewritten through a {@link BatchFilter} into a
  *       {@link CleanedSegment}, forced, and handed to the writer to swap in ({@link SwapManifest},
  *       {@code Log.replaceSegments}); the pass goes on when the writer answers.</li>
  *   <li><b>Done</b>: the end offset becomes the log's cleaner checkpoint; producer snapshots below it are deleted (a
@@ -72,9 +73,11 @@ final class CleaningPass {
     private TransactionTracker mapTxns;
     private boolean mapFull;
 
-    private List<List<LogSegment>> groups;
-    private int groupIndex;
-    private int segmentInGroup;
+    /** The segments this pass rewrites (a prefix of the snapshot's), and the next one to take. */
+    private List<LogSegment> toClean;
+    private int nextToClean;
+    /** The group being rewritten into {@link #out}: consecutive segments, swapped in as one. */
+    private List<LogSegment> group;
     private CleanedSegment out;
     private long bytesRead;
     /** CPU time the cleaner thread spent in this pass's steps (-1 where the JVM cannot tell). */
@@ -314,74 +317,58 @@ final class CleaningPass {
             end(true, null);
             return;
         }
-        groups = group(snap.segments(), endOffset);
-        if (groups.isEmpty()) {
+        int count = 0;
+        while (count < snap.segments().size() && snap.segments().get(count).baseOffset() < endOffset) {
+            count++;
+        }
+        if (count == 0) {
             end(true, null);
             return;
         }
-        List<LogSegment> last = groups.get(groups.size() - 1);
-        int lastIndex = snap.segments().indexOf(last.get(last.size() - 1));
-        long upper = upper(snap.segments(), lastIndex, snap.activeBase());
-        TransactionTracker txns = new TransactionTracker(abortedStartingBelow(groups.get(0).get(0).baseOffset(),
-                upper));
+        toClean = snap.segments().subList(0, count);
+        long upper = upper(snap.segments(), count - 1, snap.activeBase());
+        TransactionTracker txns = new TransactionTracker(abortedStartingBelow(toClean.get(0).baseOffset(), upper));
         worker.filter().begin(worker.map(), endOffset, now, cfg.deleteRetentionMs(), snap.producers(), txns);
         phase = Phase.REWRITE;
     }
 
     /**
-     * The segments overlapping [log start, {@code end}) in groups that each fit one segment: at most
-     * {@code segment.bytes} of data, an index of at most {@code segment.index.bytes} at one entry per
-     * {@code index.interval.bytes}, and offsets within 2^31 of the group's base.
+     * Whether the next segment to clean may join the group being written: the group must still fit one segment even
+     * if every record of it is kept: at most {@code segment.bytes} of data, an index of at most
+     * {@code segment.index.bytes} at one entry per {@code index.interval.bytes}, and offsets within 2^31 of the
+     * group's base. The group is judged by what was written so far, not by what was read: where cleaning removes most
+     * records, dozens of segments become one, one swap and one forced file instead of dozens (Kafka groups by the
+     * input's size, so it swaps once per segment here).
      */
-    private List<List<LogSegment>> group(List<LogSegment> segs, long end) {
-        List<List<LogSegment>> out = new ArrayList<>();
+    private boolean joins(LogSegment next) {
         long maxEntries = Math.max(1, cfg.segmentIndexBytes() / 12 - 1);
         long interval = Math.max(1, cfg.indexIntervalBytes());
-        List<LogSegment> current = null;
-        long bytes = 0;
-        long entries = 0;
-        for (int i = 0; i < segs.size(); i++) {
-            LogSegment s = segs.get(i);
-            if (s.baseOffset() >= end) {
-                break;
-            }
-            long upper = upper(segs, i, snap.activeBase());
-            long segEntries = s.size() / interval + 1;
-            boolean fits = current != null && bytes + s.size() <= cfg.segmentBytes()
-                    && entries + segEntries <= maxEntries
-                    && upper - 1 - current.get(0).baseOffset() <= Integer.MAX_VALUE;
-            if (!fits) {
-                current = new ArrayList<>();
-                out.add(current);
-                bytes = 0;
-                entries = 0;
-            }
-            current.add(s);
-            bytes += s.size();
-            entries += segEntries;
-        }
-        return out;
+        long worstBytes = out.size() + next.size();
+        long worstEntries = worstBytes / interval + group.size() + 1;
+        long upper = upper(snap.segments(), nextToClean, snap.activeBase());
+        return worstBytes <= cfg.segmentBytes() && worstEntries <= maxEntries
+                && upper - 1 - group.get(0).baseOffset() <= Integer.MAX_VALUE;
     }
 
     // ---------------------------------------------------------------- rewrite
 
     private void rewriteSome(int budget) throws IOException {
         while (budget > 0) {
-            List<LogSegment> group = groups.get(groupIndex);
             if (out == null) {
-                LogSegment first = group.get(0);
+                LogSegment first = toClean.get(nextToClean++);
                 out = new CleanedSegment(cleaner.disk(), target.dir(), first.baseOffset(), cfg.segmentIndexBytes(),
                         cfg.indexIntervalBytes(), worker.writeBuffer());
-                segmentInGroup = 0;
+                group = new ArrayList<>();
+                group.add(first);
                 openSegment(first, -1);
                 bytesBefore += first.size();
             }
             RecordBatchView v = worker.reader().next();
             if (v == null) {
                 closeSegment();
-                segmentInGroup++;
-                if (segmentInGroup < group.size()) {
-                    LogSegment next = group.get(segmentInGroup);
+                if (nextToClean < toClean.size() && joins(toClean.get(nextToClean))) {
+                    LogSegment next = toClean.get(nextToClean++);
+                    group.add(next);
                     openSegment(next, -1);
                     bytesBefore += next.size();
                     continue;
@@ -459,15 +446,14 @@ final class CleaningPass {
         bytesWritten += written;
         segmentsCleaned += segments;
         warm(manifest.newBase());
-        groupIndex++;
-        if (groupIndex < groups.size() && !stopped()) {
+        if (nextToClean < toClean.size() && !stopped()) {
             phase = Phase.REWRITE;
             if (pendingDelay > 0) {
                 worker.executor().schedule(this::step, pendingDelay);
             } else {
                 worker.executor().execute(this::step);
             }
-        } else if (groupIndex < groups.size()) {
+        } else if (nextToClean < toClean.size()) {
             end(false, null);
         } else {
             end(true, null);
@@ -496,7 +482,7 @@ final class CleaningPass {
         if (phase == Phase.DONE) {
             return;
         }
-        boolean cleaned = completed && groups != null;
+        boolean cleaned = completed && toClean != null;
         phase = Phase.DONE;
         closeSegment();
         cursor.close();

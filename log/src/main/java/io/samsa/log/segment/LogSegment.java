@@ -682,7 +682,9 @@ public final class LogSegment {
      * waiting for deletion too. Writer thread.
      */
     public void renameForDeletion() throws IOException {
-        markReplaced();
+        if (!deleted) {
+            markReplaced(); // else retired by the cleaner's swap, which closes its files off the writer
+        }
         for (String suffix : new String[] {LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
             Path f = file(dir, baseOffset, suffix);
             if (disk.exists(f)) {
