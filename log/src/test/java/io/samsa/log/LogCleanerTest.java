@@ -142,6 +142,27 @@ class LogCleanerTest {
         assertTrue(closedElsewhere.size() >= 1, "the replaced segments' files were closed: " + closedElsewhere);
     }
 
+    @Test
+    void segmentsThatShrinkAreSwappedInGroupsOfUpToEight() throws Exception {
+        // 20 segments (rolled by time) of the same 5 keys: each group is judged by what it kept, so 8 small inputs
+        // share one cleaned segment; 8 is the most one swap replaces (the writer renames each one's files).
+        // Filled as cleanup.policy=delete, so that no pass runs while segments roll.
+        Log log = log(compact(LogConfig.CLEANUP_POLICY, "delete", LogConfig.SEGMENT_BYTES, "1048576",
+                LogConfig.SEGMENT_MS, "1000"));
+        for (int round = 0; round < 21; round++) {
+            fill(log, 2, 5, "r" + round + "-");
+            sim.runFor(1_001);
+        }
+        TestLogs.append(log, Keyed.batch(sim.nowMillis(), Compression.NONE, "key-0", "last"), 0);
+        int inactive = log.segmentCount() - 1;
+        assertEquals(21, inactive, "segments rolled by time: " + log.segmentBaseOffsets());
+        log.updateConfig(compact(LogConfig.SEGMENT_BYTES, "1048576", LogConfig.SEGMENT_MS, "1000"));
+        clean();
+        List<Long> bases = log.segmentBaseOffsets();
+        assertEquals(3 + 1, bases.size(), "groups of 8, 8 and 5, and the active segment: " + bases);
+        assertEquals(List.of(0L, 80L, 160L), bases.subList(0, 3), "each group keeps its first segment's base");
+    }
+
     private void fill(Log log, int rounds, int keys, String prefix) {
         for (int round = 0; round < rounds; round++) {
             for (int k = 0; k < keys; k++) {
