@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.samsa.replication.BrokerEndpoints.BrokerAddress;
 import io.samsa.wire.ErrorCode;
@@ -18,6 +19,8 @@ import io.samsa.wire.SamsaException;
 import io.samsa.wire.frame.FrameDecoder;
 import io.samsa.wire.message.ApiMessageType;
 import io.samsa.wire.protocol.Message;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,8 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +41,16 @@ import org.slf4j.LoggerFactory;
  * ({@link ApiMessageType#requestHeaderVersion}) and a correlation id counted per connection, pipelined (written at
  * once, many in flight), and matched to responses by correlation id.
  *
+ * <p>Connecting: each connect looks the node's host up again ({@link AddressResolver}, on threads of its own, never
+ * on the event loop: a slow DNS would stall every connection of the loop) and tries the addresses it resolves to in
+ * turn until one accepts, as Kafka's {@code client.dns.lookup=use_all_dns_ips}. A lookup that fails, or does not
+ * answer within the connect timeout, is a failed connect; it is logged when its outcome changes (fails, resolves
+ * again, resolves to other addresses), not on every attempt.
+ *
  * <p>Failures: a node without an address fails its requests with BROKER_NOT_AVAILABLE; a refused or timed-out
- * connect fails the requests waiting for it with NETWORK_EXCEPTION, and the next connect waits a backoff that
- * doubles with each failure (with 20% jitter) up to a maximum; requests sent meanwhile wait for that connect. A
+ * connect (on every address) or a failed lookup fails the requests waiting for it with NETWORK_EXCEPTION, and the
+ * next connect waits a backoff that doubles with each failure (with 20% jitter) up to a maximum; requests sent
+ * meanwhile wait for that connect. A
  * connection the other node refuses to authenticate ({@link SaslClientHandler}) fails its requests with that
  * error (SASL_AUTHENTICATION_FAILED) and backs off the same way; the count starts again at the first response. A
  * request without a response within its timeout fails with REQUEST_TIMED_OUT and closes the connection (responses
@@ -51,6 +63,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class NettyBrokerChannel implements BrokerChannel {
     private static final Logger log = LoggerFactory.getLogger(NettyBrokerChannel.class);
+    /** How {@link Connection#lookupOutcome} starts for a lookup that failed. */
+    private static final String FAILED_LOOKUP = "failed: ";
 
     /**
      * @param clientId              the client id in every request header
@@ -73,6 +87,7 @@ public final class NettyBrokerChannel implements BrokerChannel {
     private final BrokerEndpoints endpoints;
     private final Settings settings;
     private final ChannelSecurity security;
+    private final AddressResolver resolver;
     private final Map<Integer, Connection> connections = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -85,11 +100,19 @@ public final class NettyBrokerChannel implements BrokerChannel {
     /** As above, each connection secured by {@code security} (TLS when the listener it reaches is SSL). */
     public NettyBrokerChannel(EventLoopGroup group, Class<? extends SocketChannel> channelClass,
                               BrokerEndpoints endpoints, Settings settings, ChannelSecurity security) {
+        this(group, channelClass, endpoints, settings, security, AddressResolver.jdk());
+    }
+
+    /** As above, host names looked up by {@code resolver} (which the channel does not own). */
+    public NettyBrokerChannel(EventLoopGroup group, Class<? extends SocketChannel> channelClass,
+                              BrokerEndpoints endpoints, Settings settings, ChannelSecurity security,
+                              AddressResolver resolver) {
         this.group = group;
         this.channelClass = channelClass;
         this.endpoints = endpoints;
         this.settings = settings;
         this.security = security;
+        this.resolver = resolver;
     }
 
     @Override
@@ -159,7 +182,15 @@ public final class NettyBrokerChannel implements BrokerChannel {
         final ArrayDeque<Pending> waiting = new ArrayDeque<>();
         final Map<Integer, Pending> inFlight = new HashMap<>();
         Channel channel;
+        /** From the lookup to the end of the last address's connect. */
         boolean connecting;
+        /** The connect waits for its lookup. */
+        boolean resolving;
+        /** Counts connects, so that a lookup answering after its connect gave up on it is ignored. */
+        int attempts;
+        ScheduledFuture<?> lookupTimeout;
+        /** What the last lookup gave (the addresses, or why none), to log a change once; null before the first. */
+        String lookupOutcome;
         boolean connectScheduled;
         int failures;
         long backoffUntilNanos;
@@ -215,12 +246,69 @@ public final class NettyBrokerChannel implements BrokerChannel {
             }
             address = a.host() + ":" + a.port();
             connecting = true;
+            resolving = true;
+            int attempt = ++attempts;
+            lookupTimeout = loop.schedule(() -> resolved(attempt, a, null, new TimeoutException(
+                    "no answer within " + settings.connectTimeoutMs() + " ms")),
+                    settings.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+            resolver.resolve(a.host()).whenComplete((addresses, error) -> {
+                if (loop.inEventLoop()) {
+                    resolved(attempt, a, addresses, error);
+                    return;
+                }
+                try {
+                    loop.execute(() -> resolved(attempt, a, addresses, error));
+                } catch (RejectedExecutionException e) {
+                    // The loop shut down, the channel with it: nothing waits for this connect any more.
+                }
+            });
+        }
+
+        /** The lookup of {@code attempt} answered (or timed out, with an error): connect, or fail this attempt. */
+        private void resolved(int attempt, BrokerAddress a, List<InetAddress> addresses, Throwable error) {
+            if (attempt != attempts || !resolving) {
+                return;
+            }
+            resolving = false;
+            lookupTimeout.cancel(false);
+            if (closed) {
+                connecting = false;
+                return;
+            }
+            String outcome = error != null ? FAILED_LOOKUP + error : addresses.toString();
+            String before = lookupOutcome;
+            lookupOutcome = outcome;
+            if (error != null) {
+                connecting = false;
+                backOff();
+                if (!outcome.equals(before)) {
+                    log.warn("{}Cannot resolve {} (node {}); retrying with backoff: {}", prefix, a.host(), nodeId,
+                            String.valueOf(error));
+                }
+                failWaiting(new SamsaException(ErrorCode.NETWORK_EXCEPTION, "Cannot connect to node " + nodeId
+                        + " at " + address + ": cannot resolve " + a.host() + ": " + error, error));
+                return;
+            }
+            if (before != null && before.startsWith(FAILED_LOOKUP)) {
+                log.info("{}{} (node {}) resolves again, to {}", prefix, a.host(), nodeId, addresses);
+            } else if (before != null && !outcome.equals(before)) {
+                log.info("{}{} (node {}) now resolves to {} (was {})", prefix, a.host(), nodeId, addresses, before);
+            }
+            connectTo(a, addresses, 0);
+        }
+
+        /** Connects to the {@code i}th address of the host; the next one when it refuses. */
+        private void connectTo(BrokerAddress a, List<InetAddress> addresses, int i) {
             Bootstrap b = new Bootstrap().group(loop).channel(channelClass)
+                    // The address is resolved already: Netty must never look anything up on the loop.
+                    .resolver(NoopAddressResolverGroup.INSTANCE)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMs())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            // The host name, not the address: TLS checks the certificate against it (and sends it
+                            // as SNI).
                             security.secure(ch, a.host(), a.port());
                             ch.pipeline().addLast(new FrameDecoder(FrameDecoder.MIN_RESPONSE_FRAME_SIZE,
                                     settings.maxResponseBytes()));
@@ -228,10 +316,17 @@ public final class NettyBrokerChannel implements BrokerChannel {
                             ch.pipeline().addLast(new Responses(Connection.this));
                         }
                     });
-            b.connect(a.host(), a.port()).addListener((ChannelFuture f) -> connected(f));
+            b.connect(new InetSocketAddress(addresses.get(i), a.port()))
+                    .addListener((ChannelFuture f) -> connected(f, a, addresses, i));
         }
 
-        private void connected(ChannelFuture f) {
+        private void connected(ChannelFuture f, BrokerAddress a, List<InetAddress> addresses, int i) {
+            if (!f.isSuccess() && !closed && i + 1 < addresses.size()) {
+                log.debug("{}Cannot connect to {} at {}, trying {}: {}", prefix, address, addresses.get(i),
+                        addresses.get(i + 1), String.valueOf(f.cause()));
+                connectTo(a, addresses, i + 1);
+                return;
+            }
             connecting = false;
             if (!f.isSuccess()) {
                 backOff();
@@ -246,7 +341,7 @@ public final class NettyBrokerChannel implements BrokerChannel {
                 return;
             }
             channel = f.channel();
-            log.debug("{}Connected to {}", prefix, address);
+            log.debug("{}Connected to {} ({})", prefix, address, addresses.get(i));
             while (!waiting.isEmpty() && channel != null) {
                 write(waiting.poll());
             }

@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.samsa.replication.AddressResolver;
 import io.samsa.replication.BrokerChannel;
 import io.samsa.replication.BrokerEndpoints;
 import io.samsa.replication.BrokerResponse;
+import io.samsa.replication.ChannelSecurity;
 import io.samsa.replication.NettyBrokerChannel;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -24,14 +26,18 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +47,9 @@ import org.junit.jupiter.api.Timeout;
  * replication's {@link NettyBrokerChannel} against a running single-node broker: the broker's own channel (node
  * addresses from its hosted metadata image) round-trips ApiVersions and Metadata, pipelines many requests on one
  * connection, and a channel of the test's own reports a refused connection, an unknown node and a request timeout
- * with Kafka's error codes, then reconnects.
+ * with Kafka's error codes, then reconnects. Host names are looked up off the event loop by an
+ * {@link AddressResolver} whose lookup the tests replace: one that blocks, one that knows a name late, one that gives
+ * an address that refuses before one that accepts.
  */
 @Timeout(60)
 class BrokerChannelIT {
@@ -53,6 +61,9 @@ class BrokerChannelIT {
         broker = EmbeddedBroker.start(Map.of());
         broker.createTopic("channel-topic", 2, Map.of());
         group = new NioEventLoopGroup(1);
+        // The JDK reads its net.properties once, when the first java.net socket is made (SocketImpl's class
+        // initialization): here, not on the test's event loop when a test that connects first runs first.
+        new Socket().close();
     }
 
     @AfterAll
@@ -66,8 +77,24 @@ class BrokerChannelIT {
     }
 
     private static BrokerChannel channel(BrokerEndpoints endpoints, int requestTimeoutMs) {
+        return channel(endpoints, requestTimeoutMs, AddressResolver.jdk());
+    }
+
+    private static BrokerChannel channel(BrokerEndpoints endpoints, int requestTimeoutMs, AddressResolver resolver) {
         return new NettyBrokerChannel(group, NioSocketChannel.class, endpoints,
-                new NettyBrokerChannel.Settings("channel-it", requestTimeoutMs, 2_000, 20, 200, 1 << 20));
+                new NettyBrokerChannel.Settings("channel-it", requestTimeoutMs, 2_000, 20, 200, 1 << 20),
+                ChannelSecurity.PLAINTEXT, resolver);
+    }
+
+    private static InetAddress address(String host, int lastByte) throws UnknownHostException {
+        return InetAddress.getByAddress(host, new byte[] {127, 0, 0, (byte) lastByte});
+    }
+
+    private static void roundTrip(BrokerChannel ch, int node) throws Exception {
+        try (BrokerResponse r = ch.send(node, new ApiVersionsRequest().setClientSoftwareName("samsa")
+                .setClientSoftwareVersion("test"), (short) 3).get(10, TimeUnit.SECONDS)) {
+            assertEquals(0, r.body(ApiVersionsResponse.class).errorCode());
+        }
     }
 
     private static SamsaException failure(CompletableFuture<BrokerResponse> f) {
@@ -196,6 +223,90 @@ class BrokerChannelIT {
             assertNotNull(e.getMessage());
             assertEquals(ErrorCode.NETWORK_EXCEPTION,
                     failure(ch.send(4, new ApiVersionsRequest(), (short) 3)).errorCode());
+        }
+    }
+
+    @Test
+    void aBlockedLookupDoesNotDelayAnotherConnectionOnTheSameLoop() throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AddressResolver resolver = new AddressResolver(host -> {
+            if (host.equals("stalled.samsa.test")) {
+                stalled.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new UnknownHostException(host);
+            }
+            return new InetAddress[] {address(host, 1)};
+        }, "channel-it-resolver");
+        int port = broker.port();
+        // One event loop in this test's group: both connections live on it.
+        try (BrokerChannel ch = channel(id -> new BrokerEndpoints.BrokerAddress(id == 1 ? "stalled.samsa.test"
+                : "broker.samsa.test", port), 15_000, resolver)) {
+            CompletableFuture<BrokerResponse> blocked = ch.send(1, new ApiVersionsRequest(), (short) 3);
+            assertTrue(stalled.await(10, TimeUnit.SECONDS), "node 1's lookup started");
+            for (int i = 0; i < 20; i++) {
+                roundTrip(ch, 2);
+            }
+            assertEquals(1, release.getCount(), "node 2 connected and answered while node 1's lookup was blocked");
+            // The blocked lookup fails its connect after the connect timeout (2 s here), not the request timeout.
+            long start = System.nanoTime();
+            SamsaException e = failure(blocked);
+            assertEquals(ErrorCode.NETWORK_EXCEPTION, e.errorCode());
+            assertEquals("Cannot connect to node 1 at stalled.samsa.test:" + port + ": cannot resolve "
+                    + "stalled.samsa.test: java.util.concurrent.TimeoutException: no answer within 2000 ms",
+                    e.getMessage());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
+            roundTrip(ch, 2);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void anUnknownHostIsLookedUpAgainOnEachAttemptAndConnectsOnceItResolves() throws Exception {
+        AtomicBoolean known = new AtomicBoolean();
+        AtomicInteger lookups = new AtomicInteger();
+        AddressResolver resolver = new AddressResolver(host -> {
+            lookups.incrementAndGet();
+            if (!known.get()) {
+                throw new UnknownHostException(host);
+            }
+            return new InetAddress[] {address(host, 1)};
+        }, "channel-it-resolver");
+        int port = broker.port();
+        try (BrokerChannel ch = channel(id -> new BrokerEndpoints.BrokerAddress("late.samsa.test", port), 15_000,
+                resolver)) {
+            SamsaException unknown = failure(ch.send(3, new ApiVersionsRequest(), (short) 3));
+            assertEquals(ErrorCode.NETWORK_EXCEPTION, unknown.errorCode());
+            assertEquals("Cannot connect to node 3 at late.samsa.test:" + port + ": cannot resolve late.samsa.test: "
+                    + "java.net.UnknownHostException: late.samsa.test", unknown.getMessage());
+            assertEquals(ErrorCode.NETWORK_EXCEPTION, failure(ch.send(3, new ApiVersionsRequest(), (short) 3))
+                    .errorCode());
+            assertEquals(2, lookups.get(), "the next attempt, after the backoff, looked the name up again");
+            known.set(true);
+            roundTrip(ch, 3);
+            assertEquals(3, lookups.get());
+        }
+    }
+
+    @Test
+    void everyAddressOfANameIsTriedInTurn() throws Exception {
+        int port = broker.port();
+        // The broker listens on 127.0.0.1 only: 127.0.0.2 refuses.
+        AddressResolver resolver = new AddressResolver(host -> host.equals("gone.samsa.test")
+                ? new InetAddress[] {address(host, 2)} : new InetAddress[] {address(host, 2), address(host, 1)},
+                "channel-it-resolver");
+        try (BrokerChannel ch = channel(id -> new BrokerEndpoints.BrokerAddress(id == 4 ? "gone.samsa.test"
+                : "two.samsa.test", port), 15_000, resolver)) {
+            SamsaException refused = failure(ch.send(4, new ApiVersionsRequest(), (short) 3));
+            assertEquals(ErrorCode.NETWORK_EXCEPTION, refused.errorCode());
+            assertTrue(refused.getMessage().startsWith("Cannot connect to node 4 at gone.samsa.test:" + port + ": "),
+                    refused.getMessage());
+            roundTrip(ch, 5);
         }
     }
 }

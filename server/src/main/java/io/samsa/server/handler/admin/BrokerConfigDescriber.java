@@ -22,10 +22,18 @@ import java.util.TreeSet;
  * <p>Each config's synonyms are the broker configs that can supply it (e.g. {@code log.retention.ms},
  * {@code log.retention.minutes}, {@code log.retention.hours}), listed by source in precedence order
  * (dynamic per-broker, dynamic default, static, default) and starting at the config itself; the first
- * gives the value and source. Configs that the controller accepts dynamically are not read-only;
- * passwords and configs of unknown type are sensitive and their values are null. Stateless; any thread.
+ * gives the value and source. A listener's own key ({@code listener.name.<l>.ssl.keystore.location}, or
+ * {@code listener.name.<l>.<mechanism>.sasl.jaas.config} for a SASL mechanism's) has the key it overrides as its
+ * synonym and takes that key's type, as Kafka's {@code DynamicBrokerConfig.brokerConfigSynonyms} does. Configs that
+ * the controller accepts dynamically are not read-only; passwords and configs of unknown type are sensitive and
+ * their values are null. Stateless; any thread.
  */
 final class BrokerConfigDescriber {
+    private static final String LISTENER_PREFIX = "listener.name.";
+    /** The SASL mechanisms whose own keys a listener may set: {@code listener.name.<l>.<mechanism>.<key>}. */
+    private static final Set<String> MECHANISMS = Set.of("plain", "scram-sha-256", "scram-sha-512", "oauthbearer",
+            "gssapi");
+
     private final BrokerConfig config;
 
     BrokerConfigDescriber(BrokerConfig config) {
@@ -61,6 +69,7 @@ final class BrokerConfigDescriber {
     private ConfigDescription describe(String name, Map<String, String> dynamicBroker,
                                        Map<String, String> dynamicDefault, boolean perBroker) {
         TopicConfigs.Key topicKey = TopicConfigs.forBrokerSynonym(name);
+        String base = listenerBase(name);
         List<String> group = new ArrayList<>();
         if (topicKey != null) {
             for (TopicConfigs.BrokerSynonym s : topicKey.synonyms()) {
@@ -68,6 +77,9 @@ final class BrokerConfigDescriber {
             }
         } else {
             group.add(name);
+            if (base != null) {
+                group.add(base);
+            }
         }
         List<ConfigDescription.Synonym> synonyms = new ArrayList<>();
         if (perBroker) {
@@ -88,7 +100,7 @@ final class BrokerConfigDescriber {
             first++;
         }
         synonyms = synonyms.subList(first, synonyms.size());
-        ConfigType type = type(name);
+        ConfigType type = type(base != null ? base : name);
         boolean sensitive = type == null || type == ConfigType.PASSWORD;
         if (sensitive) {
             List<ConfigDescription.Synonym> hidden = new ArrayList<>(synonyms.size());
@@ -106,7 +118,33 @@ final class BrokerConfigDescriber {
             }
         }
         return new ConfigDescription(name, sensitive ? null : value, source, type == null ? ConfigType.UNKNOWN : type,
-                readOnly, sensitive, documentation(name, topicKey), synonyms);
+                readOnly, sensitive, documentation(base != null ? base : name, topicKey), synonyms);
+    }
+
+    /**
+     * The broker key that {@code name} overrides for one listener: {@code ssl.keystore.password} for
+     * {@code listener.name.<l>.ssl.keystore.password}, {@code sasl.jaas.config} for
+     * {@code listener.name.<l>.plain.sasl.jaas.config}; null when {@code name} is no listener's key or overrides no
+     * key Samsa knows (its type is then unknown, and it stays sensitive).
+     */
+    private static String listenerBase(String name) {
+        if (!name.startsWith(LISTENER_PREFIX)) {
+            return null;
+        }
+        int dot = name.indexOf('.', LISTENER_PREFIX.length());
+        if (dot < 0) {
+            return null;
+        }
+        String rest = name.substring(dot + 1);
+        if (BrokerConfig.keys().containsKey(rest)) {
+            return rest;
+        }
+        int mechanismEnd = rest.indexOf('.');
+        if (mechanismEnd > 0 && MECHANISMS.contains(rest.substring(0, mechanismEnd))
+                && BrokerConfig.keys().containsKey(rest.substring(mechanismEnd + 1))) {
+            return rest.substring(mechanismEnd + 1);
+        }
+        return null;
     }
 
     private static void add(List<ConfigDescription.Synonym> out, List<String> group, Map<String, String> values,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,7 +63,15 @@ class AdminClientIT {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedBroker.start(Map.of("num.partitions", "2"));
+        // Static keys of a listener the broker does not bind: DescribeConfigs shows them all the same.
+        broker = EmbeddedBroker.start(Map.of("num.partitions", "2",
+                "listener.name.external.ssl.keystore.location", "/etc/samsa/external.p12",
+                "listener.name.external.ssl.endpoint.identification.algorithm", "",
+                "listener.name.external.ssl.keystore.password", "keystore-secret",
+                "listener.name.external.ssl.key.password", "key-secret",
+                "listener.name.external.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"admin-secret\";",
+                "listener.name.external.no.such.key", "unknown"));
         admin = admin(broker);
     }
 
@@ -263,6 +272,60 @@ class AdminClientIT {
         ConfigResource missing = new ConfigResource(ConfigResource.Type.TOPIC, "no-such-topic");
         assertInstanceOf(UnknownTopicOrPartitionException.class,
                 failure(admin.describeConfigs(List.of(missing)).all()));
+    }
+
+    @Test
+    void listenerKeysAreSensitiveByTheTypeOfTheKeyTheyOverride() throws Exception {
+        ConfigResource node = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        alter(node, new AlterConfigOp(new ConfigEntry("listener.name.external.ssl.truststore.location",
+                "/etc/samsa/trust.p12"), AlterConfigOp.OpType.SET), new AlterConfigOp(new ConfigEntry(
+                "listener.name.external.ssl.truststore.password", "truststore-secret"), AlterConfigOp.OpType.SET));
+        try {
+            Config c = get(admin.describeConfigs(List.of(node), new org.apache.kafka.clients.admin
+                    .DescribeConfigsOptions().includeSynonyms(true)).all()).get(node);
+
+            ConfigEntry location = c.get("listener.name.external.ssl.keystore.location");
+            assertEquals("/etc/samsa/external.p12", location.value());
+            assertFalse(location.isSensitive());
+            assertEquals(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG, location.source());
+            assertEquals(ConfigEntry.ConfigType.STRING, location.type());
+            ConfigEntry algorithm = c.get("listener.name.external.ssl.endpoint.identification.algorithm");
+            assertEquals("", algorithm.value(), "an empty value is shown, not hidden");
+            assertFalse(algorithm.isSensitive());
+            // Kafka's synonyms: the listener's key, then the key it overrides (here its default).
+            assertEquals(List.of("listener.name.external.ssl.endpoint.identification.algorithm",
+                    "ssl.endpoint.identification.algorithm"), algorithm.synonyms().stream()
+                    .map(ConfigEntry.ConfigSynonym::name).toList());
+            assertEquals("https", algorithm.synonyms().get(1).value());
+            assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, algorithm.synonyms().get(1).source());
+
+            for (String secret : List.of("listener.name.external.ssl.keystore.password",
+                    "listener.name.external.ssl.key.password", "listener.name.external.plain.sasl.jaas.config",
+                    "listener.name.external.ssl.truststore.password", "listener.name.external.no.such.key")) {
+                ConfigEntry e = c.get(secret);
+                assertNotNull(e, secret);
+                assertTrue(e.isSensitive(), secret);
+                assertNull(e.value(), secret);
+                for (ConfigEntry.ConfigSynonym s : e.synonyms()) {
+                    assertNull(s.value(), secret + " synonym " + s.name());
+                }
+            }
+            assertEquals(ConfigEntry.ConfigType.PASSWORD, c.get("listener.name.external.plain.sasl.jaas.config")
+                    .type());
+
+            // Set through AlterConfigs: the same rule, with the dynamic source.
+            ConfigEntry trust = c.get("listener.name.external.ssl.truststore.location");
+            assertEquals("/etc/samsa/trust.p12", trust.value());
+            assertFalse(trust.isSensitive());
+            assertEquals(ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG, trust.source());
+            ConfigEntry trustPassword = c.get("listener.name.external.ssl.truststore.password");
+            assertEquals(ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG, trustPassword.source());
+            assertEquals(ConfigEntry.ConfigType.PASSWORD, trustPassword.type());
+        } finally {
+            alter(node, new AlterConfigOp(new ConfigEntry("listener.name.external.ssl.truststore.location", null),
+                    AlterConfigOp.OpType.DELETE), new AlterConfigOp(new ConfigEntry(
+                    "listener.name.external.ssl.truststore.password", null), AlterConfigOp.OpType.DELETE));
+        }
     }
 
     @Test
