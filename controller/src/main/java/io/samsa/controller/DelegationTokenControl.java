@@ -11,27 +11,51 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Delegation tokens in the metadata log (KIP-48, KIP-373, KIP-900): CreateDelegationToken, RenewDelegationToken and
  * ExpireDelegationToken as Kafka's token manager answers them, each turned into a DelegationTokenRecord (or a
  * RemoveDelegationTokenRecord when a token is expired at once), and the periodic removal of expired tokens. Tokens
- * are found by their HMAC, recomputed from the id and the secret ({@link DelegationTokenSettings}); the HMAC is
- * never written. Errors: {@code DELEGATION_TOKEN_AUTH_DISABLED} without a secret, {@code INVALID_PRINCIPAL_TYPE} for
+ * are found by their HMAC through a {@link DelegationTokenIndex}, built from the working image when the controller
+ * becomes active ({@link #rebuild}) and then following the records it appends ({@link #replay}); the HMAC is never
+ * written. Errors: {@code DELEGATION_TOKEN_AUTH_DISABLED} without a secret, {@code INVALID_PRINCIPAL_TYPE} for
  * an owner or renewer that is not a {@code User}, {@code DELEGATION_TOKEN_NOT_FOUND},
  * {@code DELEGATION_TOKEN_OWNER_MISMATCH} for a principal that is neither owner nor renewer,
  * {@code DELEGATION_TOKEN_EXPIRED}. Changes nothing itself.
  *
- * <p>Runs on the controller thread; stateless apart from its settings.
+ * <p>Runs on the controller thread; its state is the index of HMACs, which must follow the working image the
+ * operations are given.
  */
 final class DelegationTokenControl {
     private final DelegationTokenSettings settings;
     private final Supplier<UUID> uuids;
+    private final DelegationTokenIndex index;
 
     DelegationTokenControl(DelegationTokenSettings settings, Supplier<UUID> uuids) {
+        this(settings, uuids, settings::hmac);
+    }
+
+    /** With {@code hmac} computing a token id's HMAC: tests count the calls. */
+    DelegationTokenControl(DelegationTokenSettings settings, Supplier<UUID> uuids, Function<String, byte[]> hmac) {
         this.settings = settings;
         this.uuids = uuids;
+        this.index = new DelegationTokenIndex(hmac);
+    }
+
+    /** Follows records appended to the working image (tokens created, renewed, expired, removed). */
+    void replay(List<? extends Message> records) {
+        if (settings.enabled()) {
+            index.replay(records);
+        }
+    }
+
+    /** Makes the index hold the tokens of {@code image}: the working image of a controller that became active. */
+    void rebuild(MetadataImage image) {
+        if (settings.enabled()) {
+            index.rebuild(image.delegationTokens());
+        }
     }
 
     DelegationTokenSettings settings() {
@@ -107,7 +131,8 @@ final class DelegationTokenControl {
         if (!settings.enabled()) {
             return new ApiResult<>(null, ErrorCode.DELEGATION_TOKEN_AUTH_DISABLED, null);
         }
-        DelegationTokenData token = settings.byHmac(image.delegationTokens(), hmac);
+        String tokenId = index.tokenId(hmac);
+        DelegationTokenData token = tokenId == null ? null : image.delegationTokens().get(tokenId);
         if (token == null) {
             return new ApiResult<>(null, ErrorCode.DELEGATION_TOKEN_NOT_FOUND, null);
         }

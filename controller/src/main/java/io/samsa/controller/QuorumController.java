@@ -539,6 +539,7 @@ final class QuorumController implements Controller {
         long base = last - result.records().size() + 1;
         try {
             working = MetadataDelta.replayAll(before.atOffset(base - 1), result.records(), base, epoch);
+            tokenControl.replay(result.records());
         } catch (RuntimeException e) {
             // The records were generated from this very state: failing to apply them is a bug.
             log.error("{}Could not apply records appended at offset {}", prefix, base, e);
@@ -656,6 +657,8 @@ final class QuorumController implements Controller {
         epoch = newEpoch;
         active = true;
         working = published;
+        // The HMAC index follows the working image from here on (run() replays every record appended into both).
+        tokenControl.rebuild(working);
         clusterControl.heartbeats().activate(published, config.clock().milliseconds());
         MetadataImage image = published;
         if (image.clusterId() == null) {

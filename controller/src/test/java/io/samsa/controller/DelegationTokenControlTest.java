@@ -2,7 +2,6 @@ package io.samsa.controller;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,9 +13,11 @@ import io.samsa.metadata.record.DelegationTokenRecord;
 import io.samsa.metadata.record.RemoveDelegationTokenRecord;
 import io.samsa.wire.ErrorCode;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -32,10 +33,16 @@ class DelegationTokenControlTest {
     private final DelegationTokenControl control = new DelegationTokenControl(SETTINGS,
             () -> new UUID(7, ids.getAndIncrement()));
 
-    private static MetadataImage apply(MetadataImage base, ControllerResult<?> result) {
+    private static MetadataImage applyOnly(MetadataImage base, ControllerResult<?> result) {
         MetadataDelta delta = new MetadataDelta(base);
         delta.replay(result.records(), base.offset() + 1, 1);
         return delta.apply();
+    }
+
+    /** What the active controller does with an operation's records: its working image and HMAC index take them. */
+    private MetadataImage apply(MetadataImage base, ControllerResult<?> result) {
+        control.replay(result.records());
+        return applyOnly(base, result);
     }
 
     private MetadataImage withToken(long maxLifetimeMs) {
@@ -126,7 +133,7 @@ class DelegationTokenControlTest {
         var sweep = control.removeExpired(image, T0 + 5011);
         assertEquals(1, sweep.response());
         assertEquals(List.of(new RemoveDelegationTokenRecord().setTokenId(token.tokenId())), sweep.records());
-        assertTrue(apply(image, sweep).delegationTokens().isEmpty());
+        assertTrue(applyOnly(image, sweep).delegationTokens().isEmpty());
 
         assertEquals(ErrorCode.DELEGATION_TOKEN_OWNER_MISMATCH,
                 control.expire(image, hmac, "User:eve", -1, T0).response().error());
@@ -139,17 +146,103 @@ class DelegationTokenControlTest {
     }
 
     @Test
-    void aSnapshotRebuildsTheTokensAndTheirHmacsStillFindThem() {
+    void aSnapshotRebuildsTheTokensAndAControllerActiveOverItFindsThemByHmac() {
         MetadataImage image = withToken(-1);
         MetadataDelta fromSnapshot = new MetadataDelta(MetadataImage.EMPTY);
         fromSnapshot.replaySnapshot(image.toRecords(), image.offset() + 1, 1);
         MetadataImage rebuilt = fromSnapshot.apply();
         assertEquals(image.delegationTokens(), rebuilt.delegationTokens());
         DelegationTokenData token = only(rebuilt);
-        assertEquals(token, SETTINGS.byHmac(rebuilt.delegationTokens(), SETTINGS.hmac(token.tokenId())));
-        assertFalse(DelegationTokenSettings.fromProps(Map.of("delegation.token.secret.key", "other"))
-                .byHmac(rebuilt.delegationTokens(), SETTINGS.hmac(token.tokenId())) != null);
+        byte[] hmac = SETTINGS.hmac(token.tokenId());
+
+        DelegationTokenControl next = new DelegationTokenControl(SETTINGS, UUID::randomUUID);
+        next.rebuild(rebuilt);
+        assertEquals(ApiResult.ok(T0 + 10 + DAY), next.renew(rebuilt, hmac, "User:alice", DAY, T0 + 10).response());
+        // Another secret makes other HMACs: the token is not found by this one.
+        DelegationTokenControl other = new DelegationTokenControl(DelegationTokenSettings.fromProps(Map.of(
+                "delegation.token.secret.key", "other")), UUID::randomUUID);
+        other.rebuild(rebuilt);
+        assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND,
+                other.renew(rebuilt, hmac, "User:alice", DAY, T0).response().error());
         // The deprecated alias enables tokens too.
         assertTrue(DelegationTokenSettings.fromProps(Map.of("delegation.token.master.key", "k")).enabled());
+    }
+
+    @Test
+    void amongManyTokensRenewAndExpireFindTheOneWithTheHmacWithoutRecomputingHmacs() {
+        AtomicInteger hmacs = new AtomicInteger();
+        DelegationTokenControl counting = new DelegationTokenControl(SETTINGS, () -> new UUID(9, ids.getAndIncrement()),
+                id -> {
+                    hmacs.incrementAndGet();
+                    return SETTINGS.hmac(id);
+                });
+        int n = 2000;
+        MetadataImage image = MetadataImage.EMPTY;
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            var r = counting.create(image, new DelegationTokenCreation("User:u" + i, "User:u" + i, List.of(), -1), T0);
+            counting.replay(r.records());
+            image = applyOnly(image, r);
+            created.add(r.response().key().tokenId());
+        }
+        // One HMAC per token, as its record was replayed.
+        assertEquals(n, hmacs.get());
+
+        String renewed = created.get(1234);
+        var renew = counting.renew(image, SETTINGS.hmac(renewed), "User:u1234", 2 * DAY, T0 + 5);
+        assertEquals(ApiResult.ok(T0 + 5 + 2 * DAY), renew.response());
+        assertEquals(List.of(image.delegationTokens().get(renewed).withExpiry(T0 + 5 + 2 * DAY).toRecord()),
+                renew.records());
+        counting.replay(renew.records());
+        image = applyOnly(image, renew);
+        // The token's owner is checked against the token the HMAC names, not another one's.
+        assertEquals(ErrorCode.DELEGATION_TOKEN_OWNER_MISMATCH,
+                counting.renew(image, SETTINGS.hmac(created.get(7)), "User:u1234", DAY, T0).response().error());
+
+        String expired = created.get(42);
+        var expire = counting.expire(image, SETTINGS.hmac(expired), "User:u42", -1, T0 + 6);
+        assertEquals(List.of(new RemoveDelegationTokenRecord().setTokenId(expired)), expire.records());
+        counting.replay(expire.records());
+        image = applyOnly(image, expire);
+        assertEquals(n - 1, image.delegationTokens().size());
+        assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND,
+                counting.expire(image, SETTINGS.hmac(expired), "User:u42", -1, T0).response().error());
+        assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND,
+                counting.renew(image, new byte[64], "User:u1", DAY, T0).response().error());
+        assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND,
+                counting.renew(image, null, "User:u1", DAY, T0).response().error());
+        // Renew, expire and the lookups of unknown HMACs computed none.
+        assertEquals(n, hmacs.get());
+
+        // A controller that becomes active over this image computes each HMAC once, and only once.
+        hmacs.set(0);
+        DelegationTokenControl next = new DelegationTokenControl(SETTINGS, UUID::randomUUID, id -> {
+            hmacs.incrementAndGet();
+            return SETTINGS.hmac(id);
+        });
+        next.rebuild(image);
+        next.rebuild(image);
+        assertEquals(n - 1, hmacs.get());
+        assertEquals(ApiResult.ok(T0 + 7 + DAY), next.renew(image, SETTINGS.hmac(created.get(1999)), "User:u1999",
+                DAY, T0 + 7).response());
+        assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND,
+                next.renew(image, SETTINGS.hmac(expired), "User:u42", DAY, T0).response().error());
+    }
+
+    @Test
+    void theIndexForgetsRemovedTokensAndARebuildDropsTokensTheImageNoLongerHolds() {
+        DelegationTokenIndex index = new DelegationTokenIndex(SETTINGS::hmac);
+        index.replay(List.of(new DelegationTokenRecord().setTokenId("a"), new DelegationTokenRecord().setTokenId("b"),
+                new DelegationTokenRecord().setTokenId("a")));
+        assertEquals(2, index.size());
+        assertEquals("a", index.tokenId(SETTINGS.hmac("a")));
+        index.replay(List.of(new RemoveDelegationTokenRecord().setTokenId("a")));
+        assertNull(index.tokenId(SETTINGS.hmac("a")));
+        assertEquals("b", index.tokenId(SETTINGS.hmac("b")));
+        DelegationTokenData c = new DelegationTokenData("c", "User:x", "User:x", List.of(), T0, T0 + DAY, T0 + DAY);
+        index.rebuild(Map.of("c", c));
+        assertEquals(1, index.size());
+        assertNull(index.tokenId(SETTINGS.hmac("b")));
+        assertEquals("c", index.tokenId(SETTINGS.hmac("c")));
     }
 }

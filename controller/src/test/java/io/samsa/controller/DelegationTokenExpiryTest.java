@@ -6,14 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.samsa.common.ManualClock;
 import io.samsa.metadata.DelegationTokenData;
+import io.samsa.metadata.DelegationTokenSettings;
+import io.samsa.wire.ErrorCode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The active controller's periodic removal of expired delegation tokens, on a running controller. */
+/**
+ * Delegation tokens on a running controller: found by HMAC (the index follows the records it appends, and is rebuilt
+ * from the log when it starts again), and the active controller's periodic removal of expired tokens.
+ */
 class DelegationTokenExpiryTest {
     @TempDir
     Path dir;
@@ -42,6 +48,38 @@ class DelegationTokenExpiryTest {
             // The broker side replays the removal too.
             get(c.loader().awaitPublished(c.controller.image().offset()));
             assertTrue(c.image().delegationTokens().isEmpty());
+        }
+    }
+
+    @Test
+    void renewAndExpireFindTheTokenByHmacBeforeAndAfterARestart() throws Exception {
+        Map<String, String> props = Map.of("delegation.token.secret.key", "k");
+        DelegationTokenSettings settings = DelegationTokenSettings.fromProps(props);
+        List<String> ids = new ArrayList<>();
+        ControllerConfig config = ControllerTestSupport.config(dir, props).build();
+        try (TestController c = ControllerTestSupport.start(dir, config)) {
+            for (int i = 0; i < 50; i++) {
+                ids.add(get(c.controller.createDelegationToken(new DelegationTokenCreation("User:u" + i,
+                        "User:u" + i, List.of(), -1))).value().key().tokenId());
+            }
+            long now = config.clock().milliseconds();
+            assertEquals(ApiResult.ok(now + 1000), get(c.controller.renewDelegationToken(
+                    settings.hmac(ids.get(17)), "User:u17", 1000)).value());
+            assertEquals(now + 1000, c.controller.image().delegationTokens().get(ids.get(17)).expiryTimestamp());
+            assertEquals(ApiResult.ok(now), get(c.controller.expireDelegationToken(settings.hmac(ids.get(3)),
+                    "User:u3", -1)).value());
+            assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND, get(c.controller.renewDelegationToken(
+                    settings.hmac(ids.get(3)), "User:u3", 1000)).value().error());
+        }
+        try (TestController c = ControllerTestSupport.start(dir, config)) {
+            assertEquals(49, c.controller.image().delegationTokens().size());
+            long now = config.clock().milliseconds();
+            assertEquals(ApiResult.ok(now + 2000), get(c.controller.renewDelegationToken(
+                    settings.hmac(ids.get(49)), "User:u49", 2000)).value());
+            assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND, get(c.controller.expireDelegationToken(
+                    settings.hmac(ids.get(3)), "User:u3", -1)).value().error());
+            assertEquals(ErrorCode.DELEGATION_TOKEN_NOT_FOUND, get(c.controller.renewDelegationToken(new byte[64],
+                    "User:u1", 1000)).value().error());
         }
     }
 }

@@ -61,19 +61,6 @@ public record DelegationTokenSettings(String secret, long maxLifetimeMs, long ex
         }
     }
 
-    /** The token of {@code tokens} whose HMAC is {@code hmac} (compared in constant time), or null. */
-    public DelegationTokenData byHmac(Map<String, DelegationTokenData> tokens, byte[] hmac) {
-        if (!enabled() || hmac == null) {
-            return null;
-        }
-        for (DelegationTokenData t : tokens.values()) {
-            if (java.security.MessageDigest.isEqual(hmac(t.tokenId()), hmac)) {
-                return t;
-            }
-        }
-        return null;
-    }
-
     @Override
     public String toString() {
         return "DelegationTokenSettings(enabled=" + enabled() + ", maxLifetimeMs=" + maxLifetimeMs + ", expiryTimeMs="

@@ -14,6 +14,9 @@ import io.samsa.wire.message.SaslAuthenticateResponse;
 import io.samsa.wire.message.SaslHandshakeRequest;
 import io.samsa.wire.message.SaslHandshakeResponse;
 import io.samsa.wire.protocol.Message;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -24,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * (and, over TLS, once the handshake is done: the {@code SslHandler} holds writes until then) it sends SaslHandshake
  * v1 with its mechanism, then SaslAuthenticate v2 requests carrying {@link SaslClientExchange}'s tokens until the
  * exchange completes. Meanwhile the channel's own requests are held, in order, and go out once authenticated; then
- * the handler leaves the pipeline.
+ * the handler leaves the pipeline. A step the exchange computes elsewhere ({@link SaslClientExchange#evaluateAsync})
+ * resumes on the channel's event loop.
  *
  * <p>A refused mechanism or credential, or a server token that breaks the mechanism, is logged at ERROR with the
  * server's message, fails the held requests and is fired as a {@link SamsaException} of SASL_AUTHENTICATION_FAILED
@@ -51,6 +55,8 @@ public final class SaslClientHandler extends ChannelDuplexHandler {
     private State state = State.HANDSHAKE;
     private boolean started;
     private int correlationId = -1;
+    /** Whether the exchange is computing its next token elsewhere: no answer is due from the server meanwhile. */
+    private boolean computing;
 
     /**
      * @param exchange the mechanism's exchange, fresh for this connection
@@ -124,9 +130,9 @@ public final class SaslClientHandler extends ChannelDuplexHandler {
 
     private void onResponse(ChannelHandlerContext ctx, ByteBuf frame) {
         int id = frame.getInt(frame.readerIndex());
-        if (id != correlationId) {
-            fail(ctx, ErrorCode.SASL_AUTHENTICATION_FAILED, "an answer with correlation id " + id + " (expected "
-                    + correlationId + ")");
+        if (id != correlationId || computing) {
+            fail(ctx, ErrorCode.SASL_AUTHENTICATION_FAILED, "an answer with correlation id " + id + (computing
+                    ? " while no answer was due" : " (expected " + correlationId + ")"));
             return;
         }
         if (state == State.HANDSHAKE) {
@@ -148,17 +154,47 @@ public final class SaslClientHandler extends ChannelDuplexHandler {
                     ? ErrorCode.forCode(r.errorCode()).defaultMessage() : r.errorMessage());
             return;
         }
+        CompletableFuture<byte[]> step = exchange.evaluateAsync(r.authBytes());
+        long sessionLifetimeMs = r.sessionLifetimeMs();
+        if (step.isDone()) {
+            afterStep(ctx, step, sessionLifetimeMs);
+            return;
+        }
+        // The exchange computes elsewhere (SCRAM's salted password): resume on this channel's event loop.
+        computing = true;
+        step.whenComplete((next, e) -> {
+            try {
+                ctx.executor().execute(() -> {
+                    computing = false;
+                    try {
+                        afterStep(ctx, step, sessionLifetimeMs);
+                    } catch (RuntimeException ex) {
+                        fail(ctx, ErrorCode.SASL_AUTHENTICATION_FAILED, "cannot go on: " + ex);
+                    }
+                });
+            } catch (RejectedExecutionException stopped) {
+                log.debug("The event loop of the connection to {} stopped during SASL authentication", peer);
+            }
+        });
+    }
+
+    /** Goes on with the exchange once {@code step}, the client's next token, is done; on the event loop. */
+    private void afterStep(ChannelHandlerContext ctx, CompletableFuture<byte[]> step, long sessionLifetimeMs) {
+        if (state != State.AUTHENTICATE || !ctx.channel().isActive()) {
+            return;
+        }
         byte[] next;
         try {
-            next = exchange.evaluate(r.authBytes());
-        } catch (IllegalStateException e) {
-            fail(ctx, ErrorCode.SASL_AUTHENTICATION_FAILED, e.getMessage());
+            next = step.join();
+        } catch (CompletionException e) {
+            fail(ctx, ErrorCode.SASL_AUTHENTICATION_FAILED, e.getCause() instanceof IllegalStateException
+                    ? e.getCause().getMessage() : "the exchange failed: " + e.getCause());
             return;
         }
         if (next != null) {
             sendToken(ctx, next);
         } else if (exchange.complete()) {
-            authenticated(ctx, r.sessionLifetimeMs());
+            authenticated(ctx, sessionLifetimeMs);
         } else {
             fail(ctx, ErrorCode.SASL_AUTHENTICATION_FAILED, "the exchange ended before the server was verified");
         }

@@ -70,6 +70,7 @@ import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.security.acl.AclAuthorizer;
 import io.samsa.server.security.acl.AclChecks;
 import io.samsa.server.security.sasl.ClientSasl;
+import io.samsa.server.security.sasl.ScramHashing;
 import io.samsa.server.security.sasl.IllegalSaslStateHandler;
 import io.samsa.server.security.sasl.SaslConfigs;
 import io.samsa.server.security.sasl.SaslListener;
@@ -400,6 +401,10 @@ public final class SamsaBroker implements AutoCloseable {
         metadata.checkBrokerConfigsWith(tlsReloader::check);
         metadata.addPublisher(tlsReloader).get();
         metadata.addPublisher(new HostingPublisher(replicas, topicConfigs, config.nodeId(), incarnationId)).get();
+        // Token credentials are derived as token records are published, off the loader's thread and the event loops.
+        TokenCredentials tokenCredentials = new TokenCredentials(metadata::image,
+                DelegationTokenSettings.fromProps(config.originals()), clock, ScramHashing.executor());
+        metadata.addPublisher(tokenCredentials).get();
         metadata.publishToHandlers();
         replicas.start();
 
@@ -431,7 +436,7 @@ public final class SamsaBroker implements AutoCloseable {
         apiVersions.setFeatures(metadata::image);
         // SASL listeners (issue 16): the same table with SaslHandshake and SaslAuthenticate, answered per listener.
         Map<String, SaslListener> saslListeners = SaslConfigs.listeners(config, config.brokerListeners(),
-                new TokenCredentials(metadata::image, DelegationTokenSettings.fromProps(config.originals()), clock));
+                tokenCredentials);
         opened.addAll(saslListeners.values());
         IllegalSaslStateHandler afterAuthentication = new IllegalSaslStateHandler();
         SupportedApis saslApis = AclChecks.wrap(builder.add((short) 17, 0, 1, afterAuthentication)

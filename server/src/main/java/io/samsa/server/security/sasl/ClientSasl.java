@@ -5,6 +5,7 @@ import io.samsa.metadata.ScramMechanism;
 import io.samsa.replication.ChannelSecurity;
 import io.samsa.replication.SaslClientExchange;
 import io.samsa.replication.SaslClientHandler;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -13,13 +14,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * SASL_PLAINTEXT), then the SASL exchange of {@link SaslClientHandler} with the node's login
  * ({@link SaslConfigs#clientLogin}).
  *
- * <p>Thread-safe: {@link #secure} and {@link #authenticate} run on event loops, one exchange per connection.
+ * <p>Thread-safe: {@link #secure} and {@link #authenticate} run on event loops, one exchange per connection; SCRAM's
+ * salted password is computed on the hashing executor, not on them.
  */
 public final class ClientSasl implements ChannelSecurity {
     private final ChannelSecurity transport;
     private final ClientLogin login;
     private final String clientId;
     private final AtomicReference<ScramClientExchange.Salted> salted = new AtomicReference<>();
+    private final Executor hashing;
 
     /**
      * @param transport what secures the connection below SASL: TLS for SASL_SSL, {@link ChannelSecurity#PLAINTEXT}
@@ -27,9 +30,15 @@ public final class ClientSasl implements ChannelSecurity {
      * @param clientId  the client id of the SASL requests
      */
     public ClientSasl(ChannelSecurity transport, ClientLogin login, String clientId) {
+        this(transport, login, clientId, ScramHashing.executor());
+    }
+
+    /** @param hashing where SCRAM's salted password is computed, off the event loops ({@link ScramHashing}) */
+    public ClientSasl(ChannelSecurity transport, ClientLogin login, String clientId, Executor hashing) {
         this.transport = transport;
         this.login = login;
         this.clientId = clientId;
+        this.hashing = hashing;
     }
 
     @Override
@@ -48,7 +57,7 @@ public final class ClientSasl implements ChannelSecurity {
             return new PlainClientExchange(login.username(), login.password());
         }
         return new ScramClientExchange(ScramMechanism.forSaslName(login.mechanism()), login.username(),
-                login.password(), salted);
+                login.password(), salted, hashing);
     }
 
     public ClientLogin login() {

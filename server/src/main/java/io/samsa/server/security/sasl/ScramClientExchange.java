@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -20,10 +22,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * A server nonce that does not start with the client's, fewer iterations than the mechanism's minimum, a server
  * error ({@code e=}) or a wrong server signature fail the exchange. The salted password (Hi, thousands of HMACs)
- * is computed once per salt and iteration count and kept in the login's {@link #salted} cache, so reconnects do not
- * repeat it on the event loop.
+ * is computed once per salt and iteration count and kept in the login's {@link #salted} cache; through
+ * {@link #evaluateAsync} (what the connection's handler calls) it is computed on {@code hashing}, never on the event
+ * loop, and the client-final message with it.
  *
- * <p>Not thread-safe: one per connection attempt.
+ * <p>Not thread-safe: one per connection attempt; one step at a time (the next after the previous completed).
  */
 final class ScramClientExchange implements SaslClientExchange {
     /** A salted password, for the salt and iteration count it was computed with. */
@@ -34,22 +37,26 @@ final class ScramClientExchange implements SaslClientExchange {
     private final String user;
     private final String password;
     private final AtomicReference<Salted> salted;
+    private final Executor hashing;
     private final String clientNonce;
     private String clientFirstBare;
     private byte[] serverSignature;
     private boolean complete;
 
-    ScramClientExchange(ScramMechanism mechanism, String user, String password, AtomicReference<Salted> salted) {
-        this(mechanism, user, password, salted, ScramExchange.randomNonce());
+    /** @param hashing where {@link #evaluateAsync} computes the salted password ({@link ScramHashing}) */
+    ScramClientExchange(ScramMechanism mechanism, String user, String password, AtomicReference<Salted> salted,
+                        Executor hashing) {
+        this(mechanism, user, password, salted, hashing, ScramExchange.randomNonce());
     }
 
     /** With a fixed client nonce: RFC test vectors only. */
     ScramClientExchange(ScramMechanism mechanism, String user, String password, AtomicReference<Salted> salted,
-                        String clientNonce) {
+                        Executor hashing, String clientNonce) {
         this.mechanism = mechanism;
         this.user = user;
         this.password = password;
         this.salted = salted;
+        this.hashing = hashing;
         this.clientNonce = clientNonce;
     }
 
@@ -71,14 +78,51 @@ final class ScramClientExchange implements SaslClientExchange {
 
     @Override
     public byte[] evaluate(byte[] serverToken) {
+        String message = serverMessage(serverToken);
+        if (serverSignature != null) {
+            return verify(message);
+        }
+        ServerFirst first = serverFirst(message);
+        return last(first, saltedPassword(first.salt(), first.iterations()));
+    }
+
+    /**
+     * {@link #evaluate} with the salted password computed on {@code hashing} when the login has not kept it for this
+     * salt: the event loop that calls it never runs Hi.
+     */
+    @Override
+    public CompletableFuture<byte[]> evaluateAsync(byte[] serverToken) {
+        ServerFirst first;
+        try {
+            String message = serverMessage(serverToken);
+            if (serverSignature != null) {
+                return CompletableFuture.completedFuture(verify(message));
+            }
+            first = serverFirst(message);
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        byte[] kept = keptSaltedPassword(first.salt(), first.iterations());
+        if (kept != null) {
+            return CompletableFuture.completedFuture(last(first, kept));
+        }
+        return CompletableFuture.supplyAsync(() -> last(first, saltedPassword(first.salt(), first.iterations())),
+                hashing);
+    }
+
+    private static String serverMessage(byte[] serverToken) {
         String message = new String(serverToken, StandardCharsets.UTF_8);
         if (message.startsWith("e=")) {
             throw new IllegalStateException("the server refused the SCRAM exchange: " + message.substring(2));
         }
-        return serverSignature == null ? last(message) : verify(message);
+        return message;
     }
 
-    private byte[] last(String serverFirst) {
+    /** The server-first message, checked: its nonce, salt and iteration count. */
+    private record ServerFirst(String message, String nonce, byte[] salt, int iterations) {
+    }
+
+    private ServerFirst serverFirst(String serverFirst) {
         String nonce = null;
         String salt = null;
         int iterations = -1;
@@ -105,15 +149,17 @@ final class ScramClientExchange implements SaslClientExchange {
             throw new IllegalStateException("the SCRAM server asks for " + iterations + " iterations, fewer than the "
                     + "minimum " + ScramMechanism.MIN_ITERATIONS);
         }
-        byte[] saltBytes;
         try {
-            saltBytes = Base64.getDecoder().decode(salt);
+            return new ServerFirst(serverFirst, nonce, Base64.getDecoder().decode(salt), iterations);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("the SCRAM salt is not base64");
         }
-        byte[] saltedPassword = saltedPassword(saltBytes, iterations);
-        String withoutProof = "c=biws,r=" + nonce;
-        byte[] authMessage = (clientFirstBare + "," + serverFirst + "," + withoutProof)
+    }
+
+    /** The client-final message, from the salted password; keeps the server signature it expects. */
+    private byte[] last(ServerFirst first, byte[] saltedPassword) {
+        String withoutProof = "c=biws,r=" + first.nonce();
+        byte[] authMessage = (clientFirstBare + "," + first.message() + "," + withoutProof)
                 .getBytes(StandardCharsets.UTF_8);
         byte[] clientKey = mechanism.hmac(saltedPassword, "Client Key".getBytes(StandardCharsets.US_ASCII));
         byte[] signature = mechanism.hmac(mechanism.hash(clientKey), authMessage);
@@ -141,10 +187,16 @@ final class ScramClientExchange implements SaslClientExchange {
         return null;
     }
 
-    private byte[] saltedPassword(byte[] salt, int iterations) {
+    /** The salted password the login kept for {@code salt} and {@code iterations}, or null. */
+    private byte[] keptSaltedPassword(byte[] salt, int iterations) {
         Salted s = salted.get();
-        if (s != null && s.iterations() == iterations && Arrays.equals(s.salt(), salt)) {
-            return s.value();
+        return s != null && s.iterations() == iterations && Arrays.equals(s.salt(), salt) ? s.value() : null;
+    }
+
+    private byte[] saltedPassword(byte[] salt, int iterations) {
+        byte[] kept = keptSaltedPassword(salt, iterations);
+        if (kept != null) {
+            return kept;
         }
         byte[] value = mechanism.hi(password.getBytes(StandardCharsets.UTF_8), salt, iterations);
         salted.set(new Salted(salt, iterations, value));

@@ -2,10 +2,13 @@ package io.samsa.server.security.token;
 
 import io.samsa.metadata.DelegationTokenSettings;
 import io.samsa.server.BrokerServices;
+import io.samsa.server.config.Endpoint;
 import io.samsa.server.handler.SupportedApis;
 import io.samsa.server.handler.admin.AdminApis;
 import io.samsa.server.security.acl.AclAuthorizer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Registers the delegation token APIs (KIP-48) in the broker's table: CreateDelegationToken (38, v1-3),
@@ -28,8 +31,12 @@ public final class DelegationTokenApis {
 
     /** @param authorizer the broker's authorizer, null when none is configured */
     public static void register(SupportedApis.Builder apis, BrokerServices services, AclAuthorizer authorizer) {
+        Map<String, String> protocols = new HashMap<>();
+        for (Endpoint e : services.config().brokerListeners()) {
+            protocols.put(e.listenerName(), e.securityProtocol());
+        }
         TokenRequests tokens = new TokenRequests(DelegationTokenSettings.fromProps(services.config().originals()),
-                services.metadata(), authorizer);
+                services.metadata(), authorizer, protocols);
         apis.add((short) 38, 1, 3, new CreateDelegationTokenHandler(tokens));
         apis.add((short) 39, 1, 2, RenewDelegationTokenHandler.renew(tokens));
         apis.add((short) 40, 1, 2, RenewDelegationTokenHandler.expire(tokens));

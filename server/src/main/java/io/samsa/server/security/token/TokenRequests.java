@@ -8,22 +8,48 @@ import io.samsa.server.metadata.MetadataChanges;
 import io.samsa.server.security.Principal;
 import io.samsa.server.security.acl.AclAuthorizer;
 import io.samsa.wire.ErrorCode;
+import java.util.Map;
 
 /**
  * What the four delegation token handlers share (KIP-48): the node's token settings, where changes go, the
- * authorizer (null: none configured, and then every check passes, as in Kafka), and Kafka's refusal of token
- * requests from connections that did not authenticate (a PLAINTEXT listener, TLS without a client certificate) or
- * that authenticated with a token. Immutable.
+ * authorizer (null: none configured, and then every check passes, as in Kafka), the security protocol of each of
+ * the broker's listeners, and Kafka's refusal of token requests that do not come over a SASL or SSL authenticated
+ * channel or that come from a connection authenticated with a token. Immutable.
+ *
+ * @param securityProtocols the security protocol of each listener, by listener name ({@code PLAINTEXT},
+ *                          {@code SSL}, {@code SASL_PLAINTEXT}, {@code SASL_SSL})
  */
-public record TokenRequests(DelegationTokenSettings settings, MetadataChanges metadata, AclAuthorizer authorizer) {
+public record TokenRequests(DelegationTokenSettings settings, MetadataChanges metadata, AclAuthorizer authorizer,
+                            Map<String, String> securityProtocols) {
+
+    public TokenRequests {
+        securityProtocols = Map.copyOf(securityProtocols);
+    }
 
     /** The error that refuses {@code ctx}'s request before anything else, or null. */
     ErrorCode refusal(RequestContext ctx) {
-        Principal p = ctx.principal();
-        if (p.tokenAuthenticated() || Principal.ANONYMOUS.equals(p)) {
+        if (!allowed(securityProtocols.get(ctx.listenerName()), ctx.principal())) {
             return ErrorCode.DELEGATION_TOKEN_REQUEST_NOT_ALLOWED;
         }
         return settings.enabled() ? null : ErrorCode.DELEGATION_TOKEN_AUTH_DISABLED;
+    }
+
+    /**
+     * Whether a connection over {@code protocol} authenticated as {@code principal} may send the token requests
+     * (all four: create, renew, expire and describe). Kafka's rule (KIP-48; its documentation: "only on SASL or SSL
+     * authenticated channels", and not when the connection authenticated with a token): refused on PLAINTEXT, on SSL
+     * without a client certificate (principal {@code User:ANONYMOUS}) and for a token-authenticated principal; a SASL
+     * user is allowed whatever its name. An unknown listener is refused.
+     */
+    static boolean allowed(String protocol, Principal principal) {
+        if (principal.tokenAuthenticated() || protocol == null) {
+            return false;
+        }
+        return switch (protocol) {
+            case "SASL_PLAINTEXT", "SASL_SSL" -> true;
+            case "SSL" -> !Principal.ANONYMOUS.equals(principal);
+            default -> false;
+        };
     }
 
     /** Whether the request's principal may do {@code op} on the resource (always without an authorizer). */

@@ -3,6 +3,7 @@ package io.samsa.server.security.sasl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.samsa.metadata.ScramCredentialData;
 import io.samsa.metadata.ScramMechanism;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +36,7 @@ class ScramClientExchangeTest {
 
     private static ScramClientExchange rfcClient() {
         return new ScramClientExchange(ScramMechanism.SCRAM_SHA_256, "user", "pencil", new AtomicReference<>(),
-                CLIENT_NONCE);
+                ScramHashing.executor(), CLIENT_NONCE);
     }
 
     @Test
@@ -79,7 +83,8 @@ class ScramClientExchangeTest {
         AtomicReference<ScramClientExchange.Salted> cache = new AtomicReference<>();
         for (int round = 0; round < 2; round++) {
             ScramExchange server = new ScramExchange(ScramMechanism.SCRAM_SHA_512, creds);
-            ScramClientExchange client = new ScramClientExchange(ScramMechanism.SCRAM_SHA_512, user, "s3cret", cache);
+            ScramClientExchange client = new ScramClientExchange(ScramMechanism.SCRAM_SHA_512, user, "s3cret", cache,
+                    ScramHashing.executor());
             byte[] clientFinal = client.evaluate(server.evaluate(client.first()));
             assertNull(client.evaluate(server.evaluate(clientFinal)));
             assertTrue(server.complete());
@@ -89,9 +94,44 @@ class ScramClientExchangeTest {
         ScramClientExchange.Salted kept = cache.get();
         assertArrayEquals(stored.salt(), kept.salt());
         // The next login with the same salt reuses the kept value.
-        ScramClientExchange client = new ScramClientExchange(ScramMechanism.SCRAM_SHA_512, user, "s3cret", cache);
+        ScramClientExchange client = new ScramClientExchange(ScramMechanism.SCRAM_SHA_512, user, "s3cret", cache,
+                    ScramHashing.executor());
         client.evaluate(new ScramExchange(ScramMechanism.SCRAM_SHA_512, creds).evaluate(client.first()));
         assertSame(kept, cache.get());
+    }
+
+    @Test
+    void evaluateAsyncComputesTheSaltedPasswordOnTheHashingExecutorOnlyOncePerSalt() throws Exception {
+        // The hashing "thread" is a queue the test runs by hand: nothing runs on the caller's thread meanwhile.
+        ArrayDeque<Runnable> hashing = new ArrayDeque<>();
+        AtomicReference<ScramClientExchange.Salted> cache = new AtomicReference<>();
+        ScramClientExchange c = new ScramClientExchange(ScramMechanism.SCRAM_SHA_256, "user", "pencil", cache,
+                hashing::add, CLIENT_NONCE);
+        c.first();
+        CompletableFuture<byte[]> last = c.evaluateAsync(bytes(SERVER_FIRST));
+        assertFalse(last.isDone(), "the salted password is not computed by the caller");
+        assertNull(cache.get());
+        assertEquals(1, hashing.size());
+        hashing.poll().run();
+        assertEquals("c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                + "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", text(last.get()));
+        CompletableFuture<byte[]> done = c.evaluateAsync(bytes("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="));
+        assertTrue(done.isDone());
+        assertNull(done.get());
+        assertTrue(c.complete());
+
+        // The next login with the same salt uses the kept value at once; a refusal fails the future at once.
+        ScramClientExchange again = new ScramClientExchange(ScramMechanism.SCRAM_SHA_256, "user", "pencil", cache,
+                hashing::add, CLIENT_NONCE);
+        again.first();
+        assertTrue(again.evaluateAsync(bytes(SERVER_FIRST)).isDone());
+        ScramClientExchange refused = new ScramClientExchange(ScramMechanism.SCRAM_SHA_256, "user", "pencil", cache,
+                hashing::add, CLIENT_NONCE);
+        refused.first();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> refused.evaluateAsync(bytes("e=unknown-user")).get());
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(hashing.isEmpty());
     }
 
     @Test
@@ -99,7 +139,7 @@ class ScramClientExchangeTest {
         ScramCredentialData stored = ScramCredentialData.random(ScramMechanism.SCRAM_SHA_256, "right", 4096);
         ScramExchange server = new ScramExchange(ScramMechanism.SCRAM_SHA_256, (m, u) -> stored);
         ScramClientExchange client = new ScramClientExchange(ScramMechanism.SCRAM_SHA_256, "broker", "wrong",
-                new AtomicReference<>());
+                new AtomicReference<>(), ScramHashing.executor());
         byte[] clientFinal = client.evaluate(server.evaluate(client.first()));
         assertThrows(SaslExchange.Failure.class, () -> server.evaluate(clientFinal));
     }
