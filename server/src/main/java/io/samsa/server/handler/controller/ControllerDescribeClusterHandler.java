@@ -1,6 +1,5 @@
 package io.samsa.server.handler.controller;
 
-import io.samsa.raft.RaftClient;
 import io.samsa.server.config.QuorumVoter;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
@@ -12,6 +11,7 @@ import io.samsa.wire.protocol.Message;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -27,14 +27,17 @@ public final class ControllerDescribeClusterHandler implements ApiHandler {
     private static final byte BROKERS = 1;
     private static final byte CONTROLLERS = 2;
 
-    private final RaftClient<?> raft;
+    private final IntSupplier leader;
     private final Supplier<Map<Integer, QuorumVoter>> voters;
     private final Supplier<String> clusterId;
 
-    /** @param voters the controllers with the endpoint of their controller listener */
-    public ControllerDescribeClusterHandler(RaftClient<?> raft, Supplier<Map<Integer, QuorumVoter>> voters,
+    /**
+     * @param leader the Raft leader's id as this node knows it now (-1 for none)
+     * @param voters the controllers with the endpoint of their controller listener
+     */
+    public ControllerDescribeClusterHandler(IntSupplier leader, Supplier<Map<Integer, QuorumVoter>> voters,
                                             Supplier<String> clusterId) {
-        this.raft = raft;
+        this.leader = leader;
         this.voters = voters;
         this.clusterId = clusterId;
     }
@@ -52,15 +55,15 @@ public final class ControllerDescribeClusterHandler implements ApiHandler {
                     .setErrorMessage("A controller describes controllers only: use endpoint type 2"));
             return;
         }
-        int leader = raft.leaderAndEpoch().leaderId();
+        int leaderId = leader.getAsInt();
         boolean listed = false;
         List<DescribeClusterResponse.DescribeClusterBroker> controllers = new ArrayList<>();
         for (QuorumVoter v : voters.get().values()) {
             controllers.add(new DescribeClusterResponse.DescribeClusterBroker().setBrokerId(v.id()).setHost(v.host())
                     .setPort(v.port()).setRack(null).setIsFenced(false));
-            listed |= v.id() == leader;
+            listed |= v.id() == leaderId;
         }
-        sink.send(resp.setErrorCode(ErrorCode.NONE.code()).setControllerId(listed ? leader : -1)
+        sink.send(resp.setErrorCode(ErrorCode.NONE.code()).setControllerId(listed ? leaderId : -1)
                 .setBrokers(controllers));
     }
 }
