@@ -114,10 +114,11 @@ final class ClusterControl {
         } else if (b.inControlledShutdown()) {
             if (!LeaderMoves.hasLeaderships(image, id) && s.controlledShutdownOffset <= committedOffset
                     && heartbeats.lowestActiveOffset(image) >= s.controlledShutdownOffset) {
-                fence(image, b, records);
                 fenced = true;
                 shutDown = true;
-                log.info("{}Broker {} completed its controlled shutdown", prefix, id);
+                if (fence(image, id, b.brokerEpoch(), records)) {
+                    log.info("{}Broker {} completed its controlled shutdown", prefix, id);
+                }
             }
         } else if (r.wantShutDown()) {
             if (LeaderMoves.hasLeaderships(image, id)) {
@@ -127,15 +128,17 @@ final class ClusterControl {
                 log.info("{}Broker {} entered controlled shutdown; moving its leadership ({} record(s))", prefix,
                     id, records.size());
             } else {
-                fence(image, b, records);
                 fenced = true;
                 shutDown = true;
-                log.info("{}Broker {} leads nothing and shuts down", prefix, id);
+                if (fence(image, id, b.brokerEpoch(), records)) {
+                    log.info("{}Broker {} leads nothing and shuts down", prefix, id);
+                }
             }
         } else if (r.wantFence()) {
-            fence(image, b, records);
             fenced = true;
-            log.info("{}Fencing broker {} at its request", prefix, id);
+            if (fence(image, id, b.brokerEpoch(), records)) {
+                log.info("{}Fencing broker {} at its request", prefix, id);
+            }
         }
         return new ControllerResult<>(records, new BrokerHeartbeatReply(caughtUp, fenced, shutDown));
     }
@@ -148,7 +151,9 @@ final class ClusterControl {
         }
         BrokerRegistration b = image.broker(expired.get(0));
         List<Message> records = new ArrayList<>();
-        fence(image, b, records);
+        if (!fence(image, b.nodeId(), b.brokerEpoch(), records)) {
+            return new ControllerResult<>(List.of(), null);
+        }
         log.warn("{}Fencing broker {} (epoch {}): no heartbeat for {} ms", prefix, b.nodeId(), b.brokerEpoch(),
             heartbeats.sessionTimeoutMs());
         return new ControllerResult<>(records, b.nodeId());
@@ -171,11 +176,10 @@ final class ClusterControl {
      */
     ControllerResult<Boolean> fenceAtOnce(MetadataImage image, int id, long epoch, String why) {
         BrokerRegistration b = image.broker(id);
-        if (b == null || b.brokerEpoch() != epoch || b.fenced() || b.inControlledShutdown()) {
+        List<Message> records = new ArrayList<>();
+        if (b == null || b.inControlledShutdown() || !fence(image, id, epoch, records)) {
             return new ControllerResult<>(List.of(), false);
         }
-        List<Message> records = new ArrayList<>();
-        fence(image, b, records);
         log.warn("{}Fencing broker {} (epoch {}): {}", prefix, id, epoch, why);
         return new ControllerResult<>(records, true);
     }
@@ -194,9 +198,22 @@ final class ClusterControl {
         return new ControllerResult<>(records, null);
     }
 
-    private void fence(MetadataImage image, BrokerRegistration b, List<Message> records) {
+    /**
+     * Fences broker {@code id} in {@code epoch}: the one place a fence record is written, for every path that fences
+     * (session expiry, a lost connection, the previous quorum leader, a heartbeat that asks to be fenced or to shut
+     * down, a completed controlled shutdown). Writes nothing, and returns false, when {@code image} (the working
+     * state, with what was appended and is not yet committed) shows that registration fenced already, or shows
+     * another registration: two of these paths racing for one broker (the session timer and a heartbeat, a lost
+     * connection and a controlled shutdown) fence its epoch once, and its leadership moves once.
+     */
+    private boolean fence(MetadataImage image, int id, long epoch, List<Message> records) {
+        BrokerRegistration b = image.broker(id);
+        if (b == null || b.brokerEpoch() != epoch || b.fenced()) {
+            return false;
+        }
         records.add(change(b).setFenced((byte) 1));
-        moves.leaving(image, b.nodeId(), records);
+        moves.leaving(image, id, records);
+        return true;
     }
 
     private static BrokerRegistrationChangeRecord change(BrokerRegistration b) {

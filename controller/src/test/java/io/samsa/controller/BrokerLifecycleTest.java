@@ -224,6 +224,41 @@ class BrokerLifecycleTest {
         assertEquals(offset, controller.image().offset());
     }
 
+    /**
+     * Every path that fences (a lost connection, session expiry, a heartbeat asking to be fenced or to shut down, a
+     * completed controlled shutdown) fences a broker epoch once: a second one, racing the first, writes nothing and
+     * moves no leadership again, though its answer still says fenced (and shut down when asked).
+     */
+    @Test
+    void pathsRacingToFenceOneBrokerEpochWriteOneFence() throws IOException {
+        threeBrokersAndATopic();
+        long epoch3 = controller.image().broker(3).brokerEpoch();
+        assertTrue(get(controller.connectionLost(3, epoch3)));
+        long fencedAt = controller.image().offset();
+        clock.advance(SESSION_MS + 1);
+        heartbeat(1, false, false);
+        heartbeat(2, false, false);
+        assertEquals(List.of(), controller.checkSessions(), "the session timer finds it fenced");
+        assertFalse(get(controller.connectionLost(3, epoch3)));
+        assertEquals(new BrokerHeartbeatReply(true, true, false), heartbeat(3, true, false));
+        assertEquals(new BrokerHeartbeatReply(true, true, true), heartbeat(3, false, true));
+        assertEquals(fencedAt, controller.image().offset(), "no second fence of epoch " + epoch3);
+
+        // Broker 3 back; broker 1 in controlled shutdown; its session expires before its heartbeat completes it.
+        heartbeat(3, false, false);
+        assertFalse(controller.image().broker(3).fenced());
+        assertFalse(heartbeat(1, false, true).shouldShutDown());
+        assertTrue(controller.image().broker(1).inControlledShutdown());
+        clock.advance(SESSION_MS + 1);
+        heartbeat(2, false, false);
+        heartbeat(3, false, false);
+        assertEquals(List.of(1), controller.checkSessions());
+        long expiredAt = controller.image().offset();
+        assertTrue(controller.image().broker(1).fenced());
+        assertEquals(new BrokerHeartbeatReply(true, true, true), heartbeat(1, false, true));
+        assertEquals(expiredAt, controller.image().offset(), "the shutdown completes without a second fence");
+    }
+
     @Test
     void theLastInSyncReplicaStaysAndLeadsAgainWhenItReturns() throws IOException {
         start(Map.of());

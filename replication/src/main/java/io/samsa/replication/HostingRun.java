@@ -169,7 +169,8 @@ final class HostingRun {
                 Log l = claimLog(t, idx);
                 Partition np = new Partition(t.name(), idx, t.id(), l, nodeId, a.state(), minIsr,
                         rm.shards().shardOf(t.name(), idx));
-                np.leaderSettings(rm.clock(), rm.alterPartitionChannel(), rm.replicaLagTimeMaxMs());
+                np.leaderSettings(rm.clock(), rm.alterPartitionChannel(), rm.replicaLagTimeMaxMs(),
+                        rm.isrEligibility());
                 // The log cleaner swaps segments on the partition's shard and stays below its high watermark.
                 l.attachWriter(np.shard(), np::highWatermark);
                 next[idx] = np;

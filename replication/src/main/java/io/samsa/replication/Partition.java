@@ -78,6 +78,7 @@ public final class Partition {
     // Leader side (owning shard unless noted).
     private Clock clock = Clock.SYSTEM;
     private AlterPartitionChannel alterPartition = AlterPartitionChannel.UNAVAILABLE;
+    private IsrEligibility isrEligibility = IsrEligibility.ANY;
     private long replicaLagTimeMaxMs = DEFAULT_REPLICA_LAG_TIME_MAX_MS;
     /** Each other replica's fetch state while this broker leads; rebuilt on a new leader epoch. */
     private final Map<Integer, FollowerState> followers = new HashMap<>();
@@ -143,8 +144,18 @@ public final class Partition {
      * after creating it); defaults: the system clock, {@link AlterPartitionChannel#UNAVAILABLE}, 30 s.
      */
     public void leaderSettings(Clock clock, AlterPartitionChannel channel, long replicaLagTimeMaxMs) {
+        leaderSettings(clock, channel, replicaLagTimeMaxMs, IsrEligibility.ANY);
+    }
+
+    /**
+     * As {@link #leaderSettings(Clock, AlterPartitionChannel, long)}, with the metadata's view of which followers may
+     * join the ISR ({@link IsrEligibility}, KIP-841): an expansion leaves out the others.
+     */
+    public void leaderSettings(Clock clock, AlterPartitionChannel channel, long replicaLagTimeMaxMs,
+                               IsrEligibility eligibility) {
         this.clock = clock;
         this.alterPartition = channel;
+        this.isrEligibility = eligibility;
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
         resetFollowers(state);
         if (leadsWithFollowers(state)) {
@@ -509,8 +520,10 @@ public final class Partition {
 
     /**
      * Owning shard: adds {@code f} to the ISR when it caught up (its log end at or above the high watermark and at or
-     * above where this leader epoch began: it fetched in this epoch), no change is in flight, and the controller did
-     * not just call it ineligible.
+     * above where this leader epoch began: it fetched in this epoch), no change is in flight, this broker's metadata
+     * shows it eligible (KIP-841: registered in the epoch it fetches with, not fenced, not in controlled shutdown; a
+     * follower left out is proposed at its first fetch once it is), and the controller did not just call it
+     * ineligible (the backstop when the metadata here is behind the controller's).
      */
     private void maybeExpandIsr(FollowerState f) {
         PartitionState s = state;
@@ -518,7 +531,8 @@ public final class Partition {
             return;
         }
         if (f.logEndOffset >= highWatermark && f.logEndOffset >= leaderEpochStartOffset
-                && clock.milliseconds() >= f.ineligibleUntilMs) {
+                && clock.milliseconds() >= f.ineligibleUntilMs
+                && isrEligibility.isrEligible(f.brokerId, f.brokerEpoch)) {
             List<Integer> isr = new ArrayList<>(s.isr());
             isr.add(f.brokerId);
             log.info("{}Expanding the ISR from {} to {}: replica {} caught up to {} (high watermark {})", prefix,

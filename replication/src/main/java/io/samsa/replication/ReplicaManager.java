@@ -57,6 +57,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final Set<CompletableFuture<Void>> unfinished = ConcurrentHashMap.newKeySet();
     private Clock clock = Clock.SYSTEM;
     private long replicaLagTimeMaxMs = Partition.DEFAULT_REPLICA_LAG_TIME_MAX_MS;
+    private IsrEligibility isrEligibility = IsrEligibility.ANY;
     /** Told after each applied change (the replica fetchers follow leadership); hosting executor. */
     private final List<Runnable> hostingListeners = new CopyOnWriteArrayList<>();
     private boolean applying;
@@ -99,6 +100,19 @@ public final class ReplicaManager implements AutoCloseable {
         this.clock = isrClock;
         this.replicaLagTimeMaxMs = lagTimeMaxMs;
         return this;
+    }
+
+    /**
+     * Which followers the leaders may add to an ISR, from this broker's metadata ({@link IsrEligibility}, KIP-841).
+     * Before the first {@link #apply}; default: {@link IsrEligibility#ANY} (the controller's refusal alone).
+     */
+    public ReplicaManager isrEligibility(IsrEligibility eligibility) {
+        this.isrEligibility = eligibility;
+        return this;
+    }
+
+    IsrEligibility isrEligibility() {
+        return isrEligibility;
     }
 
     // ---------------------------------------------------------------- replication throttles (issue 12, part 5)

@@ -15,7 +15,9 @@ import io.samsa.wire.SamsaException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -307,6 +309,33 @@ class FollowerTrackingTest {
         clock.advance(Partition.ALTER_PARTITION_RETRY_BACKOFF_MAX_MS);
         fetch(p, 3, 0);
         assertEquals(2, channel.changes.size());
+    }
+
+    /**
+     * KIP-841: a caught-up follower whose broker the metadata shows fenced or in controlled shutdown (or registered
+     * in another epoch than its fetches name) is left out of the expansion, so the controller is not asked to refuse
+     * it; once the metadata shows it eligible, its next fetch proposes it.
+     */
+    @Test
+    void aFollowerTheMetadataShowsIneligibleIsProposedOnlyOnceItIsEligible() {
+        Map<Integer, Long> eligible = new HashMap<>();
+        Partition p = partition(List.of(1, 2), 1);
+        p.leaderSettings(clock, channel, LAG_MS, (id, epoch) -> eligible.containsKey(id)
+                && (epoch == -1 || eligible.get(id) == epoch));
+        append(p, 5);
+        fetch(p, 2, 5);
+        fetch(p, 3, 5);
+        assertTrue(channel.changes.isEmpty(), "broker 3 is fenced or shutting down: not proposed");
+        assertFalse(p.isrChangePending());
+        assertEquals(List.of(1, 2), p.maximalIsr());
+        eligible.put(3, 99L);
+        fetch(p, 3, 5);
+        assertTrue(channel.changes.isEmpty(), "registered again in epoch 99: a fetch in epoch 103 is stale");
+        eligible.put(3, 103L);
+        fetch(p, 3, 5);
+        assertEquals(1, channel.changes.size(), "eligible again: proposed at its next fetch");
+        assertEquals(List.of(1, 2, 3), channel.last().brokerIds());
+        assertEquals(103, epochOf(channel.last(), 3));
     }
 
     @Test

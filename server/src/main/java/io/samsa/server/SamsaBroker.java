@@ -359,7 +359,8 @@ public final class SamsaBroker implements AutoCloseable {
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logs,
                 new ShardProxy(EventLoopExecutor.of(workers)), hostingThread,
                 config.getLong("log.retention.check.interval.ms"), alterPartition);
-        replicas.isrSettings(clock, config.getLong("replica.lag.time.max.ms"));
+        replicas.isrSettings(clock, config.getLong("replica.lag.time.max.ms"))
+                .isrEligibility(AlterPartitionManager.isrEligibility(metadata::loadedImage));
         // Replication throttles (issue 12, part 5): quotas measured on the broker's clock, set from the metadata.
         long quotaWindowMs = config.getInt(BrokerConfig.REPLICATION_QUOTA_WINDOW_SIZE_SECONDS) * 1000L;
         int quotaWindows = config.getInt(BrokerConfig.REPLICATION_QUOTA_WINDOW_NUM);

@@ -5,10 +5,12 @@ import io.samsa.common.SerialExecutor;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
 import io.samsa.controller.Committed;
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.PartitionRegistration;
 import io.samsa.metadata.TopicImage;
 import io.samsa.replication.AlterPartitionChannel;
+import io.samsa.replication.IsrEligibility;
 import io.samsa.replication.PartitionState;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
@@ -67,6 +69,18 @@ public final class AlterPartitionManager implements AlterPartitionChannel, AutoC
                 return p == null ? null : p.replicas();
             };
         }
+    }
+
+    /**
+     * The leaders' view of which followers may join an ISR (KIP-841), from the image {@code images} supplies now: the
+     * broker is registered, unfenced and not in controlled shutdown, in the broker epoch its fetches name (KIP-903;
+     * -1, a fetch below v15, is not checked). The controller applies the same rule and refuses the others.
+     */
+    public static IsrEligibility isrEligibility(Supplier<MetadataImage> images) {
+        return (brokerId, brokerEpoch) -> {
+            BrokerRegistration b = images.get().broker(brokerId);
+            return b != null && b.usable() && (brokerEpoch == -1 || b.brokerEpoch() == brokerEpoch);
+        };
     }
 
     private record Key(UUID topicId, int partition) {

@@ -7,6 +7,7 @@ import io.samsa.controller.Committed;
 import io.samsa.controller.Controller;
 import io.samsa.controller.ControllerConfig;
 import io.samsa.controller.MetadataLoaderFeed;
+import io.samsa.metadata.BrokerRegistration;
 import io.samsa.metadata.MetadataDelta;
 import io.samsa.metadata.MetadataImage;
 import io.samsa.metadata.MetadataLoader;
@@ -208,14 +209,31 @@ public final class BrokerMetadata implements AutoCloseable, MetadataChanges {
     }
 
     /**
-     * The controller id clients are told (Metadata, DescribeCluster): the active controller, the Raft leader, when
-     * it is a live broker of {@code image} (a combined node: requests for the controller go straight to it); else
-     * this broker, which forwards them (isolated controllers are not reachable by clients; Kafka's brokers name a
-     * live broker then too).
+     * The controller id clients are told (Metadata, DescribeCluster on a broker listener): always a live broker of
+     * {@code image} (registered, unfenced), because clients send what is meant for the controller there and cannot
+     * reach a controller-only node; Kafka's KRaft brokers name a live broker too (a random one, KIP-590: the broker
+     * forwards). The Raft leader when it is a live broker (a combined node: the request goes straight to the active
+     * controller); else this broker when it is live; else the live broker with the lowest id; -1 when there is none.
+     * (DescribeCluster on a controller listener names the Raft leader itself, KIP-919.)
      */
     public int controllerId(MetadataImage image) {
-        int leader = raft.leaderAndEpoch().leaderId();
-        return image.isLive(leader) ? leader : nodeId;
+        return controllerId(image, raft.leaderAndEpoch().leaderId(), nodeId);
+    }
+
+    /** {@link #controllerId(MetadataImage)} when {@code raftLeader} leads the quorum and {@code self} answers. */
+    static int controllerId(MetadataImage image, int raftLeader, int self) {
+        if (image.isLive(raftLeader)) {
+            return raftLeader;
+        }
+        if (image.isLive(self)) {
+            return self;
+        }
+        for (BrokerRegistration b : image.brokers().values()) {
+            if (!b.fenced()) {
+                return b.nodeId();
+            }
+        }
+        return -1;
     }
 
     /** The controller: every change to the metadata goes through it. */

@@ -3,16 +3,22 @@ package io.samsa.server.cluster;
 import io.samsa.controller.AlterPartitionItem;
 import io.samsa.controller.AlterPartitionResult;
 import io.samsa.controller.Committed;
+import io.samsa.metadata.BrokerRegistration;
+import io.samsa.metadata.MetadataDelta;
+import io.samsa.metadata.MetadataImage;
 import io.samsa.replication.AlterPartitionChannel.IsrChange;
 import io.samsa.replication.AlterPartitionChannel.IsrMember;
+import io.samsa.replication.IsrEligibility;
 import io.samsa.replication.PartitionState;
 import io.samsa.testkit.SimExecutor;
 import io.samsa.testkit.SimScheduler;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.SamsaException;
+import io.samsa.wire.protocol.Message;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -171,5 +177,25 @@ class AlterPartitionManagerTest {
         CompletableFuture<PartitionState> late = manager.alterPartition(change(2, 3));
         sim.runUntilIdle();
         assertEquals(ErrorCode.NOT_CONTROLLER, failure(late));
+    }
+    /**
+     * The leaders' ISR eligibility from the image (KIP-841, KIP-903): registered, unfenced, not shutting down, and in
+     * the broker epoch the follower fetched with (-1 unchecked).
+     */
+    @Test
+    void isrEligibilityFollowsTheImage() {
+        List<Message> records = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            records.add(new BrokerRegistration(id, 10 + id, new UUID(0, id), null, List.of(), Map.of(), id == 2,
+                    id == 3).toRecord());
+        }
+        MetadataImage image = MetadataDelta.replayAll(MetadataImage.EMPTY, records, 0, 1);
+        IsrEligibility eligibility = AlterPartitionManager.isrEligibility(() -> image);
+        assertTrue(eligibility.isrEligible(1, 11));
+        assertTrue(eligibility.isrEligible(1, -1), "a fetch without a broker epoch");
+        assertFalse(eligibility.isrEligible(1, 9), "another registration's epoch");
+        assertFalse(eligibility.isrEligible(2, 12), "fenced");
+        assertFalse(eligibility.isrEligible(3, 13), "in controlled shutdown");
+        assertFalse(eligibility.isrEligible(4, -1), "not registered");
     }
 }

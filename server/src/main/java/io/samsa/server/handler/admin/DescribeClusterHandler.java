@@ -15,14 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * DescribeCluster (key 60, v0-2, KIP-700): cluster id, controller id (this node) and the brokers
- * reachable on the request's listener. v1+ (KIP-919) asks for an endpoint type: a broker serves
- * BROKER (1) and answers CONTROLLER (2) with {@code UNSUPPORTED_ENDPOINT_TYPE}, as Kafka's brokers do.
- * The brokers are the live (unfenced) ones; v2 (KIP-1073) may ask for the fenced ones too, flagged. The
- * controller id is {@link BrokerMetadata#controllerId}. Runs on the connection's event loop and answers at once.
+ * DescribeCluster (key 60, v0-2, KIP-700): cluster id, controller id and the brokers reachable on the request's
+ * listener. v1+ (KIP-919) asks for an endpoint type: a broker serves BROKER (1); CONTROLLER (2) is
+ * {@code MISMATCHED_ENDPOINT_TYPE} (ask a controller listener) and any other type {@code UNSUPPORTED_ENDPOINT_TYPE},
+ * as Kafka's brokers answer. The brokers are the live (unfenced) ones; v2 (KIP-1073) may ask for the fenced ones too,
+ * flagged. The controller id is {@link BrokerMetadata#controllerId}, a live broker, and -1 when that broker is not
+ * among those listed (no endpoint on this listener), as Kafka answers rather than name a node the client cannot
+ * find. Runs on the connection's event loop and answers at once.
  */
 public final class DescribeClusterHandler implements ApiHandler {
     private static final byte BROKER_ENDPOINTS = 1;
+    private static final byte CONTROLLER_ENDPOINTS = 2;
 
     private final BrokerMetadata metadata;
 
@@ -35,11 +38,13 @@ public final class DescribeClusterHandler implements ApiHandler {
         DescribeClusterRequest req = (DescribeClusterRequest) request;
         MetadataImage image = metadata.image();
         DescribeClusterResponse resp = new DescribeClusterResponse().setClusterId(image.clusterId())
-                .setControllerId(metadata.controllerId(image)).setEndpointType(BROKER_ENDPOINTS);
+                .setEndpointType(BROKER_ENDPOINTS);
         if (ctx.apiVersion() >= 1 && req.endpointType() != BROKER_ENDPOINTS) {
-            sink.send(resp.setErrorCode(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE.code())
-                    .setErrorMessage("Endpoint type " + req.endpointType() + " is not served by a broker; use 1 "
-                            + "(brokers)").setEndpointType(req.endpointType()).setControllerId(-1));
+            ErrorCode code = req.endpointType() == CONTROLLER_ENDPOINTS ? ErrorCode.MISMATCHED_ENDPOINT_TYPE
+                    : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE;
+            sink.send(resp.setErrorCode(code.code()).setErrorMessage("Endpoint type " + req.endpointType()
+                    + " is not served by a broker; use 1 (brokers)").setEndpointType(req.endpointType())
+                    .setControllerId(-1));
             return;
         }
         List<DescribeClusterResponse.DescribeClusterBroker> brokers = new ArrayList<>(image.brokers().size());
@@ -51,7 +56,12 @@ public final class DescribeClusterHandler implements ApiHandler {
                         .setHost(e.host()).setPort(e.port()).setRack(b.rack()).setIsFenced(b.fenced()));
             }
         }
-        resp.setBrokers(brokers);
+        int controllerId = metadata.controllerId(image);
+        boolean listed = false;
+        for (DescribeClusterResponse.DescribeClusterBroker b : brokers) {
+            listed |= b.brokerId() == controllerId;
+        }
+        resp.setBrokers(brokers).setControllerId(listed ? controllerId : -1);
         if (req.includeClusterAuthorizedOperations()) {
             resp.setClusterAuthorizedOperations(AuthorizedOperations.CLUSTER);
         }

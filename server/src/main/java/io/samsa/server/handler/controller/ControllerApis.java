@@ -75,7 +75,8 @@ public final class ControllerApis {
         all(b, 81, voters);
         all(b, 55, c.describeQuorum() != null ? c.describeQuorum()
                 : new DescribeQuorumHandler(c.raft(), c.controllers(), c.listenerName()));
-        all(b, 60, new ControllerDescribeClusterHandler(c.raft(), c.controllers(), c.clusterId()));
+        all(b, 60, new ControllerDescribeClusterHandler(() -> c.raft().leaderAndEpoch().leaderId(),
+                c.controllers(), c.clusterId()));
         SupportedApis apis = b.build();
         apiVersions.setApis(apis);
         return apis;

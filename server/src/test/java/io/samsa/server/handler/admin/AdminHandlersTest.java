@@ -134,7 +134,12 @@ class AdminHandlersTest {
             assertEquals(Integer.MIN_VALUE, brokers.clusterAuthorizedOperations());
             DescribeClusterResponse controllers = h.call(handler, (short) 60, (short) 1,
                     new DescribeClusterRequest().setEndpointType((byte) 2));
-            assertEquals(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE.code(), controllers.errorCode());
+            assertEquals(ErrorCode.MISMATCHED_ENDPOINT_TYPE.code(), controllers.errorCode(), "KIP-919: a broker "
+                    + "listener does not describe the controllers");
+            assertEquals(-1, controllers.controllerId());
+            DescribeClusterResponse unknown = h.call(handler, (short) 60, (short) 1,
+                    new DescribeClusterRequest().setEndpointType((byte) 3));
+            assertEquals(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE.code(), unknown.errorCode());
         }
     }
 

@@ -60,4 +60,39 @@ class FencedBrokersTest {
             assertEquals(1, all.controllerId());
         }
     }
+    /**
+     * The answering broker, here also the Raft leader, is fenced: clients are told a live broker as the controller
+     * (Kafka's KRaft rule), never the fenced one, and -1 once no broker is live.
+     */
+    @Test
+    void aFencedAnsweringBrokerIsNeverNamedController() throws Exception {
+        try (HandlerHarness h = new HandlerHarness(dir, Map.of("auto.create.topics.enable", "false"))) {
+            BrokerRegistration two = TestBrokers.registerUnfenced(h.metadata, 2,
+                    List.of(new Endpoint(HandlerHarness.LISTENER, "broker2", 9092, "PLAINTEXT")));
+            BrokerRegistration one = h.metadata.loader().image().broker(1);
+            fence(h, one);
+            MetadataHandler metadata = new MetadataHandler(BrokerConfig.from(Map.of()), h.metadata);
+            DescribeClusterHandler cluster = new DescribeClusterHandler(h.metadata);
+            MetadataResponse resp = h.call(metadata, (short) 3, (short) 12, new MetadataRequest().setTopics(null));
+            assertEquals(List.of(2), resp.brokers().stream().map(MetadataResponse.MetadataResponseBroker::nodeId)
+                    .toList());
+            assertEquals(2, resp.controllerId(), "broker 1 leads the quorum and answers, but is fenced");
+            DescribeClusterResponse described = h.call(cluster, (short) 60, (short) 2, new DescribeClusterRequest()
+                    .setIncludeFencedBrokers(true));
+            assertEquals(2, described.controllerId());
+
+            fence(h, two);
+            resp = h.call(metadata, (short) 3, (short) 12, new MetadataRequest().setTopics(null));
+            assertEquals(List.of(), resp.brokers());
+            assertEquals(-1, resp.controllerId(), "no live broker");
+            described = h.call(cluster, (short) 60, (short) 2, new DescribeClusterRequest());
+            assertEquals(-1, described.controllerId());
+        }
+    }
+
+    /** Fences {@code b} at its own request; returns once the handlers' image has it. */
+    private static void fence(HandlerHarness h, BrokerRegistration b) throws Exception {
+        h.metadata.whenPublished(h.metadata.controller().brokerHeartbeat(new BrokerHeartbeatRequest(b.nodeId(),
+                b.brokerEpoch(), h.metadata.loader().publishedOffset(), true, false))).get(10, TimeUnit.SECONDS);
+    }
 }
