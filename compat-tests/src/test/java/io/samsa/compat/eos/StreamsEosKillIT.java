@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StreamsEosKillIT {
-    private static final int PORT = 44301;
+    private static final int PORT = 24301; // below the ephemeral range (32768-60999): no outgoing connection can hold it
     private static final String IN = "wc-kill-in";
     private static final String OUT = "wc-kill-out";
     private static final List<String> WORDS = List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta");

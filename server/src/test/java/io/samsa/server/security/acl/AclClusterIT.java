@@ -52,7 +52,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class AclClusterIT {
-    private static final int CONTROLLER_PORT = 47201;
+    private static final int CONTROLLER_PORT = 27201; // below the ephemeral range (32768-60999): no outgoing connection can hold it
 
     @Test
     void brokerForwardsAclChangesAndEnforcesTheReplayedAcls() throws Exception {
@@ -70,12 +70,12 @@ class AclClusterIT {
         Map<String, String> b = new LinkedHashMap<>(c);
         b.put("process.roles", "broker");
         b.put("node.id", "2");
-        b.put("listeners", "PLAINTEXT://127.0.0.1:47202");
+        b.put("listeners", "PLAINTEXT://127.0.0.1:27202");
         b.put("log.dirs", dir.resolve("broker").toString());
         b.put("offsets.topic.replication.factor", "1");
         try (SamsaBroker controller = SamsaBroker.start(BrokerConfig.from(c));
              SamsaBroker broker = SamsaBroker.start(BrokerConfig.from(b));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:47202",
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:27202",
                      AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000))) {
             AclBinding deny = new AclBinding(new ResourcePattern(ResourceType.TOPIC, "secret-", PatternType.PREFIXED),
                     new AccessControlEntry("User:bob", "*", AclOperation.ALL, AclPermissionType.DENY));
@@ -96,12 +96,12 @@ class AclClusterIT {
     void withoutSuperUsersNothingIsAllowedOnTheBroker() throws Exception {
         Path dir = Files.createTempDirectory("samsa-acl-single");
         Map<String, String> props = new LinkedHashMap<>();
-        props.put("listeners", "PLAINTEXT://127.0.0.1:47203");
+        props.put("listeners", "PLAINTEXT://127.0.0.1:27203");
         props.put("log.dirs", dir.toString());
         props.put("authorizer.class.name", AclAuthorizer.STANDARD_AUTHORIZER);
         // One node: its broker and controller talk in-process, so no inter-node request needs authorizing.
         try (SamsaBroker node = SamsaBroker.start(BrokerConfig.from(props));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:47203",
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:27203",
                      AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000))) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get());
@@ -148,7 +148,7 @@ class AclClusterIT {
 
     @Test
     void envelopeIsAuthorizedAsItsRequestPrincipal() throws Exception {
-        int port = 47204;
+        int port = 27204;
         Path dir = Files.createTempDirectory("samsa-acl-envelope");
         Map<String, String> c = new LinkedHashMap<>();
         c.put("process.roles", "controller");

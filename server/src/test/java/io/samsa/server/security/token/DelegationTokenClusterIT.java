@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DelegationTokenClusterIT {
-    private static final int CONTROLLER_PORT = 47250;
+    private static final int CONTROLLER_PORT = 27250; // below the ephemeral range (32768-60999): no outgoing connection can hold it
     private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
             + "user_alice=\"alice-secret\" user_bob=\"bob-secret\";";
 
@@ -47,8 +47,8 @@ class DelegationTokenClusterIT {
         Map<String, String> b = new LinkedHashMap<>(base);
         b.put("process.roles", "broker");
         b.put("node.id", String.valueOf(id));
-        b.put("listeners", "PLAINTEXT://127.0.0.1:" + (47250 + 2 * id) + ",SASL_PLAINTEXT://127.0.0.1:"
-                + (47251 + 2 * id));
+        b.put("listeners", "PLAINTEXT://127.0.0.1:" + (27250 + 2 * id) + ",SASL_PLAINTEXT://127.0.0.1:"
+                + (27251 + 2 * id));
         b.put("inter.broker.listener.name", "PLAINTEXT");
         b.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256");
         b.put("sasl.jaas.config", JAAS);
@@ -95,8 +95,8 @@ class DelegationTokenClusterIT {
         c.put("controller.listener.names", "CONTROLLER");
         c.put("log.dirs", dir.resolve("controller").toString());
         c.put("delegation.token.secret.key", "cluster-secret");
-        int sasl2 = 47255;
-        int sasl3 = 47257;
+        int sasl2 = 27255;
+        int sasl3 = 27257;
         try (SamsaBroker controller = SamsaBroker.start(BrokerConfig.from(c));
              SamsaBroker b2 = SamsaBroker.start(BrokerConfig.from(broker(c, 2, dir)));
              SamsaBroker b3 = SamsaBroker.start(BrokerConfig.from(broker(c, 3, dir)));
