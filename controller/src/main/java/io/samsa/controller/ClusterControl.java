@@ -23,7 +23,8 @@ import java.util.Map;
  * shutdown. A broker registering again after an unclean shutdown (KIP-966: without its previous broker epoch) also
  * leaves the eligible leader replicas. A broker that asks to shut down first enters controlled shutdown: leadership
  * and ISR membership move off it; the heartbeat that follows once those records are committed and every usable broker
- * has applied them tells it to shut down, and fences it.
+ * has applied them tells it to shut down, and fences it. It stays in controlled shutdown, whatever its heartbeats ask
+ * and fenced or not, until it registers again: only a new registration unfences it.
  *
  * <p>Not thread-safe: the controller's executor only. Each method validates against the working image and returns
  * the records to append; the session state in {@link BrokerHeartbeats} changes at once.
@@ -101,7 +102,19 @@ final class ClusterControl {
         List<Message> records = new ArrayList<>();
         boolean fenced = b.fenced();
         boolean shutDown = false;
-        if (b.fenced()) {
+        if (b.inControlledShutdown()) {
+            // KIP-631: controlled shutdown ends only in a new registration. It comes before fencing, as in Kafka, so
+            // a broker fenced meanwhile (its session expired) is never unfenced by a heartbeat that no longer asks to
+            // shut down (a late one, sent before it asked): it would lead again while flagged as shutting down.
+            if (!LeaderMoves.hasLeaderships(image, id) && s.controlledShutdownOffset <= committedOffset
+                    && heartbeats.lowestActiveOffset(image) >= s.controlledShutdownOffset) {
+                fenced = true;
+                shutDown = true;
+                if (fence(image, id, b.brokerEpoch(), records)) {
+                    log.info("{}Broker {} completed its controlled shutdown", prefix, id);
+                }
+            }
+        } else if (b.fenced()) {
             if (r.wantShutDown()) {
                 shutDown = true;
             } else if (!r.wantFence() && caughtUp) {
@@ -110,15 +123,6 @@ final class ClusterControl {
                 fenced = false;
                 log.info("{}Unfencing broker {} (epoch {}) at metadata offset {}", prefix, id, b.brokerEpoch(),
                     r.currentMetadataOffset());
-            }
-        } else if (b.inControlledShutdown()) {
-            if (!LeaderMoves.hasLeaderships(image, id) && s.controlledShutdownOffset <= committedOffset
-                    && heartbeats.lowestActiveOffset(image) >= s.controlledShutdownOffset) {
-                fenced = true;
-                shutDown = true;
-                if (fence(image, id, b.brokerEpoch(), records)) {
-                    log.info("{}Broker {} completed its controlled shutdown", prefix, id);
-                }
             }
         } else if (r.wantShutDown()) {
             if (LeaderMoves.hasLeaderships(image, id)) {

@@ -259,6 +259,35 @@ class BrokerLifecycleTest {
         assertEquals(expiredAt, controller.image().offset(), "the shutdown completes without a second fence");
     }
 
+    /**
+     * KIP-631: a broker stays in controlled shutdown until it registers again. Fenced meanwhile (its session expired),
+     * a heartbeat that no longer asks to shut down (one sent before it asked, arriving late) neither unfences it nor
+     * takes it out of controlled shutdown: it is told to shut down, as Kafka's controller does, and writes nothing.
+     */
+    @Test
+    void aFencedBrokerInControlledShutdownIsUnfencedOnlyByRegisteringAgain() throws IOException {
+        threeBrokersAndATopic();
+        assertFalse(heartbeat(1, false, true).shouldShutDown());
+        clock.advance(SESSION_MS + 1);
+        heartbeat(2, false, false);
+        heartbeat(3, false, false);
+        assertEquals(List.of(1), controller.checkSessions());
+        long offset = controller.image().offset();
+
+        assertEquals(new BrokerHeartbeatReply(true, true, true), heartbeat(1, false, false));
+        BrokerRegistration b = controller.image().broker(1);
+        assertTrue(b.fenced());
+        assertTrue(b.inControlledShutdown());
+        assertEquals(offset, controller.image().offset(), "no unfence record");
+        assertTrue(controller.image().topic("t").partitions().values().stream()
+            .noneMatch(p -> p.leader() == 1 || p.isr().contains(1)));
+
+        BrokerRegistration again = get(controller.registerBroker(1, ENDPOINTS, null));
+        assertFalse(again.inControlledShutdown());
+        assertEquals(new BrokerHeartbeatReply(true, false, false), heartbeat(1, false, false));
+        assertTrue(controller.image().broker(1).usable());
+    }
+
     @Test
     void theLastInSyncReplicaStaysAndLeadsAgainWhenItReturns() throws IOException {
         start(Map.of());

@@ -414,7 +414,7 @@ public final class SamsaBroker implements AutoCloseable {
         AclAuthorizer authorizer = AclAuthorizer.of(config, () -> metadata.image().acls());
         DataApis.register(builder, services, node.metrics, AclChecks.topicReads(authorizer));
         AdminApis.register(builder, services);
-        DelegationTokenApis.register(builder, services, authorizer);
+        DelegationTokenApis.register(builder, services, authorizer, tokenCredentials);
         if (node.describeQuorum == null && node.controller != null) {
             // Samsa's one-node mode has no controller listener: DescribeQuorum names the node on its broker listener.
             node.describeQuorum = new DescribeQuorumHandler(node.quorum.raft(), node.controllers::get,

@@ -29,8 +29,12 @@ public final class DelegationTokenApis {
             new AdminApis.ChangeApi((short) 39, 1, 2, ForwardedTokenHandler::new),
             new AdminApis.ChangeApi((short) 40, 1, 2, ForwardedTokenHandler::new));
 
-    /** @param authorizer the broker's authorizer, null when none is configured */
-    public static void register(SupportedApis.Builder apis, BrokerServices services, AclAuthorizer authorizer) {
+    /**
+     * @param authorizer  the broker's authorizer, null when none is configured
+     * @param credentials the broker's token credentials, which keep each published token's HMAC
+     */
+    public static void register(SupportedApis.Builder apis, BrokerServices services, AclAuthorizer authorizer,
+                                TokenCredentials credentials) {
         Map<String, String> protocols = new HashMap<>();
         for (Endpoint e : services.config().brokerListeners()) {
             protocols.put(e.listenerName(), e.securityProtocol());
@@ -41,6 +45,6 @@ public final class DelegationTokenApis {
         apis.add((short) 39, 1, 2, RenewDelegationTokenHandler.renew(tokens));
         apis.add((short) 40, 1, 2, RenewDelegationTokenHandler.expire(tokens));
         apis.add((short) 41, 1, 3, new DescribeDelegationTokenHandler(tokens,
-                () -> services.metadata().image().delegationTokens()));
+                () -> services.metadata().image().delegationTokens(), credentials::hmac));
     }
 }

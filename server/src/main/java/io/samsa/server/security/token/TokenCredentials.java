@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +30,9 @@ import java.util.function.Supplier;
  * removed. The derivation (PBKDF2, milliseconds per mechanism) runs on {@code hashing}, never on the loader's thread
  * nor on an event loop: {@link #onMetadataUpdate} completes once it is done, so a broker answers CreateDelegationToken
  * (which waits for every publisher) only once the token can sign in. A sign-in ({@link #token}, on an event loop)
- * only reads what was derived: a token not derived yet is unknown.
+ * only reads what was derived: a token not derived yet is unknown. Each token's HMAC (one HMAC-SHA512, microseconds)
+ * is computed once, on the loader's thread as its record is published, and kept until the token is removed, for
+ * DescribeDelegationToken ({@link #hmac}) to answer without hashing on an event loop.
  *
  * <p>Thread-safe: the event loops of every SASL connection read it; the loader's executor and {@code hashing} write.
  */
@@ -38,6 +41,10 @@ public final class TokenCredentials implements ScramCredentials, MetadataPublish
     private final DelegationTokenSettings settings;
     private final Clock clock;
     private final Executor hashing;
+    /** Computes a token's HMAC: the settings' own, or a test's counting seam. */
+    private final Function<String, byte[]> hmacOf;
+    /** HMACs by token id, of every token published here; computed once per token, on the loader's thread. */
+    private final Map<String, byte[]> hmacs = new ConcurrentHashMap<>();
     /** Derived credentials by token id, one per SCRAM mechanism. */
     private final Map<String, Map<ScramMechanism, ScramCredentialData>> derived = new ConcurrentHashMap<>();
     /** Salts: a DRBG seeded here, at start-up. */
@@ -49,7 +56,14 @@ public final class TokenCredentials implements ScramCredentials, MetadataPublish
      */
     public TokenCredentials(Supplier<MetadataImage> image, DelegationTokenSettings settings, Clock clock,
                             Executor hashing) {
+        this(image, settings, clock, hashing, settings::hmac);
+    }
+
+    /** As above, with {@code hmacOf} computing tokens' HMACs (tests count them). */
+    TokenCredentials(Supplier<MetadataImage> image, DelegationTokenSettings settings, Clock clock, Executor hashing,
+                     Function<String, byte[]> hmacOf) {
         this.image = image;
+        this.hmacOf = hmacOf;
         this.settings = settings;
         this.clock = clock;
         this.hashing = hashing;
@@ -81,6 +95,14 @@ public final class TokenCredentials implements ScramCredentials, MetadataPublish
         return new TokenCredential(credentials.get(mechanism), token.owner(), token.expired(clock.milliseconds()));
     }
 
+    /**
+     * The HMAC of token {@code tokenId}, as computed when its record was published here; null for a token this node
+     * has not published (yet), or when tokens are disabled. Any thread; the caller must not change the array.
+     */
+    public byte[] hmac(String tokenId) {
+        return hmacs.get(tokenId);
+    }
+
     @Override
     public String name() {
         return "TokenCredentials";
@@ -94,8 +116,10 @@ public final class TokenCredentials implements ScramCredentials, MetadataPublish
         }
         Map<String, DelegationTokenData> tokens = image.delegationTokens();
         derived.keySet().removeIf(id -> !tokens.containsKey(id));
+        hmacs.keySet().removeIf(id -> !tokens.containsKey(id));
         List<String> added = new ArrayList<>();
         for (String id : tokens.keySet()) {
+            hmacs.computeIfAbsent(id, hmacOf);
             if (!derived.containsKey(id)) {
                 added.add(id);
             }
@@ -105,13 +129,16 @@ public final class TokenCredentials implements ScramCredentials, MetadataPublish
         }
         return CompletableFuture.runAsync(() -> {
             for (String id : added) {
-                derived.put(id, derive(id));
+                byte[] hmac = hmacs.get(id);
+                if (hmac != null) {
+                    derived.put(id, derive(hmac));
+                }
             }
         }, hashing);
     }
 
-    private Map<ScramMechanism, ScramCredentialData> derive(String tokenId) {
-        String password = Base64.getEncoder().encodeToString(settings.hmac(tokenId));
+    private Map<ScramMechanism, ScramCredentialData> derive(byte[] hmac) {
+        String password = Base64.getEncoder().encodeToString(hmac);
         Map<ScramMechanism, ScramCredentialData> credentials = new EnumMap<>(ScramMechanism.class);
         for (ScramMechanism m : ScramMechanism.values()) {
             byte[] salt = new byte[32];

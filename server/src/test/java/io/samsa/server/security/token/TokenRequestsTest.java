@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.samsa.metadata.DelegationTokenSettings;
 import io.samsa.server.handler.ApiHandler;
 import io.samsa.server.handler.RequestContext;
-import io.samsa.server.handler.ResponseSink;
 import io.samsa.server.security.Principal;
 import io.samsa.wire.ErrorCode;
 import io.samsa.wire.message.CreateDelegationTokenRequest;
@@ -51,43 +50,29 @@ class TokenRequestsTest {
                 .setHmac(new byte[64]).setRenewPeriodMs(1000), codes);
         answer(RenewDelegationTokenHandler.expire(TOKENS), ctx, new ExpireDelegationTokenRequest()
                 .setHmac(new byte[64]).setExpiryTimePeriodMs(-1), codes);
-        answer(new DescribeDelegationTokenHandler(TOKENS, Map::of), ctx, new DescribeDelegationTokenRequest()
+        answer(new DescribeDelegationTokenHandler(TOKENS, Map::of, id -> null), ctx, new DescribeDelegationTokenRequest()
                 .setOwners(null), codes);
         return codes;
     }
 
     private static void answer(ApiHandler handler, RequestContext ctx, Message request, List<ErrorCode> codes) {
-        handler.handle(ctx, request, new ResponseSink() {
-            @Override
-            public void send(Message response) {
-                short code;
-                if (response instanceof CreateDelegationTokenResponse r) {
-                    code = r.errorCode();
-                    assertEquals(-1, r.expiryTimestampMs());
-                } else if (response instanceof RenewDelegationTokenResponse r) {
-                    code = r.errorCode();
-                    assertEquals(-1, r.expiryTimestampMs());
-                } else if (response instanceof ExpireDelegationTokenResponse r) {
-                    code = r.errorCode();
-                    assertEquals(-1, r.expiryTimestampMs());
-                } else {
-                    DescribeDelegationTokenResponse r = (DescribeDelegationTokenResponse) response;
-                    code = r.errorCode();
-                    assertEquals(0, r.tokens().size());
-                }
-                codes.add(Objects.requireNonNull(ErrorCode.forCode(code)));
-            }
-
-            @Override
-            public void sendNothing() {
-                throw new AssertionError("no answer");
-            }
-
-            @Override
-            public void closeConnection(String reason) {
-                throw new AssertionError("closed: " + reason);
-            }
-        });
+        Message response = TokenAnswers.answer(handler, ctx, request);
+        short code;
+        if (response instanceof CreateDelegationTokenResponse r) {
+            code = r.errorCode();
+            assertEquals(-1, r.expiryTimestampMs());
+        } else if (response instanceof RenewDelegationTokenResponse r) {
+            code = r.errorCode();
+            assertEquals(-1, r.expiryTimestampMs());
+        } else if (response instanceof ExpireDelegationTokenResponse r) {
+            code = r.errorCode();
+            assertEquals(-1, r.expiryTimestampMs());
+        } else {
+            DescribeDelegationTokenResponse r = (DescribeDelegationTokenResponse) response;
+            code = r.errorCode();
+            assertEquals(0, r.tokens().size());
+        }
+        codes.add(Objects.requireNonNull(ErrorCode.forCode(code)));
     }
 
     private static void refusedByAllFour(String listener, Principal principal) {
